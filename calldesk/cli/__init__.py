@@ -1,0 +1,1 @@
+"""The command line: one ``cmd_*.py`` module per command or command group."""

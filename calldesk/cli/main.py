@@ -1,0 +1,175 @@
+"""The ``calldesk`` command line.
+
+Every command lives in a ``calldesk/cli/cmd_*.py`` module with a ``register(subparsers)``
+function; this module finds them, so adding a command never touches a shared file. A command's
+handler takes ``(args, ctx)`` and returns an :class:`Output`: a JSON-able document (printed as
+exactly one JSON document with ``--json``) and the text a person reads otherwise. Errors are
+raised as :class:`CliError` and printed on stderr with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import calldesk
+import calldesk.cli
+from calldesk.store import Store, StoreError, open_store
+
+
+class CliError(Exception):
+    """A failure the user can act on; ``exit_code`` 2 for bad input, 1 otherwise."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Output:
+    data: Any
+    text: str | None = None
+    exit_code: int = 0
+
+
+@dataclass
+class Context:
+    db_url: str | None
+    json: bool
+    _store: Store | None = field(default=None, repr=False)
+
+    def store(self) -> Store:
+        """The store named by ``--db`` / ``CALLDESK_DB`` (opened and migrated on first use)."""
+        if self._store is None:
+            self._store = open_store(self.db_url)
+        return self._store
+
+    def progress(self, message: str) -> None:
+        """Progress for people, on stderr so stdout stays one JSON document."""
+        if not self.json:
+            print(message, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+Handler = Callable[[argparse.Namespace, Context], Output]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """``--db`` and ``--json``, accepted before or after the command name."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="store URL (SQLite path or SQLAlchemy URL); default $CALLDESK_DB or the user store",
+    )
+    parent.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print exactly one JSON document on stdout",
+    )
+    return parent
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{self.prog}: {message}", exit_code=2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = _Parser(
+        prog="calldesk",
+        description="A call desk for inside qualification reps.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"calldesk {calldesk.__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_info in sorted(pkgutil.iter_modules(calldesk.cli.__path__), key=lambda m: m.name):
+        if module_info.name.startswith("cmd_"):
+            module = importlib.import_module(f"calldesk.cli.{module_info.name}")
+            module.register(subparsers, common)
+    return parser
+
+
+def add_command(
+    subparsers: Any,
+    common: argparse.ArgumentParser,
+    name: str,
+    handler: Handler,
+    help: str,
+) -> argparse.ArgumentParser:
+    """Add a command (or a sub-command of a group) that runs ``handler``."""
+    command = subparsers.add_parser(name, help=help, description=help, parents=[common])
+    command.set_defaults(handler=handler)
+    return command
+
+
+def add_group(subparsers: Any, common: argparse.ArgumentParser, name: str, help: str) -> Any:
+    """Add a command group such as ``dnc`` whose sub-commands are added to the result."""
+    group = subparsers.add_parser(name, help=help, description=help, parents=[common])
+    group.set_defaults(handler=None, group_parser=group)
+    return group.add_subparsers(dest=f"{name}_command", metavar="COMMAND", parser_class=_Parser)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+    sys.stdout.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__float__"):
+        return float(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``calldesk`` console script."""
+    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
+    ctx: Context | None = None
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        ctx = Context(db_url=getattr(args, "db", None), json=getattr(args, "json", False))
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            target = getattr(args, "group_parser", parser)
+            raise CliError(target.format_usage().strip() + "\n(choose a command)", exit_code=2)
+        output = handler(args, ctx)
+    except CliError as exc:
+        print(f"calldesk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except StoreError as exc:
+        print(f"calldesk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("calldesk: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if ctx is not None:
+            ctx.close()
+    if as_json:
+        _print_json(output.data)
+    elif output.text is not None:
+        print(output.text)
+    else:
+        _print_json(output.data)
+    return output.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Opening a calldesk store: SQLite file by default, any SQLAlchemy URL for a team.
+
+Opening runs the Alembic migrations shipped inside the package. A SQLite file is copied to the
+backups folder before any migration touches it, and a store whose schema is newer than this
+calldesk knows is refused instead of being damaged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from calldesk import paths
+
+
+class StoreError(Exception):
+    """A store cannot be opened or used; the message says why in plain words."""
+
+
+class NewerStoreError(StoreError):
+    """The store was written by a newer calldesk than this one."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The store URL: ``url`` if given, else ``CALLDESK_DB``, else the default SQLite file."""
+    url = url or os.environ.get("CALLDESK_DB")
+    if not url:
+        return f"sqlite:///{paths.default_db_path()}"
+    if "://" not in url:  # a bare path to a SQLite file
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN so we can choose IMMEDIATE for writers.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # NORMAL in WAL mode: a committed transaction survives the process being killed;
+    # only a power cut can lose the last commits.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with calldesk's connection settings (WAL and foreign keys on SQLite)."""
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        database = sa_url.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(sa_url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(sa_url, pool_pre_ping=True)
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations_dir()))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this calldesk knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+@dataclass
+class Store:
+    """An open store: an engine and a session factory, schema at this calldesk's head."""
+
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def session(self) -> Session:
+        """A new short-lived session; use as ``with store.session() as s, s.begin(): ...``."""
+        return self.sessions()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction, committed on success, rolled back on error.
+
+        On SQLite the transaction starts with ``BEGIN IMMEDIATE`` so that a writer never fails
+        half-way with "database is locked" after reading.
+        """
+        with self.sessions() as session, session.begin():
+            if self.is_sqlite:
+                session.connection(execution_options={"sqlite_immediate": True})
+            yield session
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Only one process migrates a store at a time."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(7244501)"))
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(7244501)"))
+                conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_suffix(Path(database).suffix + ".migrate-lock")
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
+    """Copy a SQLite store to the backups folder (consistent even while others read it)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    source_path = Path(database)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = paths.backups_dir() / f"{source_path.stem}-{revision or 'empty'}-{stamp}.sqlite3"
+    source = sqlite3.connect(str(source_path))
+    try:
+        dest = sqlite3.connect(str(target))
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def check_revision(revision: str | None) -> None:
+    """Refuse a store whose schema revision this calldesk does not know."""
+    if revision is None:
+        return
+    script = ScriptDirectory.from_config(_alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if revision not in known:
+        raise NewerStoreError(
+            f"This store was written by a newer calldesk (schema revision {revision}); "
+            f"this calldesk knows schemas up to {head_revision()}. "
+            "Install the newer calldesk to open it; the store was left untouched."
+        )
+
+
+def migrate(engine: Engine, target: str = "head") -> Path | None:
+    """Bring the schema to ``target``; returns the backup made first, if any."""
+    backup: Path | None = None
+    with _migration_lock(engine):
+        revision = current_revision(engine)
+        check_revision(revision)
+        wanted = head_revision() if target == "head" else target
+        if revision == wanted:
+            return None
+        if revision is not None:
+            backup = backup_sqlite(engine, revision)
+        config = _alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, target)
+    return backup
+
+
+def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
+    """Open (and if needed create and migrate) the store at ``url``.
+
+    Raises :class:`NewerStoreError` for a store from a newer calldesk and :class:`StoreError`
+    when the database cannot be reached.
+    """
+    resolved = resolve_url(url)
+    engine = make_engine(resolved)
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # connection refused, bad path, wrong password...
+        engine.dispose()
+        raise StoreError(f"cannot open store {_safe_url(resolved)}: {exc}") from exc
+    try:
+        check_revision(revision)
+        if upgrade and revision != head_revision():
+            migrate(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    store = Store(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+    ensure_defaults(store)
+    return store
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def ensure_defaults(store: Store) -> None:
+    """Seed what every store needs before the first call (dispositions, default campaign)."""
+    from calldesk import defaults  # late import: defaults reads resources
+
+    defaults.seed(store)
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    """Rows per table, for ``calldesk init --json`` and the demo summary."""
+    from calldesk.models import Base
+
+    counts: dict[str, int] = {}
+    with store.session() as session:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = session.scalar(select(text("count(*)")).select_from(table)) or 0
+    return counts

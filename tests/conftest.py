@@ -1,0 +1,103 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, Qt offscreen.
+
+PostgreSQL comes from ``CALLDESK_TEST_PG`` (a server URL whose role may create databases);
+``scripts/dev.sh test`` starts one when none is reachable. Each test that asks for a PostgreSQL
+store gets a database of its own, dropped afterwards, so parallel runs never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from calldesk.store import Store, open_store  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+REALWORLD = SHARED / "realworld"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """No test touches the real user data or config directories."""
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("CALLDESK_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("CALLDESK_CONFIG_DIR", str(base / "config"))
+    monkeypatch.delenv("CALLDESK_DB", raising=False)
+
+
+def pg_server_url() -> str | None:
+    return os.environ.get("CALLDESK_TEST_PG")
+
+
+def _need_pg() -> str:
+    url = pg_server_url()
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CALLDESK_TEST_PG is not set in CI: PostgreSQL tests must run")
+        pytest.skip("CALLDESK_TEST_PG not set (scripts/dev.sh test starts PostgreSQL)")
+    return url
+
+
+def create_pg_database() -> tuple[str, str]:
+    """A fresh, empty database on the test server: (url, name)."""
+    server = _need_pg()
+    name = f"cdtest_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    return url, name
+
+
+def drop_pg_database(name: str) -> None:
+    admin = create_engine(_need_pg(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL of an empty PostgreSQL database that lives for one test."""
+    url, name = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    store = open_store(sqlite_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[Store]:
+    store = open_store(pg_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same test on a SQLite file and on a PostgreSQL database."""
+    name = "sqlite_store" if request.param == "sqlite" else "pg_store"
+    return request.getfixturevalue(name)
