@@ -83,7 +83,7 @@ def common_options() -> argparse.ArgumentParser:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CliError(f"{self.prog}: {message}", exit_code=2)
+        raise CliError(f"{message} (see `{self.prog} --help`)", exit_code=2)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +139,11 @@ def _json_default(value: Any) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``calldesk`` console script."""
-    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
+    if as_json and "--version" in argv:
+        _print_json({"version": calldesk.__version__})
+        return 0
     ctx: Context | None = None
     try:
         parser = build_parser()

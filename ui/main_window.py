@@ -1,0 +1,157 @@
+"""The main window: menus, one tab per screen, window state saved and restored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+import calldesk
+from calldesk import paths
+from ui import screens
+from ui.context import AppContext
+
+IMPORTABLE = (".csv", ".txt", ".tsv", ".xlsx")
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(paths.resource("icons", "calldesk.svg")))
+
+
+def window_settings() -> QSettings:
+    """Window geometry and layout, kept apart from user preferences."""
+    return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(f"calldesk — {_store_label(ctx.store.url)}")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.screens: dict[str, QWidget] = {}
+        for key, title, cls in screens.available():
+            widget = screens.build(ctx, key, cls, self.tabs)
+            self.screens[key] = widget
+            self.tabs.addTab(widget, title.replace("&&", "&"))
+        if not self.screens:
+            empty = QLabel("Welcome to calldesk.", self.tabs)
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.tabs.addTab(empty, "Welcome")
+
+        self._build_menus()
+        ctx.show_screen.connect(self.show_screen)
+        ctx.work_campaign.connect(lambda _campaign: self.show_screen("desk"))
+        self.statusBar().showMessage(f"Store: {_store_label(ctx.store.url)}")
+        self._restore_state()
+
+    # --- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.import_action = QAction("&Import list or event…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self._choose_import_file)
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index, key in enumerate(self.screens):
+            action = QAction(self.tabs.tabText(index), self)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, k=key: self.show_screen(k))
+            view_menu.addAction(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About calldesk", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def show_screen(self, key: str) -> None:
+        widget = self.screens.get(key)
+        if widget is not None:
+            self.tabs.setCurrentWidget(widget)
+
+    def _choose_import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a list", str(Path.home()), "Lists (*.csv *.txt *.tsv *.xlsx)"
+        )
+        if path:
+            self.ctx.import_file.emit(path)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About calldesk",
+            f"calldesk {calldesk.__version__}\nA call desk for inside qualification reps.",
+        )
+
+    # --- drag and drop ---------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+        urls = event.mimeData().urls()
+        if urls and all(u.toLocalFile().lower().endswith(IMPORTABLE) for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API)
+        for url in event.mimeData().urls():
+            self.ctx.import_file.emit(url.toLocalFile())
+        event.acceptProposedAction()
+
+    # --- window state ----------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        settings = window_settings()
+        geometry = settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        tab = settings.value("tab")
+        if isinstance(tab, str):
+            self.show_screen(tab)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        for widget in self.screens.values():
+            closer = getattr(widget, "shutdown", None)
+            if closer is not None:
+                closer()
+        settings = window_settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("state", self.saveState())
+        current = self.tabs.currentWidget()
+        for key, widget in self.screens.items():
+            if widget is current:
+                settings.setValue("tab", key)
+        settings.sync()
+        self.ctx.background.wait(5000)
+        super().closeEvent(event)
+
+
+def _store_label(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).name
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
