@@ -208,9 +208,28 @@ def migrate(engine: Engine, target: str = "head") -> Path | None:
         if revision is not None:
             backup = backup_sqlite(engine, revision)
         config = _alembic_config()
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, target)
+        with engine.connect() as conn:
+            sqlite = engine.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite migrations rebuild tables (copy, drop, rename); with foreign keys on,
+                # dropping the old table would cascade-delete every child row. The pragma only
+                # takes effect outside a transaction, so set it on the raw connection first.
+                raw = conn.connection.dbapi_connection
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, target)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(
+                                f"migration left {len(broken)} broken references; "
+                                "the store was not changed"
+                            )
+            finally:
+                if sqlite:
+                    raw.execute("PRAGMA foreign_keys=ON")
     return backup
 
 

@@ -655,6 +655,16 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+    # use_alter constraints are left out of CREATE TABLE everywhere but SQLite (cycle
+    # attempts -> claims -> callbacks -> attempts); add it once both tables exist.
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_foreign_key(
+            op.f("fk_callbacks_attempt_id_attempts"),
+            "callbacks",
+            "attempts",
+            ["attempt_id"],
+            ["id"],
+        )
 
 
 def downgrade() -> None:

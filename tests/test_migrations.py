@@ -1,0 +1,84 @@
+"""Every migration runs from empty on SQLite and PostgreSQL and ends equal to the models;
+old stores are backed up and upgraded; stores from a newer calldesk are refused untouched."""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+
+from calldesk import paths
+from calldesk.models import Base, Contact, Phone
+from calldesk.store import NewerStoreError, head_revision, make_engine, migrate, open_store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "store-0001.sqlite3"
+
+
+def _diff(url: str) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_migrations_from_empty_match_models(backend, request) -> None:
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+    engine.dispose()
+    assert _diff(url) == []
+
+
+def test_old_store_is_backed_up_then_upgraded(tmp_path) -> None:
+    db = tmp_path / "old.sqlite3"
+    shutil.copy(FIXTURE, db)
+    store = open_store(f"sqlite:///{db}")
+    try:
+        assert store.revision() == head_revision()
+        with store.session() as session:
+            contact = session.scalar(select(Contact).where(Contact.last_name == "Lopez"))
+            assert contact is not None
+            assert session.scalar(select(Phone.e164).where(Phone.contact_id == contact.id)) == (
+                "+13125550142"
+            )
+    finally:
+        store.close()
+    backups = list(paths.backups_dir().glob("old-0001-*.sqlite3"))
+    if head_revision() != "0001":
+        assert len(backups) == 1
+        with sqlite3.connect(backups[0]) as conn:
+            assert conn.execute("select version_num from alembic_version").fetchone() == ("0001",)
+            assert conn.execute("select count(*) from contacts").fetchone() == (1,)
+    assert _diff(f"sqlite:///{db}") == []
+
+
+def test_store_from_newer_calldesk_is_refused_untouched(tmp_path) -> None:
+    db = tmp_path / "future.sqlite3"
+    shutil.copy(FIXTURE, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("update alembic_version set version_num = '9999_from_the_future'")
+    with pytest.raises(NewerStoreError, match="newer calldesk"):
+        open_store(f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select version_num from alembic_version").fetchone() == (
+            "9999_from_the_future",
+        )
+        assert conn.execute("select count(*) from contacts").fetchone() == (1,)
+    assert list(paths.backups_dir().glob("future-*")) == []
+
+
+def test_sqlite_store_uses_wal_and_foreign_keys(sqlite_store) -> None:
+    with sqlite_store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
