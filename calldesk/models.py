@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -150,10 +151,18 @@ class Contact(Base):
     locale_key: Mapped[str | None] = mapped_column(String(200))
     needs_review_reason: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer, default=0)  # higher is called first
-    tier: Mapped[int] = mapped_column(Integer, default=2)  # 1 event sprint, 2 list
+    tier: Mapped[int] = mapped_column(Integer, default=2)  # 1 event sprint, 2 list (queue_rank)
     engagement: Mapped[int] = mapped_column(Integer, default=0)  # event heat, higher first
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
     claim_expires_at: Mapped[dt.datetime | None] = mapped_column()
+    # The campaign the contact is worked under (null: the default campaign) and its place in
+    # the queue, lower first: tier, then priority and engagement, higher first (see
+    # calldesk.campaigns.queue_rank). Denormalised so the queue seeks one index; no foreign
+    # key so adding the column never rebuilds this table on SQLite.
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
+    queue_rank: Mapped[int] = mapped_column(
+        BigInteger, default=2_000_000_000_000, server_default="2000000000000"
+    )
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     phones: Mapped[list[Phone]] = relationship(
@@ -164,17 +173,45 @@ class Contact(Base):
     )
 
     __table_args__ = (
-        # The queue's seek: unclaimed, callable contacts per locale, best first.
+        # The queue's seek: contacts ready now (callable, unclaimed, not cooling down) per
+        # locale, best first. Cooling-down contacts (next_eligible_at set) stay out of it
+        # until the queue wakes them, so a seek never walks over them.
         Index(
             "ix_contacts_queue",
             "locale_key",
-            "tier",
-            "priority",
+            "queue_rank",
             "attempts",
-            "next_eligible_at",
+            "last_attempt_at",
             "id",
-            sqlite_where=text("callable = 1 AND claimed_by_id IS NULL"),
-            postgresql_where=text("callable AND claimed_by_id IS NULL"),
+            sqlite_where=text(
+                "callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
+            ),
+            postgresql_where=text(
+                "callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
+            ),
+        ),
+        # The same seek for one campaign (``queue next --campaign``).
+        Index(
+            "ix_contacts_queue_campaign",
+            "campaign_id",
+            "locale_key",
+            "queue_rank",
+            "attempts",
+            "last_attempt_at",
+            "id",
+            sqlite_where=text(
+                "callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
+            ),
+            postgresql_where=text(
+                "callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
+            ),
+        ),
+        # Cooling-down contacts by the time they become eligible again (the queue's wake-up).
+        Index(
+            "ix_contacts_cooling",
+            "next_eligible_at",
+            sqlite_where=text("next_eligible_at IS NOT NULL"),
+            postgresql_where=text("next_eligible_at IS NOT NULL"),
         ),
         Index(
             "ix_contacts_claims",
