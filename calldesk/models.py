@@ -161,7 +161,7 @@ class Contact(Base):
     # key so adding the column never rebuilds this table on SQLite.
     campaign_id: Mapped[int | None] = mapped_column(Integer)
     queue_rank: Mapped[int] = mapped_column(
-        BigInteger, default=2_000_000_000_000, server_default="2000000000000"
+        BigInteger, default=2_000_000_000_000_000, server_default="2000000000000000"
     )
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
