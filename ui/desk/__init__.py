@@ -1,0 +1,1 @@
+"""The calling desk: the screen a rep lives in for hours (lead card, script, dispositions)."""

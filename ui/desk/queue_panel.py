@@ -1,0 +1,147 @@
+"""The queue panel: who comes next and why, callbacks coming due, and today's counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from calldesk.desk_data import CallbackLine, Counters, to_zone
+from ui.desk.plain import fmt_time, plain_label, set_plain
+
+
+@dataclass(frozen=True)
+class ComingLine:
+    """One contact the queue would hand out next: who, why, and their local time."""
+
+    contact_id: int
+    name: str
+    company: str | None
+    why: str
+    local_time: str | None
+
+
+def _title(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class QueuePanel(QWidget):
+    """Emits ``callback_chosen(contact_id)`` when a due callback is taken from the list."""
+
+    callback_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("queuePanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        self.banner = QFrame()
+        self.banner.setObjectName("callbackBanner")
+        self.banner.setStyleSheet(
+            "#callbackBanner { background: #fff3cd; border: 1px solid #d39e00; }"
+        )
+        banner_layout = QVBoxLayout(self.banner)
+        self.banner_text = plain_label()
+        self.banner_text.setObjectName("callbackBannerText")
+        self.banner_dismiss = QPushButton("Dismiss")
+        self.banner_dismiss.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.banner_dismiss.clicked.connect(self.banner.hide)
+        banner_layout.addWidget(self.banner_text)
+        banner_layout.addWidget(self.banner_dismiss, 0, Qt.AlignmentFlag.AlignRight)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+
+        layout.addWidget(_title("Today"))
+        self.counters = plain_label()
+        self.counters.setObjectName("counters")
+        layout.addWidget(self.counters)
+
+        layout.addWidget(_title("Callbacks"))
+        self.callbacks = QListWidget()
+        self.callbacks.setObjectName("callbackList")
+        self.callbacks.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.callbacks.itemActivated.connect(self._callback)
+        layout.addWidget(self.callbacks, 1)
+
+        layout.addWidget(_title("Coming next"))
+        self.coming = QListWidget()
+        self.coming.setObjectName("comingList")
+        self.coming.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.coming.setWordWrap(True)
+        layout.addWidget(self.coming, 2)
+        self._announced: set[int] = set()
+        self.show_counters(Counters())
+
+    def show_counters(self, counters: Counters) -> None:
+        grades = " ".join(f"{g} {counters.grades.get(g, 0)}" for g in "ABCD")
+        set_plain(
+            self.counters,
+            f"Dials {counters.dials} · conversations {counters.conversations}\n"
+            f"Grades: {grades}\nAppointments {counters.appointments}",
+        )
+
+    def show_callbacks(
+        self, lines: Sequence[CallbackLine], now: dt.datetime, rep_zone: str | None
+    ) -> list[CallbackLine]:
+        """List open callbacks; returns those that came due since last shown (to announce)."""
+        self.callbacks.clear()
+        newly_due = []
+        for line in lines:
+            due = line.due_at <= now
+            theirs = to_zone(line.due_at, line.time_zone)
+            mine = to_zone(line.due_at, rep_zone) or line.due_at
+            text = f"{'DUE ' if due else ''}{fmt_time(mine, True)} yours"
+            if theirs is not None:
+                text += f" / {fmt_time(theirs, True)} theirs"
+            text += f" — {line.contact_name}"
+            if line.company:
+                text += f" ({line.company})"
+            if not line.personal:
+                text += " [open]"
+            if line.notes:
+                text += f": {line.notes}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, line.contact_id)
+            self.callbacks.addItem(item)
+            if due and line.id not in self._announced:
+                self._announced.add(line.id)
+                newly_due.append(line)
+        if not lines:
+            self.callbacks.addItem(QListWidgetItem("No callbacks due soon"))
+        if newly_due:
+            names = ", ".join(line.contact_name for line in newly_due)
+            set_plain(self.banner_text, f"Callback due now: {names}. It comes next in the queue.")
+            self.banner.show()
+        return newly_due
+
+    def show_coming(self, lines: Sequence[ComingLine]) -> None:
+        self.coming.clear()
+        for line in lines:
+            text = line.name + (f" ({line.company})" if line.company else "")
+            if line.local_time:
+                text += f" — {line.local_time} their time"
+            text += f"\n   {line.why}"
+            self.coming.addItem(QListWidgetItem(text))
+        if not lines:
+            self.coming.addItem(QListWidgetItem("Nobody else callable right now"))
+
+    def _callback(self, item: QListWidgetItem) -> None:
+        contact_id = item.data(Qt.ItemDataRole.UserRole)
+        if contact_id:
+            self.callback_chosen.emit(int(contact_id))
