@@ -13,8 +13,12 @@ but not both).
 
 from __future__ import annotations
 
+import csv
+import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from calldesk import paths
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,166 @@ def parse_key(key: str) -> Locale:
     )
 
 
+@functools.cache
+def _area_codes() -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """NANP area code -> (country, states/provinces, plausible zones), from the shipped file."""
+    table: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    with paths.resource("nanp_area_codes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        for row in rows:
+            table[row["area_code"]] = (
+                row["country"],
+                tuple(row["regions"].split("|")),
+                tuple(row["zones"].split("|")),
+            )
+    return table
+
+
+@functools.cache
+def _region_zones() -> dict[tuple[str, str], tuple[str, ...]]:
+    table: dict[tuple[str, str], tuple[str, ...]] = {}
+    with paths.resource("nanp_regions.csv").open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        for row in rows:
+            table[(row["country"], row["region"])] = tuple(row["zones"].split("|"))
+    return table
+
+
+def _area_code(e164: str) -> str | None:
+    digits = e164.lstrip("+")
+    if len(digits) == 11 and digits.startswith("1") and digits.isdigit():
+        return digits[1:4]
+    return None
+
+
+def nanp_states(e164: str) -> tuple[str, ...]:
+    """The state(s) or province(s) of a NANP number's area code, e.g. ``("FL",)``; ``()`` if none.
+
+    Florida and Oklahoma presume a number with one of their area codes belongs to a resident,
+    so these states' rules apply to the number wherever the address says the person lives.
+    """
+    code = _area_code(e164)
+    entry = _area_codes().get(code) if code else None
+    return entry[1] if entry else ()
+
+
+def nanp_country(e164: str) -> str | None:
+    """``"US"`` or ``"CA"`` for a geographic NANP number, None otherwise."""
+    code = _area_code(e164)
+    entry = _area_codes().get(code) if code else None
+    return entry[0] if entry else None
+
+
+def nanp_zones(e164: str) -> tuple[str, ...]:
+    """The zones plausible for a NANP number's area code (corrected where phonenumbers errs)."""
+    code = _area_code(e164)
+    entry = _area_codes().get(code) if code else None
+    return entry[2] if entry else ()
+
+
+def region_zones(country: str | None, region: str | None) -> tuple[str, ...]:
+    """The zones anyone in a US state / Canadian province / UK nation keeps; ``()`` if unknown."""
+    if not country or not region:
+        return ()
+    return _region_zones().get((country.upper(), region.upper()), ())
+
+
+def number_zones(e164: str) -> tuple[str, ...]:
+    """A number's time zones: the NANP table for US/Canadian numbers, phonenumbers otherwise."""
+    zones = nanp_zones(e164)
+    if zones:
+        return zones
+    import phonenumbers  # late: only numbers outside the NANP table need it
+    from phonenumbers import timezone
+
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return ()
+    if not phonenumbers.is_valid_number(parsed):
+        return ()
+    found = timezone.time_zones_for_number(parsed)
+    # A country-wide fallback list (toll-free, non-geographic) says nothing about the place.
+    if len(found) > 6:
+        return ()
+    return tuple(z for z in found if z and z != "Etc/Unknown")
+
+
+def number_country(e164: str) -> str | None:
+    """The ISO country of a number (phonenumbers), or None when it cannot be parsed."""
+    country = nanp_country(e164)
+    if country:
+        return country
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    return (
+        phonenumbers.region_code_for_number(parsed)
+        if phonenumbers.is_valid_number(parsed)
+        else None
+    )
+
+
+@dataclass
+class Placement:
+    """Where a contact is and what from: the locale (None: unknown) and each value's sources."""
+
+    locale: Locale | None
+    reason: str | None
+    zone_sources: dict[str, list[str]] = field(default_factory=dict)
+    state_sources: dict[str, list[str]] = field(default_factory=dict)
+
+
+def locate(
+    country: str | None,
+    address_state: str | None,
+    numbers: Iterable[str],
+    *,
+    zone_override: str | None = None,
+) -> Placement:
+    """The zones and states of a contact, and from what (number, area code, address).
+
+    Every number contributes its zones (the NANP table, else phonenumbers) and its area code's
+    state; the address contributes its state and that state's zones. When the address state is
+    known a number's zones are narrowed to those plausible for the states in play; numbers from
+    another state keep their own zones too (the person may be at either place: strictest wins).
+    A manager's ``zone_override`` replaces the zones.
+    """
+    zone_sources: dict[str, list[str]] = {}
+    state_sources: dict[str, list[str]] = {}
+    numbers = [n for n in numbers if n]
+    country = (country or "").upper() or None
+    if not country:
+        for number in numbers:
+            country = number_country(number)
+            if country:
+                break
+    address_state = (address_state or "").strip().upper() or None
+    if address_state:
+        state_sources.setdefault(address_state, []).append("address")
+    for number in numbers:
+        states = nanp_states(number)
+        for state in states:
+            state_sources.setdefault(state, []).append(f"area code of {number}")
+        zones = number_zones(number)
+        plausible = {z for s in (*states, address_state) for z in region_zones(country, s)}
+        narrowed = [z for z in zones if z in plausible] if plausible and address_state else []
+        for zone in narrowed or zones:
+            zone_sources.setdefault(zone, []).append(f"number {number}")
+    if address_state:
+        own = region_zones(country, address_state)
+        if own and not any(z in zone_sources for z in own):
+            for zone in own:
+                zone_sources.setdefault(zone, []).append(f"address state {address_state}")
+    if zone_override:
+        zone_sources = {zone_override: ["set by hand"]}
+    locale, reason = derive_locale(country, None, [tuple(zone_sources)], tuple(state_sources))
+    return Placement(locale, reason, zone_sources, state_sources)
+
+
 def derive_locale(
     country: str | None,
     address_state: str | None,
@@ -47,7 +211,15 @@ def derive_locale(
     its area codes belong to (NANP). Every candidate applies: the rules take the strictest.
     """
     zones = sorted({z for zs in phone_zones for z in zs if z and z != "Etc/Unknown"})
-    states = sorted({s for s in (address_state, *phone_states) if s})
+    states = sorted({s.upper() for s in (address_state, *phone_states) if s})
+    own = region_zones(country, address_state)
+    if own:
+        # The address narrows the numbers' zones to those plausible for the states in play
+        # (phonenumbers maps some area codes wrongly) and is itself a place the person may be.
+        plausible = {z for s in states for z in region_zones(country, s)}
+        zones = [z for z in zones if z in plausible] or zones
+        if not set(zones) & set(own):
+            zones = sorted({*zones, *own})
     if not country:
         return None, "country unknown (no valid number and no country in the address)"
     if not zones:

@@ -1,0 +1,182 @@
+"""``calldesk rules``: explain a decision, list and fix contacts whose place is unknown, packs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from calldesk.cli.main import CliError, Context, Output, add_command, add_group
+from calldesk.models import Campaign
+from calldesk.rules import (
+    RulePackError,
+    dnc_snapshot_ages,
+    dnc_snapshot_warnings,
+    explain,
+    explain_text,
+    needs_review,
+    set_zone,
+    shipped_packs,
+    validate_campaign_rules,
+)
+from calldesk.rules.packs import format_week_hours
+
+
+def _at(text: str | None) -> dt.datetime:
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CliError(f'--at "{text}" is not an ISO 8601 time', exit_code=2) from exc
+    if value.tzinfo is None:
+        raise CliError(f'--at "{text}" needs a UTC offset (e.g. 2026-11-23T14:00:00Z)', exit_code=2)
+    return value.astimezone(dt.UTC)
+
+
+def _campaign_rules(session: Any, campaign_id: int | None) -> dict[str, Any] | None:
+    if campaign_id is None:
+        return None
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise CliError(f"no campaign {campaign_id}", exit_code=2)
+    return campaign.rules
+
+
+def _explain(args: argparse.Namespace, ctx: Context) -> Output:
+    if args.phone is None and args.contact is None:
+        raise CliError("give --phone, --contact, or both", exit_code=2)
+    at = _at(args.at)
+    with ctx.store().session() as session:
+        try:
+            data = explain(
+                session,
+                phone=args.phone,
+                contact_id=args.contact,
+                at=at,
+                campaign_rules=_campaign_rules(session, args.campaign),
+            )
+        except LookupError as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+        data["warnings"] = dnc_snapshot_warnings(session, at)
+    return Output(data, explain_text(data))
+
+
+def _review(args: argparse.Namespace, ctx: Context) -> Output:
+    with ctx.store().session() as session:
+        rows = needs_review(session, limit=args.limit)
+    lines = [f"{len(rows)} contact(s) need review (zone or state unknown)"]
+    lines += [f"  #{r['contact_id']} {r['name']}: {r['reason']}" for r in rows]
+    return Output({"contacts": rows, "count": len(rows)}, "\n".join(lines))
+
+
+def _set_zone(args: argparse.Namespace, ctx: Context) -> Output:
+    with ctx.store().write() as session:
+        try:
+            contact = set_zone(
+                session,
+                args.contact,
+                zone=args.zone,
+                state=args.state,
+                country=args.country,
+                actor=args.by,
+            )
+        except (LookupError, ValueError) as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+        data = {
+            "contact_id": contact.id,
+            "locale_key": contact.locale_key,
+            "time_zone": contact.time_zone_override,
+            "state": contact.state,
+            "country": contact.country,
+        }
+    return Output(data, f"contact #{data['contact_id']}: now {data['locale_key']}")
+
+
+def _packs(args: argparse.Namespace, ctx: Context) -> Output:
+    packs = []
+    lines = []
+    for country, pack in sorted(shipped_packs().items()):
+        rules = [
+            {
+                "id": r.id,
+                "rule": r.name,
+                "states": list(r.states),
+                "hours": format_week_hours(r.hours),
+                "closed_on_holidays": r.closed_on_holidays,
+                "cap": {"calls": r.cap.calls, "hours": r.cap.hours} if r.cap else None,
+                "clock": r.clock,
+                "source": r.source,
+                "effective": r.effective.isoformat(),
+                "effective_note": r.effective_note,
+            }
+            for r in pack.rules
+        ]
+        packs.append(
+            {
+                "country": country,
+                "name": pack.name,
+                "file": pack.path,
+                "dnc_refresh_days": pack.dnc_refresh_days,
+                "rules": rules,
+            }
+        )
+        lines.append(f"{country} {pack.name} ({pack.path})")
+        lines += [f"  {r['id']}: {r['hours']} - {r['source']}" for r in rules]
+    return Output({"packs": packs}, "\n".join(lines))
+
+
+def _check_campaign(args: argparse.Namespace, ctx: Context) -> Output:
+    with ctx.store().session() as session:
+        rules = _campaign_rules(session, args.campaign)
+    try:
+        notes = validate_campaign_rules(rules)
+    except RulePackError as exc:
+        return Output({"valid": False, "error": str(exc), "notes": []}, str(exc), exit_code=1)
+    text = "\n".join(notes) if notes else "the campaign's rules narrow the legal rules cleanly"
+    return Output({"valid": True, "notes": notes, "rules": rules}, text)
+
+
+def _dnc_age(args: argparse.Namespace, ctx: Context) -> Output:
+    at = _at(args.at)
+    with ctx.store().session() as session:
+        rows = dnc_snapshot_ages(session, at)
+        warnings = dnc_snapshot_warnings(session, at)
+    lines = warnings or ["every do-not-call snapshot is within its refresh period"]
+    return Output({"snapshots": rows, "warnings": warnings}, "\n".join(lines))
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    group = add_group(subparsers, common, "rules", "calling rules: explain, review, packs")
+
+    cmd = add_command(
+        group, common, "explain", _explain, "why a number or contact may (not) be called now"
+    )
+    cmd.add_argument("--phone", metavar="TEXT", help="a phone number as typed")
+    cmd.add_argument("--contact", type=int, metavar="ID", help="a contact id")
+    cmd.add_argument("--at", metavar="ISO8601", help="the moment to check (default now)")
+    cmd.add_argument("--campaign", type=int, metavar="ID", help="apply this campaign's narrowing")
+
+    cmd = add_command(group, common, "review", _review, "contacts whose zone or state is unknown")
+    cmd.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
+
+    cmd = add_command(
+        group, common, "set-zone", _set_zone, "set a contact's time zone (and state) by hand"
+    )
+    cmd.add_argument("--contact", type=int, required=True, metavar="ID")
+    cmd.add_argument(
+        "--zone", required=True, metavar="ZONE", help="IANA zone, e.g. America/Chicago"
+    )
+    cmd.add_argument("--state", metavar="ST", help="state or province code, e.g. FL")
+    cmd.add_argument("--country", metavar="CC", help="ISO country code, when unknown")
+    cmd.add_argument("--by", metavar="NAME", help="who sets it (kept in the audit log)")
+
+    add_command(group, common, "packs", _packs, "the rule packs shipped, rule by rule")
+
+    cmd = add_command(
+        group, common, "check-campaign", _check_campaign, "validate a campaign's narrowing"
+    )
+    cmd.add_argument("--campaign", type=int, required=True, metavar="ID")
+
+    cmd = add_command(group, common, "dnc-age", _dnc_age, "age of each DNC registry snapshot")
+    cmd.add_argument("--at", metavar="ISO8601", help="the moment to check (default now)")

@@ -1,0 +1,57 @@
+"""Calling rules: when a contact may be called, why, and when next.
+
+Public functions (the queue, the desk, the Rules screen and the command line call these):
+
+- :func:`locale_status` - the verdict for a locale key at a moment (cached per key);
+- :func:`contact_status` - the same plus per-person caps for one contact;
+- :func:`check_dial` - a number typed by hand (DNC, its own place, the contact's, caps);
+- :func:`explain` - the JSON explanation of ``calldesk rules explain``;
+- :func:`needs_review`, :func:`set_zone` - contacts whose place is unknown, and fixing them;
+- :func:`dnc_snapshot_warnings` - registry snapshots older than their refresh period;
+- :func:`validate_campaign_rules` - a campaign's narrowing, checked (it can only narrow).
+"""
+
+from calldesk.rules.campaign import campaign_rule, validate_campaign_rules
+from calldesk.rules.contacts import (
+    apply_caps,
+    check_dial,
+    contact_status,
+    is_dnc_number,
+    normalize_number,
+)
+from calldesk.rules.engine import LocaleStatus, RuleCheck, clear_caches, locale_status
+from calldesk.rules.explain import explain, explain_text
+from calldesk.rules.packs import Rule, RulePack, RulePackError, pack_for, shipped_packs
+from calldesk.rules.review import (
+    dnc_snapshot_ages,
+    dnc_snapshot_warnings,
+    needs_review,
+    needs_review_count,
+    set_zone,
+)
+
+__all__ = [
+    "LocaleStatus",
+    "Rule",
+    "RuleCheck",
+    "RulePack",
+    "RulePackError",
+    "apply_caps",
+    "campaign_rule",
+    "check_dial",
+    "clear_caches",
+    "contact_status",
+    "dnc_snapshot_ages",
+    "dnc_snapshot_warnings",
+    "explain",
+    "explain_text",
+    "is_dnc_number",
+    "locale_status",
+    "needs_review",
+    "needs_review_count",
+    "normalize_number",
+    "pack_for",
+    "set_zone",
+    "shipped_packs",
+    "validate_campaign_rules",
+]

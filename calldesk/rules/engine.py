@@ -1,0 +1,359 @@
+"""The verdict for a place and a moment: may this locale be called now, and if not, when.
+
+:func:`locale_status` evaluates every rule of the contact's country pack that applies to the
+locale's states, on the clock of every one of its zones (or the rule's own ``clock``), plus the
+campaign's narrowing. Allowed only when every (rule, zone) pair is inside its window: the
+strictest wins. Results are cached per (locale key, campaign rules) until the instant the
+verdict may change, so the queue pays for one evaluation per key per window change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from calldesk.locale import Locale, parse_key
+from calldesk.rules.campaign import campaign_rule
+from calldesk.rules.packs import Rule, RulePack, RulePackError, format_week_hours, pack_for
+from calldesk.rules.windows import Window, holiday_calendar, next_allowed, zone_info
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule checked for one locale at one moment, with its source and verdict."""
+
+    rule_id: str
+    rule: str  # plain words, e.g. "Florida calling hours and 3 calls per 24 h"
+    source: str
+    effective: str  # ISO date the rule took effect
+    verdict: str  # "allowed" | "refused" | "not in effect"
+    detail: str  # plain words: "20:30 EST is outside 08:00-20:00"
+    zones: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.rule_id,
+            "rule": self.rule,
+            "source": self.source,
+            "effective": self.effective,
+            "verdict": self.verdict,
+            "detail": self.detail,
+            "zones": list(self.zones),
+            "states": list(self.states),
+        }
+
+
+@dataclass(frozen=True)
+class LocaleStatus:
+    """Whether a locale (or a contact) may be called at a moment, and why.
+
+    ``next_allowed_at`` is None when calling is allowed now or will never be (unknown place,
+    no rule pack); ``changes_at`` is the next instant the verdict may change (None: never by
+    itself), so callers may cache a verdict per locale key until then.
+    """
+
+    allowed: bool
+    next_allowed_at: dt.datetime | None
+    changes_at: dt.datetime | None
+    local_time: str
+    zones: tuple[str, ...]
+    states: tuple[str, ...]
+    rule: str
+    checks: list[RuleCheck] = field(default_factory=list)
+    country: str | None = None
+    locale_key: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able form (times as ISO 8601 UTC)."""
+        return {
+            "allowed": self.allowed,
+            "next_allowed_at": _iso(self.next_allowed_at),
+            "changes_at": _iso(self.changes_at),
+            "local_time": self.local_time,
+            "zones": list(self.zones),
+            "states": list(self.states),
+            "country": self.country,
+            "locale_key": self.locale_key,
+            "rule": self.rule,
+            "rules": [c.as_dict() for c in self.checks],
+        }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def local_time_text(at: dt.datetime, zones: tuple[str, ...]) -> str:
+    """The contact's local time in plain words, e.g. "Tue 14:05 EST" (each distinct clock)."""
+    texts: list[str] = []
+    for zone in zones:
+        text = at.astimezone(zone_info(zone)).strftime("%a %H:%M %Z")
+        if text not in texts:
+            texts.append(text)
+    return " / ".join(texts) if texts else "unknown"
+
+
+def _safe_local_time(at: dt.datetime, zones: tuple[str, ...]) -> str:
+    try:
+        return local_time_text(at, zones)
+    except Exception:  # a zone name that does not exist: the place is unknown
+        return "unknown"
+
+
+def _require_aware(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime {at!r}: calling rules need an aware (UTC) instant")
+    return at.astimezone(UTC)
+
+
+# --- compiled locale ---------------------------------------------------------------------
+
+
+@dataclass
+class _Pair:
+    rule: Rule
+    window: Window
+
+
+@dataclass
+class _Compiled:
+    locale: Locale | None
+    pairs: list[_Pair]
+    refusal: str | None  # set when the locale can never be called (fail closed)
+    notes: list[str]
+
+
+def _rule_window(rule: Rule, zone: str, locale: Locale, pack: RulePack) -> Window:
+    calendars = ()
+    if rule.closed_on_holidays:
+        # A state overlay closes on that state's holidays; a national rule (or a campaign's
+        # "skip holidays") on the holidays of every state the contact may be in.
+        subdivs = tuple(s for s in locale.states if s in rule.states) or locale.states
+        calendars = holiday_calendar(pack.holidays, tuple(sorted(subdivs)))
+    return Window(rule.hours, zone, calendars, rule.effective)
+
+
+def _compile(locale_key: str, campaign_rules: dict[str, Any] | None) -> _Compiled:
+    try:
+        locale = parse_key(locale_key)
+    except (ValueError, AttributeError):
+        return _Compiled(None, [], f'locale "{locale_key}" is not a valid locale key', [])
+    if not locale.zones:
+        return _Compiled(locale, [], "time zone unknown: set it by hand (needs review)", [])
+    for zone in locale.zones:
+        try:
+            zone_info(zone)
+        except Exception:
+            return _Compiled(locale, [], f'unknown time zone "{zone}"', [])
+    pack = pack_for(locale.country) if locale.country else None
+    if pack is None:
+        return _Compiled(
+            locale, [], f"no calling rules for country {locale.country or '(unknown)'}", []
+        )
+    rules = list(pack.rules_for(locale.states))
+    notes: list[str] = []
+    if campaign_rules:
+        try:
+            narrowing, notes = campaign_rule(campaign_rules, pack)
+        except RulePackError as exc:
+            return _Compiled(locale, [], f"campaign rules are invalid: {exc}", [])
+        if narrowing is not None:
+            rules.append(narrowing)
+    pairs = [
+        _Pair(rule, _rule_window(rule, zone, locale, pack))
+        for rule in rules
+        for zone in ((rule.clock,) if rule.clock else locale.zones)
+    ]
+    return _Compiled(locale, pairs, None, notes)
+
+
+def _campaign_key(campaign_rules: dict[str, Any] | None) -> str:
+    if not campaign_rules:
+        return ""
+    return json.dumps(campaign_rules, sort_keys=True, default=str)
+
+
+_compiled_cache: dict[tuple[str, str], _Compiled] = {}
+_status_cache: dict[tuple[str, str], tuple[dt.datetime, dt.datetime | None, LocaleStatus]] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _compiled(locale_key: str, campaign_key: str, campaign_rules: dict[str, Any] | None):
+    key = (locale_key, campaign_key)
+    compiled = _compiled_cache.get(key)
+    if compiled is None:
+        if len(_compiled_cache) > _CACHE_LIMIT:
+            _compiled_cache.clear()
+        compiled = _compile(locale_key, campaign_rules)
+        _compiled_cache[key] = compiled
+    return compiled
+
+
+def clear_caches() -> None:
+    """Forget compiled locales and cached verdicts (after a pack or campaign edit)."""
+    _compiled_cache.clear()
+    _status_cache.clear()
+
+
+def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
+    locale = compiled.locale
+    zones = locale.zones if locale else ()
+    states = locale.states if locale else ()
+    country = locale.country if locale else None
+    key = locale.key if locale else None
+    if compiled.refusal:
+        return LocaleStatus(
+            allowed=False,
+            next_allowed_at=None,
+            changes_at=None,
+            local_time=_safe_local_time(at, zones),
+            zones=zones,
+            states=states,
+            rule=f"not callable: {compiled.refusal}",
+            checks=[
+                RuleCheck(
+                    "fail-closed",
+                    "A contact whose place cannot be determined is not called",
+                    "calldesk policy (COMPLIANCE.md: fail closed)",
+                    "",
+                    "refused",
+                    compiled.refusal,
+                    zones,
+                    states,
+                )
+            ],
+            country=country,
+            locale_key=key,
+        )
+    checks: list[RuleCheck] = []
+    refused: list[tuple[_Pair, str]] = []
+    by_rule: dict[str, list[_Pair]] = {}
+    for pair in compiled.pairs:
+        by_rule.setdefault(pair.rule.id, []).append(pair)
+    for rule_id, pairs in by_rule.items():
+        rule = pairs[0].rule
+        hours = format_week_hours(rule.hours)
+        rule_states = tuple(s for s in states if s in rule.states) if rule.states else ()
+        pair_zones = tuple(p.window.zone for p in pairs)
+        local_day = pairs[0].window.local(at).date()
+        if not rule.in_effect(local_day):
+            checks.append(
+                RuleCheck(
+                    rule_id,
+                    rule.name,
+                    rule.source,
+                    rule.effective.isoformat(),
+                    "not in effect",
+                    f"takes effect {rule.effective.isoformat()}",
+                    pair_zones,
+                    rule_states,
+                )
+            )
+            continue
+        outside = [(p, p.window.why_outside(at)) for p in pairs if not p.window.inside(at)]
+        clocks = local_time_text(at, pair_zones)
+        if outside:
+            refused.extend(outside)
+            reasons = "; ".join(f"{p.window.zone}: {why}" for p, why in outside)
+            detail = f"{clocks}: {reasons} (allowed {hours})"
+            verdict = "refused"
+        else:
+            detail = f"{clocks} is inside {hours}"
+            verdict = "allowed"
+        if rule.closed_on_holidays:
+            detail += "; closed on holidays"
+        checks.append(
+            RuleCheck(
+                rule_id,
+                rule.name,
+                rule.source,
+                rule.effective.isoformat(),
+                verdict,
+                detail,
+                pair_zones,
+                rule_states,
+            )
+        )
+    windows = [p.window for p in compiled.pairs]
+    if refused:
+        next_at = next_allowed(windows, at)
+        first, why = refused[0]
+        deciding = f"{first.rule.name}: {why} ({first.rule.source})"
+        return LocaleStatus(
+            allowed=False,
+            next_allowed_at=next_at,
+            changes_at=next_at,
+            local_time=local_time_text(at, zones),
+            zones=zones,
+            states=states,
+            rule=deciding,
+            checks=checks,
+            country=country,
+            locale_key=key,
+        )
+    changes = [c for c in (w.next_change(at) for w in windows) if c is not None]
+    strictest = _strictest(compiled.pairs, at)
+    return LocaleStatus(
+        allowed=True,
+        next_allowed_at=None,
+        changes_at=min(changes) if changes else None,
+        local_time=local_time_text(at, zones),
+        zones=zones,
+        states=states,
+        rule=strictest,
+        checks=checks,
+        country=country,
+        locale_key=key,
+    )
+
+
+def _strictest(pairs: list[_Pair], at: dt.datetime) -> str:
+    """The rule that closes first from ``at``: the one a rep is really working under."""
+    best: tuple[dt.datetime, _Pair] | None = None
+    for pair in pairs:
+        change = pair.window.next_change(at)
+        if change is not None and (best is None or change < best[0]):
+            best = (change, pair)
+    pair = pairs[0] if best is None else best[1]
+    return f"{pair.rule.name} ({format_week_hours(pair.rule.hours)}; {pair.rule.source})"
+
+
+def locale_status(
+    locale_key: str | None, at: dt.datetime, campaign_rules: dict[str, Any] | None = None
+) -> LocaleStatus:
+    """May a contact with ``locale_key`` be called at ``at`` (aware), and if not, when.
+
+    Every rule of the country's pack that applies to one of the key's states is checked on the
+    clock of every one of its zones, with the campaign's narrowing; allowed only when all pass.
+    An unknown key (None, no zone, no pack) is never allowed. Cached per key until the verdict
+    may change.
+    """
+    at = _require_aware(at)
+    if not locale_key:
+        return _evaluate(_Compiled(None, [], "place unknown (needs review)", []), at)
+    campaign_key = _campaign_key(campaign_rules)
+    cache_key = (locale_key, campaign_key)
+    cached = _status_cache.get(cache_key)
+    if cached is not None:
+        valid_from, valid_until, status = cached
+        if valid_from <= at and (valid_until is None or at < valid_until):
+            if not status.zones:
+                return status
+            return replace(status, local_time=local_time_text(at, status.zones))
+    compiled = _compiled(locale_key, campaign_key, campaign_rules)
+    status = _evaluate(compiled, at)
+    if len(_status_cache) > _CACHE_LIMIT:
+        _status_cache.clear()
+    # Cache only within a day of ``at`` at most so "not in effect" rules and holidays are
+    # re-read; an allowed verdict changes at the latest when the strictest window closes.
+    horizon = at + dt.timedelta(hours=6)
+    until = status.changes_at if status.changes_at is not None else None
+    if until is None or until > horizon:
+        until = horizon
+    _status_cache[cache_key] = (at, until, status)
+    return status
