@@ -1,0 +1,1 @@
+"""The settings dialog: rep profile, country, calling rules, dialler, data location, sync."""
