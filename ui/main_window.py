@@ -68,6 +68,10 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.triggered.connect(self._choose_import_file)
         file_menu.addAction(self.import_action)
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self._open_settings)
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -98,6 +102,11 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.ctx.import_file.emit(path)
+
+    def _open_settings(self) -> None:
+        from ui.settings.dialog import SettingsDialog
+
+        SettingsDialog(self.ctx, self).exec()
 
     def _about(self) -> None:
         QMessageBox.about(
