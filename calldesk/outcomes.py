@@ -1,0 +1,523 @@
+"""Recording what happened on a call, in one transaction.
+
+:func:`record_outcome` stores the attempt, the contact's new state (attempts, when it may be
+called again, stage), the callback a contact asked for, the DNC entries of a "do not call"
+(effective before the next contact is chosen), an outbox entry for sync, the hand-off of a graded
+lead, and releases the claim: all inside the caller's transaction, so either all of it is stored
+or none. :func:`record_and_next` adds the next claim to the same transaction (the desk's
+save-and-next).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from calldesk import dispositions as dispositions_mod
+from calldesk import outbox
+from calldesk import queue as queue_mod
+from calldesk.locale import parse_key
+from calldesk.models import (
+    Attempt,
+    Callback,
+    Campaign,
+    Claim,
+    Contact,
+    DncEntry,
+    Phone,
+    Rep,
+    Script,
+    utcnow,
+)
+
+KIND_ATTEMPT = "attempt.recorded"
+_BUSINESS_DAY_START = dt.time(9, 0)
+
+
+class OutcomeError(ValueError):
+    """An outcome cannot be recorded as given (missing notes or callback time, unknown code)."""
+
+
+@dataclass
+class OutcomeResult:
+    """What recording one call stored."""
+
+    attempt_id: int
+    contact_id: int
+    disposition: str
+    attempt: dict[str, Any]
+    contact: dict[str, Any]
+    callback_id: int | None = None
+    dnc_numbers: list[str] = field(default_factory=list)
+    handoff: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attempt": self.attempt,
+            "contact": self.contact,
+            "callback_id": self.callback_id,
+            "dnc_numbers": self.dnc_numbers,
+            "handoff": _plain(self.handoff),
+        }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool | dict | list):
+        return value
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
+
+
+def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise OutcomeError(f"{name} must include a time zone offset")
+    return value.astimezone(dt.UTC)
+
+
+def contact_zone(contact: Contact) -> zoneinfo.ZoneInfo:
+    """The contact's clock: its first zone (the key is sorted), else UTC."""
+    if contact.time_zone_override:
+        return zoneinfo.ZoneInfo(contact.time_zone_override)
+    if contact.locale_key:
+        zones = parse_key(contact.locale_key).zones
+        if zones:
+            return zoneinfo.ZoneInfo(zones[0])
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def next_business_day(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """09:00 on the contact's next weekday (Mon-Fri), as UTC."""
+    day = at.astimezone(zone).date() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, _BUSINESS_DAY_START, tzinfo=zone).astimezone(dt.UTC)
+
+
+def _retry_at(
+    rule: dispositions_mod.DispositionRule,
+    campaign_rules: dict[str, Any],
+    at: dt.datetime,
+    zone: zoneinfo.ZoneInfo,
+) -> dt.datetime | None:
+    """When the contact may be called again after this disposition; None: never again."""
+    overrides = campaign_rules.get("retry") or {}
+    if rule.code in overrides:
+        minutes = overrides[rule.code]
+        return None if minutes is None else at + dt.timedelta(minutes=int(minutes))
+    if rule.retry_rule == "next_business_day":
+        return next_business_day(at, zone)
+    if rule.retry_minutes is None:
+        return None
+    return at + dt.timedelta(minutes=rule.retry_minutes)
+
+
+def _script_version(session: Session, key: str | None) -> int | None:
+    if not key:
+        return None
+    return session.scalar(select(func.max(Script.version)).where(Script.key == key))
+
+
+def _add_dnc(
+    session: Session, contact: Contact, rep: Rep | None, at: dt.datetime, notes: str | None
+) -> list[str]:
+    """Every number of the contact joins the internal DNC list; every contact on one of those
+    numbers stops being offered on it (and altogether when no other number is left)."""
+    numbers = sorted({p.e164 for p in contact.phones if p.e164})
+    for number in numbers:
+        exists = session.scalar(
+            select(DncEntry.id).where(DncEntry.e164 == number, DncEntry.source == "internal")
+        )
+        if exists is None:
+            session.add(
+                DncEntry(
+                    e164=number,
+                    source="internal",
+                    reason=f"do not call, asked on a call (contact {contact.id})"
+                    + (f": {notes}" if notes else ""),
+                    added_by=rep.name if rep else None,
+                    added_at=at,
+                )
+            )
+    contact.dnc = True
+    contact.callable = False
+    if numbers:
+        session.execute(
+            update(Phone).where(Phone.e164.in_(numbers)).values(dnc=True),
+            execution_options={"synchronize_session": False},
+        )
+        sharing = set(
+            session.scalars(
+                select(Phone.contact_id).where(
+                    Phone.e164.in_(numbers), Phone.contact_id != contact.id
+                )
+            )
+        )
+        for other_id in sharing:
+            left = session.scalar(
+                select(func.count())
+                .select_from(Phone)
+                .where(
+                    Phone.contact_id == other_id,
+                    Phone.valid,
+                    Phone.e164.is_not(None),
+                    Phone.dnc.is_(False),
+                    Phone.e164.not_in(numbers),
+                )
+            )
+            if not left:
+                session.execute(
+                    update(Contact)
+                    .where(Contact.id == other_id)
+                    .values(
+                        callable=False,
+                        closed_reason="every number is on the do-not-call list",
+                    ),
+                    execution_options={"synchronize_session": False},
+                )
+    # Nobody calls back someone who asked not to be called.
+    session.execute(
+        update(Callback)
+        .where(Callback.contact_id == contact.id, Callback.status == "open")
+        .values(status="cancelled", done_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    session.flush()
+    return numbers
+
+
+def _close(contact: Contact, why: str) -> None:
+    contact.callable = False
+    contact.stage = "closed"
+    contact.closed_reason = why
+    contact.next_eligible_at = None
+
+
+def record_outcome(
+    session: Session,
+    *,
+    claim_id: int | None,
+    disposition: str,
+    notes: str | None = None,
+    answers: dict[str, Any] | None = None,
+    callback_at: dt.datetime | None = None,
+    callback_personal: bool = True,
+    started_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    phone_id: int | None = None,
+    number_dialled: str | None = None,
+    script_key: str | None = None,
+    script_version: int | None = None,
+    grade_result: Any = None,
+    booking: Any = None,
+    contact_id: int | None = None,
+    rep_id: int | None = None,
+    campaign_id: int | None = None,
+    manual: bool = False,
+    override_by: str | None = None,
+    override_reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> OutcomeResult:
+    """Record one call and everything that follows from it, inside the caller's transaction.
+
+    Normally ``claim_id`` names the claim the queue handed out; a manual dial (``manual=True``,
+    a number typed by hand) may instead give ``contact_id`` and ``rep_id`` with no claim, with
+    any override (``override_by``, ``override_reason``) kept on the attempt. Raises
+    :class:`OutcomeError` for a disposition that needs notes or a callback time it was not
+    given, and :class:`calldesk.queue.QueueError` for an unknown or released claim.
+    """
+    at = _aware(at, "at") or utcnow()
+    callback_at = _aware(callback_at, "callback time")
+    started_at = _aware(started_at, "start time")
+    ended_at = _aware(ended_at, "end time") or at
+    try:
+        rule = dispositions_mod.get(session, disposition)
+    except dispositions_mod.DispositionError as exc:
+        raise OutcomeError(str(exc)) from exc
+    if rule.requires_notes and not (notes or "").strip():
+        raise OutcomeError(f"{rule.label}: notes are required")
+    if rule.requires_callback and callback_at is None:
+        raise OutcomeError(f"{rule.label}: a callback time is required")
+    if callback_at is not None and callback_at <= at and rule.requires_callback:
+        raise OutcomeError("the callback time must be in the future")
+    if override_reason is not None and not override_reason.strip():
+        raise OutcomeError("an override needs a reason")
+
+    claim: Claim | None = None
+    if claim_id is not None:
+        claim = queue_mod.get_claim(session, claim_id)
+        contact_id = claim.contact_id
+        rep_id = claim.rep_id
+        campaign_id = claim.campaign_id
+        started_at = started_at or claim.claimed_at
+        if phone_id is None and claim.reason:
+            phone_id = (claim.reason.get("phone") or {}).get("id")
+    elif contact_id is None or rep_id is None:
+        raise OutcomeError("give a claim, or a contact and a rep for a manual dial")
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise OutcomeError(f"no contact {contact_id}")
+    rep = session.get(Rep, rep_id) if rep_id is not None else None
+    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    campaign_rules = dict(campaign.rules or {}) if campaign else {}
+    started_at = started_at or at
+    zone = contact_zone(contact)
+
+    phone = session.get(Phone, phone_id) if phone_id is not None else None
+    if phone is None and number_dialled is None:
+        phone = queue_mod.callable_phone(session, contact.id)
+    if number_dialled is None and phone is not None:
+        number_dialled = phone.e164 + (f" ext. {phone.extension}" if phone.extension else "")
+    if grade_result is not None:
+        script_key = script_key or getattr(grade_result, "script_key", None)
+        script_version = script_version or getattr(grade_result, "script_version", None)
+    script_key = script_key or (campaign.script_key if campaign else None)
+    if script_version is None:
+        script_version = _script_version(session, script_key)
+    local_start = started_at.astimezone(zone)
+    attempt = Attempt(
+        contact_id=contact.id,
+        phone_id=phone.id if phone is not None else None,
+        rep_id=rep_id,
+        campaign_id=campaign_id,
+        claim_id=claim.id if claim else None,
+        number_dialled=number_dialled,
+        started_at=started_at,
+        ended_at=ended_at,
+        disposition=rule.code,
+        conversation=rule.conversation,
+        notes=notes,
+        answers=answers,
+        script_key=script_key,
+        script_version=script_version,
+        grade=getattr(grade_result, "grade", None),
+        grade_why=getattr(grade_result, "why", None),
+        local_hour=local_start.hour,
+        local_weekday=local_start.weekday(),
+        manual=manual,
+        override_by=override_by,
+        override_reason=override_reason,
+    )
+    session.add(attempt)
+    session.flush()
+
+    # The contact's new state.
+    contact.attempts = (contact.attempts or 0) + 1
+    contact.last_attempt_at = started_at
+    if contact.stage in ("new", "needs_review") and contact.callable:
+        contact.stage = "working"
+    callback_id: int | None = None
+    dnc_numbers: list[str] = []
+    handoff_result: Any = None
+    if rule.code == "do_not_call":
+        dnc_numbers = _add_dnc(session, contact, rep, at, notes)
+        _close(contact, "asked not to be called")
+    elif rule.code == "bad_number":
+        if phone is not None:
+            phone.valid = False
+            phone.invalid_reason = f"reported as a bad number by {rep.name if rep else 'a rep'}"
+            session.flush()
+        if queue_mod.callable_phone(session, contact.id) is None:
+            _close(contact, "no working number left")
+        else:
+            contact.next_eligible_at = None  # try the next number
+    elif rule.code == "callback":
+        assert callback_at is not None
+        callback = Callback(
+            contact_id=contact.id,
+            rep_id=rep_id,
+            attempt_id=attempt.id,
+            due_at=callback_at,
+            personal=callback_personal,
+            kind="callback",
+            notes=notes,
+            status="open",
+            created_at=at,
+        )
+        session.add(callback)
+        session.flush()
+        callback_id = callback.id
+        contact.stage = "callback"
+        contact.next_eligible_at = queue_mod.HELD
+    elif rule.code == "qualified" or (
+        rule.code == "wrong_person" and getattr(grade_result, "referrals", None)
+    ):
+        if rule.code == "qualified" and grade_result is None:
+            raise OutcomeError("qualified: the script's grade is required")
+        contact.next_eligible_at = queue_mod.HELD
+        if rule.code == "wrong_person":
+            _close(contact, "referred to the right person")
+        from calldesk import handoff  # the grading hand-off (issue 5)
+
+        handoff_result = handoff.apply(
+            session,
+            contact=contact,
+            attempt=attempt,
+            rep=rep,
+            grade_result=grade_result,
+            booking=booking,
+            at=at,
+        )
+    elif rule.final:
+        _close(contact, rule.label)
+    else:
+        contact.next_eligible_at = _retry_at(rule, campaign_rules, at, zone)
+        if contact.next_eligible_at is None:
+            _close(contact, f"{rule.label}: not to be called again")
+
+    # Attempt caps of the campaign.
+    if contact.callable and rule.code not in ("callback", "qualified"):
+        _apply_caps(session, contact, campaign_rules, at, zone)
+
+    # The callback this call answered is done.
+    if claim is not None and claim.callback_id is not None:
+        answered = session.get(Callback, claim.callback_id)
+        if answered is not None and answered.status == "open":
+            answered.status = "done"
+            answered.done_at = at
+
+    outbox.enqueue(
+        session,
+        KIND_ATTEMPT,
+        key=f"attempt-{attempt.id}",
+        contact_id=contact.id,
+        payload=outbox.lead_payload(
+            session,
+            contact.id,
+            attempt={
+                "id": attempt.id,
+                "disposition": rule.code,
+                "label": rule.label,
+                "conversation": rule.conversation,
+                "started_at": started_at.isoformat(),
+                "ended_at": ended_at.isoformat(),
+                "notes": notes,
+                "rep": rep.name if rep else None,
+                "manual": manual,
+            },
+        ),
+    )
+
+    if claim is not None:
+        claim.released_at = at
+    if contact.claimed_by_id is not None and (claim is None or contact.claimed_by_id == rep_id):
+        contact.claimed_by_id = None
+        contact.claim_expires_at = None
+    session.flush()
+    return OutcomeResult(
+        attempt_id=attempt.id,
+        contact_id=contact.id,
+        disposition=rule.code,
+        attempt=attempt_dict(attempt),
+        contact=contact_state(contact),
+        callback_id=callback_id,
+        dnc_numbers=dnc_numbers,
+        handoff=handoff_result,
+    )
+
+
+def _apply_caps(
+    session: Session,
+    contact: Contact,
+    campaign_rules: dict[str, Any],
+    at: dt.datetime,
+    zone: zoneinfo.ZoneInfo,
+) -> None:
+    max_attempts = campaign_rules.get("max_attempts")
+    if max_attempts and contact.attempts >= int(max_attempts):
+        _close(contact, f"attempt cap reached ({contact.attempts} of {max_attempts})")
+        return
+    max_per_day = campaign_rules.get("max_per_day")
+    if max_per_day:
+        local = at.astimezone(zone)
+        day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        today = (
+            session.scalar(
+                select(func.count())
+                .select_from(Attempt)
+                .where(
+                    Attempt.contact_id == contact.id,
+                    Attempt.started_at >= day_start.astimezone(dt.UTC),
+                )
+            )
+            or 0
+        )
+        if today >= int(max_per_day):
+            tomorrow = dt.datetime.combine(
+                local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=zone
+            ).astimezone(dt.UTC)
+            if contact.next_eligible_at is None or contact.next_eligible_at < tomorrow:
+                contact.next_eligible_at = tomorrow
+
+
+def attempt_dict(attempt: Attempt) -> dict[str, Any]:
+    """An attempt as plain data."""
+    return {
+        "id": attempt.id,
+        "contact_id": attempt.contact_id,
+        "rep_id": attempt.rep_id,
+        "campaign_id": attempt.campaign_id,
+        "claim_id": attempt.claim_id,
+        "number_dialled": attempt.number_dialled,
+        "started_at": attempt.started_at.isoformat() if attempt.started_at else None,
+        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
+        "disposition": attempt.disposition,
+        "conversation": attempt.conversation,
+        "notes": attempt.notes,
+        "answers": attempt.answers,
+        "script_key": attempt.script_key,
+        "script_version": attempt.script_version,
+        "grade": attempt.grade,
+        "local_hour": attempt.local_hour,
+        "local_weekday": attempt.local_weekday,
+        "manual": attempt.manual,
+        "override_by": attempt.override_by,
+        "override_reason": attempt.override_reason,
+    }
+
+
+def contact_state(contact: Contact) -> dict[str, Any]:
+    """A contact's queue state as plain data."""
+    held = contact.next_eligible_at is not None and contact.next_eligible_at >= queue_mod.HELD
+    return {
+        "id": contact.id,
+        "stage": contact.stage,
+        "grade": contact.grade,
+        "attempts": contact.attempts,
+        "last_attempt_at": contact.last_attempt_at.isoformat() if contact.last_attempt_at else None,
+        "next_eligible_at": None
+        if held or contact.next_eligible_at is None
+        else contact.next_eligible_at.isoformat(),
+        "held": held,
+        "callable": contact.callable,
+        "dnc": contact.dnc,
+        "closed_reason": contact.closed_reason,
+    }
+
+
+def record_and_next(
+    session: Session,
+    *,
+    claim_id: int,
+    disposition: str,
+    campaign_id: int | None = None,
+    lease: dt.timedelta = queue_mod.DEFAULT_LEASE,
+    at: dt.datetime | None = None,
+    **outcome: Any,
+) -> tuple[OutcomeResult, queue_mod.Offer | queue_mod.QueueEmpty]:
+    """Record a call and claim the rep's next contact in the same transaction (save-and-next).
+
+    ``outcome`` takes the keyword arguments of :func:`record_outcome`.
+    """
+    at = _aware(at, "at") or utcnow()
+    result = record_outcome(session, claim_id=claim_id, disposition=disposition, at=at, **outcome)
+    rep_id = result.attempt["rep_id"]
+    nxt = queue_mod.next_offer(session, rep_id, campaign_id=campaign_id, at=at, lease=lease)
+    return result, nxt

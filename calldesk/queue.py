@@ -1,0 +1,1019 @@
+"""The queue: which contact a rep should call now, and the claims that keep reps apart.
+
+The order (issue 4): due callbacks first (this rep's personal ones, then open ones, then another
+rep's personal callbacks that nobody took within the campaign's release time), then event-sprint
+contacts (sooner deadline, hotter engagement, fewer attempts, older first), then list contacts
+(campaign priority, fewest attempts, least recently tried, oldest). Never a contact that is on
+the do-not-call list, outside its calling window, over a cap, cooling down, closed or graded D,
+claimed by someone else, or whose place is unknown (fail closed).
+
+How it stays fast at a million contacts: contacts that are ready now (callable, unclaimed, not
+cooling down) sit in the partial index ``ix_contacts_queue`` led by locale key and ordered by
+``queue_rank, attempts, last_attempt_at, id``. The queue asks the rules engine once per locale key
+whether calling is allowed now (cached until the verdict may change), then seeks the first
+contact of every open key in one statement and takes the best. Cooling-down contacts carry
+``next_eligible_at`` and stay out of that index; each call wakes the few whose time has come.
+Expired claims are released before anything is chosen.
+
+Every public function here takes a :class:`~sqlalchemy.orm.Session` inside the caller's write
+transaction (``with store.write() as session``), so "record the outcome, then claim the next"
+is one transaction. On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED``; on SQLite the
+store's single writer (``BEGIN IMMEDIATE``) keeps reps apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from calldesk import campaigns as campaigns_mod
+from calldesk.locale import parse_key
+from calldesk.models import (
+    Attempt,
+    Callback,
+    Campaign,
+    Claim,
+    Company,
+    Contact,
+    DncEntry,
+    Phone,
+    Rep,
+    utcnow,
+)
+
+DEFAULT_LEASE = dt.timedelta(minutes=15)
+# A contact waiting on a callback or a hand-off is out of the list queue until it is done.
+HELD = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+_WAKE_BATCH = 200  # cooling-down contacts woken per call: bounded work, the rest next call
+_CALLBACK_SCAN = 50
+_MAX_ROUNDS = 20
+_READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
+
+
+class QueueError(ValueError):
+    """A queue request cannot be served as asked (unknown claim, claim of another rep...)."""
+
+
+@dataclass
+class Offer:
+    """A contact handed to a rep: the claim, the lead, and why this contact and why now."""
+
+    claim_id: int
+    contact_id: int
+    rep_id: int
+    campaign_id: int | None
+    callback_id: int | None
+    phone: dict[str, Any] | None
+    lead: dict[str, Any]
+    reason: str  # why this contact
+    why_now: str  # why now: the rule that allows the call
+    local_time: str
+    time_zones: list[str]
+    states: list[str]
+    rule: str
+    claimed_at: dt.datetime
+    expires_at: dt.datetime
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["claimed_at"] = self.claimed_at.isoformat()
+        data["expires_at"] = self.expires_at.isoformat()
+        return data
+
+
+@dataclass
+class QueueEmpty:
+    """Nothing is callable now: why, and when the next contact becomes callable."""
+
+    reason: str
+    next_callable_at: dt.datetime | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "next_callable_at": self.next_callable_at.isoformat()
+            if self.next_callable_at
+            else None,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class _Arm:
+    """One index to seek: every active campaign at once, or one campaign."""
+
+    campaign_id: int | None  # None with all=True: the main index
+    all: bool
+    include_unassigned: bool  # contacts with campaign_id NULL (the default campaign)
+    rules: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    contact_id: int
+    locale_key: str
+    queue_rank: int
+    attempts: int
+    last_attempt_at: Any
+    rules: dict[str, Any] | None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        last = self.last_attempt_at
+        return (self.queue_rank, self.attempts, last is not None, str(last or ""), self.contact_id)
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    if at is None:
+        return utcnow()
+    if at.tzinfo is None:
+        raise ValueError("the moment must be timezone-aware")
+    return at.astimezone(dt.UTC)
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _ready_sql(session: Session) -> str:
+    return _READY.format(true="true" if _is_pg(session) else "1")
+
+
+def _rules():
+    from calldesk import rules
+
+    return rules
+
+
+# --- housekeeping -------------------------------------------------------------------------
+
+
+def release_expired_claims(session: Session, at: dt.datetime | None = None) -> int:
+    """Return contacts whose claim lease ran out to the queue; returns how many."""
+    at = _now(at)
+    lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
+    ids = list(
+        session.execute(
+            text(
+                "SELECT id FROM contacts WHERE claimed_by_id IS NOT NULL "
+                f"AND claim_expires_at <= :at{lock}"
+            ),
+            {"at": at.replace(tzinfo=None)},
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    session.execute(
+        update(Contact)
+        .where(Contact.id.in_(ids))
+        .values(claimed_by_id=None, claim_expires_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(Claim)
+        .where(Claim.contact_id.in_(ids), Claim.released_at.is_(None), Claim.expires_at <= at)
+        .values(released_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    return len(ids)
+
+
+def wake_cooled(session: Session, at: dt.datetime | None = None, limit: int = _WAKE_BATCH) -> int:
+    """Put contacts whose cooling-down time has passed back into the queue (at most ``limit``)."""
+    at = _now(at)
+    lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
+    ids = list(
+        session.execute(
+            text(
+                "SELECT id FROM contacts WHERE next_eligible_at IS NOT NULL "
+                f"AND next_eligible_at <= :at ORDER BY next_eligible_at LIMIT :n{lock}"
+            ),
+            {"at": at.replace(tzinfo=None), "n": limit},
+        ).scalars()
+    )
+    if ids:
+        session.execute(
+            update(Contact).where(Contact.id.in_(ids)).values(next_eligible_at=None),
+            execution_options={"synchronize_session": False},
+        )
+    return len(ids)
+
+
+# --- campaigns as the queue sees them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CampaignRow:
+    id: int
+    name: str
+    kind: str
+    active: bool
+    is_default: bool
+    rules: dict[str, Any] | None
+
+
+def _campaign_rows(session: Session) -> dict[int, _CampaignRow]:
+    rows = session.execute(
+        select(
+            Campaign.id,
+            Campaign.name,
+            Campaign.kind,
+            Campaign.active,
+            Campaign.is_default,
+            Campaign.rules,
+        )
+    ).all()
+    return {r[0]: _CampaignRow(*r) for r in rows}
+
+
+def _arms(campaigns: dict[int, _CampaignRow], campaign_id: int | None) -> list[_Arm]:
+    default = next((c for c in campaigns.values() if c.is_default), None)
+    if campaign_id is not None:
+        chosen = campaigns.get(campaign_id)
+        if chosen is None:
+            raise QueueError(f"no campaign {campaign_id}")
+        if not chosen.active:
+            return []
+        arms = [_Arm(chosen.id, False, False, chosen.rules)]
+        if chosen.is_default:
+            arms.append(_Arm(None, False, True, chosen.rules))
+        return arms
+    active = [c for c in campaigns.values() if c.active]
+    inactive = [c for c in campaigns.values() if not c.active]
+    rule_sets = {repr(sorted((c.rules or {}).items())) for c in active}
+    if not inactive and len(rule_sets) <= 1:
+        # The usual case: one seek over every campaign's contacts.
+        return [_Arm(None, True, True, active[0].rules if active else None)]
+    arms = [_Arm(c.id, False, False, c.rules) for c in active if not c.is_default]
+    if default is not None and default.active:
+        arms.append(_Arm(default.id, False, False, default.rules))
+        arms.append(_Arm(None, False, True, default.rules))
+    return arms
+
+
+def _arm_where(arm: _Arm) -> tuple[str, dict[str, Any]]:
+    if arm.all:
+        return "", {}
+    if arm.include_unassigned:
+        return "campaign_id IS NULL AND ", {}
+    return "campaign_id = :cid AND ", {"cid": arm.campaign_id}
+
+
+def _locale_keys(session: Session, arm: _Arm) -> list[str]:
+    """Distinct locale keys of ready contacts, by skipping through the index (one seek each)."""
+    ready = _ready_sql(session)
+    where, params = _arm_where(arm)
+    sql = (
+        "WITH RECURSIVE k(key) AS ("
+        f" SELECT (SELECT MIN(locale_key) FROM contacts WHERE {where}{ready}"
+        " AND locale_key IS NOT NULL)"
+        " UNION ALL"
+        f" SELECT (SELECT MIN(locale_key) FROM contacts WHERE {where}{ready}"
+        " AND locale_key > k.key) FROM k WHERE k.key IS NOT NULL"
+        ") SELECT key FROM k WHERE key IS NOT NULL"
+    )
+    return list(session.execute(text(sql), params).scalars())
+
+
+def _open_keys(
+    keys: list[str], at: dt.datetime, rules: dict[str, Any] | None, statuses: dict[Any, Any]
+) -> list[str]:
+    engine = _rules()
+    fingerprint = repr(sorted((rules or {}).items()))
+    open_keys = []
+    for key in keys:
+        status = statuses.get((key, fingerprint))
+        if status is None:
+            status = engine.locale_status(key, at, rules)
+            statuses[(key, fingerprint)] = status
+        if status.allowed:
+            open_keys.append(key)
+    return open_keys
+
+
+def _seek(
+    session: Session, arm: _Arm, keys: list[str], per_key: int, exclude: set[int]
+) -> list[_Candidate]:
+    """The first ``per_key`` ready contacts of each locale key, one statement for all keys."""
+    if not keys:
+        return []
+    ready = _ready_sql(session)
+    where, params = _arm_where(arm)
+    parts = []
+    for i, key in enumerate(keys):
+        params[f"k{i}"] = key
+        parts.append(
+            f"SELECT * FROM (SELECT id, locale_key, queue_rank, attempts, last_attempt_at "
+            f"FROM contacts WHERE {where}locale_key = :k{i} AND {ready} "
+            f"ORDER BY queue_rank, attempts, last_attempt_at, id LIMIT :n) AS q{i}"
+        )
+    params["n"] = per_key + len(exclude)
+    rows = session.execute(text(" UNION ALL ".join(parts)), params).all()
+    return [
+        _Candidate(r[0], r[1], r[2], r[3], r[4], arm.rules) for r in rows if r[0] not in exclude
+    ]
+
+
+def _candidates(
+    session: Session,
+    arms: list[_Arm],
+    at: dt.datetime,
+    per_key: int,
+    exclude: set[int],
+    statuses: dict[Any, Any],
+) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for arm in arms:
+        keys = _locale_keys(session, arm)
+        open_keys = _open_keys(keys, at, arm.rules, statuses)
+        found.extend(_seek(session, arm, open_keys, per_key, exclude))
+    found.sort(key=_Candidate.sort_key)
+    return found
+
+
+# --- phones, DNC and the lead card ----------------------------------------------------------
+
+
+def callable_phone(session: Session, contact_id: int) -> Phone | None:
+    """The number to dial: the first valid number of the contact that is not on the DNC list."""
+    phones = session.scalars(
+        select(Phone)
+        .where(Phone.contact_id == contact_id, Phone.valid, Phone.e164.is_not(None))
+        .order_by(Phone.position, Phone.id)
+    ).all()
+    for phone in phones:
+        if phone.dnc:
+            continue
+        listed = session.scalar(select(DncEntry.id).where(DncEntry.e164 == phone.e164).limit(1))
+        if listed is not None:
+            phone.dnc = True  # a registry entry added since import: never offer it again
+            continue
+        return phone
+    return None
+
+
+def _phone_dict(phone: Phone | None) -> dict[str, Any] | None:
+    if phone is None:
+        return None
+    return {
+        "id": phone.id,
+        "e164": phone.e164,
+        "extension": phone.extension,
+        "label": phone.label,
+        "raw": phone.raw,
+        "shared": phone.shared,
+        "time_zones": phone.time_zones.split("|") if phone.time_zones else [],
+        "tel": f"tel:{phone.e164}" + (f";ext={phone.extension}" if phone.extension else ""),
+    }
+
+
+def lead_dict(session: Session, contact: Contact) -> dict[str, Any]:
+    """The contact as the lead card and ``queue next --json`` show it (plain data)."""
+    company = session.get(Company, contact.company_id) if contact.company_id else None
+    return {
+        "id": contact.id,
+        "name": contact.full_name,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "title": contact.title,
+        "company": company.name if company else None,
+        "city": contact.city,
+        "state": contact.state,
+        "country": contact.country,
+        "stage": contact.stage,
+        "grade": contact.grade,
+        "attempts": contact.attempts,
+        "last_attempt_at": contact.last_attempt_at.isoformat() if contact.last_attempt_at else None,
+        "campaign_id": contact.campaign_id,
+        "tier": contact.tier,
+        "engagement": contact.engagement,
+        "locale_key": contact.locale_key,
+        "notes": contact.notes,
+        "phones": [
+            {"e164": p.e164, "extension": p.extension, "label": p.label, "dnc": p.dnc}
+            for p in contact.phones
+            if p.valid and p.e164
+        ],
+        "emails": [e.address for e in contact.emails],
+    }
+
+
+def local_time_text(at: dt.datetime, zones: tuple[str, ...] | list[str]) -> str:
+    """The contact's local time in each of its zones, e.g. ``Mon 10:42 EST (America/New_York)``."""
+    texts = []
+    for zone in zones:
+        local = at.astimezone(zoneinfo.ZoneInfo(zone))
+        texts.append(f"{local:%a %H:%M} {local.tzname()} ({zone})")
+    return "; ".join(texts)
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+
+def _lock_ready(session: Session, contact_id: int) -> bool:
+    """Take the contact for this transaction if it is still ready; never wait for another rep."""
+    if _is_pg(session):
+        row = session.execute(
+            text(
+                f"SELECT id FROM contacts WHERE id = :id AND {_ready_sql(session)} "
+                "FOR UPDATE SKIP LOCKED"
+            ),
+            {"id": contact_id},
+        ).first()
+        return row is not None
+    row = session.execute(
+        text(f"SELECT id FROM contacts WHERE id = :id AND {_ready_sql(session)}"),
+        {"id": contact_id},
+    ).first()
+    return row is not None
+
+
+def _lock_unclaimed(session: Session, contact_id: int) -> bool:
+    """Like :func:`_lock_ready` for a callback's contact (may be held out of the list queue)."""
+    lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
+    true = "true" if _is_pg(session) else "1"
+    row = session.execute(
+        text(
+            f"SELECT id FROM contacts WHERE id = :id AND callable = {true} "
+            f"AND claimed_by_id IS NULL{lock}"
+        ),
+        {"id": contact_id},
+    ).first()
+    return row is not None
+
+
+def _claim(
+    session: Session,
+    contact: Contact,
+    rep_id: int,
+    campaign_id: int | None,
+    callback_id: int | None,
+    at: dt.datetime,
+    lease: dt.timedelta,
+    reason: dict[str, Any],
+) -> Claim:
+    expires = at + lease
+    contact.claimed_by_id = rep_id
+    contact.claim_expires_at = expires
+    claim = Claim(
+        contact_id=contact.id,
+        rep_id=rep_id,
+        campaign_id=campaign_id,
+        callback_id=callback_id,
+        claimed_at=at,
+        expires_at=expires,
+        reason=reason,
+    )
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def _block(contact: Contact, status: Any, at: dt.datetime) -> None:
+    """A candidate the per-person check refused: out of the queue until it may be called."""
+    when = status.next_allowed_at
+    if when is None or when <= at:
+        when = at + dt.timedelta(hours=24)  # look again tomorrow rather than never
+    contact.next_eligible_at = when
+
+
+def _campaign_of(
+    contact: Contact, campaigns: dict[int, _CampaignRow]
+) -> tuple[int | None, _CampaignRow | None]:
+    if contact.campaign_id is not None and contact.campaign_id in campaigns:
+        return contact.campaign_id, campaigns[contact.campaign_id]
+    default = next((c for c in campaigns.values() if c.is_default), None)
+    return (default.id if default else None), default
+
+
+def _explain_list(contact: Contact, campaign: _CampaignRow | None) -> str:
+    name = campaign.name if campaign else "no campaign"
+    tried = (
+        "never tried"
+        if contact.attempts == 0
+        else f"tried {contact.attempts} time{'s' if contact.attempts != 1 else ''}"
+    )
+    if contact.tier == 1:
+        heat = f", engagement {contact.engagement}" if contact.engagement else ""
+        return f"event sprint {name}{heat}; {tried}"
+    return f"list contact in {name} (priority {contact.priority}); {tried}"
+
+
+def _make_offer(
+    session: Session,
+    contact: Contact,
+    phone: Phone,
+    rep_id: int,
+    campaign_id: int | None,
+    callback_id: int | None,
+    status: Any,
+    why: str,
+    at: dt.datetime,
+    lease: dt.timedelta,
+) -> Offer:
+    zones = tuple(status.zones) or parse_key(contact.locale_key or "||").zones
+    local = local_time_text(at, zones) if zones else status.local_time
+    why_now = f"allowed now: {status.rule}" if status.rule else "allowed now"
+    reason = {
+        "why": why,
+        "why_now": why_now,
+        "local_time": local,
+        "time_zones": list(zones),
+        "states": list(status.states),
+        "rule": status.rule,
+        "phone": {"id": phone.id, "e164": phone.e164},
+    }
+    claim = _claim(session, contact, rep_id, campaign_id, callback_id, at, lease, reason)
+    return Offer(
+        claim_id=claim.id,
+        contact_id=contact.id,
+        rep_id=rep_id,
+        campaign_id=campaign_id,
+        callback_id=callback_id,
+        phone=_phone_dict(phone),
+        lead=lead_dict(session, contact),
+        reason=why,
+        why_now=why_now,
+        local_time=local,
+        time_zones=list(zones),
+        states=list(status.states),
+        rule=status.rule,
+        claimed_at=at,
+        expires_at=claim.expires_at,
+        checks=[_check_dict(c) for c in (status.checks or [])],
+    )
+
+
+def _check_dict(check: Any) -> dict[str, Any]:
+    if hasattr(check, "to_dict"):
+        return check.to_dict()
+    if hasattr(check, "__dataclass_fields__"):
+        return asdict(check)
+    return {"check": str(check)}
+
+
+def _no_phone(contact: Contact) -> None:
+    contact.callable = False
+    contact.stage = "needs_review" if contact.stage in ("new", "working") else contact.stage
+    contact.needs_review_reason = "no number left to call (all invalid or on the DNC list)"
+
+
+def _callback_offer(
+    session: Session,
+    rep: Rep,
+    campaigns: dict[int, _CampaignRow],
+    campaign_id: int | None,
+    at: dt.datetime,
+    lease: dt.timedelta,
+) -> Offer | None:
+    rows = session.execute(
+        select(
+            Callback.id, Callback.contact_id, Callback.rep_id, Callback.personal, Callback.due_at
+        )
+        .where(Callback.status == "open", Callback.due_at <= at)
+        .order_by(Callback.due_at)
+        .limit(_CALLBACK_SCAN)
+    ).all()
+    if not rows:
+        return None
+    contacts = {
+        c.id: c
+        for c in session.scalars(select(Contact).where(Contact.id.in_({r[1] for r in rows})))
+    }
+
+    def release_minutes(contact: Contact) -> int:
+        _, camp = _campaign_of(contact, campaigns)
+        value = (camp.rules or {}).get("callback_release_minutes") if camp else None
+        return int(value or campaigns_mod.DEFAULT_CALLBACK_RELEASE_MINUTES)
+
+    ranked: list[tuple[int, dt.datetime, Any, str]] = []
+    for cb_id, contact_id, owner, personal, due in rows:
+        contact = contacts.get(contact_id)
+        if contact is None:
+            continue
+        if campaign_id is not None and _campaign_of(contact, campaigns)[0] != campaign_id:
+            continue
+        if personal and owner == rep.id:
+            ranked.append((0, due, (cb_id, contact), "your callback"))
+        elif not personal or owner is None:
+            ranked.append((1, due, (cb_id, contact), "open callback"))
+        elif due <= at - dt.timedelta(minutes=release_minutes(contact)):
+            ranked.append((2, due, (cb_id, contact), "another rep's callback, not taken in time"))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    engine = _rules()
+    for _, due, (cb_id, contact), label in ranked:
+        if contact.claimed_by_id is not None or not contact.callable or contact.dnc:
+            continue
+        if contact.grade == "D" or contact.locale_key is None:
+            continue
+        cid, camp = _campaign_of(contact, campaigns)
+        status = engine.contact_status(session, contact.id, at, camp.rules if camp else None)
+        if not status.allowed:
+            continue
+        if not _lock_unclaimed(session, contact.id):
+            continue
+        phone = callable_phone(session, contact.id)
+        if phone is None:
+            _no_phone(contact)
+            continue
+        due_local = local_time_text(due, tuple(status.zones)) if status.zones else due.isoformat()
+        why = f"{label}, due {due_local}"
+        return _make_offer(session, contact, phone, rep.id, cid, cb_id, status, why, at, lease)
+    return None
+
+
+def next_offer(
+    session: Session,
+    rep_id: int,
+    *,
+    campaign_id: int | None = None,
+    at: dt.datetime | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> Offer | QueueEmpty:
+    """Claim the contact ``rep_id`` should call now and say why; or say why there is none.
+
+    Call inside a write transaction (``with store.write() as session``). A rep holds one claim
+    at a time: any claim the rep still holds is released first.
+    """
+    at = _now(at)
+    rep = session.get(Rep, rep_id)
+    if rep is None:
+        raise QueueError(f"no rep {rep_id}")
+    release_expired_claims(session, at)
+    _release_rep_claims(session, rep_id, at)
+    wake_cooled(session, at)
+    campaigns = _campaign_rows(session)
+    arms = _arms(campaigns, campaign_id)
+    offer = _callback_offer(session, rep, campaigns, campaign_id, at, lease)
+    if offer is not None:
+        return offer
+    engine = _rules()
+    statuses: dict[Any, Any] = {}
+    skipped: set[int] = set()
+    per_key = 4 if _is_pg(session) else 1
+    for _ in range(_MAX_ROUNDS):
+        candidates = _candidates(session, arms, at, per_key, skipped, statuses)
+        if not candidates:
+            break
+        for cand in candidates:
+            skipped.add(cand.contact_id)
+            if not _lock_ready(session, cand.contact_id):
+                continue
+            contact = session.get(Contact, cand.contact_id)
+            assert contact is not None
+            if contact.dnc or contact.grade == "D":
+                contact.callable = False  # marked since it entered the index: never again
+                continue
+            status = engine.contact_status(session, contact.id, at, cand.rules)
+            if not status.allowed:
+                _block(contact, status, at)
+                continue
+            phone = callable_phone(session, contact.id)
+            if phone is None:
+                _no_phone(contact)
+                continue
+            cid, camp = _campaign_of(contact, campaigns)
+            why = _explain_list(contact, camp)
+            return _make_offer(session, contact, phone, rep_id, cid, None, status, why, at, lease)
+    return explain_empty(session, at, campaign_id=campaign_id, arms=arms)
+
+
+def explain_empty(
+    session: Session,
+    at: dt.datetime | None = None,
+    *,
+    campaign_id: int | None = None,
+    arms: list[Any] | None = None,
+) -> QueueEmpty:
+    """Why nothing is callable now and when the next contact becomes callable."""
+    at = _now(at)
+    if arms is None:
+        arms = _arms(_campaign_rows(session), campaign_id)
+    if not arms:
+        return QueueEmpty("the campaign is paused", None, {})
+    engine = _rules()
+    closed: dict[str, Any] = {}
+    ready_closed = 0
+    candidates: list[dt.datetime] = []
+    for arm in arms:
+        for key in _locale_keys(session, arm):
+            status = engine.locale_status(key, at, arm.rules)
+            if not status.allowed:
+                ready_closed += 1
+                if status.next_allowed_at is not None:
+                    candidates.append(status.next_allowed_at)
+                    closed[key] = status.next_allowed_at.isoformat()
+    cooling_next = session.scalar(
+        select(func.min(Contact.next_eligible_at)).where(
+            Contact.next_eligible_at.is_not(None), Contact.next_eligible_at < HELD
+        )
+    )
+    if cooling_next is not None:
+        candidates.append(max(cooling_next, at))
+    callback_next = session.scalar(
+        select(func.min(Callback.due_at)).where(Callback.status == "open", Callback.due_at > at)
+    )
+    if callback_next is not None:
+        candidates.append(callback_next)
+    claimed = session.scalar(
+        select(func.count()).select_from(Contact).where(Contact.claimed_by_id.is_not(None))
+    )
+    review = session.scalar(
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.callable, Contact.locale_key.is_(None))
+    )
+    if closed:
+        reason = f"no contact is inside its calling window now ({len(closed)} place(s) closed)"
+    elif cooling_next is not None:
+        reason = "every remaining contact is cooling down after a recent attempt"
+    elif claimed:
+        reason = "every remaining contact is claimed by another rep"
+    else:
+        reason = "no contact left to call"
+    return QueueEmpty(
+        reason,
+        min(candidates) if candidates else None,
+        {
+            "closed_places": closed,
+            "cooling_down_next": cooling_next.isoformat() if cooling_next else None,
+            "next_callback_due": callback_next.isoformat() if callback_next else None,
+            "claimed_by_reps": int(claimed or 0),
+            "needs_review": int(review or 0),
+        },
+    )
+
+
+def upcoming(
+    session: Session,
+    rep_id: int,
+    *,
+    campaign_id: int | None = None,
+    at: dt.datetime | None = None,
+    limit: int = 5,
+) -> list[dict[str, Any]]:
+    """The next few contacts the queue would offer (list order; no claim, no caps checked)."""
+    at = _now(at)
+    arms = _arms(_campaign_rows(session), campaign_id)
+    candidates = _candidates(session, arms, at, limit, set(), {})[:limit]
+    contacts = {
+        c.id: c
+        for c in session.scalars(
+            select(Contact).where(Contact.id.in_([c.contact_id for c in candidates]))
+        )
+    }
+    out = []
+    for cand in candidates:
+        contact = contacts[cand.contact_id]
+        zones = parse_key(cand.locale_key).zones
+        out.append(
+            {
+                "contact_id": contact.id,
+                "name": contact.full_name,
+                "attempts": contact.attempts,
+                "tier": contact.tier,
+                "campaign_id": contact.campaign_id,
+                "local_time": local_time_text(at, zones),
+                "time_zones": list(zones),
+            }
+        )
+    return out
+
+
+def due_callbacks(
+    session: Session,
+    rep_id: int,
+    *,
+    at: dt.datetime | None = None,
+    horizon: dt.timedelta = dt.timedelta(hours=24),
+) -> list[dict[str, Any]]:
+    """Open callbacks this rep may take (personal ones and open ones) due before ``at + horizon``."""
+    at = _now(at)
+    rows = session.execute(
+        select(Callback, Contact)
+        .join(Contact, Contact.id == Callback.contact_id)
+        .where(
+            Callback.status == "open",
+            Callback.due_at <= at + horizon,
+            (Callback.rep_id == rep_id) | (Callback.personal.is_(False)),
+        )
+        .order_by(Callback.due_at)
+    ).all()
+    out = []
+    for callback, contact in rows:
+        zones = parse_key(contact.locale_key).zones if contact.locale_key else ()
+        out.append(
+            {
+                "callback_id": callback.id,
+                "contact_id": contact.id,
+                "name": contact.full_name,
+                "due_at": callback.due_at.isoformat(),
+                "due_local": local_time_text(callback.due_at, zones) if zones else None,
+                "overdue": callback.due_at <= at,
+                "personal": callback.personal,
+                "kind": callback.kind,
+                "notes": callback.notes,
+            }
+        )
+    return out
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+
+def get_claim(session: Session, claim_id: int, rep_id: int | None = None) -> Claim:
+    """A claim that is still held; raises :class:`QueueError` otherwise."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise QueueError(f"no claim {claim_id}")
+    if claim.released_at is not None:
+        raise QueueError(f"claim {claim_id} was already released at {claim.released_at:%H:%M}")
+    if rep_id is not None and claim.rep_id != rep_id:
+        raise QueueError(f"claim {claim_id} belongs to another rep")
+    return claim
+
+
+def renew_claim(
+    session: Session,
+    claim_id: int,
+    *,
+    at: dt.datetime | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> dt.datetime:
+    """Extend a held claim's lease (the card is still open); returns the new expiry.
+
+    A claim whose lease ran out can be renewed as long as nobody else took the contact.
+    """
+    at = _now(at)
+    claim = get_claim(session, claim_id)
+    contact = session.get(Contact, claim.contact_id)
+    assert contact is not None
+    if contact.claimed_by_id not in (None, claim.rep_id):
+        claim.released_at = at
+        raise QueueError(f"claim {claim_id} expired and the contact went to another rep")
+    expires = at + lease
+    contact.claimed_by_id = claim.rep_id
+    contact.claim_expires_at = expires
+    claim.expires_at = expires
+    return expires
+
+
+def release_claim(session: Session, claim_id: int, *, at: dt.datetime | None = None) -> None:
+    """Give a contact back to the queue without recording a call (card closed)."""
+    at = _now(at)
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise QueueError(f"no claim {claim_id}")
+    if claim.released_at is not None:
+        return
+    claim.released_at = at
+    contact = session.get(Contact, claim.contact_id)
+    if contact is not None and contact.claimed_by_id == claim.rep_id:
+        contact.claimed_by_id = None
+        contact.claim_expires_at = None
+
+
+def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> None:
+    claims = session.scalars(
+        select(Claim).where(Claim.rep_id == rep_id, Claim.released_at.is_(None))
+    ).all()
+    for claim in claims:
+        release_claim(session, claim.id, at=at)
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def stats(session: Session, at: dt.datetime | None = None) -> dict[str, Any]:
+    """Queue figures: contacts ready, cooling down, claimed, held, not callable, needing review,
+    open and due callbacks, attempts today (UTC)."""
+    at = _now(at)
+    true = True
+    total = session.scalar(select(func.count()).select_from(Contact)) or 0
+    ready = (
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(
+                Contact.callable.is_(true),
+                Contact.claimed_by_id.is_(None),
+                Contact.next_eligible_at.is_(None),
+                Contact.locale_key.is_not(None),
+            )
+        )
+        or 0
+    )
+    cooling = (
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(Contact.next_eligible_at.is_not(None), Contact.next_eligible_at < HELD)
+        )
+        or 0
+    )
+    held = (
+        session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.next_eligible_at >= HELD)
+        )
+        or 0
+    )
+    claimed = (
+        session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.claimed_by_id.is_not(None))
+        )
+        or 0
+    )
+    not_callable = (
+        session.scalar(select(func.count()).select_from(Contact).where(Contact.callable.is_(False)))
+        or 0
+    )
+    review = (
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(Contact.callable.is_(true), Contact.locale_key.is_(None))
+        )
+        or 0
+    )
+    callbacks_open = (
+        session.scalar(select(func.count()).select_from(Callback).where(Callback.status == "open"))
+        or 0
+    )
+    callbacks_due = (
+        session.scalar(
+            select(func.count())
+            .select_from(Callback)
+            .where(Callback.status == "open", Callback.due_at <= at)
+        )
+        or 0
+    )
+    day_start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    attempts_today = (
+        session.scalar(
+            select(func.count()).select_from(Attempt).where(Attempt.started_at >= day_start)
+        )
+        or 0
+    )
+    return {
+        "at": at.isoformat(),
+        "contacts": total,
+        "ready": ready,
+        "cooling_down": cooling,
+        "held_for_callback_or_handoff": held,
+        "claimed": claimed,
+        "not_callable": not_callable,
+        "needs_review": review,
+        "callbacks_open": callbacks_open,
+        "callbacks_due": callbacks_due,
+        "attempts_today_utc": attempts_today,
+    }
+
+
+def rep_today(session: Session, rep_id: int, at: dt.datetime | None = None) -> dict[str, Any]:
+    """Today's counters for a rep (the rep's own calendar day): dials, conversations, per
+    disposition, graded A/B/C/D, callbacks set."""
+    at = _now(at)
+    rep = session.get(Rep, rep_id)
+    if rep is None:
+        raise QueueError(f"no rep {rep_id}")
+    zone = zoneinfo.ZoneInfo(rep.time_zone or "UTC")
+    local = at.astimezone(zone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+    rows = session.execute(
+        select(Attempt.disposition, Attempt.conversation, Attempt.grade, func.count())
+        .where(Attempt.rep_id == rep_id, Attempt.started_at >= start, Attempt.started_at <= at)
+        .group_by(Attempt.disposition, Attempt.conversation, Attempt.grade)
+    ).all()
+    by_disposition: dict[str, int] = {}
+    grades: dict[str, int] = {}
+    dials = conversations = 0
+    for disposition, conversation, grade, count in rows:
+        dials += count
+        conversations += count if conversation else 0
+        by_disposition[disposition] = by_disposition.get(disposition, 0) + count
+        if grade:
+            grades[grade] = grades.get(grade, 0) + count
+    callbacks_set = (
+        session.scalar(
+            select(func.count())
+            .select_from(Callback)
+            .join(Attempt, Attempt.id == Callback.attempt_id)
+            .where(Attempt.rep_id == rep_id, Attempt.started_at >= start)
+        )
+        or 0
+    )
+    return {
+        "rep_id": rep_id,
+        "day": local.date().isoformat(),
+        "dials": dials,
+        "conversations": conversations,
+        "by_disposition": by_disposition,
+        "grades": grades,
+        "callbacks_set": callbacks_set,
+    }
