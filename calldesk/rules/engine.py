@@ -344,7 +344,7 @@ def locale_status(
         if valid_from <= at and (valid_until is None or at < valid_until):
             if not status.zones:
                 return status
-            return replace(status, local_time=local_time_text(at, status.zones))
+            return replace(status, local_time=_safe_local_time(at, status.zones))
     compiled = _compiled(locale_key, campaign_key, campaign_rules)
     status = _evaluate(compiled, at)
     if len(_status_cache) > _CACHE_LIMIT:
