@@ -30,6 +30,8 @@ apt_install() {
 
 # Qt's runtime libraries (offscreen and tests) and fonts.
 QT_LIBS=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core)
+# Validators for the desktop metadata in packaging/.
+META_TOOLS=(desktop-file-utils appstream)
 # A real window (X11 or Xvfb): Qt blames xcb-cursor, but icccm4 and keysyms1 are the usual gaps.
 WINDOW_LIBS=(xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-image0 libxcb-xkb1)
@@ -79,7 +81,7 @@ postgres_for_tests() {
 }
 
 cmd_test() {
-  apt_install "${QT_LIBS[@]}"
+  apt_install "${QT_LIBS[@]}" "${META_TOOLS[@]}"
   python_env
   postgres_for_tests
   say "ruff"
