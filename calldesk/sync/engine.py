@@ -1,0 +1,956 @@
+"""The delivery loop: outbox entries to every configured target, each exactly once.
+
+How an entry travels: the first run that sees it creates one delivery row per target that
+takes it (``pending``). A target's run takes the oldest pending entries in order (head of line:
+a receiver gets a contact's events in the order they happened), sends them, and records the
+answer: ``delivered``; ``pending`` again with ``next_try_at`` after a transient failure
+(exponential backoff with jitter, or the receiver's ``Retry-After``); ``failed`` with the reason
+after a permanent one, for a person to review, retry or skip. An entry is marked delivered only
+after the receiver acknowledged it, and every resend carries the same idempotency key, so a
+crash or a lost answer can make calldesk send something again but never makes a receiver apply
+it twice.
+
+Only one run works on a target at a time (a lease in the store's settings, renewed while the
+run lives and expiring if it dies), so the desk and a cron job cannot both send an entry.
+A run stops cleanly between batches when its ``stop`` event is set, and reports progress through
+a plain callback: the interface runs it in the background.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from calldesk.models import Contact, OutboxDelivery, OutboxEntry, Setting, utcnow
+from calldesk.outbox import dnc_numbers_among, lead_payloads
+from calldesk.store import Store
+from calldesk.sync import ics, layouts
+from calldesk.sync.config import Target, load_targets
+from calldesk.sync.secrets import env_var, get_secret
+from calldesk.sync.webhook import (
+    SendResult,
+    WebhookClient,
+    backoff_delay,
+    batch_body,
+    batch_key,
+)
+
+STATES = ("pending", "delivered", "failed", "skipped")
+# Permanent answers that may be caused by one bad entry in a batch: resend one by one to find it.
+_SPLIT_ON = (400, 409, 413, 415, 422)
+# Permanent answers about the target itself (credentials, address): stop sending to it.
+_TARGET_LEVEL = (401, 403, 404, 405, 410)
+
+
+class SyncError(Exception):
+    """A sync request that cannot be done (unknown target, entry already delivered, ...)."""
+
+
+class _Stopped(Exception):
+    """A file run was stopped: the half-written file is gone and nothing was marked."""
+
+
+@dataclass
+class SyncProgress:
+    """Reported after every batch (and file) of a run."""
+
+    target: str
+    delivered: int
+    failed: int
+    pending: int
+    message: str
+
+
+@dataclass
+class TargetReport:
+    """What one run did for one target."""
+
+    name: str
+    type: str
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0
+    failed_waiting: int = 0  # failed entries (this run or before) waiting for review
+    error: str | None = None  # the target could not be worked (no secret, busy, 401, ...)
+    last_error: str | None = None  # the latest transient trouble (it will be retried)
+    next_try_at: dt.datetime | None = None
+    files: list[str] = field(default_factory=list)
+    would_send: list[dict[str, Any]] = field(default_factory=list)  # dry run: first entries
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["next_try_at"] = self.next_try_at.isoformat() if self.next_try_at else None
+        return data
+
+
+@dataclass
+class SyncReport:
+    """A whole run: totals over targets, and each target's report."""
+
+    delivered: int
+    failed: int
+    pending: int
+    targets: dict[str, TargetReport]
+    stopped: bool = False
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "pending": self.pending,
+            "targets": {name: t.to_dict() for name, t in self.targets.items()},
+            "stopped": self.stopped,
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass
+class TargetStatus:
+    """Delivery counts of one target, for the sync screen and ``calldesk sync status``."""
+
+    name: str
+    type: str | None  # None: no longer configured, but has delivery history
+    pending: int = 0
+    delivered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    next_try_at: dt.datetime | None = None
+    last_error: str | None = None
+    last_delivered_at: dt.datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("next_try_at", "last_delivered_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass
+class DeliveryView:
+    """One entry's delivery to one target, as the review list shows it."""
+
+    entry_id: int
+    target: str
+    state: str
+    kind: str
+    key: str
+    contact_id: int | None
+    contact_name: str | None
+    attempts: int
+    last_error: str | None
+    next_try_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    created_at: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("next_try_at", "delivered_at", "created_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+# --- which entries go where ------------------------------------------------------------------
+
+
+def _takes(target: Target) -> list[Any]:
+    """SQL conditions on OutboxEntry for the entries ``target`` takes."""
+    conditions: list[Any] = [OutboxEntry.id > target.start_after_id]
+    if target.type == "calendar":
+        conditions.append(OutboxEntry.kind.startswith("appointment.", autoescape=True))
+        conditions.append(OutboxEntry.appointment_id.is_not(None))
+    if target.kinds:
+        conditions.append(
+            or_(*(OutboxEntry.kind.startswith(k, autoescape=True) for k in target.kinds))
+        )
+    return conditions
+
+
+def _not_materialised(target: Target) -> Any:
+    return ~exists().where(
+        OutboxDelivery.outbox_id == OutboxEntry.id, OutboxDelivery.target == target.name
+    )
+
+
+def materialise(session: Session, target: Target) -> None:
+    """Create the missing ``pending`` delivery rows of ``target`` (inside a write transaction).
+
+    An anti-join rather than a high-water mark: an entry whose transaction commits late, with a
+    lower id than one already seen, is still found.
+    """
+    source = select(OutboxEntry.id, literal(target.name), literal("pending"), literal(0)).where(
+        *_takes(target), _not_materialised(target)
+    )
+    columns = ["outbox_id", "target", "state", "attempts"]
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_fn(OutboxDelivery).from_select(columns, source).on_conflict_do_nothing()
+    session.execute(statement)
+
+
+def _unmaterialised_count(session: Session, target: Target) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxEntry)
+            .where(*_takes(target), _not_materialised(target))
+        )
+        or 0
+    )
+
+
+# --- one run at a time per target -------------------------------------------------------------
+
+
+class _Lease:
+    """A target's run lease, kept in the settings table so it works for SQLite and PostgreSQL."""
+
+    def __init__(self, store: Store, target: str, seconds: float) -> None:
+        self.store = store
+        self.key = f"sync.lease.{target}"
+        self.seconds = seconds
+        self.owner = uuid.uuid4().hex
+        self._renewed = 0.0
+
+    def acquire(self) -> bool:
+        now = utcnow()
+        try:
+            with self.store.write() as session:
+                row = session.get(Setting, self.key, with_for_update=True)
+                value = {
+                    "owner": self.owner,
+                    "until": (now + dt.timedelta(seconds=self.seconds)).isoformat(),
+                }
+                if row is None:
+                    session.add(Setting(key=self.key, value=value))
+                else:
+                    held = row.value or {}
+                    until = held.get("until")
+                    if (
+                        held.get("owner") not in (None, self.owner)
+                        and until
+                        and dt.datetime.fromisoformat(until) > now
+                    ):
+                        return False
+                    row.value = value
+        except (IntegrityError, OperationalError):
+            return False
+        self._renewed = time.monotonic()
+        return True
+
+    def renew(self) -> bool:
+        if time.monotonic() - self._renewed < self.seconds / 3:
+            return True
+        return self.acquire()
+
+    def release(self) -> None:
+        with self.store.write() as session:
+            row = session.get(Setting, self.key, with_for_update=True)
+            if row is not None and (row.value or {}).get("owner") == self.owner:
+                session.delete(row)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(
+        self,
+        store: Store,
+        stop: threading.Event,
+        progress: ProgressCallback | None,
+        max_wait: float,
+    ) -> None:
+        self.store = store
+        self.stop = stop
+        self.progress = progress
+        self.max_wait = max_wait
+
+    def report(self, report: TargetReport, message: str) -> None:
+        if self.progress is not None:
+            self.progress(
+                SyncProgress(report.name, report.delivered, report.failed, report.pending, message)
+            )
+
+    def wait_until(self, when: dt.datetime) -> bool:
+        """Sleep until ``when`` if it is within ``max_wait``; False: the run should end."""
+        seconds = (when - utcnow()).total_seconds()
+        if seconds <= 0:
+            return True
+        if seconds > self.max_wait:
+            return False
+        return not self.stop.wait(seconds)
+
+
+def run_sync(
+    store: Store,
+    *,
+    targets: Sequence[str] | None = None,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+    max_wait: float = 30.0,
+    config: dict[str, Target] | None = None,
+) -> SyncReport:
+    """Deliver pending outbox entries to the configured targets (all, or those named).
+
+    A run ends when nothing is pending, when the next retry is further away than ``max_wait``
+    seconds, or soon after ``stop`` is set (at most one request timeout later; nothing is lost
+    or marked wrongly). ``dry_run`` sends and changes nothing and lists what would go.
+    ``progress`` is called from the running thread after each batch.
+    """
+    config = load_targets() if config is None else config
+    names = list(targets) if targets else [n for n, t in config.items() if t.enabled]
+    unknown = [n for n in names if n not in config]
+    if unknown:
+        raise SyncError(f"no sync target named {', '.join(map(repr, unknown))}")
+    stop = stop or threading.Event()
+    run = _Run(store, stop, progress, max_wait)
+    reports: dict[str, TargetReport] = {}
+    for name in names:
+        target = config[name]
+        report = TargetReport(name=name, type=target.type)
+        reports[name] = report
+        if stop.is_set():
+            break
+        if dry_run:
+            _dry_run(store, target, report)
+            continue
+        _run_target(run, target, report)
+    for name, report in reports.items():
+        if not dry_run:
+            _fill_counts(store, config[name], report)
+    return SyncReport(
+        delivered=sum(r.delivered for r in reports.values()),
+        failed=sum(r.failed for r in reports.values()),
+        pending=sum(r.pending for r in reports.values()),
+        targets=reports,
+        stopped=stop.is_set(),
+        dry_run=dry_run,
+    )
+
+
+def _fill_counts(store: Store, target: Target, report: TargetReport) -> None:
+    status = target_status(store, target.name, target)
+    report.pending = status.pending
+    report.failed_waiting = status.failed
+    report.next_try_at = status.next_try_at
+
+
+def _dry_run(store: Store, target: Target, report: TargetReport) -> None:
+    with store.session() as session:
+        report.pending = _pending_count(session, target)
+        report.failed_waiting = _state_count(session, target.name, "failed")
+        shown = session.execute(
+            select(OutboxEntry.id, OutboxEntry.idempotency_key, OutboxEntry.kind)
+            .where(
+                *_takes(target),
+                or_(
+                    _not_materialised(target),
+                    exists().where(
+                        OutboxDelivery.outbox_id == OutboxEntry.id,
+                        OutboxDelivery.target == target.name,
+                        OutboxDelivery.state == "pending",
+                    ),
+                ),
+            )
+            .order_by(OutboxEntry.id)
+            .limit(20)
+        ).all()
+        report.would_send = [{"id": i, "key": k, "kind": kind} for i, k, kind in shown]
+
+
+def _run_target(run: _Run, target: Target, report: TargetReport) -> None:
+    secret: str | None = None
+    if target.type == "webhook":
+        found = get_secret(target.name)
+        if found is None:
+            report.error = (
+                f"no shared secret for {target.name!r}: set it with "
+                f"`calldesk sync target secret {target.name}` or ${env_var(target.name)}"
+            )
+            run.report(report, report.error)
+            return
+        secret = found[0]
+    lease = _Lease(run.store, target.name, seconds=max(120.0, target.timeout * 6))
+    if not lease.acquire():
+        report.error = f"another sync is already working on {target.name!r}"
+        run.report(report, report.error)
+        return
+    try:
+        with run.store.write() as session:
+            materialise(session, target)
+        with run.store.session() as session:
+            report.pending = _pending_count(session, target)
+        run.report(report, f"{report.pending} to send")
+        if target.type == "webhook":
+            assert secret is not None
+            _deliver_webhook(run, target, secret, report, lease)
+        else:
+            _deliver_files(run, target, report)
+    finally:
+        lease.release()
+
+
+def _pending_count(session: Session, target: Target) -> int:
+    return _state_count(session, target.name, "pending") + _unmaterialised_count(session, target)
+
+
+def _state_count(session: Session, target: str, state: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxDelivery)
+            .where(OutboxDelivery.target == target, OutboxDelivery.state == state)
+        )
+        or 0
+    )
+
+
+# --- webhook ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    delivery_id: int
+    attempts: int
+    next_try_at: dt.datetime | None
+    entry: dict[str, Any]
+    contact_id: int | None
+
+
+def _head(session: Session, target: Target, limit: int) -> list[_Item]:
+    """The oldest pending deliveries of ``target``, whether due or not."""
+    rows = session.execute(
+        select(OutboxDelivery, OutboxEntry)
+        .join(OutboxEntry, OutboxEntry.id == OutboxDelivery.outbox_id)
+        .where(OutboxDelivery.target == target.name, OutboxDelivery.state == "pending")
+        .order_by(OutboxDelivery.outbox_id)
+        .limit(limit)
+    ).all()
+    return [
+        _Item(
+            delivery_id=delivery.id,
+            attempts=delivery.attempts,
+            next_try_at=delivery.next_try_at,
+            contact_id=entry.contact_id,
+            entry={
+                "idempotency_key": entry.idempotency_key,
+                "id": entry.id,
+                "kind": entry.kind,
+                "created_at": entry.created_at.isoformat(),
+                "contact_id": entry.contact_id,
+                "appointment_id": entry.appointment_id,
+                "payload": entry.payload,
+            },
+        )
+        for delivery, entry in rows
+    ]
+
+
+def _scrub_dnc(session: Session, items: list[_Item]) -> None:
+    """Numbers that joined the DNC list after the entry was written never leave either."""
+    contact_ids = {i.contact_id for i in items if i.contact_id}
+    dnc_contacts = set(
+        session.scalars(select(Contact.id).where(Contact.id.in_(contact_ids), Contact.dnc))
+    )
+    numbers = {
+        p.get("e164")
+        for i in items
+        for p in ((i.entry["payload"] or {}).get("contact") or {}).get("phones") or []
+        if p.get("e164")
+    }
+    dnc_numbers = dnc_numbers_among(session, numbers)
+    if not dnc_contacts and not dnc_numbers:
+        return
+    for item in items:
+        contact = (item.entry["payload"] or {}).get("contact")
+        if not isinstance(contact, dict):
+            continue
+        is_dnc = item.contact_id in dnc_contacts
+        phones = contact.get("phones") or []
+        kept = [] if is_dnc else [p for p in phones if p.get("e164") not in dnc_numbers]
+        if is_dnc or len(kept) != len(phones):
+            contact = dict(
+                contact, phones=kept, do_not_call=bool(contact.get("do_not_call") or is_dnc)
+            )
+            item.entry = dict(item.entry, payload=dict(item.entry["payload"], contact=contact))
+
+
+def _deliver_webhook(
+    run: _Run, target: Target, secret: str, report: TargetReport, lease: _Lease
+) -> None:
+    assert target.url is not None
+    client = WebhookClient(target.url, secret, timeout=target.timeout)
+    try:
+        while not run.stop.is_set():
+            if not lease.renew():
+                report.error = f"lost the lease on {target.name!r} to another sync"
+                return
+            with run.store.session() as session:
+                head = _head(session, target, target.batch_size)
+                if not head:
+                    return
+                first_due = head[0].next_try_at
+                now = utcnow()
+                if first_due is not None and first_due > now:
+                    due: list[_Item] = []
+                else:
+                    due = [i for i in head if i.next_try_at is None or i.next_try_at <= now]
+                    _scrub_dnc(session, due)
+            if not due:
+                assert first_due is not None
+                if not run.wait_until(first_due):
+                    return
+                continue
+            if not _send(run, client, target, due, report):
+                return
+    finally:
+        client.close()
+
+
+def _send(
+    run: _Run, client: WebhookClient, target: Target, items: list[_Item], report: TargetReport
+) -> bool:
+    """Send one batch and record the answer; False when the target should not be worked on."""
+    keys = [i.entry["idempotency_key"] for i in items]
+    key = batch_key(keys)
+    result = client.post(key, batch_body(key, [i.entry for i in items]))
+    if result.ok:
+        _mark_delivered(run.store, items)
+        report.delivered += len(items)
+        report.pending -= len(items)
+        run.report(report, f"delivered {len(items)}")
+        return True
+    if not result.permanent:
+        _mark_retry(run.store, target, items, result)
+        report.last_error = result.error
+        run.report(report, f"will retry: {result.error}")
+        return True
+    if len(items) > 1 and result.status in _SPLIT_ON:
+        # One bad entry must not fail its neighbours: find it by sending one at a time.
+        for item in items:
+            if run.stop.is_set():
+                return False
+            if not _send(run, client, target, [item], report):
+                return False
+        return True
+    _mark_failed(run.store, items, result.error or "refused")
+    report.failed += len(items)
+    report.pending -= len(items)
+    run.report(report, f"failed: {result.error}")
+    if result.status in _TARGET_LEVEL:
+        report.error = result.error
+        return False
+    return True
+
+
+def _mark_delivered(store: Store, items: list[_Item]) -> None:
+    now = utcnow()
+    with store.write() as session:
+        session.execute(
+            update(OutboxDelivery)
+            .where(
+                OutboxDelivery.id.in_([i.delivery_id for i in items]),
+                OutboxDelivery.state == "pending",  # a skip made meanwhile stays a skip
+            )
+            .values(
+                state="delivered",
+                attempts=OutboxDelivery.attempts + 1,
+                delivered_at=now,
+                last_error=None,
+                next_try_at=None,
+            )
+        )
+
+
+def _mark_retry(store: Store, target: Target, items: list[_Item], result: SendResult) -> None:
+    attempts = max(i.attempts for i in items) + 1
+    delay = backoff_delay(attempts, target.backoff_base, target.backoff_max)
+    if result.retry_after is not None:
+        delay = result.retry_after  # the receiver knows best when it can take more
+    next_try = utcnow() + dt.timedelta(seconds=delay)
+    with store.write() as session:
+        session.execute(
+            update(OutboxDelivery)
+            .where(
+                OutboxDelivery.id.in_([i.delivery_id for i in items]),
+                OutboxDelivery.state == "pending",
+            )
+            .values(
+                attempts=OutboxDelivery.attempts + 1,
+                last_error=result.error,
+                next_try_at=next_try,
+            )
+        )
+
+
+def _mark_failed(store: Store, items: list[_Item], error: str) -> None:
+    with store.write() as session:
+        session.execute(
+            update(OutboxDelivery)
+            .where(
+                OutboxDelivery.id.in_([i.delivery_id for i in items]),
+                OutboxDelivery.state == "pending",
+            )
+            .values(
+                state="failed",
+                attempts=OutboxDelivery.attempts + 1,
+                last_error=error,
+                next_try_at=None,
+            )
+        )
+
+
+# --- files and calendar -----------------------------------------------------------------------
+
+
+def _run_file_path(folder: Path, stem: str, suffix: str) -> Path:
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"{stem}-{stamp}.{suffix}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{stamp}-{n}.{suffix}"
+    return path
+
+
+def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
+    """One file per run with what changed since the last run (latest state per contact)."""
+    assert target.folder is not None
+    folder = Path(target.folder).expanduser()
+    cutoff = utcnow()
+    due = and_(
+        OutboxDelivery.target == target.name,
+        OutboxDelivery.state == "pending",
+        or_(OutboxDelivery.next_try_at.is_(None), OutboxDelivery.next_try_at <= cutoff),
+    )
+    with run.store.session() as session:
+        max_id = session.scalar(select(func.max(OutboxDelivery.outbox_id)).where(due))
+    if max_id is None:
+        return
+    due_upto = and_(due, OutboxDelivery.outbox_id <= max_id)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if target.type == "calendar":
+            written = _write_calendar_file(run, target, folder, due_upto, report)
+        else:
+            written = _write_leads_file(run, target, folder, due_upto, report)
+    except _Stopped:
+        run.report(report, "stopped")
+        return
+    except OSError as exc:
+        error = f"cannot write to {folder}: {exc}"
+        with run.store.write() as session:
+            session.execute(
+                update(OutboxDelivery)
+                .where(due_upto)
+                .values(attempts=OutboxDelivery.attempts + 1, last_error=error)
+            )
+        report.error = error
+        run.report(report, error)
+        return
+    now = utcnow()
+    with run.store.write() as session:
+        count = session.execute(
+            update(OutboxDelivery)
+            .where(due_upto)
+            .values(
+                state="delivered",
+                attempts=OutboxDelivery.attempts + 1,
+                delivered_at=now,
+                last_error=None,
+                next_try_at=None,
+            )
+        ).rowcount
+    report.delivered += count
+    report.pending -= count
+    if written:
+        report.files.append(str(written))
+    run.report(report, f"wrote {written}" if written else "nothing to write")
+
+
+def _write_leads_file(
+    run: _Run, target: Target, folder: Path, due: Any, report: TargetReport
+) -> Path | None:
+    """The file written (None: nothing to write); raises _Stopped when asked to stop."""
+    path = _run_file_path(folder, target.name, target.format)
+    tmp = path.with_name(f".{path.name}.part")
+    last_contact = 0
+    with run.store.session() as session:
+        orphans = list(
+            session.scalars(
+                select(OutboxEntry.payload)
+                .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
+                .where(due, OutboxEntry.contact_id.is_(None))
+                .order_by(OutboxEntry.id)
+            )
+        )
+    with layouts.RowWriter(tmp, target.format, layouts.headers(target.layout)) as writer:
+        for payload in orphans:  # the contact was deleted: its last snapshot is all there is
+            writer.write(layouts.row(target.layout, payload))
+        while True:
+            if run.stop.is_set():
+                raise _Stopped
+            with run.store.session() as session:
+                ids = list(
+                    session.scalars(
+                        select(OutboxEntry.contact_id)
+                        .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
+                        .where(due, OutboxEntry.contact_id > last_contact)
+                        .group_by(OutboxEntry.contact_id)
+                        .order_by(OutboxEntry.contact_id)
+                        .limit(2000)
+                    )
+                )
+                if not ids:
+                    break
+                payloads = lead_payloads(session, ids)
+            for contact_id in ids:
+                if contact_id in payloads:
+                    writer.write(layouts.row(target.layout, payloads[contact_id]))
+            last_contact = ids[-1]
+            run.report(report, f"writing {path.name}: {writer.rows} rows")
+    if writer.rows == 0:
+        tmp.unlink(missing_ok=True)
+        return None
+    tmp.replace(path)
+    return path
+
+
+def _write_calendar_file(
+    run: _Run, target: Target, folder: Path, due: Any, report: TargetReport
+) -> Path | None:
+    with run.store.session() as session:
+        ids = list(
+            session.scalars(
+                select(OutboxEntry.appointment_id)
+                .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
+                .where(due, OutboxEntry.appointment_id.is_not(None))
+                .distinct()
+            )
+        )
+        if run.stop.is_set():
+            raise _Stopped
+        if not ids:
+            return None
+        data = ics.appointments_ics(session, ids)
+    path = _run_file_path(folder, target.name, "ics")
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+# --- review: status, list, retry, skip -------------------------------------------------------
+
+
+def target_status(store: Store, name: str, target: Target | None = None) -> TargetStatus:
+    """Counts per state for one target (pending includes entries not yet seen by a run)."""
+    status = TargetStatus(name=name, type=target.type if target else None)
+    with store.session() as session:
+        for state, count in session.execute(
+            select(OutboxDelivery.state, func.count())
+            .where(OutboxDelivery.target == name)
+            .group_by(OutboxDelivery.state)
+        ):
+            if state in STATES:
+                setattr(status, state, count)
+        if target is not None:
+            status.pending += _unmaterialised_count(session, target)
+        status.next_try_at = session.scalar(
+            select(func.min(OutboxDelivery.next_try_at)).where(
+                OutboxDelivery.target == name, OutboxDelivery.state == "pending"
+            )
+        )
+        status.last_error = session.scalar(
+            select(OutboxDelivery.last_error)
+            .where(
+                OutboxDelivery.target == name,
+                OutboxDelivery.state.in_(("pending", "failed")),
+                OutboxDelivery.last_error.is_not(None),
+            )
+            .order_by(OutboxDelivery.outbox_id)
+            .limit(1)
+        )
+        status.last_delivered_at = session.scalar(
+            select(func.max(OutboxDelivery.delivered_at)).where(OutboxDelivery.target == name)
+        )
+    return status
+
+
+def sync_status(store: Store, config: dict[str, Target] | None = None) -> dict[str, TargetStatus]:
+    """Status of every configured target, and of removed ones that still have history."""
+    config = load_targets() if config is None else config
+    with store.session() as session:
+        seen = set(session.scalars(select(OutboxDelivery.target).distinct()))
+    names = sorted(set(config) | seen)
+    return {name: target_status(store, name, config.get(name)) for name in names}
+
+
+def list_deliveries(
+    store: Store,
+    target: str,
+    *,
+    state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[DeliveryView]:
+    """Deliveries of one target (optionally in one state), oldest entry first.
+
+    Entries a run has not seen yet are not listed (``sync_status`` counts them as pending).
+    """
+    if state is not None and state not in STATES:
+        raise SyncError(f"state must be one of {', '.join(STATES)}")
+    query = (
+        select(OutboxDelivery, OutboxEntry, Contact.first_name, Contact.last_name)
+        .join(OutboxEntry, OutboxEntry.id == OutboxDelivery.outbox_id)
+        .outerjoin(Contact, Contact.id == OutboxEntry.contact_id)
+        .where(OutboxDelivery.target == target)
+        .order_by(OutboxDelivery.outbox_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    if state is not None:
+        query = query.where(OutboxDelivery.state == state)
+    with store.session() as session:
+        rows = session.execute(query).all()
+    return [
+        DeliveryView(
+            entry_id=entry.id,
+            target=delivery.target,
+            state=delivery.state,
+            kind=entry.kind,
+            key=entry.idempotency_key,
+            contact_id=entry.contact_id,
+            contact_name=" ".join(p for p in (first, last) if p) or None,
+            attempts=delivery.attempts,
+            last_error=delivery.last_error,
+            next_try_at=delivery.next_try_at,
+            delivered_at=delivery.delivered_at,
+            created_at=entry.created_at,
+        )
+        for delivery, entry, first, last in rows
+    ]
+
+
+def retry(
+    store: Store,
+    entry_id: int | None = None,
+    *,
+    target: str | None = None,
+    all_failed: bool = False,
+) -> int:
+    """Make failed (or waiting) deliveries due now; returns how many.
+
+    ``entry_id`` retries one entry (on ``target``, or on every target it waits for);
+    ``all_failed`` retries every failed delivery of ``target``. A delivered entry is never
+    retried: that would send it twice.
+    """
+    if entry_id is None and not all_failed:
+        raise SyncError("name an entry to retry, or ask for all failed ones")
+    conditions = [OutboxDelivery.state.in_(("failed", "pending"))]
+    if entry_id is not None:
+        conditions.append(OutboxDelivery.outbox_id == entry_id)
+    else:
+        conditions.append(OutboxDelivery.state == "failed")
+    if target is not None:
+        conditions.append(OutboxDelivery.target == target)
+    with store.write() as session:
+        count = session.execute(
+            update(OutboxDelivery).where(*conditions).values(state="pending", next_try_at=None)
+        ).rowcount
+        if count == 0 and entry_id is not None:
+            _explain_nothing(session, entry_id, target, "retry")
+    return count
+
+
+def skip(
+    store: Store,
+    entry_id: int,
+    *,
+    target: str | None = None,
+    config: dict[str, Target] | None = None,
+) -> int:
+    """Never send entry ``entry_id`` (to ``target``, or to any target); returns how many.
+
+    An entry a run has not seen yet is skipped too: its delivery row is created as skipped.
+    """
+    config = load_targets() if config is None else config
+    with store.write() as session:
+        entry = session.get(OutboxEntry, entry_id)
+        if entry is None:
+            raise SyncError(f"no outbox entry {entry_id}")
+        names = (
+            [target]
+            if target is not None
+            else sorted(
+                {n for n, t in config.items() if t.takes(entry.kind)}
+                | set(
+                    session.scalars(
+                        select(OutboxDelivery.target).where(OutboxDelivery.outbox_id == entry_id)
+                    )
+                )
+            )
+        )
+        count = 0
+        for name in names:
+            delivery = session.scalar(
+                select(OutboxDelivery).where(
+                    OutboxDelivery.outbox_id == entry_id, OutboxDelivery.target == name
+                )
+            )
+            if delivery is None:
+                session.add(
+                    OutboxDelivery(
+                        outbox_id=entry_id,
+                        target=name,
+                        state="skipped",
+                        last_error="skipped by user",
+                    )
+                )
+                count += 1
+            elif delivery.state in ("pending", "failed"):
+                delivery.state = "skipped"
+                delivery.next_try_at = None
+                delivery.last_error = (
+                    f"skipped by user (was: {delivery.last_error})"
+                    if delivery.last_error
+                    else "skipped by user"
+                )
+                count += 1
+        if count == 0:
+            _explain_nothing(session, entry_id, target, "skip")
+    return count
+
+
+def _explain_nothing(session: Session, entry_id: int, target: str | None, verb: str) -> None:
+    if session.get(OutboxEntry, entry_id) is None:
+        raise SyncError(f"no outbox entry {entry_id}")
+    states = dict(
+        session.execute(
+            select(OutboxDelivery.target, OutboxDelivery.state).where(
+                OutboxDelivery.outbox_id == entry_id,
+                *([OutboxDelivery.target == target] if target else []),
+            )
+        ).all()
+    )
+    if not states:
+        where = f" for {target!r}" if target else ""
+        raise SyncError(f"entry {entry_id} has no delivery{where} yet: run sync first")
+    described = ", ".join(f"{t}: {s}" for t, s in sorted(states.items()))
+    raise SyncError(f"cannot {verb} entry {entry_id} ({described})")

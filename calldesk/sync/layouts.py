@@ -1,0 +1,303 @@
+"""Column layouts CRM import tools expect, and spreadsheet writers that stream rows.
+
+Three layouts of one lead payload (see :func:`calldesk.outbox.lead_payload`):
+
+- ``calldesk``: everything calldesk knows, one column per fact (the layout of ``--format csv``);
+- ``salesforce``: the Lead object's API field names, as the Data Import Wizard and Data Loader
+  map them, with calldesk facts in ``Calldesk_*__c`` custom fields;
+- ``hubspot``: HubSpot contact property labels, as its import tool maps them.
+
+Every text cell goes through :func:`neutralise`: a cell a spreadsheet would read as a formula
+(starting with ``=``, ``+``, ``-``, ``@``, tab or CR) gets a leading ``'``. A plain number such
+as an E.164 phone (``+15551234567``) is left alone: it cannot be a formula, and a CRM must
+receive the number intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell (formula-looking text gets a leading ``'``)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+Column = tuple[str, Callable[[dict[str, Any]], Any]]
+
+
+def _c(payload: dict[str, Any], key: str) -> Any:
+    return (payload.get("contact") or {}).get(key)
+
+
+def _company(payload: dict[str, Any], key: str) -> Any:
+    return (payload.get("company") or {}).get(key)
+
+
+def _appt(payload: dict[str, Any], key: str) -> Any:
+    return (payload.get("appointment") or {}).get(key)
+
+
+def _appt_rep(payload: dict[str, Any], role: str, key: str) -> Any:
+    return ((payload.get("appointment") or {}).get(role) or {}).get(key)
+
+
+def _phone(payload: dict[str, Any], index: int, key: str) -> Any:
+    phones = _c(payload, "phones") or []
+    return phones[index].get(key) if index < len(phones) else None
+
+
+def _phone_of(payload: dict[str, Any], mobile: bool) -> dict[str, Any] | None:
+    phones = _c(payload, "phones") or []
+    for phone in phones:
+        is_mobile = phone.get("label") == "mobile" or phone.get("type") == "MOBILE"
+        if is_mobile == mobile:
+            return phone
+    return None
+
+
+def _events(payload: dict[str, Any]) -> str:
+    return "; ".join(e["name"] for e in (payload.get("source") or {}).get("events", []))
+
+
+def _lists(payload: dict[str, Any]) -> str:
+    return "; ".join(payload.get("source_lists") or [])
+
+
+def _answers(payload: dict[str, Any]) -> str | None:
+    answers = payload.get("answers")
+    return json.dumps(answers, ensure_ascii=False, sort_keys=True) if answers else None
+
+
+def _summary(payload: dict[str, Any]) -> str:
+    """A short text for a CRM's description field: grade, why, answers, the appointment."""
+    parts = []
+    if payload.get("grade"):
+        parts.append(f"Grade {payload['grade']}: {payload.get('why') or ''}".strip())
+    for question, answer in sorted((payload.get("answers") or {}).items()):
+        parts.append(f"{question}: {answer}")
+    if payload.get("appointment"):
+        parts.append(
+            f"Appointment {_appt(payload, 'starts_at')} with "
+            f"{_appt_rep(payload, 'field_rep', 'name') or 'field rep'} "
+            f"({_appt(payload, 'status')})"
+        )
+    if payload.get("notes"):
+        parts.append(f"Notes: {payload['notes']}")
+    return "\n".join(parts)
+
+
+CALLDESK: list[Column] = [
+    ("contact_id", lambda p: _c(p, "id")),
+    ("first_name", lambda p: _c(p, "first_name")),
+    ("last_name", lambda p: _c(p, "last_name")),
+    ("title", lambda p: _c(p, "title")),
+    ("company", lambda p: _company(p, "name")),
+    ("company_website", lambda p: _company(p, "website")),
+    ("industry", lambda p: _company(p, "industry")),
+    ("email", lambda p: _c(p, "email")),
+    ("other_emails", lambda p: "; ".join((_c(p, "emails") or [])[1:])),
+    ("phone_1", lambda p: _phone(p, 0, "e164")),
+    ("phone_1_ext", lambda p: _phone(p, 0, "extension")),
+    ("phone_1_label", lambda p: _phone(p, 0, "label")),
+    ("phone_2", lambda p: _phone(p, 1, "e164")),
+    ("phone_2_ext", lambda p: _phone(p, 1, "extension")),
+    ("phone_2_label", lambda p: _phone(p, 1, "label")),
+    ("phone_3", lambda p: _phone(p, 2, "e164")),
+    ("phone_3_ext", lambda p: _phone(p, 2, "extension")),
+    ("phone_3_label", lambda p: _phone(p, 2, "label")),
+    ("street", lambda p: _c(p, "street")),
+    ("city", lambda p: _c(p, "city")),
+    ("state", lambda p: _c(p, "state")),
+    ("postal_code", lambda p: _c(p, "postal_code")),
+    ("country", lambda p: _c(p, "country")),
+    ("grade", lambda p: p.get("grade")),
+    ("why", lambda p: p.get("why")),
+    ("stage", lambda p: p.get("stage")),
+    ("answers", _answers),
+    ("notes", lambda p: p.get("notes")),
+    ("qualifier", lambda p: (p.get("qualifier") or {}).get("name")),
+    ("qualifier_email", lambda p: (p.get("qualifier") or {}).get("email")),
+    ("graded_at", lambda p: p.get("graded_at")),
+    ("source_lists", _lists),
+    ("source_events", _events),
+    ("appointment_uid", lambda p: _appt(p, "uid")),
+    ("appointment_start_utc", lambda p: _appt(p, "starts_at")),
+    ("appointment_end_utc", lambda p: _appt(p, "ends_at")),
+    ("appointment_time_zone", lambda p: _appt(p, "time_zone")),
+    ("appointment_status", lambda p: _appt(p, "status")),
+    ("appointment_outcome", lambda p: _appt(p, "outcome")),
+    ("appointment_location", lambda p: _appt(p, "location")),
+    ("appointment_link", lambda p: _appt(p, "meeting_link")),
+    ("appointment_summary", lambda p: _appt(p, "summary")),
+    ("field_rep", lambda p: _appt_rep(p, "field_rep", "name")),
+    ("field_rep_email", lambda p: _appt_rep(p, "field_rep", "email")),
+]
+
+_SF_RATING = {"A": "Hot", "B": "Warm", "C": "Cold", "D": "Cold"}
+_SF_STATUS = {
+    "A": "Working - Contacted",
+    "B": "Working - Contacted",
+    "C": "Working - Contacted",
+    "D": "Closed - Not Converted",
+}
+NOT_PROVIDED = "[not provided]"  # what Salesforce's own web-to-lead puts in required fields
+
+SALESFORCE: list[Column] = [
+    ("FirstName", lambda p: _c(p, "first_name")),
+    ("LastName", lambda p: _c(p, "last_name") or NOT_PROVIDED),
+    ("Title", lambda p: _c(p, "title")),
+    ("Company", lambda p: _company(p, "name") or NOT_PROVIDED),
+    ("Email", lambda p: _c(p, "email")),
+    ("Phone", lambda p: (_phone_of(p, mobile=False) or {}).get("e164")),
+    ("Calldesk_Phone_Extension__c", lambda p: (_phone_of(p, mobile=False) or {}).get("extension")),
+    ("MobilePhone", lambda p: (_phone_of(p, mobile=True) or {}).get("e164")),
+    ("Street", lambda p: _c(p, "street")),
+    ("City", lambda p: _c(p, "city")),
+    ("State", lambda p: _c(p, "state")),
+    ("PostalCode", lambda p: _c(p, "postal_code")),
+    ("Country", lambda p: _c(p, "country")),
+    ("Website", lambda p: _company(p, "website")),
+    ("Industry", lambda p: _company(p, "industry")),
+    ("LeadSource", lambda p: _events(p) or _lists(p)),
+    ("Status", lambda p: _SF_STATUS.get(p.get("grade") or "", "Open - Not Contacted")),
+    ("Rating", lambda p: _SF_RATING.get(p.get("grade") or "")),
+    ("Description", _summary),
+    ("DoNotCall", lambda p: "true" if _c(p, "do_not_call") else "false"),
+    ("Calldesk_Contact_Id__c", lambda p: _c(p, "id")),
+    ("Calldesk_Grade__c", lambda p: p.get("grade")),
+    ("Calldesk_Qualifier__c", lambda p: (p.get("qualifier") or {}).get("name")),
+    ("Calldesk_Appointment_Start__c", lambda p: _appt(p, "starts_at")),
+    ("Calldesk_Field_Rep__c", lambda p: _appt_rep(p, "field_rep", "name")),
+]
+
+_HS_LIFECYCLE = {
+    "A": "salesqualifiedlead",
+    "B": "salesqualifiedlead",
+    "C": "marketingqualifiedlead",
+    "D": "other",
+}
+_HS_STATUS = {"A": "OPEN_DEAL", "B": "IN_PROGRESS", "C": "BAD_TIMING", "D": "UNQUALIFIED"}
+
+HUBSPOT: list[Column] = [
+    ("First Name", lambda p: _c(p, "first_name")),
+    ("Last Name", lambda p: _c(p, "last_name")),
+    ("Email", lambda p: _c(p, "email")),
+    ("Phone Number", lambda p: (_phone_of(p, mobile=False) or {}).get("e164")),
+    ("Mobile Phone Number", lambda p: (_phone_of(p, mobile=True) or {}).get("e164")),
+    ("Job Title", lambda p: _c(p, "title")),
+    ("Company Name", lambda p: _company(p, "name")),
+    ("Website URL", lambda p: _company(p, "website")),
+    ("Industry", lambda p: _company(p, "industry")),
+    ("Street Address", lambda p: _c(p, "street")),
+    ("City", lambda p: _c(p, "city")),
+    ("State/Region", lambda p: _c(p, "state")),
+    ("Postal Code", lambda p: _c(p, "postal_code")),
+    ("Country/Region", lambda p: _c(p, "country")),
+    ("Lifecycle Stage", lambda p: _HS_LIFECYCLE.get(p.get("grade") or "", "lead")),
+    ("Lead Status", lambda p: _HS_STATUS.get(p.get("grade") or "", "NEW")),
+    ("calldesk Contact ID", lambda p: _c(p, "id")),
+    ("calldesk Grade", lambda p: p.get("grade")),
+    ("calldesk Qualification Summary", _summary),
+    ("calldesk Qualifier", lambda p: (p.get("qualifier") or {}).get("name")),
+    ("calldesk Source", lambda p: _events(p) or _lists(p)),
+    ("calldesk Appointment Start", lambda p: _appt(p, "starts_at")),
+    ("calldesk Field Rep", lambda p: _appt_rep(p, "field_rep", "name")),
+]
+
+LAYOUTS: dict[str, list[Column]] = {
+    "calldesk": CALLDESK,
+    "salesforce": SALESFORCE,
+    "hubspot": HUBSPOT,
+}
+
+
+def headers(layout: str) -> list[str]:
+    """Column headers of ``layout``."""
+    return [name for name, _ in LAYOUTS[layout]]
+
+
+def row(layout: str, payload: dict[str, Any]) -> list[Any]:
+    """One payload as a row of ``layout``, every cell neutralised."""
+    out = []
+    for _name, get in LAYOUTS[layout]:
+        value = get(payload)
+        out.append(neutralise(value) if value not in (None, "") else "")
+    return out
+
+
+class RowWriter:
+    """Writes rows to a CSV (UTF-8 with BOM, so spreadsheets read accents) or XLSX file.
+
+    Rows are streamed: neither format keeps the rows in memory (XLSX through openpyxl's
+    write-only mode).
+    """
+
+    def __init__(self, path: Path, fmt: str, header: list[str]) -> None:
+        if fmt not in ("csv", "xlsx"):
+            raise ValueError(f"unknown file format {fmt!r}")
+        self.path = Path(path)
+        self.fmt = fmt
+        self.rows = 0
+        if fmt == "csv":
+            self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by close/abort)
+            self._csv = csv.writer(self._handle)
+            self._csv.writerow(header)
+        else:
+            self._book = Workbook(write_only=True)
+            self._sheet = self._book.create_sheet("Leads")
+            self._sheet.append(header)
+
+    def write(self, cells: list[Any]) -> None:
+        self.rows += 1
+        if self.fmt == "csv":
+            self._csv.writerow(cells)
+        else:
+            self._sheet.append(
+                [ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in cells]
+            )
+
+    def write_all(self, rows: Iterable[list[Any]]) -> None:
+        for cells in rows:
+            self.write(cells)
+
+    def close(self) -> None:
+        if self.fmt == "csv":
+            self._handle.close()
+        else:
+            self._book.save(self.path)
+            self._book.close()
+
+    def abort(self) -> None:
+        """Close and delete a half-written file."""
+        try:
+            if self.fmt == "csv":
+                self._handle.close()
+            else:
+                self._book.close()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
