@@ -520,6 +520,20 @@ class Attempt(Base):
         Index("ix_attempts_contact_started", "contact_id", "started_at"),
         Index("ix_attempts_rep_started", "rep_id", "started_at"),
         Index("ix_attempts_started", "started_at"),
+        # Covering indexes for the reports (calldesk.reports): per-contact funnel figures,
+        # per-rep scorecards and the best-hour grid each read one index, never the table.
+        Index(
+            "ix_attempts_report_contact",
+            "contact_id",
+            "started_at",
+            "conversation",
+            "grade",
+            "rep_id",
+        ),
+        Index("ix_attempts_report_rep", "rep_id", "started_at", "conversation", "grade"),
+        Index(
+            "ix_attempts_report_hours", "local_weekday", "local_hour", "conversation", "started_at"
+        ),
     )
 
 
