@@ -55,6 +55,15 @@ class ListSummary:
 
 
 @dataclass(frozen=True)
+class EventSummary:
+    id: int
+    name: str
+    kind: str
+    event_date: dt.date | None
+    follow_up_deadline: dt.date | None
+
+
+@dataclass(frozen=True)
 class ContactRow:
     """One line of the contacts table."""
 
@@ -167,6 +176,26 @@ def lists(session: Session) -> list[ListSummary]:
             mapping_name=call_list.mapping_name,
         )
         for call_list, event_name, count in rows
+    ]
+
+
+def list_names(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every list, by name: cheap, for pickers."""
+    return [
+        (list_id, name)
+        for list_id, name in session.execute(
+            select(CallList.id, CallList.name).order_by(CallList.name)
+        )
+    ]
+
+
+def events(session: Session) -> list[EventSummary]:
+    """Every event, latest first."""
+    return [
+        EventSummary(e.id, e.name, e.kind, e.event_date, e.follow_up_deadline)
+        for e in session.scalars(
+            select(Event).order_by(Event.event_date.desc().nulls_last(), Event.id.desc())
+        )
     ]
 
 
