@@ -571,6 +571,7 @@ def _callback_offer(
     campaign_id: int | None,
     at: dt.datetime,
     lease: dt.timedelta,
+    skipped: set[int],
 ) -> Offer | None:
     rows = session.execute(
         select(
@@ -595,7 +596,7 @@ def _callback_offer(
     ranked: list[tuple[int, dt.datetime, Any, str]] = []
     for cb_id, contact_id, owner, personal, due in rows:
         contact = contacts.get(contact_id)
-        if contact is None:
+        if contact is None or contact_id in skipped:
             continue
         if campaign_id is not None and _campaign_of(contact, campaigns)[0] != campaign_id:
             continue
@@ -646,16 +647,16 @@ def next_offer(
     if rep is None:
         raise QueueError(f"no rep {rep_id}")
     release_expired_claims(session, at)
-    _release_rep_claims(session, rep_id, at)
+    # A claim still held is a skip: that contact goes back, but not to this rep right away.
+    skipped = _release_rep_claims(session, rep_id, at)
     wake_cooled(session, at)
     campaigns = _campaign_rows(session)
     arms = _arms(campaigns, campaign_id)
-    offer = _callback_offer(session, rep, campaigns, campaign_id, at, lease)
+    offer = _callback_offer(session, rep, campaigns, campaign_id, at, lease, skipped)
     if offer is not None:
         return offer
     engine = _rules()
     statuses: dict[Any, Any] = {}
-    skipped: set[int] = set()
     per_key = 4 if _is_pg(session) else 1
     for _ in range(_MAX_ROUNDS):
         candidates = _candidates(session, arms, at, per_key, skipped, statuses)
@@ -879,12 +880,13 @@ def release_claim(session: Session, claim_id: int, *, at: dt.datetime | None = N
         contact.claim_expires_at = None
 
 
-def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> None:
+def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[int]:
     claims = session.scalars(
         select(Claim).where(Claim.rep_id == rep_id, Claim.released_at.is_(None))
     ).all()
     for claim in claims:
         release_claim(session, claim.id, at=at)
+    return {claim.contact_id for claim in claims}
 
 
 # --- figures --------------------------------------------------------------------------------
