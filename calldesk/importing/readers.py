@@ -1,0 +1,548 @@
+"""Reading the files marketing managers bring: CSV in any common dialect and encoding, XLSX.
+
+:func:`sniff_file` looks at a file once (encoding, delimiter, title rows above the header,
+header or not, sheets) and returns a :class:`FileLayout` the import wizard can show and the
+user can correct; :func:`iter_batches` then streams the data rows in batches, so memory does
+not grow with the file. Files that cannot be read are refused with a :class:`ReaderError`
+whose message says what the file is and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_BYTES = 256 * 1024
+PREVIEW_ROWS = 20
+DELIMITERS = (",", ";", "\t", "|")
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+csv.field_size_limit(_FIELD_LIMIT)
+
+
+class ReaderError(Exception):
+    """A file that cannot be read as a list; the message says why and what to do."""
+
+
+@dataclass
+class FileLayout:
+    """How a file is laid out: what :func:`sniff_file` found, correctable by the user."""
+
+    path: Path
+    kind: str  # "csv" | "spreadsheet"
+    encoding: str | None = None
+    delimiter: str | None = None
+    skip_rows: int = 0  # rows above the header (titles, blanks) or above the data
+    has_header: bool = True
+    headers: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    preview: list[list[str]] = field(default_factory=list)
+    size: int = 0
+    notes: list[str] = field(default_factory=list)
+    bom_length: int = 0
+
+    @property
+    def first_data_row(self) -> int:
+        """1-based row number (as a spreadsheet shows it) of the first data row."""
+        return self.skip_rows + (2 if self.has_header else 1)
+
+
+@dataclass
+class RowBatch:
+    """Data rows read from a file, with the 1-based file row number of each row."""
+
+    rows: list[list[str]]
+    row_numbers: list[int]
+    bytes_read: int
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+
+def _utf32_body(body: bytes) -> str | None:
+    if len(body) < 8:
+        return None
+    body = body[: len(body) // 4 * 4]
+    if not any(body[1::4]) and not any(body[2::4]) and not any(body[3::4]) and any(body[0::4]):
+        return "utf-32-le"
+    if not any(body[0::4]) and not any(body[1::4]) and not any(body[2::4]) and any(body[3::4]):
+        return "utf-32-be"
+    return None
+
+
+def _utf16_body(body: bytes) -> str | None:
+    body = body[: len(body) // 2 * 2]
+    if len(body) < 4:
+        return None
+    odd_zero = body[1::2].count(0) / (len(body) / 2)
+    even_zero = body[0::2].count(0) / (len(body) / 2)
+    if odd_zero > 0.4 and even_zero < 0.05:
+        return "utf-16-le"
+    if even_zero > 0.4 and odd_zero < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(path: Path) -> tuple[str, int]:
+    """(Python codec name, number of BOM bytes to skip) for a text file.
+
+    Byte-order marks first (UTF-8, UTF-16, UTF-32, including the stray two-byte mark some tools
+    put before UTF-32), then the pattern of zero bytes, then UTF-8 validated over the whole
+    file, then Windows-1252 (Latin-1 where 1252 has holes). Text in other encodings (e.g. Big5)
+    is refused rather than read as gibberish; name the encoding to read it anyway.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    if head.startswith(b"\xef\xbb\xbf"):
+        _validate_utf8(path, 3)
+        return "utf-8", 3
+    if head.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-32-le", 4
+    if head.startswith(b"\x00\x00\xfe\xff"):
+        return "utf-32-be", 4
+    for skip in (2, 0) if head[:2] in (b"\xff\xfe", b"\xfe\xff") else (0,):
+        found = _utf32_body(head[skip:])
+        if found:
+            return found, skip
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
+    found = _utf16_body(head)
+    if found:
+        return found, 0
+    if _validate_utf8(path, 0, raise_error=False):
+        return "utf-8", 0
+    high = [b for b in head if b >= 0x80]
+    pairs = sum(1 for a, b in zip(head, head[1:], strict=False) if a >= 0x80 and b >= 0x80)
+    if len(high) > 20 and pairs / len(high) > 0.4:
+        raise ReaderError(
+            f"{path.name} is not UTF-8 and does not read as Western European text "
+            "(Windows-1252/Latin-1): it may use an East Asian or other encoding. Save it as "
+            "UTF-8, or name its encoding (e.g. --encoding big5)."
+        )
+    try:
+        with open(path, "rb") as handle:
+            decoder = codecs.getincrementaldecoder("cp1252")()
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        return "cp1252", 0
+    except UnicodeDecodeError:
+        return "latin-1", 0
+
+
+def _validate_utf8(path: Path, skip: int, *, raise_error: bool = True) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as handle:
+        handle.seek(skip)
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if raise_error:
+                raise ReaderError(
+                    f"{path.name} starts with a UTF-8 mark but has invalid UTF-8 near byte "
+                    f"{offset + exc.start + skip}; save it again as UTF-8 or name its encoding."
+                ) from exc
+            return False
+    return True
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f]")
+
+
+def _open_text(path: Path, encoding: str, skip: int) -> io.TextIOWrapper:
+    raw = open(path, "rb")  # noqa: SIM115 - closed with the wrapper
+    raw.seek(skip)
+    return io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
+
+
+def _sample_rows(text: str, delimiter: str, limit: int = 200) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        pass
+    return rows
+
+
+def _width(row: list[str]) -> int:
+    for i in range(len(row) - 1, -1, -1):
+        if row[i].strip():
+            return i + 1
+    return 0
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among , ; TAB | that splits the sample into the most consistent table."""
+    lines = text.splitlines()
+    # The last line of a sample may be cut short.
+    sample = "\n".join(lines[:-1] if len(lines) > 2 else lines)
+    best, best_score = ",", 0.0
+    for delimiter in DELIMITERS:
+        rows = [r for r in _sample_rows(sample, delimiter) if _width(r)]
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        width, frequency = counts.most_common(1)[0]
+        if width < 2:
+            continue
+        score = (width**0.5) * frequency / len(rows)
+        if score > best_score + 1e-9:
+            best, best_score = delimiter, score
+    return best
+
+
+def _looks_like_value(cell: str) -> bool:
+    cell = cell.strip()
+    if not cell:
+        return False
+    if "@" in cell:
+        return True
+    digits = sum(ch.isdigit() for ch in cell)
+    return digits >= max(1, len(cell) - 4) or bool(re.fullmatch(r"[-+]?\d[\d.,]*", cell))
+
+
+def guess_header(rows: list[list[str]]) -> tuple[int, bool]:
+    """(rows to skip above the header or data, whether there is a header row).
+
+    Title and blank rows above the table are narrower than the table itself; a header row
+    holds names, not numbers, phone numbers or e-mail addresses.
+    """
+    widths = [_width(r) for r in rows]
+    body = [w for w in widths if w]
+    if not body:
+        return 0, False
+    table_width = Counter(body[len(body) // 4 :] or body).most_common(1)[0][0]
+    skip = 0
+    for i, w in enumerate(widths):
+        if w and (w >= max(2, table_width * 0.6) or table_width <= 1):
+            skip = i
+            break
+    else:
+        skip = next(i for i, w in enumerate(widths) if w)
+    first = [c for c in rows[skip] if c.strip()]
+    if any(_looks_like_value(c) for c in first):
+        return skip, False
+    return skip, True
+
+
+def clean_headers(cells: list[str], width: int) -> list[str]:
+    """Header names: whitespace collapsed, blanks named "Column N", duplicates numbered."""
+    names: list[str] = []
+    seen: Counter[str] = Counter()
+    for i in range(width):
+        cell = cells[i] if i < len(cells) else ""
+        name = " ".join(cell.split()) or f"Column {i + 1}"
+        seen[name] += 1
+        if seen[name] > 1:
+            name = f"{name} ({seen[name]})"
+        names.append(name)
+    return names
+
+
+def sniff_file(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    has_header: bool | None = None,
+    skip_rows: int | None = None,
+) -> FileLayout:
+    """Look at ``path`` and say how it is laid out; every guess can be overridden.
+
+    Raises :class:`ReaderError` for files that are not lists (archives, encrypted workbooks,
+    binary or control-character feeds, empty files).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReaderError(f"{path} does not exist or is not a file")
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        magic = handle.read(8)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES or magic.startswith(
+        (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+    ):
+        return _sniff_spreadsheet(path, size, sheet, has_header, skip_rows)
+    if size == 0 or not path.read_bytes()[:SAMPLE_BYTES].strip():
+        raise ReaderError(f"{path.name} is empty: there is nothing to import")
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise ReaderError(f"unknown encoding {encoding!r}") from exc
+        bom = (
+            3
+            if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            and magic.startswith(b"\xef\xbb\xbf")
+            else 0
+        )
+        found_encoding = encoding
+    else:
+        found_encoding, bom = detect_encoding(path)
+    with _open_text(path, found_encoding, bom) as text:
+        try:
+            sample = text.read(SAMPLE_BYTES)
+        except UnicodeDecodeError as exc:
+            raise ReaderError(f"{path.name} cannot be read as {found_encoding}: {exc}") from exc
+    lines = [line for line in sample.replace("\r", "\n").split("\n") if line.strip()]
+    for char in sorted(set(_CONTROL.findall(sample))):
+        if lines and sum(char in line for line in lines) >= len(lines) / 2:
+            raise ReaderError(
+                f"{path.name} is not a CSV file: its rows are separated by the control "
+                f"character {char!r} (a feed or export format, not a spreadsheet). Export it "
+                "as CSV or XLSX first."
+            )
+    found_delimiter = delimiter or sniff_delimiter(sample)
+    rows = [[c.replace("\x00", "") for c in r] for r in _sample_rows(sample, found_delimiter)]
+    if not any(_width(r) for r in rows):
+        raise ReaderError(f"{path.name} holds no rows: there is nothing to import")
+    guessed_skip, guessed_header = guess_header(rows)
+    layout = FileLayout(
+        path=path,
+        kind="csv",
+        encoding=found_encoding,
+        delimiter=found_delimiter,
+        skip_rows=guessed_skip if skip_rows is None else skip_rows,
+        has_header=guessed_header if has_header is None else has_header,
+        size=size,
+        bom_length=bom,
+    )
+    return _finish_layout(layout, rows)
+
+
+def _finish_layout(layout: FileLayout, rows: list[list[str]]) -> FileLayout:
+    table = rows[layout.skip_rows :]
+    width = max((_width(r) for r in table[: PREVIEW_ROWS * 5]), default=0)
+    if layout.has_header and table:
+        width = max(width, _width(table[0]))
+        layout.headers = clean_headers(table[0], width)
+        data = table[1:]
+    else:
+        layout.headers = [f"Column {i + 1}" for i in range(width)]
+        data = table
+    layout.preview = [_fit(r, len(layout.headers)) for r in data[:PREVIEW_ROWS] if _width(r)]
+    return layout
+
+
+def _fit(row: list[str], width: int) -> list[str]:
+    if len(row) < width:
+        return row + [""] * (width - len(row))
+    return row
+
+
+def _bare_nulls(raw: str, row: list[str], delimiter: str) -> list[str]:
+    """Bare NULL (a database's missing value) becomes empty; a quoted "NULL" stays text."""
+    literal = next(csv.reader([raw], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    if len(literal) != len(row):
+        return row
+    return [
+        "" if cell == "NULL" and lit.strip() == "NULL" else cell
+        for cell, lit in zip(row, literal, strict=True)
+    ]
+
+
+def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
+    assert layout.encoding and layout.delimiter
+    delimiter = layout.delimiter
+    with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
+        tap: list[str] = []
+
+        def lines() -> Iterator[str]:
+            for line in text:
+                tap.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delimiter, strict=False)
+        start = layout.skip_rows + (1 if layout.has_header else 0)
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        number = 0
+        try:
+            for row in reader:
+                number += 1
+                raw = "".join(tap) if "NULL" in row else ""
+                tap.clear()
+                if number <= start:
+                    continue
+                if not row or not any(row):
+                    continue
+                if raw:
+                    row = _bare_nulls(raw.rstrip("\r\n"), row, delimiter)
+                if any("\x00" in c for c in row):
+                    row = [c.replace("\x00", "") for c in row]
+                rows.append(row)
+                numbers.append(number)
+                if len(rows) >= batch_size:
+                    yield RowBatch(rows, numbers, text.buffer.tell())
+                    rows, numbers = [], []
+        except UnicodeDecodeError as exc:
+            raise ReaderError(
+                f"{layout.path.name}: row {number + 1} cannot be read as {layout.encoding} "
+                f"({exc.reason}); choose the file's encoding"
+            ) from exc
+        except csv.Error as exc:
+            raise ReaderError(
+                f"{layout.path.name}: row {number + 1} is not valid CSV: {exc}"
+            ) from exc
+        if rows:
+            yield RowBatch(rows, numbers, layout.size)
+
+
+# --- spreadsheets -----------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path):  # type: ignore[no-untyped-def]
+    import fastexcel
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+        if "[Content_Types].xml" not in names and "mimetype" not in names:
+            raise ReaderError(
+                f"{path.name} is a ZIP archive, not a spreadsheet: unpack it and import the "
+                "CSV or XLSX file inside"
+            )
+    try:
+        return fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine reports every problem as one error type
+        message = str(exc).split("\n")[0]
+        if "password" in message.lower() or "encrypt" in message.lower():
+            raise ReaderError(
+                f"{path.name} is password-protected: open it in Excel, remove the password "
+                "(or save a copy as CSV) and import that"
+            ) from exc
+        raise ReaderError(f"{path.name} cannot be read as a spreadsheet ({message})") from exc
+
+
+def _sheet_rows(workbook, sheet: str | int) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    frame = workbook.load_sheet(sheet, header_row=None, dtypes="string").to_polars()
+    rows: list[list[str]] = []
+    for values in frame.iter_rows():
+        rows.append([_cell_text(v) for v in values])
+    return rows
+
+
+_WHOLE_FLOAT = re.compile(r"^-?\d+\.0$")
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    # Numbers typed into Excel come back as floats: "2125551234.0" is the number typed.
+    if _WHOLE_FLOAT.match(text):
+        return text[:-2]
+    return text.replace("\x00", "")
+
+
+def _sniff_spreadsheet(
+    path: Path, size: int, sheet: str | None, has_header: bool | None, skip_rows: int | None
+) -> FileLayout:
+    workbook = _open_workbook(path)
+    names = list(workbook.sheet_names)
+    if not names:
+        raise ReaderError(f"{path.name} has no sheets")
+    notes: list[str] = []
+    if sheet is not None:
+        if sheet not in names:
+            raise ReaderError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+        chosen = sheet
+        rows = _sheet_rows(workbook, chosen)
+    else:
+        chosen = names[0]
+        rows = _sheet_rows(workbook, chosen)
+        if not any(_width(r) for r in rows):
+            for other in names[1:]:
+                other_rows = _sheet_rows(workbook, other)
+                if any(_width(r) for r in other_rows):
+                    notes.append(f"sheet {chosen!r} is empty; read sheet {other!r} instead")
+                    chosen, rows = other, other_rows
+                    break
+    if not any(_width(r) for r in rows):
+        raise ReaderError(f"{path.name}: the workbook holds no rows (sheets: {', '.join(names)})")
+    guessed_skip, guessed_header = guess_header(rows[:200])
+    layout = FileLayout(
+        path=path,
+        kind="spreadsheet",
+        skip_rows=guessed_skip if skip_rows is None else skip_rows,
+        has_header=guessed_header if has_header is None else has_header,
+        sheet=chosen,
+        sheets=names,
+        size=size,
+        notes=notes,
+    )
+    return _finish_layout(layout, rows[: PREVIEW_ROWS * 10])
+
+
+def _iter_spreadsheet(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
+    workbook = _open_workbook(layout.path)
+    rows = _sheet_rows(workbook, layout.sheet or 0)
+    start = layout.skip_rows + (1 if layout.has_header else 0)
+    batch: list[list[str]] = []
+    numbers: list[int] = []
+    total = max(len(rows), 1)
+    for index in range(start, len(rows)):
+        row = rows[index]
+        if not any(row):
+            continue
+        batch.append(row)
+        numbers.append(index + 1)
+        if len(batch) >= batch_size:
+            yield RowBatch(batch, numbers, layout.size * (index + 1) // total)
+            batch, numbers = [], []
+    if batch:
+        yield RowBatch(batch, numbers, layout.size)
+
+
+def iter_batches(layout: FileLayout, batch_size: int = 20_000) -> Iterator[RowBatch]:
+    """The data rows of a sniffed file, ``batch_size`` at a time (blank rows skipped)."""
+    if layout.kind == "spreadsheet":
+        yield from _iter_spreadsheet(layout, batch_size)
+    else:
+        yield from _iter_csv(layout, batch_size)
+
+
+def read_all(layout: FileLayout) -> list[list[str]]:
+    """Every data row at once: for small files and tests."""
+    return [row for batch in iter_batches(layout) for row in batch.rows]
+
+
+def with_overrides(layout: FileLayout, **changes: object) -> FileLayout:
+    """The layout re-read with the user's corrections (encoding, delimiter, sheet, header...)."""
+    wanted = {
+        "encoding": layout.encoding if layout.kind == "csv" else None,
+        "delimiter": layout.delimiter if layout.kind == "csv" else None,
+        "sheet": layout.sheet if layout.kind == "spreadsheet" else None,
+        "has_header": layout.has_header,
+        "skip_rows": layout.skip_rows,
+    }
+    unknown = set(changes) - set(wanted)
+    if unknown:
+        raise TypeError(f"cannot override {', '.join(sorted(unknown))}")
+    if {"encoding", "delimiter", "sheet"} & changes.keys():
+        # A new dialect or sheet means new guesses for the rows above the header.
+        wanted["has_header"] = None
+        wanted["skip_rows"] = None
+    wanted.update(changes)
+    return sniff_file(layout.path, **wanted)  # type: ignore[arg-type]
