@@ -238,10 +238,10 @@ def _book(
         field_rep = session.get(Rep, booking.field_rep_id)
         if field_rep is None or not field_rep.active:
             raise HandoffError(f"no active field rep with id {booking.field_rep_id}")
-        _lock_rep(session, field_rep.id)
+        lock_field_rep(session, field_rep.id)
         clash = find_conflict(session, field_rep.id, starts, ends)
         if clash is not None:
-            raise _conflict_error(session, field_rep, clash)
+            raise conflict_error(session, field_rep, clash)
     else:
         field_rep = choose_field_rep(session, contact, starts, ends)
     times = both_zones(starts, field_rep.time_zone, zone)
@@ -316,14 +316,14 @@ def find_conflict(
     return session.scalar(query.order_by(Appointment.starts_at).limit(1))
 
 
-def _lock_rep(session: Session, rep_id: int) -> None:
+def lock_field_rep(session: Session, rep_id: int) -> None:
     # Serialises bookings per field rep on PostgreSQL, so two qualifiers cannot both take the
     # same free slot; SQLite already has a single writer (BEGIN IMMEDIATE).
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(Rep.id).where(Rep.id == rep_id).with_for_update())
 
 
-def _conflict_error(session: Session, field_rep: Rep, clash: Appointment) -> BookingConflict:
+def conflict_error(session: Session, field_rep: Rep, clash: Appointment) -> BookingConflict:
     other = session.get(Contact, clash.contact_id)
     with_whom = f" with {other.full_name}" if other else ""
     when = in_zone(clash.starts_at, field_rep.time_zone)
@@ -388,11 +388,11 @@ def choose_field_rep(
     for tier in sorted(tiers):
         ordered = sorted(tiers[tier], key=lambda r: (last_given.get(r.id, 0), r.id))
         for candidate in ordered:
-            _lock_rep(session, candidate.id)
+            lock_field_rep(session, candidate.id)
             clash = find_conflict(session, candidate.id, starts, ends)
             if clash is None:
                 return candidate
-            busy.append(str(_conflict_error(session, candidate, clash)).split(";")[0])
+            busy.append(str(conflict_error(session, candidate, clash)).split(";")[0])
         break  # reps of a farther tier are not offered while nearer ones exist
     raise BookingConflict(
         "every field rep for " + where + " is busy then: " + "; ".join(busy), None

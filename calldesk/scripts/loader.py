@@ -409,7 +409,12 @@ class _Reader:
         return ""
 
     def _question(self, node: Node, index: int) -> Question:
-        fields = self.mapping(node, f"question {index + 1}", _QUESTION_KEYS)
+        named = f"question {index + 1}"
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == "id" and isinstance(value_node, ScalarNode):
+                    named = f"question '{value_node.value}'"
+        fields = self.mapping(node, named, _QUESTION_KEYS)
         if "id" not in fields:
             self.error(node, f"question {index + 1} has no 'id'")
             raise _Stop

@@ -229,3 +229,38 @@ class ScriptDef:
         from dataclasses import replace
 
         return replace(self, version=version, _by_id={})
+
+
+_OP_WORDS = {
+    "in": "is one of",
+    "not_in": "is none of",
+    "equals": "is",
+    "at_least": "is at least",
+    "at_most": "is at most",
+    "within_days": "is within days:",
+    "after_days": "is later than days:",
+}
+
+
+def describe_condition(condition: Condition) -> str:
+    """A condition in words, for the script editor and ``calldesk script show``."""
+    if isinstance(condition, Answered):
+        return f"{condition.question} is {'answered' if condition.expected else 'not answered'}"
+    if isinstance(condition, Compare):
+        shown = ", ".join(
+            ("yes" if v else "no") if isinstance(v, bool) else str(v) for v in condition.values
+        )
+        words = _OP_WORDS[condition.op]
+        if condition.op in ("in", "not_in") and len(condition.values) > 1:
+            shown = f"({shown})"
+        elif condition.op in ("in", "not_in"):
+            words = "is" if condition.op == "in" else "is not"
+        return f"{condition.question} {words} {shown}"
+    if isinstance(condition, Not):
+        return f"not ({describe_condition(condition.item)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    parts = [
+        f"({describe_condition(c)})" if isinstance(c, AllOf | AnyOf) else describe_condition(c)
+        for c in condition.items
+    ]
+    return joiner.join(parts)
