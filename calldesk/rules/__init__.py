@@ -5,6 +5,7 @@ Public functions (the queue, the desk, the Rules screen and the command line cal
 - :func:`locale_status` - the verdict for a locale key at a moment (cached per key);
 - :func:`contact_status` - the same plus per-person caps for one contact;
 - :func:`check_dial` - a number typed by hand (DNC, its own place, the contact's, caps);
+- :func:`authorize_dial` - the same, refusing (DialRefused) unless a manager overrides;
 - :func:`explain` - the JSON explanation of ``calldesk rules explain``;
 - :func:`needs_review`, :func:`set_zone` - contacts whose place is unknown, and fixing them;
 - :func:`dnc_snapshot_warnings` - registry snapshots older than their refresh period;
@@ -13,7 +14,9 @@ Public functions (the queue, the desk, the Rules screen and the command line cal
 
 from calldesk.rules.campaign import campaign_rule, validate_campaign_rules
 from calldesk.rules.contacts import (
+    DialRefused,
     apply_caps,
+    authorize_dial,
     check_dial,
     contact_status,
     is_dnc_number,
@@ -31,6 +34,8 @@ from calldesk.rules.review import (
 )
 
 __all__ = [
+    "DialRefused",
+    "authorize_dial",
     "LocaleStatus",
     "Rule",
     "RuleCheck",

@@ -253,3 +253,51 @@ def check_dial(
             return _refused(status, _dnc_check("the contact asked not to be called"))
         status = apply_caps(session, status, contact.id, at, campaign_rules)
     return status
+
+
+class DialRefused(Exception):
+    """A dial the rules refuse; ``status`` says why and when it is next allowed."""
+
+    def __init__(self, message: str, status: LocaleStatus) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def authorize_dial(
+    session: Session,
+    *,
+    e164: str,
+    contact_id: int | None,
+    at: dt.datetime,
+    campaign_rules: dict[str, Any] | None = None,
+    override_by: str | None = None,
+    override_reason: str | None = None,
+) -> LocaleStatus:
+    """Check a hand-typed dial and refuse it unless allowed or overridden by a manager.
+
+    Outside the calling window (or over a cap) a dial goes ahead only with an override: a rep
+    named ``override_by`` whose role is manager, and a reason (record both on the Attempt).
+    A number on the do-not-call list, or one whose place is unknown, is refused even then.
+    Raises :class:`DialRefused`.
+    """
+    status = check_dial(
+        session, e164=e164, contact_id=contact_id, at=at, campaign_rules=campaign_rules
+    )
+    if status.allowed:
+        return status
+    hard = [c for c in status.checks if c.verdict == "refused" and c.rule_id in _NOT_OVERRIDABLE]
+    if hard:
+        raise DialRefused(f"refused: {hard[0].rule}: {hard[0].detail}", status)
+    if override_by is None:
+        raise DialRefused(f"refused: {status.rule}", status)
+    from calldesk.models import Rep  # the override must come from a manager
+
+    manager = session.scalar(select(Rep).where(Rep.name == override_by))
+    if manager is None or manager.role != "manager":
+        raise DialRefused(f"refused: only a manager may override ({override_by} is not)", status)
+    if not (override_reason or "").strip():
+        raise DialRefused("refused: an override needs a reason", status)
+    return status
+
+
+_NOT_OVERRIDABLE = {"dnc", "number", "fail-closed"}
