@@ -759,6 +759,18 @@ def _write_calendar_file(
 # --- review: status, list, retry, skip -------------------------------------------------------
 
 
+def prepare_review(store: Store, config: dict[str, Target] | None = None) -> None:
+    """Create the delivery rows no run has made yet, so the review lists every pending entry.
+
+    Safe while a sync runs (rows that exist already are left alone).
+    """
+    config = load_targets() if config is None else config
+    with store.write() as session:
+        for target in config.values():
+            if target.enabled:
+                materialise(session, target)
+
+
 def target_status(store: Store, name: str, target: Target | None = None) -> TargetStatus:
     """Counts per state for one target (pending includes entries not yet seen by a run)."""
     status = TargetStatus(name=name, type=target.type if target else None)
