@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from calldesk.locale import parse_key
@@ -281,8 +281,8 @@ def load_card(session: Session, contact_id: int) -> Card | None:
             detail += f", row {member.source_row}"
         sources.append(SourceLine("list", call_list.name, detail, member.added_at))
 
-    labels = dict(session.execute(select(Disposition.code, Disposition.label)).tuples().all())
-    rep_names = dict(session.execute(select(Rep.id, Rep.name)).tuples().all())
+    labels = dict(session.execute(select(Disposition.code, Disposition.label)).all())
+    rep_names = dict(session.execute(select(Rep.id, Rep.name)).all())
     history = [
         AttemptLine(
             id=a.id,
@@ -391,67 +391,16 @@ def _callback_line(
     )
 
 
-def callbacks_for_rep(
-    session: Session, rep_id: int, until: dt.datetime, limit: int = 50
-) -> list[CallbackLine]:
-    """Open callbacks due before ``until`` that this rep may take: theirs, and open ones."""
-    rows = session.execute(
-        select(Callback, Contact, Company)
-        .join(Contact, Contact.id == Callback.contact_id)
-        .outerjoin(Company, Company.id == Contact.company_id)
-        .where(
-            Callback.status == "open",
-            Callback.due_at <= until,
-            Callback.kind.in_(("callback", "follow_up", "rejected")),
-            (Callback.rep_id == rep_id) | (Callback.personal.is_(False)),
-        )
-        .order_by(Callback.due_at)
-        .limit(limit)
-    ).all()
-    lines = []
-    for cb, contact, company in rows:
-        zones = _contact_zones_light(contact)
-        lines.append(_callback_line(cb, contact, company, zones[0] if zones else None))
-    return lines
-
-
-def _contact_zones_light(contact: Contact) -> tuple[str, ...]:
-    # Without loading phones: the override or the locale key is enough for a list line.
-    if contact.time_zone_override:
-        return (contact.time_zone_override,)
-    if contact.locale_key:
-        try:
-            return parse_key(contact.locale_key).zones
-        except ValueError:
-            return ()
-    return ()
-
-
-def counters_for_rep(session: Session, rep_id: int, since: dt.datetime) -> Counters:
-    """Dials, conversations, grades and appointments booked by ``rep_id`` since ``since``."""
-    dials, conversations = session.execute(
-        select(
-            func.count(Attempt.id),
-            func.coalesce(func.sum(cast(Attempt.conversation, Integer)), 0),
-        ).where(Attempt.rep_id == rep_id, Attempt.started_at >= since)
-    ).one()
-    grades = dict(
-        session.execute(
-            select(Attempt.grade, func.count(Attempt.id))
-            .where(
-                Attempt.rep_id == rep_id, Attempt.started_at >= since, Attempt.grade.is_not(None)
+def appointments_booked(session: Session, rep_id: int, since: dt.datetime) -> int:
+    """Appointments ``rep_id`` booked (as the qualifier) since ``since``."""
+    return int(
+        session.scalar(
+            select(func.count(Appointment.id)).where(
+                Appointment.qualifier_id == rep_id, Appointment.created_at >= since
             )
-            .group_by(Attempt.grade)
         )
-        .tuples()
-        .all()
+        or 0
     )
-    appointments = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.qualifier_id == rep_id, Appointment.created_at >= since
-        )
-    )
-    return Counters(int(dials or 0), int(conversations or 0), grades, int(appointments or 0))
 
 
 def day_start(now: dt.datetime, zone: str | None) -> dt.datetime:

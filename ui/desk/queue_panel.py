@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calldesk.desk_data import CallbackLine, Counters, to_zone
+from calldesk.desk_data import Counters, to_zone
 from ui.desk.plain import fmt_time, plain_label, set_plain
 
 
@@ -97,35 +98,33 @@ class QueuePanel(QWidget):
         )
 
     def show_callbacks(
-        self, lines: Sequence[CallbackLine], now: dt.datetime, rep_zone: str | None
-    ) -> list[CallbackLine]:
-        """List open callbacks; returns those that came due since last shown (to announce)."""
+        self, items: Sequence[dict[str, Any]], now: dt.datetime, rep_zone: str | None
+    ) -> list[dict[str, Any]]:
+        """List open callbacks (the queue's ``due_callbacks``); returns the newly due ones."""
         self.callbacks.clear()
         newly_due = []
-        for line in lines:
-            due = line.due_at <= now
-            theirs = to_zone(line.due_at, line.time_zone)
-            mine = to_zone(line.due_at, rep_zone) or line.due_at
-            text = f"{'DUE ' if due else ''}{fmt_time(mine, True)} yours"
-            if theirs is not None:
-                text += f" / {fmt_time(theirs, True)} theirs"
-            text += f" — {line.contact_name}"
-            if line.company:
-                text += f" ({line.company})"
-            if not line.personal:
+        for item in items:
+            due_at = dt.datetime.fromisoformat(item["due_at"])
+            due = due_at <= now
+            mine = to_zone(due_at, rep_zone) or due_at
+            text = f"{'DUE ' if due else ''}{fmt_time(mine, True)} your time"
+            if item.get("due_local"):
+                text += f" / {item['due_local']}"
+            text += f" — {item['name']}"
+            if not item.get("personal", True):
                 text += " [open]"
-            if line.notes:
-                text += f": {line.notes}"
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, line.contact_id)
-            self.callbacks.addItem(item)
-            if due and line.id not in self._announced:
-                self._announced.add(line.id)
-                newly_due.append(line)
-        if not lines:
-            self.callbacks.addItem(QListWidgetItem("No callbacks due soon"))
+            if item.get("notes"):
+                text += f": {item['notes']}"
+            row = QListWidgetItem(text)
+            row.setData(Qt.ItemDataRole.UserRole, item["contact_id"])
+            self.callbacks.addItem(row)
+            if due and item["callback_id"] not in self._announced:
+                self._announced.add(item["callback_id"])
+                newly_due.append(item)
+        if not items:
+            self.callbacks.addItem(QListWidgetItem("No callbacks in the next 24 hours"))
         if newly_due:
-            names = ", ".join(line.contact_name for line in newly_due)
+            names = ", ".join(item["name"] for item in newly_due)
             set_plain(self.banner_text, f"Callback due now: {names}. It comes next in the queue.")
             self.banner.show()
         return newly_due

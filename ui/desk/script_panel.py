@@ -246,7 +246,7 @@ class ScriptPanel(QScrollArea):
                 form.addRow(CONTACT_LABELS.get(name, name), edit)
                 self._fields[name] = edit
             self.area_layout.addLayout(form)
-            self._fields[CONTACT_FIELDS[0]].setFocus()
+            self._show_fields()
         else:
             edit = QLineEdit()
             edit.setObjectName("answerText")
@@ -259,7 +259,14 @@ class ScriptPanel(QScrollArea):
             edit.installEventFilter(self)
             self.area_layout.addWidget(edit)
             self._fields["value"] = edit
-            edit.setFocus()
+            self._show_fields()
+
+    def _show_fields(self) -> None:
+        # A widget added to a visible layout is shown only on the next event loop pass, and a
+        # hidden widget cannot take the focus: show them now so the rep can type at once.
+        for edit in self._fields.values():
+            edit.show()
+        self.focus_answer()
 
     # --- keys -------------------------------------------------------------------------------
 

@@ -1,0 +1,397 @@
+"""The calling desk driven like a rep drives it: by keyboard only, on a real SQLite store.
+
+The store is built with the core's own functions (reps, campaigns, scripts); contacts are
+written with the models, as the importer would leave them (phones normalised, locale known).
+Time comes from an injectable clock so the contacts' calling windows are open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import select
+
+from calldesk import reps as reps_mod
+from calldesk import settings as preferences
+from calldesk.locale import Locale
+from calldesk.models import (
+    Appointment,
+    Attempt,
+    Callback,
+    CallList,
+    Claim,
+    Company,
+    Contact,
+    DncEntry,
+    Email,
+    Event,
+    EventEngagement,
+    ListMember,
+    Phone,
+)
+from calldesk.scripts import library
+from calldesk.store import Store
+from ui.context import AppContext
+from ui.desk.view import DeskView
+from ui.worker import Background
+
+# Tuesday 24 November 2026, 15:00 UTC: 10:00 in New York, 09:00 in Chicago.
+START = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
+NY = "America/New_York"
+
+
+class Clock:
+    """The desk's clock, moved by the test."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+class Softphone(QObject):
+    """Answers tel: links as a softphone would (QDesktopServices' handler mechanism)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def dial(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+def add_contact(
+    session,
+    first: str,
+    last: str,
+    number: str,
+    *,
+    company: Company | None = None,
+    title: str | None = "Event Planner",
+    state: str = "NY",
+    zone: str = NY,
+    email: str | None = None,
+    shared: bool = False,
+) -> Contact:
+    contact = Contact(
+        first_name=first,
+        last_name=last,
+        title=title,
+        company=company,
+        state=state,
+        country="US",
+        locale_key=Locale("US", (state,), (zone,)).key,
+        created_at=START - dt.timedelta(days=3),
+    )
+    contact.phones.append(
+        Phone(
+            position=0,
+            label="work",
+            raw=number,
+            e164=number,
+            number_type="FIXED_LINE",
+            region="US",
+            time_zones=zone,
+            valid=True,
+            shared=shared,
+        )
+    )
+    if email:
+        contact.emails.append(Email(address=email, address_key=email.lower()))
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def build_store(store: Store) -> dict[str, int]:
+    """A small demo-like store: a qualifier, two field reps, a list and an event."""
+    ids: dict[str, int] = {}
+    with store.write() as session:
+        library.install_defaults(session)
+        ids["rep"] = reps_mod.add_rep(session, "Dana Reyes", time_zone="America/Chicago").id
+        ids["field"] = reps_mod.add_rep(
+            session, "Frank Field", role="field", time_zone=NY, territory="US-NY"
+        ).id
+        acme = Company(name="Acme <b>Events</b>", name_key="acme events", state="NY", country="US")
+        summit = Company(name="Summit Meetings", name_key="summit meetings", country="US")
+        session.add_all([acme, summit])
+        purchased = CallList(name="Vendor X planners", source_kind="purchased")
+        session.add(purchased)
+        session.flush()
+        people = [
+            ("rich", "<b>x</b>", "Lopez", "+12125550101", acme, "x@acme.example"),
+            ("noans", "Maria", "Chen", "+12125550102", summit, None),
+            ("busy", "James", "Patel", "+12125550103", summit, None),
+            ("vm", "Priya", "Okafor", "+12125550104", summit, None),
+            ("dnc", "Ahmed", "Nguyen", "+12125550105", acme, None),
+            ("gate", "Olivia", "Schmidt", "+12125550106", summit, None),
+            ("qual", "Noah", "Tremblay", "+12125550107", summit, None),
+            ("wrong", "Chloe", "Gagnon", "+12125550108", summit, None),
+        ]
+        for rank, (key, first, last, number, company, email) in enumerate(people):
+            contact = add_contact(session, first, last, number, company=company, email=email)
+            contact.queue_rank = 2_000_000_000_000_000 + rank  # this order, for the test
+            session.add(ListMember(list_id=purchased.id, contact_id=contact.id, source_row=rank))
+            ids[key] = contact.id
+        # A colleague who answers on the number the DNC contact will refuse: the number must
+        # never come back, whoever it is listed under.
+        twin = add_contact(session, "Ahmad", "Nguyen-Shared", "+12125550105", company=acme)
+        twin.queue_rank = 2_000_000_000_000_000 + 99
+        ids["dnc_twin"] = twin.id
+        show = Event(name="IMEX America", kind="trade_show", event_date=dt.date(2026, 10, 14))
+        session.add(show)
+        session.flush()
+        session.add(
+            EventEngagement(
+                event_id=show.id,
+                contact_id=ids["rich"],
+                rating="hot",
+                booth_notes="Asked about <i>pricing</i> for 300 seats",
+            )
+        )
+    return ids
+
+
+@pytest.fixture
+def desk_env(sqlite_store: Store, qtbot) -> Iterator[tuple[DeskView, Store, Clock, Softphone]]:
+    ids = build_store(sqlite_store)
+    preferences.save(rep_name="Dana Reyes")
+    clock = Clock(START)
+    phone = Softphone()
+    QDesktopServices.setUrlHandler("tel", phone, "dial")
+    ctx = AppContext(sqlite_store, Background(synchronous=True))
+    view = DeskView(ctx, clock=clock)
+    view.ids = ids  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    yield view, sqlite_store, clock, phone
+    QDesktopServices.unsetUrlHandler("tel")
+    view.shutdown()
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key as the rep presses it: to whatever has the focus."""
+    target: QWidget | None = QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard focus"
+    qtbot.keyClick(target, key, modifier)
+
+
+def type_text(qtbot, text: str) -> None:
+    target = QApplication.focusWidget()
+    assert target is not None
+    qtbot.keyClicks(target, text)
+
+
+def on_card(view: DeskView) -> int | None:
+    lead = view.controller.lead
+    return lead.contact_id if lead else None
+
+
+def attempts(store: Store, contact_id: int) -> list[Attempt]:
+    with store.session() as session:
+        return list(
+            session.scalars(
+                select(Attempt).where(Attempt.contact_id == contact_id).order_by(Attempt.id)
+            )
+        )
+
+
+def test_start_shows_the_first_card_with_plain_text_and_live_clock(desk_env, qtbot) -> None:
+    view, store, clock, _phone = desk_env
+    assert view.session.rep.currentText() == "Dana Reyes"  # remembered
+    press(qtbot, Qt.Key.Key_Return)
+    assert on_card(view) == view.ids["rich"]
+    # user-supplied text is shown character for character
+    assert view.card.name.text() == "<b>x</b> Lopez"
+    assert view.card.name.textFormat() == Qt.TextFormat.PlainText
+    assert "Acme <b>Events</b>" in view.card.title_company.text()
+    assert "Asked about <i>pricing</i>" in view.card.sources.text()
+    assert "x@acme.example" in view.card.email.text()
+    assert "10:00:00" in view.card.clock.text() and "America/New_York" in view.card.clock.text()
+    assert "allowed now" in view.card.rule.text()
+    clock.advance(seconds=61)
+    qtbot.waitUntil(lambda: "10:01:01" in view.card.clock.text(), timeout=3000)
+    # same company, one click away
+    names = [view.card.colleagues.item(i).text() for i in range(view.card.colleagues.count())]
+    assert any("Ahmed Nguyen" in n for n in names)
+    with store.session() as session:
+        claim = session.scalar(select(Claim).where(Claim.released_at.is_(None)))
+        assert claim is not None and claim.contact_id == view.ids["rich"]
+
+
+def test_a_whole_shift_by_keyboard(desk_env, qtbot) -> None:
+    view, store, clock, phone = desk_env
+    ids = view.ids
+    seen: list[int] = []
+    view.controller.card_changed.connect(lambda lead: lead and seen.append(lead.contact_id))
+    press(qtbot, Qt.Key.Key_Return)  # start calling
+    assert on_card(view) == ids["rich"]
+
+    # --- a prospect answers: the script to grade A, then the meeting booked -----------------
+    press(qtbot, Qt.Key.Key_F10)  # one key dials
+    assert phone.urls == ["tel:+12125550101"]
+    for digit in ("1", "1", "1", "1"):  # decides, actively looking, within 3 months, approved
+        press(qtbot, digit)
+        press(qtbot, Qt.Key.Key_Return)
+    assert view.script.runner.current.id == "budget_amount"
+    type_text(qtbot, "50k")
+    press(qtbot, Qt.Key.Key_Return)
+    assert "Heading to: B" in view.script.heading.text()  # need and timeline, no meeting yet
+    press(qtbot, Qt.Key.Key_Backspace)  # back to the amount: it is still there
+    assert view.script.runner.current.id == "budget_amount"
+    assert QApplication.focusWidget().text() == "50000"
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, "1")  # wants a meeting: yes
+    press(qtbot, Qt.Key.Key_Return)
+    assert "Heading to: A — meet now" in view.script.heading.text()
+    type_text(qtbot, "Uses spreadsheets today")
+    press(qtbot, Qt.Key.Key_Return)
+    assert view.script.runner.finished
+    assert view.script.heading.text().startswith("Grade: A")
+    press(qtbot, Qt.Key.Key_F9)  # qualified: grade A opens the booking
+    assert view.booking.isVisible()
+    assert view.booking.field_rep.currentText() == "Frank Field"
+    press(qtbot, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # Lin&k
+    type_text(qtbot, "https://meet.example/acme")
+    press(qtbot, Qt.Key.Key_Return)
+    assert on_card(view) == ids["noans"]
+    with store.session() as session:
+        appointment = session.scalar(select(Appointment))
+        assert appointment is not None
+        assert appointment.contact_id == ids["rich"]
+        assert appointment.field_rep_id == ids["field"]
+        assert appointment.qualifier_id == ids["rep"]
+        assert appointment.meeting_link == "https://meet.example/acme"
+        assert appointment.starts_at > START
+        rich = session.get(Contact, ids["rich"])
+        assert (rich.grade, rich.stage) == ("A", "appointment")
+    (graded,) = attempts(store, ids["rich"])
+    assert graded.disposition == "qualified" and graded.grade == "A"
+    assert graded.number_dialled == "+12125550101"
+    assert graded.answers["budget_amount"] == 50000
+    assert graded.answers["wants_meeting"] is True
+
+    # --- no answer, busy, voicemail: one key each, the next card is already there -----------
+    press(qtbot, Qt.Key.Key_F10)
+    press(qtbot, Qt.Key.Key_F1)
+    assert on_card(view) == ids["busy"]
+    press(qtbot, Qt.Key.Key_F2)
+    assert on_card(view) == ids["vm"]
+    press(qtbot, Qt.Key.Key_F3)
+    assert on_card(view) == ids["dnc"]
+    (no_answer,) = attempts(store, ids["noans"])
+    assert no_answer.disposition == "no_answer"
+    assert no_answer.number_dialled == "+12125550102"
+    assert [a.disposition for a in attempts(store, ids["busy"])] == ["busy"]
+    assert [a.disposition for a in attempts(store, ids["vm"])] == ["voicemail"]
+    with store.session() as session:
+        retry = session.get(Contact, ids["noans"]).next_eligible_at
+        assert retry is not None and retry > START
+
+    # --- "never call me again" ------------------------------------------------------------
+    press(qtbot, Qt.Key.Key_F12)
+    assert on_card(view) == ids["gate"]
+    with store.session() as session:
+        assert session.scalar(select(DncEntry.e164)) == "+12125550105"
+        assert session.get(Contact, ids["dnc"]).callable is False
+
+    # --- a gatekeeper: call back at 11:00 their time ---------------------------------------
+    press(qtbot, Qt.Key.Key_F8)
+    assert view.bar.form.isVisible() and view.bar.picker.isVisible()
+    assert QApplication.focusWidget() is view.bar.picker.edit
+    assert "America/New_York" in view.bar.picker.their_label.text()
+    assert "Tue 2026-11-24 10:00 your time" in view.bar.picker.rep_clock.text()
+    assert view.bar.picker.edit.text() == "Tue 2026-11-24 11:00"
+    press(qtbot, Qt.Key.Key_Return)  # save and next
+    assert on_card(view) == ids["qual"]
+    with store.session() as session:
+        callback = session.scalar(select(Callback).where(Callback.kind == "callback"))
+        assert callback.contact_id == ids["gate"]
+        assert callback.due_at == dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)
+        assert callback.rep_id == ids["rep"] and callback.personal
+
+    # --- the wrong person names the right one, through the script ---------------------------
+    press(qtbot, "3")  # no, that's someone else
+    press(qtbot, Qt.Key.Key_Return)
+    assert view.script.runner.current.kind == "contact"
+    type_text(qtbot, "Sofia")
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "Silva")
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "Director of Events")
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "212-555-0150")
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # skip the notes
+    press(qtbot, Qt.Key.Key_F6)
+    with store.session() as session:
+        sofia = session.scalar(select(Contact).where(Contact.referred_by_id == ids["qual"]))
+        assert sofia is not None and sofia.full_name == "Sofia Silva"
+        assert sofia.title == "Director of Events"
+    # she is ready to call at once, and her card says who sent us
+    assert on_card(view) == sofia.id
+    assert view.card.referred.text() == "Referred by Noah Tremblay"
+    press(qtbot, Qt.Key.Key_F1)
+    assert on_card(view) == ids["wrong"]
+
+    # --- and by hand, without the script (Ctrl+R) -------------------------------------------
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert view.referral.isVisible()
+    type_text(qtbot, "Liam")
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "Roy")
+    press(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
+    type_text(qtbot, "(212) 555-0151")
+    press(qtbot, Qt.Key.Key_Return)
+    with store.session() as session:
+        referred = {
+            c.full_name: c
+            for c in session.scalars(select(Contact).where(Contact.referred_by_id.is_not(None)))
+        }
+        assert set(referred) == {"Sofia Silva", "Liam Roy"}
+        assert referred["Sofia Silva"].referred_by_id == ids["qual"]
+        assert referred["Liam Roy"].referred_by_id == ids["wrong"]
+        assert {c.company_id for c in referred.values()} == {
+            session.get(Contact, ids["qual"]).company_id
+        }
+    assert [a.disposition for a in attempts(store, ids["wrong"])] == ["wrong_person"]
+    assert attempts(store, ids["wrong"])[0].notes == "Referred to Liam Roy"
+    assert on_card(view) == referred["Liam Roy"].id
+    press(qtbot, Qt.Key.Key_F1)
+
+    # --- the DNC number never comes back, under anyone's name --------------------------------
+    assert on_card(view) is None
+    assert "Nothing to call now" in view.card.why.text()
+    assert seen.count(ids["dnc"]) == 1 and ids["dnc_twin"] not in seen
+    with store.session() as session:
+        assert session.get(Contact, ids["dnc_twin"]).callable is False
+
+    # --- 11:00 their time: the callback comes due, with a notification, and is offered -------
+    clock.now = dt.datetime(2026, 11, 24, 16, 0, 30, tzinfo=dt.UTC)
+    qtbot.waitUntil(lambda: on_card(view) == ids["gate"], timeout=5000)
+    assert view.queue.banner.isVisible()
+    assert "Olivia Schmidt" in view.queue.banner_text.text()
+    assert "your callback" in view.card.why.text()
+    press(qtbot, Qt.Key.Key_F1)
+    with store.session() as session:
+        assert session.get(Callback, callback.id).status == "done"
+
+    # --- today's counters, from the store ------------------------------------------------------
+    qtbot.waitUntil(lambda: "Dials 11" in view.queue.counters.text(), timeout=3000)
+    assert "A 1" in view.queue.counters.text()
+    assert "Appointments 1" in view.queue.counters.text()

@@ -1,0 +1,416 @@
+"""The desk's session: who is calling, the lead on the card, and every call to the core.
+
+Every store access runs through ``ctx.background`` (never on the UI thread); results come back
+as signals the view lays out. Recording a call and claiming the next contact are one core call
+(:func:`calldesk.outcomes.record_and_next`), one transaction, so a "do not call" takes effect
+before the next contact is chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from calldesk import desk_data, handoff, outcomes
+from calldesk import queue as queue_mod
+from calldesk import rules as rules_mod
+from calldesk import settings as preferences
+from calldesk.desk_data import Card
+from calldesk.models import Attempt, Campaign, Contact, Rep
+from ui.context import AppContext
+from ui.desk import leads
+from ui.desk.leads import Lead
+
+#: how often the queue panel (callbacks, counters, coming next) is refreshed, on the desk's clock
+SIDE_REFRESH = dt.timedelta(seconds=30)
+
+
+class DeskController(QObject):
+    choices_loaded = Signal(object, object, object, str, int)  # reps, campaigns, dispositions
+    session_changed = Signal(bool, bool, str)  # running, paused, status
+    card_changed = Signal(object)  # Lead | None
+    queue_empty = Signal(str, str)  # why, when
+    message = Signal(object)  # str | None
+    counters_changed = Signal(object)
+    callbacks_changed = Signal(object, object)  # list of dicts, rep zone
+    coming_changed = Signal(object)
+    booking_failed = Signal(str)
+    dial_checked = Signal(str, bool, str)  # e164, allowed, explanation
+    #: seconds from the rep's keystroke to the next card on screen (bench and status)
+    card_latency = Signal(float)
+
+    def __init__(
+        self, ctx: AppContext, clock: Callable[[], dt.datetime], claim_minutes: int = 15
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.clock = clock
+        self.lease = dt.timedelta(minutes=max(claim_minutes, 2))
+        self.rep_id: int | None = None
+        self.rep_name = ""
+        self.rep_zone: str | None = None
+        self.campaign_id: int | None = None
+        self.running = False
+        self.paused = False
+        self.busy = False
+        self.lead: Lead | None = None
+        self.field_reps: list[desk_data.Choice] = []
+        self._empty_since: dt.datetime | None = None
+        self._next_try: dt.datetime | None = None
+        self._prefetched: dict[int, Card] = {}
+        # A claim is renewed well before its lease runs out while the card stays open.
+        self.renew_timer = QTimer(self)
+        self.renew_timer.setInterval(int(self.lease.total_seconds() * 1000 / 3))
+        self.renew_timer.timeout.connect(self.renew)
+        self._side_at: dt.datetime | None = None
+
+    # --- background plumbing ------------------------------------------------------------------
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.ctx.background.run(lambda _task: fn(), on_done=done, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.message.emit(f"Something went wrong: {exc}")
+
+    # --- start, pause, stop -------------------------------------------------------------------
+
+    def load_choices(self, rep_name: str, campaign_id: int) -> None:
+        store = self.ctx.store
+
+        def load() -> tuple[Any, ...]:
+            with store.session() as session:
+                reps = [r for r in desk_data.reps(session) if r.detail != "field"]
+                field = desk_data.reps(session, role="field")
+                return reps, field, desk_data.campaigns(session), desk_data.dispositions(session)
+
+        def done(result: tuple[Any, ...]) -> None:
+            reps, self.field_reps, campaigns, dispositions = result
+            self.choices_loaded.emit(reps, campaigns, dispositions, rep_name, campaign_id)
+
+        self._run(load, done)
+
+    def start(self, rep_id: int, rep_name: str, campaign_id: int) -> None:
+        self.rep_id, self.rep_name = rep_id, rep_name
+        self.campaign_id = campaign_id or None
+        preferences.save(rep_name=rep_name, campaign_id=campaign_id or 0)
+        store = self.ctx.store
+
+        def zone() -> str | None:
+            with store.session() as session:
+                return desk_data.rep_zone(session, rep_id)
+
+        def done(value: str | None) -> None:
+            self.rep_zone = value
+            self.running, self.paused = True, False
+            self.session_changed.emit(True, False, f"Calling as {rep_name}")
+            self.fetch_next()
+
+        self._run(zone, done)
+
+    def toggle_pause(self) -> None:
+        if not self.running:
+            return
+        if self.paused:
+            self.paused = False
+            self.session_changed.emit(True, False, f"Calling as {self.rep_name}")
+            if self.lead is None:
+                self.fetch_next()
+            return
+        self.paused = True
+        self.session_changed.emit(True, True, "Paused: the card is given back to the queue")
+        self.release_current()
+
+    def shutdown(self) -> None:
+        """Release the claim on the open card (window closing); stop the timers."""
+        self.renew_timer.stop()
+        self.running = False
+        self.release_current()
+
+    def release_current(self) -> None:
+        lead, self.lead = self.lead, None
+        self.renew_timer.stop()
+        self.card_changed.emit(None)
+        if lead is None:
+            return
+        store, at = self.ctx.store, self.clock()
+
+        def release() -> None:
+            with store.write() as session:
+                queue_mod.release_claim(session, lead.claim_id, at=at)
+
+        self._run(release, lambda _r: None)
+
+    # --- the next card ------------------------------------------------------------------------
+
+    def fetch_next(self) -> None:
+        if not self.running or self.paused or self.busy or self.rep_id is None:
+            return
+        self.busy = True
+        started = time.perf_counter()
+        store, rep_id, campaign_id = self.ctx.store, self.rep_id, self.campaign_id
+        at, lease, prefetched = self.clock(), self.lease, dict(self._prefetched)
+
+        def work() -> Any:
+            with store.write() as session:
+                offer = queue_mod.next_offer(
+                    session, rep_id, campaign_id=campaign_id, at=at, lease=lease
+                )
+            return leads.build(store, offer, rep_id, at, prefetched)
+
+        self._run(work, lambda result: self._arrived(result, started))
+
+    def record_and_next(
+        self, code: str, notes: str, callback_at: dt.datetime | None, **extra: Any
+    ) -> None:
+        """Save the call on the card and bring the next contact: one transaction, off-thread."""
+        lead = self.lead
+        if lead is None or self.busy or self.rep_id is None:
+            return
+        self.busy = True
+        started = time.perf_counter()
+        store, rep_id, at, lease = self.ctx.store, self.rep_id, self.clock(), self.lease
+        campaign_id = None if self.paused else self.campaign_id
+        want_next = self.running and not self.paused
+        prefetched = dict(self._prefetched) if code != "do_not_call" else {}
+        outcome = self._outcome(lead, code, notes, callback_at, at, **extra)
+
+        referral = outcome.pop("referral", None)
+        contact_id = lead.contact_id
+
+        def work() -> Any:
+            with store.write() as session:
+                result = outcomes.record_outcome(
+                    session, claim_id=lead.claim_id, disposition=code, at=at, **outcome
+                )
+                if referral:
+                    handoff.capture_referral(
+                        session,
+                        session.get(Contact, contact_id),
+                        referral,
+                        rep=session.get(Rep, rep_id),
+                        at=at,
+                        attempt=session.get(Attempt, result.attempt_id),
+                    )
+                offer = None
+                if want_next:
+                    offer = queue_mod.next_offer(
+                        session, rep_id, campaign_id=campaign_id, at=at, lease=lease
+                    )
+            if offer is None:
+                return None
+            return leads.build(store, offer, rep_id, at, prefetched)
+
+        def failed(exc: BaseException) -> None:
+            self.busy = False
+            if code == "qualified" and extra.get("booking") is not None:
+                self.booking_failed.emit(str(exc))
+            else:
+                self.message.emit(f"Not saved: {exc}")
+
+        self.renew_timer.stop()
+        self.ctx.background.run(
+            lambda _t: work(),
+            on_done=lambda result: self._recorded(result, started),
+            on_error=failed,
+        )
+
+    def _outcome(
+        self,
+        lead: Lead,
+        code: str,
+        notes: str,
+        callback_at: dt.datetime | None,
+        at: dt.datetime,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        runner = lead.runner
+        outcome: dict[str, Any] = {
+            "notes": notes or None,
+            "callback_at": callback_at,
+            "answers": (runner.answers or None) if runner else None,
+            "ended_at": at,
+        }
+        dialled = lead.dialled
+        if dialled:
+            outcome["started_at"] = dialled.get("at")
+            outcome["number_dialled"] = dialled.get("number")
+            for key in ("phone_id", "manual", "override_by", "override_reason"):
+                if dialled.get(key) is not None:
+                    outcome[key] = dialled[key]
+        if runner is not None:
+            outcome["script_key"] = runner.script.key
+            outcome["script_version"] = runner.script.version
+            if code in ("qualified", "wrong_person"):
+                result = runner.result() if code == "qualified" else runner.grade_so_far()
+                if result is not None:
+                    outcome["grade_result"] = result
+        outcome.update(extra)
+        return outcome
+
+    def _recorded(self, result: Any, started: float) -> None:
+        self.busy = False
+        self.refresh_side()
+        if result is None:
+            self.lead = None
+            self.card_changed.emit(None)
+            return
+        self._arrived(result, started)
+
+    def _arrived(self, result: Any, started: float) -> None:
+        self.busy = False
+        if isinstance(result, leads.Empty):
+            self.lead = None
+            self._next_try = result.next_at
+            self.card_changed.emit(None)
+            self.queue_empty.emit(result.why, result.when)
+            self.refresh_side()
+            return
+        self.lead = result
+        self._next_try = None
+        self._prefetched.pop(result.contact_id, None)
+        self.card_changed.emit(result)
+        self.renew_timer.start()
+        self.card_latency.emit(time.perf_counter() - started)
+        self.refresh_side()
+
+    # --- while the card is open ---------------------------------------------------------------
+
+    def renew(self) -> None:
+        lead = self.lead
+        if lead is None:
+            return
+        store, at, lease = self.ctx.store, self.clock(), self.lease
+
+        def renew() -> dt.datetime:
+            with store.write() as session:
+                return queue_mod.renew_claim(session, lead.claim_id, at=at, lease=lease)
+
+        def failed(exc: BaseException) -> None:
+            self.message.emit(f"This contact is no longer yours: {exc}")
+
+        self.ctx.background.run(lambda _t: renew(), on_error=failed)
+
+    def tick(self, now: dt.datetime) -> None:
+        """Every second: refresh the queue panel now and then (a callback may have come due);
+        when the queue was empty, look again once something may be callable."""
+        if self.running and (self._side_at is None or now - self._side_at >= SIDE_REFRESH):
+            self.refresh_side()
+        idle = self.running and not self.paused and self.lead is None and not self.busy
+        if idle and (self._next_try is None or now >= self._next_try):
+            self._next_try = now + dt.timedelta(seconds=30)
+            self.fetch_next()
+
+    def note_dialled(self, number: str, **log: Any) -> None:
+        if self.lead is not None:
+            self.lead.dialled = {"number": number, "at": self.clock(), **log}
+
+    def grade(self) -> str | None:
+        runner = self.lead.runner if self.lead else None
+        result = runner.result() if runner else None
+        return result.grade if result else None
+
+    def qualified_problem(self) -> str | None:
+        """Why "qualified" cannot be saved yet (None: it can)."""
+        runner = self.lead.runner if self.lead else None
+        if runner is None:
+            return "No script on this call: pick another disposition"
+        if not runner.finished:
+            missing = ", ".join(q.label for q in runner.missing_required())
+            return "Finish the script first" + (f" (still required: {missing})" if missing else "")
+        return None
+
+    def script_referral(self) -> str | None:
+        """The right person the script already captured (a "contact" answer), by name."""
+        runner = self.lead.runner if self.lead else None
+        result = runner.grade_so_far() if runner else None
+        if not (result and result.referrals):
+            return None
+        person = result.referrals[0]
+        return " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+
+    def implied_disposition(self) -> str | None:
+        runner = self.lead.runner if self.lead else None
+        return runner.implied_disposition() if runner else None
+
+    def refer_and_next(self, person: dict[str, str], notes: str) -> None:
+        """Save "referred (wrong person)" with the right person captured by hand."""
+        lead = self.lead
+        if lead is None:
+            return
+        name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+        notes = notes or f"Referred to {name}" + (
+            f", {person['title']}" if person.get("title") else ""
+        )
+        self.record_and_next("wrong_person", notes, None, referral=person)
+
+    def book_and_next(self, booking: handoff.Booking) -> None:
+        self.record_and_next("qualified", "", None, booking=booking)
+
+    def check_manual_dial(self, text: str) -> None:
+        lead = self.lead
+        if lead is None:
+            return
+        store, at, contact_id = self.ctx.store, self.clock(), lead.contact_id
+
+        def check() -> tuple[str, bool, str]:
+            number = rules_mod.normalize_number(text, lead.card.country or "US") or ""
+            with store.session() as session:
+                rules = None
+                if lead.campaign_id is not None:
+                    campaign = session.get(Campaign, lead.campaign_id)
+                    rules = campaign.rules if campaign else None
+                verdict = rules_mod.check_dial(
+                    session,
+                    e164=number or text,
+                    contact_id=contact_id,
+                    at=at,
+                    campaign_rules=rules,
+                )
+            refused = [c.detail for c in verdict.checks if c.verdict == "refused"]
+            why = "; ".join(refused) or verdict.rule
+            if not verdict.allowed and verdict.next_allowed_at:
+                why += f" (allowed again {verdict.next_allowed_at:%a %H:%M} UTC)"
+            return number, verdict.allowed, why
+
+        self._run(check, lambda r: self.dial_checked.emit(*r))
+
+    # --- the queue panel ----------------------------------------------------------------------
+
+    def refresh_side(self) -> None:
+        if self.rep_id is None:
+            return
+        store, rep_id, at, campaign_id = self.ctx.store, self.rep_id, self.clock(), self.campaign_id
+        self._side_at = at
+
+        def side() -> tuple[Any, ...]:
+            with store.session() as session:
+                today = queue_mod.rep_today(session, rep_id, at=at)
+                rep = session.get(Rep, rep_id)
+                since = desk_data.day_start(at, rep.time_zone if rep else None)
+                booked = desk_data.appointments_booked(session, rep_id, since)
+                callbacks = queue_mod.due_callbacks(session, rep_id, at=at)
+                coming = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
+                cards = {}
+                for item in coming[:1]:
+                    card = desk_data.load_card(session, item["contact_id"])
+                    if card is not None:
+                        cards[card.contact_id] = card
+                reasons = leads.coming_lines(coming)
+            counters = desk_data.Counters(
+                today["dials"], today["conversations"], today["grades"], booked
+            )
+            return counters, callbacks, reasons, cards
+
+        def done(result: tuple[Any, ...]) -> None:
+            counters, callbacks, coming, cards = result
+            self._prefetched = cards
+            self.counters_changed.emit(counters)
+            self.callbacks_changed.emit(callbacks, self.rep_zone)
+            self.coming_changed.emit(coming)
+
+        self._run(side, done)

@@ -1,0 +1,412 @@
+"""The calling desk: lays out the session bar, lead card, script, queue and disposition bar.
+
+The view only lays out and routes keys; :class:`~ui.desk.controller.DeskController` holds the
+session and talks to the core through the background runner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from calldesk import settings as preferences
+from calldesk.models import utcnow
+from ui.context import AppContext
+from ui.desk.booking import BookingForm
+from ui.desk.controller import DeskController
+from ui.desk.dialer import Dialer
+from ui.desk.disposition_bar import DispositionBar
+from ui.desk.help_overlay import HelpOverlay
+from ui.desk.lead_card import LeadCard
+from ui.desk.manual_dial import ManualDialPanel
+from ui.desk.peek import ContactPeek
+from ui.desk.plain import set_plain
+from ui.desk.queue_panel import QueuePanel
+from ui.desk.referral import ReferralForm
+from ui.desk.script_panel import ScriptPanel
+from ui.desk.session_bar import SessionBar
+
+Clock = Callable[[], dt.datetime]
+
+
+def _window_settings() -> QSettings:
+    from ui.main_window import window_settings
+
+    return window_settings()
+
+
+class DeskView(QWidget):
+    """The rep's main screen. ``clock`` returns the current aware UTC time (tests inject one)."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        clock: Clock | None = None,
+        dialer: Dialer | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("deskView")
+        self.ctx = ctx
+        self.clock: Clock = clock or utcnow
+        prefs = preferences.load()
+        self.dialer = dialer or Dialer(prefs["dialer"], prefs["dialer_command"])
+        self.controller = DeskController(ctx, self.clock, claim_minutes=prefs["claim_minutes"])
+
+        self.session = SessionBar()
+        self.card = LeadCard()
+        self.script = ScriptPanel()
+        self.queue = QueuePanel()
+        self.bar = DispositionBar()
+        self.booking = BookingForm()
+        self.referral = ReferralForm()
+        self.manual = ManualDialPanel()
+        self.message = QLabel()
+        self.message.setObjectName("deskMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.script, 1)
+        centre_layout.addWidget(self.booking)
+        centre_layout.addWidget(self.referral)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("deskSplitter")
+        self.splitter.addWidget(self.card)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.queue)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([500, 480, 280])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.session)
+        layout.addWidget(self.manual)
+        layout.addWidget(self.message)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.bar)
+        self.help = HelpOverlay(self)
+        self.peek = ContactPeek(ctx, self)
+
+        self._wire()
+        self._restore_splitter()
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setInterval(1000)
+        self.tick_timer.timeout.connect(self._tick)
+        self.tick_timer.start()
+        self.controller.load_choices(prefs["rep_name"], prefs["campaign_id"])
+        self.show_message(None)
+
+    # --- wiring -----------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.choices_loaded.connect(self._choices)
+        c.card_changed.connect(self._card)
+        c.queue_empty.connect(self._empty)
+        c.message.connect(self.show_message)
+        c.counters_changed.connect(self.queue.show_counters)
+        c.callbacks_changed.connect(self._callbacks)
+        c.coming_changed.connect(self.queue.show_coming)
+        c.session_changed.connect(self._session_state)
+        c.booking_failed.connect(self.booking.show_error)
+        c.dial_checked.connect(self._dial_checked)
+        self.session.start_requested.connect(self._start)
+        self.session.pause_toggled.connect(c.toggle_pause)
+        self.session.manual_dial.connect(self._manual_dial)
+        self.manual.override.connect(self._override)
+        self.manual.cancelled.connect(self._focus_work)
+        self.bar.chosen.connect(self._disposition)
+        self.bar.confirmed.connect(self._confirmed)
+        self.card.dial_requested.connect(self._dial_phone)
+        self.card.colleague_chosen.connect(self.peek.open_contact)
+        self.ctx.open_contact.connect(self.peek.open_contact)
+        self.ctx.work_campaign.connect(self._work_campaign)
+        self.booking.book.connect(c.book_and_next)
+        self.booking.cancelled.connect(self._focus_work)
+        self.referral.capture.connect(self._referral)
+        self.referral.cancelled.connect(self._focus_work)
+        self.queue.callback_chosen.connect(self.peek.open_contact)
+
+    def _shortcut(self, keys: str, slot: Callable[[], None]) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+        return shortcut
+
+    def _install_shortcuts(self) -> None:
+        for shortcut in getattr(self, "_shortcuts", []):
+            shortcut.setParent(None)
+            shortcut.deleteLater()
+        rows: list[tuple[str, str]] = []
+        shortcuts = []
+        taken: set[str] = set()
+        for spec in self.bar.specs.values():
+            if spec.hotkey:
+                shortcuts.append(
+                    self._shortcut(spec.hotkey, lambda code=spec.code: self._disposition(code))
+                )
+                taken.add(spec.hotkey.upper())
+                rows.append((spec.hotkey, spec.label))
+        # F1 is help unless the team gave it to a disposition (the default: no answer).
+        help_keys = ["?"] + (["F1"] if "F1" not in taken else ["Shift+F1"])
+        fixed = [
+            (("F10" if "F10" not in taken else "Ctrl+D"), "Dial the first number", self._dial),
+            ("Alt+1 … Alt+9", "Dial number 1 … 9 on the card", None),
+            ("Ctrl+Return", "Start calling / resume", self._start),
+            ("Ctrl+P", "Pause / resume", self.controller.toggle_pause),
+            ("Ctrl+N", "Notes for this call", self.bar.notes.setFocus),
+            ("Ctrl+L", "Type a number to dial", self._focus_manual),
+            ("Ctrl+R", "Capture the right person (referral)", self._open_referral),
+            ("Ctrl+B", "Book the meeting (grade A)", self._open_booking),
+            ("Ctrl+J", "Back to the script", self._focus_work),
+            ("Esc", "Close a form", self._escape),
+            (" or ".join(help_keys), "This help", self.help.open),
+            ("1-9, Y/N", "Answer a choice / yes-no question", None),
+            ("Enter", "Go on to the next question; save a form", None),
+            ("Backspace, Alt+Left", "Previous question", None),
+            ("Alt+Right", "Skip a question that is not required", None),
+        ]
+        for keys, what, slot in fixed:
+            rows.append((keys, what))
+            if slot is None:
+                continue
+            for key in keys.split(" or "):
+                shortcuts.append(self._shortcut(key, slot))
+        if "F10" not in taken:
+            shortcuts.append(self._shortcut("Ctrl+D", self._dial))
+        for index in range(9):
+            shortcuts.append(self._shortcut(f"Alt+{index + 1}", lambda i=index: self._dial(i)))
+        self._shortcuts = shortcuts
+        self.help.set_shortcuts(rows)
+
+    # --- controller events ------------------------------------------------------------------
+
+    def _choices(self, reps, campaigns, dispositions, rep_name: str, campaign_id: int) -> None:
+        self.session.set_choices(reps, campaigns, rep_name, campaign_id)
+        self.bar.set_dispositions(dispositions)
+        self._install_shortcuts()
+        self.bar.set_enabled(False)
+        if not reps:
+            self.show_message("No reps yet: add one (calldesk rep add NAME) to start calling.")
+        self.session.start.setFocus()
+
+    def _session_state(self, running: bool, paused: bool, status: str) -> None:
+        self.session.set_running(running, paused)
+        self.session.set_status(status)
+        self.bar.set_enabled(running and not paused and self.controller.lead is not None)
+
+    def _card(self, lead) -> None:
+        self.booking.hide()
+        self.referral.hide()
+        self.manual.reset()
+        self.bar.reset()
+        if lead is None:
+            self.card.show_card(None)
+            self.script.set_runner(None)
+            self.bar.set_enabled(False)
+            return
+        self.card.show_card(lead.card, why=lead.why, rule=lead.rule)
+        self.card.tick(self.clock())
+        self.script.set_runner(lead.runner, lead.opener, lead.script_note)
+        self.bar.set_enabled(True)
+        self.show_message(None)
+        self._focus_work()
+
+    def _empty(self, why: str, rule: str) -> None:
+        self.card.show_card(None, why=why, rule=rule)
+        self.script.set_runner(None, note="Nothing to call right now")
+        self.bar.set_enabled(False)
+
+    def _callbacks(self, lines, rep_zone) -> None:
+        due = self.queue.show_callbacks(lines, self.clock(), rep_zone)
+        if due:
+            names = ", ".join(item["name"] for item in due)
+            self.show_message(f"Callback due now: {names}")
+
+    def show_message(self, text: str | None) -> None:
+        set_plain(self.message, text)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self.controller.running:
+            if self.controller.paused:
+                self.controller.toggle_pause()
+            return
+        choice = self.session.rep_choice()
+        if choice is None:
+            self.show_message("Pick your name first (add reps with: calldesk rep add NAME)")
+            return
+        self.controller.start(choice[0], choice[1], self.session.campaign_id())
+
+    def _work_campaign(self, campaign_id: int) -> None:
+        index = self.session.campaign.findData(campaign_id)
+        if index >= 0 and not self.controller.running:
+            self.session.campaign.setCurrentIndex(index)
+
+    def _disposition(self, code: str) -> None:
+        lead = self.controller.lead
+        if lead is None or self.controller.busy:
+            return
+        if self.booking.isVisible() or self.referral.isVisible():
+            return
+        if code == "qualified":
+            problem = self.controller.qualified_problem()
+            if problem:
+                self.show_message(problem)
+                return
+            if self.controller.grade() == "A":
+                self._open_booking()
+                return
+            # The script's rule may imply another result (a referral ends as "wrong person").
+            code = self.controller.implied_disposition() or code
+        if code == "wrong_person":
+            referred = self.controller.script_referral()
+            if not referred:
+                self._open_referral()
+                return
+            if not self.bar.notes.text().strip():
+                self.bar.notes.setText(f"Referred to {referred}")
+        self.bar.ask(
+            code,
+            now=self.clock(),
+            contact_zone=lead.card.time_zone,
+            rep_zone=self.controller.rep_zone,
+        )
+
+    def _confirmed(self, code: str, notes: str, callback_at) -> None:
+        self.controller.record_and_next(code, notes, callback_at)
+
+    def _referral(self, person: dict) -> None:
+        self.controller.refer_and_next(person, self.bar.notes.text().strip())
+
+    def _open_referral(self) -> None:
+        if self.controller.lead is not None:
+            self.booking.hide()
+            self.referral.open()
+
+    def _open_booking(self) -> None:
+        lead = self.controller.lead
+        if lead is None or self.controller.grade() != "A":
+            self.show_message("Booking needs the script to reach grade A first")
+            return
+        self.referral.hide()
+        self.booking.open(
+            self.controller.field_reps,
+            now=self.clock(),
+            contact_zone=lead.card.time_zone,
+            rep_zone=self.controller.rep_zone,
+            minutes=lead.runner.script.meeting_minutes if lead.runner else 45,
+        )
+
+    def _dial(self, index: int | None = None) -> None:
+        lead = self.controller.lead
+        if lead is None:
+            return
+        phones = lead.card.phones
+        if index is None:
+            phone = next((p for p in phones if p.dialable), None)
+        else:
+            phone = phones[index] if index < len(phones) else None
+        if phone is not None:
+            self._dial_phone(phone.id)
+
+    def _dial_phone(self, phone_id: int) -> None:
+        lead = self.controller.lead
+        if lead is None:
+            return
+        phone = next((p for p in lead.card.phones if p.id == phone_id), None)
+        if phone is None or not phone.dialable or phone.e164 is None:
+            self.show_message("This number cannot be dialled")
+            return
+        self._hand_to_dialer(phone.e164, phone.extension, phone_id=phone.id)
+
+    def _hand_to_dialer(self, e164: str, extension: str | None, **log) -> None:
+        from ui.desk.dialer import DialError
+
+        try:
+            number = self.dialer.dial(e164, extension)
+        except DialError as exc:
+            self.show_message(str(exc))
+            return
+        self.controller.note_dialled(number, **log)
+        self.card.note_dialled(number, self.clock())
+        self._focus_work()
+
+    def _focus_manual(self) -> None:
+        self.session.dial_box.setFocus()
+        self.session.dial_box.selectAll()
+
+    def _manual_dial(self, text: str) -> None:
+        if self.controller.lead is None:
+            self.manual.show_message("Typed numbers are dialled for the contact on the card")
+            return
+        self.controller.check_manual_dial(text)
+
+    def _override(self, e164: str, reason: str) -> None:
+        self._hand_to_dialer(
+            e164,
+            None,
+            manual=True,
+            override_by=self.controller.rep_name,
+            override_reason=reason,
+        )
+        self.manual.reset()
+
+    def _dial_checked(self, e164: str, allowed: bool, explanation: str) -> None:
+        """The rules engine answered for a typed number: dial it, or show why not."""
+        if allowed:
+            self.manual.reset()
+            self._hand_to_dialer(e164, None, manual=True)
+            self.session.dial_box.clear()
+            return
+        self.manual.refuse(e164, explanation)
+
+    def _escape(self) -> None:
+        if self.help.isVisible():
+            self.help.close_overlay()
+            return
+        self.booking.hide()
+        self.referral.hide()
+        self.bar.cancel()
+        self.manual.reset()
+        self._focus_work()
+
+    def _focus_work(self) -> None:
+        if self.controller.lead is not None:
+            self.script.focus_answer()
+        else:
+            self.session.start.setFocus()
+
+    def _tick(self) -> None:
+        now = self.clock()
+        self.card.tick(now)
+        self.controller.tick(now)
+
+    # --- window state and shutdown ----------------------------------------------------------
+
+    def _restore_splitter(self) -> None:
+        state = _window_settings().value("desk/splitter")
+        if isinstance(state, QByteArray):
+            self.splitter.restoreState(state)
+
+    def save_state(self) -> None:
+        settings = _window_settings()
+        settings.setValue("desk/splitter", self.splitter.saveState())
+        settings.sync()
+
+    def shutdown(self) -> None:
+        """The window is closing: save the layout and release the claim on the open card."""
+        self.tick_timer.stop()
+        self.save_state()
+        self.controller.shutdown()
