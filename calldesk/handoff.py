@@ -380,9 +380,7 @@ def choose_field_rep(
             select(Appointment.field_rep_id, func.max(Appointment.id)).group_by(
                 Appointment.field_rep_id
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     busy: list[str] = []
     for tier in sorted(tiers):
@@ -529,7 +527,11 @@ def capture_referral(
         ]
     referrer_locale = parse_key(referrer.locale_key) if referrer.locale_key else None
     region = phonenumbers.region_code_for_number(number) if number is not None else None
-    if zones and region:
+    referrer_zones = set(referrer_locale.zones) if referrer_locale else set()
+    # A number whose zones merely contain the referrer's (toll-free, a country-wide mobile
+    # range) says less than the referrer's place does: then the referrer's place is kept.
+    vaguer = bool(referrer_zones) and referrer_zones < set(zones)
+    if zones and region and not vaguer:
         same_place = (
             referrer_locale is not None
             and referrer_locale.country == region

@@ -155,9 +155,7 @@ def script_text(session: Session, key: str, version: int | None = None) -> str:
 
 def list_scripts(session: Session) -> list[ScriptInfo]:
     """Every script key with its latest version, by name."""
-    counts = dict(
-        session.execute(select(Script.key, func.count()).group_by(Script.key)).tuples().all()
-    )
+    counts = dict(session.execute(select(Script.key, func.count()).group_by(Script.key)).all())
     latest = select(Script.key, func.max(Script.version).label("version")).group_by(Script.key)
     latest_sub = latest.subquery()
     rows = session.scalars(
