@@ -395,3 +395,180 @@ def test_a_whole_shift_by_keyboard(desk_env, qtbot) -> None:
     qtbot.waitUntil(lambda: "Dials 11" in view.queue.counters.text(), timeout=3000)
     assert "A 1" in view.queue.counters.text()
     assert "Appointments 1" in view.queue.counters.text()
+
+
+def test_a_typed_number_outside_the_rules_is_refused_and_an_override_is_kept(
+    desk_env, qtbot
+) -> None:
+    view, store, _clock, phone = desk_env
+    press(qtbot, Qt.Key.Key_Return)
+    assert on_card(view) == view.ids["rich"]
+    # 07:00 in San Francisco: refused, with the reason
+    press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is view.session.dial_box
+    type_text(qtbot, "415 555 0123")
+    press(qtbot, Qt.Key.Key_Return)
+    assert view.manual.isVisible()
+    refusal = view.manual.text.text()
+    assert refusal.startswith("Refused:") and "07:00" in refusal, refusal
+    assert phone.urls == []
+    # a manager's override needs a reason
+    assert QApplication.focusWidget() is view.manual.reason
+    press(qtbot, Qt.Key.Key_Return)
+    assert phone.urls == [] and view.manual.isVisible()
+    type_text(qtbot, "Customer asked us to call at 7 sharp")
+    press(qtbot, Qt.Key.Key_Return)
+    assert phone.urls == ["tel:+14155550123"]
+    assert not view.manual.isVisible()
+    assert "+14155550123" in view.card.dialled.text()
+    press(qtbot, Qt.Key.Key_F1)
+    (attempt,) = attempts(store, view.ids["rich"])
+    assert attempt.manual is True
+    assert attempt.number_dialled == "+14155550123"
+    assert attempt.override_by == "Dana Reyes"
+    assert attempt.override_reason == "Customer asked us to call at 7 sharp"
+    # a typed number inside the rules is dialled at once, no questions asked
+    press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    type_text(qtbot, "(212) 555-0188")
+    press(qtbot, Qt.Key.Key_Return)
+    assert phone.urls[-1] == "tel:+12125550188"
+    assert not view.manual.isVisible()
+
+
+def test_help_overlay_lists_every_shortcut(desk_env, qtbot) -> None:
+    view, _store, _clock, _phone = desk_env
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, "?")
+    assert view.help.isVisible()
+    rows = dict(view.help.rows)
+    assert rows["F1"] == "No answer" and rows["F12"] == "Do not call"
+    assert rows["F10"] == "Dial the first number"
+    assert "? or Shift+F1" in rows  # F1 belongs to "no answer" in the default table
+    assert QApplication.focusWidget() is view.help
+    press(qtbot, Qt.Key.Key_Space)
+    assert not view.help.isVisible()
+    assert attempts(view.ctx.store, view.ids["rich"]) == []  # closing the help recorded nothing
+
+
+def test_pause_gives_the_card_back_and_closing_releases_the_claim(desk_env, qtbot) -> None:
+    view, store, clock, _phone = desk_env
+    press(qtbot, Qt.Key.Key_Return)
+    first = on_card(view)
+
+    def holder() -> int | None:
+        with store.session() as session:
+            return session.get(Contact, first).claimed_by_id
+
+    assert holder() == view.ids["rep"]
+    # the claim is renewed while the card stays open
+    clock.advance(minutes=12)
+    view.controller.renew_timer.timeout.emit()
+    with store.session() as session:
+        contact = session.get(Contact, first)
+        assert contact.claim_expires_at == clock.now + dt.timedelta(minutes=15)
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert on_card(view) is None and holder() is None
+    assert "Paused" in view.session.status.text()
+    assert not view.bar.buttons["no_answer"].isEnabled()
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert on_card(view) == first and holder() == view.ids["rep"]
+    view.shutdown()
+    assert holder() is None
+    with store.session() as session:
+        assert session.scalar(select(Claim).where(Claim.released_at.is_(None))) is None
+
+
+def test_qualified_needs_a_finished_script_and_a_booking_conflict_is_refused(
+    desk_env, qtbot
+) -> None:
+    view, store, clock, _phone = desk_env
+    with store.write() as session:  # Frank is busy tomorrow at 16:00 UTC
+        session.add(
+            Appointment(
+                uid="busy@test",
+                contact_id=view.ids["busy"],
+                field_rep_id=view.ids["field"],
+                starts_at=START + dt.timedelta(days=1, hours=1),
+                ends_at=START + dt.timedelta(days=1, hours=2),
+            )
+        )
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_F9)
+    assert "Finish the script first" in view.message.text()
+    assert not view.booking.isVisible()
+    for key in ("1", "1", "1", "3"):  # decides, looking, now, no budget
+        press(qtbot, key)
+        press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, "y")
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # no notes
+    press(qtbot, Qt.Key.Key_F9)
+    assert view.booking.isVisible()
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # &Place
+    type_text(qtbot, "Their office, 5th floor")
+    press(qtbot, Qt.Key.Key_Return)
+    assert "Frank Field" in view.booking.error.text(), view.booking.error.text()
+    assert on_card(view) == view.ids["rich"]  # nothing saved, the card stays
+    assert attempts(store, view.ids["rich"]) == []
+    # an hour later is free
+    view.booking.when.set_value(START + dt.timedelta(days=1, hours=3))
+    press(qtbot, Qt.Key.Key_Return)
+    assert on_card(view) == view.ids["noans"]
+    with store.session() as session:
+        booked = session.scalar(select(Appointment).where(Appointment.uid != "busy@test"))
+        assert booked.location == "Their office, 5th floor"
+        assert booked.starts_at == START + dt.timedelta(days=1, hours=3)
+
+
+def test_a_colleague_is_one_click_away(desk_env, qtbot) -> None:
+    view, _store, _clock, _phone = desk_env
+    press(qtbot, Qt.Key.Key_Return)
+    colleagues = view.card.colleagues
+    row = next(i for i in range(colleagues.count()) if "Ahmed Nguyen" in colleagues.item(i).text())
+    rect = colleagues.visualItemRect(colleagues.item(row))
+    qtbot.mouseClick(colleagues.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(view.peek.isVisible, timeout=3000)
+    assert view.peek.card.name.text() == "Ahmed Nguyen"
+    assert on_card(view) == view.ids["rich"]  # the lead on the desk is untouched
+    view.peek.close()
+
+
+def test_the_splitter_layout_is_remembered(sqlite_store, qtbot) -> None:
+    build_store(sqlite_store)
+    ctx = AppContext(sqlite_store, Background(synchronous=True))
+    first = DeskView(ctx, clock=Clock(START))
+    qtbot.addWidget(first)
+    first.resize(1280, 800)
+    first.show()
+    first.splitter.setSizes([700, 400, 160])
+    sizes = first.splitter.sizes()
+    first.shutdown()
+    second = DeskView(ctx, clock=Clock(START))
+    qtbot.addWidget(second)
+    second.resize(1280, 800)
+    second.show()
+    assert second.splitter.sizes() == sizes
+    second.shutdown()
+
+
+def test_recording_runs_off_the_ui_thread(sqlite_store, qtbot) -> None:
+    build_store(sqlite_store)
+    preferences.save(rep_name="Dana Reyes")
+    ctx = AppContext(sqlite_store, Background())
+    view = DeskView(ctx, clock=Clock(START))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.session.rep.count() > 0, timeout=5000)
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.session.start, timeout=3000)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: on_card(view) is not None, timeout=5000)
+    first = on_card(view)
+    press(qtbot, Qt.Key.Key_F1)
+    assert view.controller.busy  # the keystroke returned before the store was written
+    press(qtbot, Qt.Key.Key_F1)  # a second press while saving is ignored, not doubled
+    qtbot.waitUntil(lambda: on_card(view) not in (None, first), timeout=5000)
+    assert len(attempts(sqlite_store, first)) == 1
+    view.shutdown()
+    assert ctx.background.wait(5000)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from calldesk.desk_data import load_card
@@ -41,5 +40,4 @@ class ContactPeek(QDialog):
         self.setWindowTitle(card.name)
         self.card.show_card(card)
         self.show()
-        self.raise_()
-        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.activateWindow()
