@@ -28,7 +28,7 @@ import zoneinfo
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from calldesk import campaigns as campaigns_mod
@@ -43,6 +43,7 @@ from calldesk.models import (
     DncEntry,
     Phone,
     Rep,
+    UTCDateTime,
     utcnow,
 )
 
@@ -163,8 +164,8 @@ def release_expired_claims(session: Session, at: dt.datetime | None = None) -> i
             text(
                 "SELECT id FROM contacts WHERE claimed_by_id IS NOT NULL "
                 f"AND claim_expires_at <= :at{lock}"
-            ),
-            {"at": at.replace(tzinfo=None)},
+            ).bindparams(bindparam("at", type_=UTCDateTime())),
+            {"at": at},
         ).scalars()
     )
     if not ids:
@@ -193,8 +194,8 @@ def wake_cooled(session: Session, at: dt.datetime | None = None, limit: int = _W
             text(
                 "SELECT id FROM contacts WHERE next_eligible_at IS NOT NULL "
                 f"AND next_eligible_at <= :at ORDER BY next_eligible_at LIMIT :n{lock}"
-            ),
-            {"at": at.replace(tzinfo=None), "n": limit},
+            ).bindparams(bindparam("at", type_=UTCDateTime())),
+            {"at": at, "n": limit},
         ).scalars()
     )
     if ids:
