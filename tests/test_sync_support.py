@@ -13,6 +13,7 @@ from typing import Any
 
 import keyring
 import pytest
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 from sqlalchemy.orm import Session
@@ -37,7 +38,11 @@ _seq = itertools.count(1)
 class MemoryKeyring(KeyringBackend):
     """A keyring backend that keeps secrets in memory (this machine has no real one)."""
 
-    priority = 1  # type: ignore[assignment]
+    # keyring picks its default among every backend class it can see: never this one
+    # (a backend whose priority raises is not viable).
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("only installed explicitly by a test")
 
     def __init__(self) -> None:
         super().__init__()

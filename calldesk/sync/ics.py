@@ -90,7 +90,10 @@ def _calendar(session: Session, appointments: list[Appointment]) -> Calendar:
             _event(appointment, payloads.get(appointment.contact_id) or {}, reps, stamp)
         )
     if appointments:
-        calendar.add_missing_timezones()
+        # Transitions only around these meetings: a VTIMEZONE from 1970 would dwarf the events.
+        first = min(a.starts_at for a in appointments).date() - dt.timedelta(days=366)
+        last = max(a.ends_at for a in appointments).date() + dt.timedelta(days=366)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar
 
 
