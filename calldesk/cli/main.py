@@ -137,11 +137,21 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
+def _asks_version(argv: list[str]) -> bool:
+    """``calldesk --version``, not a command's own ``--version`` (``script show K --version 2``)."""
+    for index, arg in enumerate(argv):
+        if arg == "--version":
+            return True
+        if not arg.startswith("-") and (index == 0 or argv[index - 1] != "--db"):
+            return False  # a command name comes first: the option is the command's
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``calldesk`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
-    if as_json and "--version" in argv:
+    if as_json and _asks_version(argv):
         _print_json({"version": calldesk.__version__})
         return 0
     ctx: Context | None = None
