@@ -280,7 +280,6 @@ def assign_contacts(session: Session, campaign_ids: Iterable[int] | None = None)
         targets = [c for c in campaigns if c.id in wanted]
         if not targets:
             return 0
-        affected = targets[0]
         parts = [_members(c) for c in targets]
         affected = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
     return _apply(session, campaigns, affected)
@@ -301,6 +300,21 @@ def _apply(session: Session, campaigns: list[Campaign], affected: Any) -> int:
     affected_ids = None
     if affected is not None:
         affected_ids = select(affected.subquery().c[0])
+    # Start from "no campaign of its own" (the default campaign), then let campaigns claim.
+    default = next((c for c in campaigns if c.is_default), None)
+    default_priority = default.priority if default else 0
+    reset = update(Contact)
+    if affected_ids is not None:
+        reset = reset.where(Contact.id.in_(affected_ids))
+    session.execute(
+        reset.values(
+            campaign_id=None,
+            tier=2,
+            priority=default_priority,
+            queue_rank=bindparam("base0", queue_rank(2, default_priority))
+            - _clamp(func.coalesce(Contact.engagement, 0), 0, _MAX_ENGAGEMENT),
+        )
+    )
     for campaign in sorted(campaigns, key=order):
         tier, base = _rank_base(campaign)
         members = select(_members(campaign).subquery().c[0])
@@ -331,6 +345,10 @@ def _apply(session: Session, campaigns: list[Campaign], affected: Any) -> int:
         )
         applied += 1
     session.flush()
+    # The bulk updates bypassed the session: contacts it holds must be read again.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Contact):
+            session.expire(obj)
     return applied
 
 
