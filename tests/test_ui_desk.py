@@ -222,7 +222,7 @@ def test_start_shows_the_first_card_with_plain_text_and_live_clock(desk_env, qtb
     assert "Asked about <i>pricing</i>" in view.card.sources.text()
     assert "x@acme.example" in view.card.email.text()
     assert "10:00:00" in view.card.clock.text() and "America/New_York" in view.card.clock.text()
-    assert "allowed now" in view.card.rule.text()
+    assert view.card.rule.text().startswith("Allowed now: US federal")
     clock.advance(seconds=61)
     qtbot.waitUntil(lambda: "10:01:01" in view.card.clock.text(), timeout=3000)
     # same company, one click away
@@ -250,18 +250,20 @@ def test_a_whole_shift_by_keyboard(desk_env, qtbot) -> None:
     assert view.script.runner.current.id == "budget_amount"
     type_text(qtbot, "50k")
     press(qtbot, Qt.Key.Key_Return)
-    assert "Heading to: B" in view.script.heading.text()  # need and timeline, no meeting yet
+    assert (
+        "Heading to B (call later)" in view.script.heading.text()
+    )  # need and timeline, no meeting yet
     press(qtbot, Qt.Key.Key_Backspace)  # back to the amount: it is still there
     assert view.script.runner.current.id == "budget_amount"
     assert QApplication.focusWidget().text() == "50000"
     press(qtbot, Qt.Key.Key_Return)
     press(qtbot, "1")  # wants a meeting: yes
     press(qtbot, Qt.Key.Key_Return)
-    assert "Heading to: A — meet now" in view.script.heading.text()
+    assert "Heading to A (meet now)" in view.script.heading.text()
     type_text(qtbot, "Uses spreadsheets today")
     press(qtbot, Qt.Key.Key_Return)
     assert view.script.runner.finished
-    assert view.script.heading.text().startswith("Grade: A")
+    assert view.script.heading.text().startswith("Grade A (meet now)")
     press(qtbot, Qt.Key.Key_F9)  # qualified: grade A opens the booking
     assert view.booking.isVisible()
     assert view.booking.field_rep.currentText() == "Frank Field"
@@ -376,7 +378,7 @@ def test_a_whole_shift_by_keyboard(desk_env, qtbot) -> None:
 
     # --- the DNC number never comes back, under anyone's name --------------------------------
     assert on_card(view) is None
-    assert "Nothing to call now" in view.card.why.text()
+    assert "Nothing to call now" in view.card.rule.text()
     assert seen.count(ids["dnc"]) == 1 and ids["dnc_twin"] not in seen
     with store.session() as session:
         assert session.get(Contact, ids["dnc_twin"]).callable is False

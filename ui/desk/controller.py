@@ -33,7 +33,7 @@ class DeskController(QObject):
     choices_loaded = Signal(object, object, object, str, int)  # reps, campaigns, dispositions
     session_changed = Signal(bool, bool, str)  # running, paused, status
     card_changed = Signal(object)  # Lead | None
-    queue_empty = Signal(str, str)  # why, when
+    queue_empty = Signal(str, object)  # why, when something may become callable (or None)
     message = Signal(object)  # str | None
     counters_changed = Signal(object)
     callbacks_changed = Signal(object, object)  # list of dicts, rep zone
@@ -267,7 +267,7 @@ class DeskController(QObject):
             self.lead = None
             self._next_try = result.next_at
             self.card_changed.emit(None)
-            self.queue_empty.emit(result.why, result.when)
+            self.queue_empty.emit(result.why, result.next_at)
             self.refresh_side()
             return
         self.lead = result

@@ -103,7 +103,8 @@ class LeadCard(QScrollArea):
         ):
             layout.addWidget(widget)
 
-        layout.addWidget(_section("Phones"))
+        self.sections: list[QLabel] = []
+        layout.addWidget(self._section("Phones"))
         self.phones_box = QWidget()
         self.phones_layout = QGridLayout(self.phones_box)
         self.phones_layout.setContentsMargins(0, 0, 0, 0)
@@ -115,14 +116,14 @@ class LeadCard(QScrollArea):
         self.email = plain_label()
         layout.addWidget(self.email)
 
-        layout.addWidget(_section("Source"))
+        layout.addWidget(self._section("Source"))
         self.sources = plain_label()
         self.sources.setObjectName("leadSources")
         layout.addWidget(self.sources)
         self.notes = plain_label()
         layout.addWidget(self.notes)
 
-        layout.addWidget(_section("History"))
+        layout.addWidget(self._section("History"))
         self.history = QTreeWidget()
         self.history.setObjectName("leadHistory")
         self.history.setHeaderLabels(["When", "Result", "Number", "Rep", "Notes"])
@@ -131,7 +132,7 @@ class LeadCard(QScrollArea):
         self.history.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout.addWidget(self.history)
 
-        layout.addWidget(_section("Same company"))
+        layout.addWidget(self._section("Same company"))
         self.referred = plain_label()
         layout.addWidget(self.referred)
         self.colleagues = QListWidget()
@@ -143,6 +144,11 @@ class LeadCard(QScrollArea):
         layout.addWidget(self.colleagues)
         layout.addStretch(1)
         self.show_card(None)
+
+    def _section(self, title: str) -> QLabel:
+        label = _section(title)
+        self.sections.append(label)
+        return label
 
     # --- content ----------------------------------------------------------------------------
 
@@ -181,7 +187,10 @@ class LeadCard(QScrollArea):
         self._show_colleagues(card)
 
     def body_visible(self, visible: bool) -> None:
-        for widget in (self.phones_box, self.history, self.colleagues, self.sources):
+        widgets = [self.phones_box, self.history, self.colleagues, self.sources, *self.sections]
+        if not visible:
+            widgets += [self.dialled, self.email, self.notes, self.referred]
+        for widget in widgets:
             widget.setVisible(visible)
 
     def _show_phones(self, card: Card) -> None:

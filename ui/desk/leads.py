@@ -37,6 +37,7 @@ class Lead:
     runner: ScriptRunner | None
     opener: str
     script_note: str | None
+    objections: str = ""
     dialled: dict[str, Any] = field(default_factory=dict)
 
 
@@ -45,7 +46,6 @@ class Empty:
     """Nothing to call: why, and when something may become callable."""
 
     why: str
-    when: str
     next_at: dt.datetime | None
 
 
@@ -67,10 +67,7 @@ def build(
 ) -> Lead | Empty:
     """The lead for ``offer`` (card, script runner, opener), or why the queue is empty."""
     if isinstance(offer, queue_mod.QueueEmpty):
-        when = ""
-        if offer.next_callable_at is not None:
-            when = f"Next contact may be callable at {offer.next_callable_at:%a %H:%M} UTC"
-        return Empty(f"Nothing to call now: {offer.reason}", when, offer.next_callable_at)
+        return Empty(f"Nothing to call now: {offer.reason}", offer.next_callable_at)
     with store.session() as session:
         card = (prefetched or {}).get(offer.contact_id) or desk_data.load_card(
             session, offer.contact_id
@@ -79,7 +76,7 @@ def build(
         contact = session.get(Contact, offer.contact_id)
         rep = session.get(Rep, rep_id)
         key = _script_key(session, offer.campaign_id)
-        runner, opener, note = None, "", None
+        runner, opener, note, objections = None, "", None, ""
         if key:
             try:
                 script = library.get_script(session, key)
@@ -90,7 +87,12 @@ def build(
                 runner = ScriptRunner(
                     script, today=local.date(), default_region=card.country or "US"
                 )
-                opener = render(script.opener, merge_values(session, contact, rep)).text
+                values = merge_values(session, contact, rep)
+                opener = _prose(render(script.opener, values).text)
+                objections = "\n\n".join(
+                    f"“{o.objection}” — {_prose(render(o.response, values).text)}"
+                    for o in script.objections
+                )
         else:
             note = "This campaign has no script"
     return Lead(
@@ -100,11 +102,18 @@ def build(
         callback_id=offer.callback_id,
         card=card,
         why=f"Why: {offer.reason}",
-        rule=f"Their time {offer.local_time} — {offer.why_now}",
+        rule=offer.why_now[:1].upper() + offer.why_now[1:],
         runner=runner,
         opener=opener,
         script_note=note,
+        objections=objections,
     )
+
+
+def _prose(text: str) -> str:
+    """Script text as a paragraph: YAML line breaks inside a paragraph are not sentences."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def coming_lines(items: list[dict[str, Any]]) -> list[ComingLine]:

@@ -126,7 +126,11 @@ class ScriptPanel(QScrollArea):
     # --- content ----------------------------------------------------------------------------
 
     def set_runner(
-        self, runner: ScriptRunner | None, opener: str = "", note: str | None = None
+        self,
+        runner: ScriptRunner | None,
+        opener: str = "",
+        note: str | None = None,
+        objections: str = "",
     ) -> None:
         self.runner = runner
         if runner is None:
@@ -143,7 +147,6 @@ class ScriptPanel(QScrollArea):
         version = f" v{script.version}" if script.version else ""
         set_plain(self.script_name, f"Script: {script.name}{version}")
         set_plain(self.opener, opener)
-        objections = "\n".join(f"“{o.objection}” — {o.response}" for o in script.objections)
         set_plain(self.objections, objections)
         self.objections_title.setVisible(bool(objections))
         self.progress.show()
@@ -162,8 +165,9 @@ class ScriptPanel(QScrollArea):
         if result is None:
             set_plain(self.heading, "Heading to: no grade yet")
         else:
+            # the "why" starts with the grade and its meaning: "A (meet now): ..."
             word = "Grade" if result.final else "Heading to"
-            set_plain(self.heading, f"{word}: {result.grade} — {result.meaning}. {result.why}")
+            set_plain(self.heading, f"{word} {result.why}")
         self._build_question(runner.current)
         self.changed.emit()
 

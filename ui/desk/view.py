@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from calldesk import settings as preferences
+from calldesk.desk_data import to_zone
 from calldesk.models import utcnow
 from ui.context import AppContext
 from ui.desk.booking import BookingForm
@@ -52,6 +53,7 @@ class DeskView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("deskView")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.ctx = ctx
         self.clock: Clock = clock or utcnow
         prefs = preferences.load()
@@ -214,18 +216,24 @@ class DeskView(QWidget):
             self.card.show_card(None)
             self.script.set_runner(None)
             self.bar.set_enabled(False)
+            self._focus_work()
             return
         self.card.show_card(lead.card, why=lead.why, rule=lead.rule)
         self.card.tick(self.clock())
-        self.script.set_runner(lead.runner, lead.opener, lead.script_note)
+        self.script.set_runner(lead.runner, lead.opener, lead.script_note, lead.objections)
         self.bar.set_enabled(True)
         self.show_message(None)
         self._focus_work()
 
-    def _empty(self, why: str, rule: str) -> None:
-        self.card.show_card(None, why=why, rule=rule)
+    def _empty(self, why: str, next_at: dt.datetime | None) -> None:
+        when = None
+        if next_at is not None:
+            mine = to_zone(next_at, self.controller.rep_zone) or next_at
+            when = f"The next contact may become callable {mine:%a %H:%M} your time."
+        self.card.show_card(None, why=when, rule=why)
         self.script.set_runner(None, note="Nothing to call right now")
         self.bar.set_enabled(False)
+        self._focus_work()
 
     def _callbacks(self, lines, rep_zone) -> None:
         due = self.queue.show_callbacks(lines, self.clock(), rep_zone)
@@ -385,8 +393,10 @@ class DeskView(QWidget):
     def _focus_work(self) -> None:
         if self.controller.lead is not None:
             self.script.focus_answer()
-        else:
+        elif self.session.start.isVisible():
             self.session.start.setFocus()
+        else:
+            self.setFocus()  # the desk itself: its shortcuts work, digits go nowhere
 
     def _tick(self) -> None:
         now = self.clock()

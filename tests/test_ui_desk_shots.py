@@ -1,0 +1,73 @@
+"""Screenshots of the desk at 1280x800 (empty queue, mid-script, callback picker).
+
+They are always taken and checked; with ``CALLDESK_SHOTS=1`` they are also written to
+``docs/shots/desk-*.png`` for the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from test_ui_desk import START, Clock, build_store, on_card, press
+
+from calldesk import settings as preferences
+from tests.conftest import REPO
+from ui.context import AppContext
+from ui.desk.view import DeskView
+from ui.worker import Background
+
+
+def _desk(store, qtbot, clock: Clock) -> DeskView:
+    preferences.save(rep_name="Dana Reyes")
+    view = DeskView(AppContext(store, Background(synchronous=True)), clock=clock)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    return view
+
+
+def _shot(view: DeskView, qtbot, tmp_path, name: str) -> None:
+    qtbot.wait(50)  # let queued layout requests settle
+    image = view.grab().toImage()
+    assert (image.width(), image.height()) == (1280, 800)
+    path = tmp_path / f"desk-{name}.png"
+    assert image.save(str(path))
+    if os.environ.get("CALLDESK_SHOTS"):
+        target = REPO / "docs" / "shots"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
+
+
+def test_screenshots(sqlite_store, qtbot, tmp_path) -> None:
+    build_store(sqlite_store)
+    # 03:00 UTC: 22:00 in New York, every window closed
+    clock = Clock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC))
+    view = _desk(sqlite_store, qtbot, clock)
+    press(qtbot, Qt.Key.Key_Return)
+    assert on_card(view) is None
+    assert "calling window" in view.card.rule.text()
+    assert "your time" in view.card.why.text()
+    assert QApplication.focusWidget() is view  # typing goes nowhere, shortcuts still work
+    _shot(view, qtbot, tmp_path, "empty")
+    view.shutdown()
+
+    clock.now = START
+    view = _desk(sqlite_store, qtbot, clock)
+    press(qtbot, Qt.Key.Key_Return)
+    for key in ("1", "1"):
+        press(qtbot, key)
+        press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, "1")
+    assert view.script.runner.current.id == "timeline"
+    _shot(view, qtbot, tmp_path, "mid-script")
+    press(qtbot, Qt.Key.Key_F8)
+    assert view.bar.picker.isVisible()
+    _shot(view, qtbot, tmp_path, "callback")
+    view.shutdown()
