@@ -12,12 +12,15 @@ phonenumbers and matched on the stored E.164 form, so "(212) 555-0147", "212.555
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import os
 import re
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import phonenumbers
 from sqlalchemy import Select, and_, func, or_, select
@@ -31,6 +34,7 @@ from calldesk.models import (
     DncEntry,
     Email,
     Event,
+    ImportError_,
     ListMember,
     Phone,
 )
@@ -367,6 +371,70 @@ def dnc_rows(session: Session, ids: Sequence[int]) -> dict[int, DncRow]:
         )
         for entry in session.scalars(select(DncEntry).where(DncEntry.id.in_(ids)))
     }
+
+
+# --- import runs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportErrorRow:
+    id: int
+    row: int
+    column: str | None
+    value: str | None
+    reason: str
+
+
+def import_error_ids(session: Session, run_id: int) -> array:
+    """Ids of the rows an import run refused or questioned, in file order."""
+    ids = array("q")
+    stmt = (
+        select(ImportError_.id)
+        .where(ImportError_.run_id == run_id)
+        .order_by(ImportError_.row, ImportError_.id)
+    )
+    for chunk in session.execute(stmt.execution_options(yield_per=50_000)).scalars().partitions():
+        ids.extend(chunk)
+    return ids
+
+
+def import_error_rows(session: Session, ids: Sequence[int]) -> dict[int, ImportErrorRow]:
+    """Display rows for a page of import error ids."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {
+        e.id: ImportErrorRow(e.id, e.row, e.column, e.value, e.reason)
+        for e in session.scalars(select(ImportError_).where(ImportError_.id.in_(ids)))
+    }
+
+
+def write_import_errors_csv(session: Session, run_id: int, path: str | Path) -> int:
+    """Write an import run's refused rows (row, column, value, reason) as CSV; returns the count.
+
+    Values are written as the file had them, except that a cell a spreadsheet would run as a
+    formula is neutralised: the rows go back to a vendor who opens them in Excel.
+    """
+    from calldesk.sync.layouts import neutralise
+
+    count = 0
+    target = Path(path)
+    tmp = target.with_name(target.name + ".part")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "column", "value", "reason"])
+        stmt = (
+            select(ImportError_.row, ImportError_.column, ImportError_.value, ImportError_.reason)
+            .where(ImportError_.run_id == run_id)
+            .order_by(ImportError_.row, ImportError_.id)
+        )
+        for row, column, value, reason in session.execute(
+            stmt.execution_options(yield_per=10_000)
+        ):
+            writer.writerow([row, neutralise(column), neutralise(value), neutralise(reason)])
+            count += 1
+    os.replace(tmp, target)
+    return count
 
 
 # --- audit ----------------------------------------------------------------------------------
