@@ -530,7 +530,9 @@ class Attempt(Base):
             "grade",
             "rep_id",
         ),
-        Index("ix_attempts_report_rep", "rep_id", "started_at", "conversation", "grade"),
+        Index(
+            "ix_attempts_report_rep", "rep_id", "contact_id", "started_at", "conversation", "grade"
+        ),
         Index(
             "ix_attempts_report_hours", "local_weekday", "local_hour", "conversation", "started_at"
         ),

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 06:51:48.590630
+Create Date: 2026-11-23 06:59:58.393171
 """
 
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.create_index('ix_attempts_report_contact', ['contact_id', 'started_at', 'conversation', 'grade', 'rep_id'], unique=False)
         batch_op.create_index('ix_attempts_report_hours', ['local_weekday', 'local_hour', 'conversation', 'started_at'], unique=False)
-        batch_op.create_index('ix_attempts_report_rep', ['rep_id', 'started_at', 'conversation', 'grade'], unique=False)
+        batch_op.create_index('ix_attempts_report_rep', ['rep_id', 'contact_id', 'started_at', 'conversation', 'grade'], unique=False)
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('campaign_id', sa.Integer(), nullable=True))
