@@ -317,6 +317,7 @@ def find_conflict(
 
 
 def lock_field_rep(session: Session, rep_id: int) -> None:
+    """Hold the field rep's row until the transaction ends, before checking the calendar."""
     # Serialises bookings per field rep on PostgreSQL, so two qualifiers cannot both take the
     # same free slot; SQLite already has a single writer (BEGIN IMMEDIATE).
     if session.get_bind().dialect.name == "postgresql":
@@ -324,6 +325,7 @@ def lock_field_rep(session: Session, rep_id: int) -> None:
 
 
 def conflict_error(session: Session, field_rep: Rep, clash: Appointment) -> BookingConflict:
+    """The error for a clash, in the field rep's clock: who, when, which appointment."""
     other = session.get(Contact, clash.contact_id)
     with_whom = f" with {other.full_name}" if other else ""
     when = in_zone(clash.starts_at, field_rep.time_zone)

@@ -3,6 +3,7 @@ the ``calldesk script`` commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from test_handoff import make_world, run_call
 
 from calldesk.cli.main import main
-from calldesk.models import Attempt, AuditEntry, Script
+from calldesk.models import Attempt, AuditEntry, Script, Setting
 from calldesk.scripts import (
     ScriptError,
     get_script,
@@ -151,3 +152,49 @@ def test_cli_check_list_import_show(
     assert code == 2 and f"{broken}:12:" in err
     code, _, err = run(capsys, "--db", sqlite_url, "script", "show", "nope")
     assert code == 2 and "no script 'nope'" in err
+
+
+def test_grade_answers_without_the_runner(sqlite_store: Store) -> None:
+    from calldesk.scripts import AnswerError, grade_answers
+
+    with sqlite_store.write() as s:
+        install_defaults(s)
+        today = dt.date(2026, 11, 23)
+        result = grade_answers(
+            s,
+            "bant",
+            {"role_fit": "decides", "need": "active", "timeline": "now", "wants_meeting": "yes"},
+            today=today,
+        )
+        assert (result.grade, result.script_version, result.final) == ("A", 1, True)
+        assert result.answers["wants_meeting"] is True
+        with pytest.raises(AnswerError, match="required answers missing: timeline"):
+            grade_answers(s, "bant", {"role_fit": "decides", "need": "active"}, today=today)
+        with pytest.raises(AnswerError, match="has no question budgett"):
+            grade_answers(s, "bant", {"budgett": 1}, today=today)
+        with pytest.raises(AnswerError, match="not a choice"):
+            grade_answers(s, "bant", {"role_fit": "boss"}, today=today)
+
+
+def test_merge_values_for_the_opener(sqlite_store: Store) -> None:
+    from calldesk.models import Contact, Rep
+    from calldesk.scripts import merge_values, render
+
+    world = make_world(sqlite_store)
+    with sqlite_store.write() as s:
+        s.add(Setting(key="our_company", value="Northwind"))
+        contact = s.get(Contact, world.contact_id)
+        rep = s.get(Rep, world.qualifier_id)
+        values = merge_values(s, contact, rep)
+        opener = get_script(s, "trade_show").opener
+    assert values["company"] == "Acme Analytics"
+    assert values["event_name"] == "DataWorld 2026" and values["event_date"] == "November 18"
+    assert values["booth_notes"] == "Asked about SSO" and values["booth_rating"] == "hot"
+    assert values["list_name"] == "DataWorld 2026 scans"
+    assert values["rep_first_name"] == "Maya"
+    rendered = render(opener, values)
+    assert rendered.missing == ()
+    assert rendered.text.startswith(
+        "Hi Lena, this is Maya Qualifier from Northwind. Thanks for stopping by\n"
+        'our booth at DataWorld 2026. My colleague noted: "Asked about SSO".'
+    )

@@ -64,6 +64,8 @@ class GradeResult:
             "script_version": self.script_version,
             "follow_up_date": self.follow_up_date.isoformat() if self.follow_up_date else None,
             "days": self.days,
+            "referrals": [dict(r) for r in self.referrals],
+            "summary": self.summary,
             "final": self.final,
         }
 

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from calldesk import paths
 from calldesk.models import Attempt, AuditEntry, Script
-from calldesk.scripts.grading import format_answer
+from calldesk.scripts.grading import GradeResult, format_answer, grade
 from calldesk.scripts.loader import ScriptError, ScriptProblem, load_text, sha256_text
 from calldesk.scripts.model import ScriptDef
+from calldesk.scripts.runner import AnswerError, ScriptRunner
 
 
 class ScriptNotFound(LookupError):
@@ -146,6 +147,38 @@ def get_script(session: Session, key: str, version: int | None = None) -> Script
         which = f"version {version} of " if version is not None else ""
         raise ScriptNotFound(f"no {which}script '{key}' in this store")
     return load_text(row.body, f"{row.key}@v{row.version}").with_version(row.version)
+
+
+def grade_answers(
+    session: Session,
+    script_key: str,
+    answers: dict[str, Any],
+    *,
+    version: int | None = None,
+    today: dt.date,
+    default_region: str | None = "US",
+) -> GradeResult:
+    """Grade answers given without the runner (``calldesk call record --answers JSON``).
+
+    The answers are checked and normalised as the runner would ("yes" for a yes/no question,
+    "25k" for a number); raises :class:`AnswerError` for an answer that does not fit, or when
+    required questions of the path taken are missing. The result carries the script version.
+    """
+    script = get_script(session, script_key, version)
+    unknown = sorted(set(answers) - {q.id for q in script.questions})
+    if unknown:
+        raise AnswerError(f"script '{script_key}' has no question {', '.join(unknown)}")
+    runner = ScriptRunner(script, answers=answers, today=today, default_region=default_region)
+    missing = runner.missing_required()
+    if missing:
+        raise AnswerError(f"required answers missing: {', '.join(q.id for q in missing)}")
+    result = runner.grade_so_far()
+    if result is None or not result.final:
+        # Optional questions left open: grade what was answered, as the desk would at the end.
+        result = grade(script, runner.answers, today=today, final=True)
+    if result is None:
+        raise AnswerError("these answers get no grade from the script")
+    return result
 
 
 def script_text(session: Session, key: str, version: int | None = None) -> str:

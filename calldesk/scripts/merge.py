@@ -38,6 +38,30 @@ MERGE_FIELDS: dict[str, str] = {
     "our_company": "our company's name (store setting 'our_company')",
 }
 
+# Example values for previews (the script editor's try-it runner), one per field.
+SAMPLE_VALUES: dict[str, str] = {
+    "first_name": "Jordan",
+    "last_name": "Lee",
+    "full_name": "Jordan Lee",
+    "title": "Head of Operations",
+    "company": "Northwind Traders",
+    "city": "Denver",
+    "state": "CO",
+    "country": "US",
+    "event_name": "DataWorld 2026",
+    "event_date": "November 18",
+    "event_kind": "trade_show",
+    "booth_notes": "asked about the API and SSO",
+    "booth_rating": "hot",
+    "download_title": "The 2026 Data Quality Guide",
+    "questions_asked": "Does it work offline?",
+    "attended": "attended",
+    "list_name": "Vendor X list",
+    "rep_name": "Maya Ortiz",
+    "rep_first_name": "Maya",
+    "our_company": "calldesk demo",
+}
+
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _NAME = re.compile(r"^(custom\.[A-Za-z0-9_ .-]+|[a-z_]+)$")
 
