@@ -1,0 +1,295 @@
+"""The funnel: contacts -> dialled -> reached -> graded -> booked -> accepted -> held -> won.
+
+Contact steps count people (each once per group), appointment steps count appointments.
+A contact's grade is the best grade (A before B before C before D) it was given inside the
+filter, so a contact counts once. An appointment is *accepted* when the field rep accepted it or
+recorded an outcome for it; *held* when its outcome is held, opportunity, won or lost;
+an *opportunity* when opportunity, won or lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, case, func, literal, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from calldesk.models import Appointment, Attempt, Contact, Event
+from calldesk.reports._sql import count_if, epoch_seconds, rate
+from calldesk.reports.scope import (
+    Report,
+    ReportFilter,
+    Table,
+    appointment_conditions,
+    attempt_conditions,
+    contact_scope,
+    group_names,
+    membership,
+)
+from calldesk.store import Store
+
+HELD_OUTCOMES = ("held", "opportunity", "won", "lost")
+OPPORTUNITY_OUTCOMES = ("opportunity", "won", "lost")
+GRADES = ("A", "B", "C", "D")
+
+FUNNEL_COLUMNS: list[tuple[str, str]] = [
+    ("name", "Group"),
+    ("contacts", "Contacts"),
+    ("dialled", "Dialled"),
+    ("reached", "Reached"),
+    ("graded", "Graded"),
+    ("grade_a", "A"),
+    ("grade_b", "B"),
+    ("grade_c", "C"),
+    ("grade_d", "D"),
+    ("booked", "Booked"),
+    ("accepted", "Accepted"),
+    ("held", "Held"),
+    ("opportunity", "Opportunity"),
+    ("won", "Won"),
+    ("dial_rate", "Dialled %"),
+    ("reach_rate", "Reached %"),
+    ("grade_rate", "Graded %"),
+    ("a_rate", "A %"),
+    ("accept_rate", "Accepted %"),
+    ("held_rate", "Held %"),
+    ("opportunity_rate", "Opportunity %"),
+    ("won_rate", "Won %"),
+    ("attempts", "Attempts"),
+    ("conversations", "Conversations"),
+    ("attempts_per_contact", "Attempts / dialled contact"),
+    ("first_touch_hours", "Import to first touch (h)"),
+    ("untouched", "Never touched"),
+]
+EVENT_COLUMNS: list[tuple[str, str]] = [
+    ("reached_48h_share", "Reached within 48 h %"),
+    ("reached_by_deadline_share", "Reached by deadline %"),
+]
+
+
+def appointment_figures(outcome: Any, status: Any) -> list[ColumnElement[int]]:
+    """booked, accepted, rejected, held, no_show, opportunity, won, lost counts for a group."""
+    return [
+        func.count().label("booked"),
+        count_if(
+            or_(
+                status == "accepted",
+                and_(outcome.is_not(None), not_(status.in_(("rejected", "cancelled")))),
+            )
+        ).label("accepted"),
+        count_if(status == "rejected").label("rejected"),
+        count_if(outcome.in_(HELD_OUTCOMES)).label("held"),
+        count_if(outcome == "no_show").label("no_show"),
+        count_if(outcome.in_(OPPORTUNITY_OUTCOMES)).label("opportunity"),
+        count_if(outcome == "won").label("won"),
+        count_if(outcome == "lost").label("lost"),
+    ]
+
+
+def _contact_stats(flt: ReportFilter, by_rep: bool, with_first_conversation: bool) -> Select[Any]:
+    """Per contact (per rep and contact with ``by_rep``): its attempts inside the filter."""
+    conv = Attempt.conversation == true()
+    keys = [Attempt.rep_id.label("rep_id")] if by_rep else []
+    # The list, event or campaign narrows the attempts read, not only the groups joined later.
+    conds = attempt_conditions(flt) + contact_scope(flt, Attempt.contact_id)
+    conv_flag = Attempt.conversation.cast(Integer)
+    return (
+        select(
+            *keys,
+            Attempt.contact_id.label("contact_id"),
+            func.count().label("n"),
+            func.sum(conv_flag).label("conversations"),
+            func.max(conv_flag).label("reached"),
+            func.min(Attempt.grade).label("best_grade"),
+            func.min(Attempt.started_at).label("first_at"),
+            *(
+                [func.min(case((conv, Attempt.started_at))).label("first_conv_at")]
+                if with_first_conversation
+                else []
+            ),
+        )
+        .where(*conds)
+        .group_by(*(keys + [Attempt.contact_id]))
+    )
+
+
+def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None) -> Report:
+    """The funnel for the filter's contacts, one row per list, event, campaign or rep (``by``).
+
+    Without ``by`` a list, event or campaign filter gives that group's single row (events with
+    their 48-hour and deadline shares); otherwise one row for everything the filter covers.
+    """
+    flt = flt or ReportFilter()
+    asked_by = by
+    if by is None:
+        for field_name, grouping in (
+            ("list_id", "list"),
+            ("event_id", "event"),
+            ("campaign_id", "campaign"),
+        ):
+            if getattr(flt, field_name) is not None:
+                by = grouping
+                break
+    with store.session() as session:
+        counts_q, figures_q = _contact_queries(flt, by)
+        contacts = dict(session.execute(counts_q).all())
+        contact_rows = [
+            {**r, "contacts": contacts.get(r["key"], 0)}
+            for r in session.execute(figures_q).mappings()
+        ]
+        contact_rows += [
+            {"key": key, "contacts": n}
+            for key, n in contacts.items()
+            if key not in {r["key"] for r in contact_rows}
+        ]
+        appt_rows = {
+            r["key"]: r for r in session.execute(_appointment_query(flt, by)).mappings().all()
+        }
+        names = group_names(session, by)
+        events = _event_figures(session, flt) if by == "event" else {}
+    rows = []
+    seen = set()
+    for r in contact_rows:
+        seen.add(r["key"])
+        rows.append(_row(r, appt_rows.get(r["key"]), names, events.get(r["key"])))
+    for key, a in appt_rows.items():  # appointments of a rep with no dials in the range
+        if key not in seen:
+            rows.append(_row({"key": key}, a, names, events.get(key)))
+    rows.sort(key=lambda row: (row["name"] or "").casefold())
+    columns = FUNNEL_COLUMNS + (EVENT_COLUMNS if by == "event" else [])
+    return Report(
+        "funnel",
+        {"rows": Table(columns, rows)},
+        {"by": asked_by, "filter": flt.as_dict()},
+    )
+
+
+def _contact_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Select[Any]]:
+    """(contacts per group, attempt figures per group).
+
+    The attempt figures are driven by the per-contact aggregate (one pass over the covering
+    index ``ix_attempts_report_contact``) and only then joined to the groups, so contacts never
+    dialled cost nothing there; they are counted by the first, cheap query.
+    """
+    s = _contact_stats(flt, by_rep=by == "rep", with_first_conversation=by == "event").subquery()
+    if by == "rep":
+        counts = select(s.c.rep_id.label("key"), func.count().label("contacts")).group_by(
+            s.c.rep_id
+        )
+        joined = select(s.c.rep_id.label("key")).select_from(s)
+        group: Any = s.c.rep_id
+    elif by is None and not flt.has_contact_scope:
+        # The whole store (or one rep's dialled contacts): no membership to join.
+        m = membership(flt, None).subquery()
+        counts = select(literal(0).label("key"), func.count().label("contacts")).select_from(m)
+        joined = select(literal(0).label("key")).select_from(s)
+        group = None
+    else:
+        m = membership(flt, by).subquery()
+        counts = select(m.c.key, func.count().label("contacts")).group_by(m.c.key)
+        joined = (
+            select(m.c.key.label("key")).select_from(s).join(m, m.c.contact_id == s.c.contact_id)
+        )
+        group = m.c.key
+    joined = joined.join(Contact, Contact.id == s.c.contact_id)
+    extra: list[Any] = []
+    if by == "event":
+        joined = joined.join(Event, Event.id == group)
+        first_conv = epoch_seconds(s.c.first_conv_at)
+        extra = [
+            count_if(first_conv < epoch_seconds(Event.created_at) + 48 * 3600).label("reached_48h"),
+            count_if(first_conv < epoch_seconds(Event.follow_up_deadline) + 86400).label(
+                "reached_by_deadline"
+            ),
+        ]
+    figures = joined.add_columns(
+        func.count().label("dialled"),
+        func.coalesce(func.sum(s.c.reached), 0).label("reached"),
+        func.coalesce(func.sum(s.c.n), 0).label("attempts"),
+        func.coalesce(func.sum(s.c.conversations), 0).label("conversations"),
+        func.count(s.c.best_grade).label("graded"),
+        *[count_if(s.c.best_grade == g).label(f"grade_{g.lower()}") for g in GRADES],
+        func.avg(epoch_seconds(s.c.first_at) - epoch_seconds(Contact.created_at)).label(
+            "first_touch_seconds"
+        ),
+        *extra,
+    )
+    if group is not None:
+        figures = figures.group_by(group)
+    return counts, figures
+
+
+def _appointment_query(flt: ReportFilter, by: str | None) -> Select[Any]:
+    figures = appointment_figures(Appointment.outcome, Appointment.status)
+    conds = appointment_conditions(flt)
+    if by == "rep":
+        return (
+            select(Appointment.qualifier_id.label("key"), *figures)
+            .where(*conds, *contact_scope(flt, Appointment.contact_id))
+            .group_by(Appointment.qualifier_id)
+        )
+    if by is None:
+        # No contact set to join: the filter is a rep, a date range or nothing.
+        return select(literal(0).label("key"), *figures).where(*conds)
+    m = membership(replace(flt, rep_id=None, date_from=None, date_to=None), by).subquery()
+    return (
+        select(m.c.key.label("key"), *figures)
+        .select_from(m)
+        .join(Appointment, Appointment.contact_id == m.c.contact_id)
+        .where(*conds)
+        .group_by(m.c.key)
+    )
+
+
+def _event_figures(session: Any, flt: ReportFilter) -> dict[int, dict[str, Any]]:
+    query = select(Event.id, Event.follow_up_deadline)
+    if flt.event_id is not None:
+        query = query.where(Event.id == flt.event_id)
+    return {eid: {"deadline": deadline} for eid, deadline in session.execute(query).all()}
+
+
+def _row(r: Any, a: Any, names: dict[Any, str], event: dict[str, Any] | None) -> dict[str, Any]:
+    key = r["key"]
+    get = lambda m, k: (m.get(k) if m is not None else None) or 0  # noqa: E731
+    row: dict[str, Any] = {
+        "key": key,
+        "name": names.get(key, "(no rep)" if key is None else str(key)),
+    }
+    for k in (
+        "contacts",
+        "dialled",
+        "reached",
+        "graded",
+        "grade_a",
+        "grade_b",
+        "grade_c",
+        "grade_d",
+    ):
+        row[k] = int(get(r, k))
+    for k in ("booked", "accepted", "rejected", "held", "no_show", "opportunity", "won", "lost"):
+        row[k] = int(get(a, k))
+    row["attempts"] = int(get(r, "attempts"))
+    row["conversations"] = int(get(r, "conversations"))
+    row["dial_rate"] = rate(row["dialled"], row["contacts"])
+    row["reach_rate"] = rate(row["reached"], row["dialled"])
+    row["grade_rate"] = rate(row["graded"], row["reached"])
+    row["a_rate"] = rate(row["grade_a"], row["graded"])
+    row["accept_rate"] = rate(row["accepted"], row["booked"])
+    row["held_rate"] = rate(row["held"], row["accepted"])
+    row["opportunity_rate"] = rate(row["opportunity"], row["held"])
+    row["won_rate"] = rate(row["won"], row["opportunity"])
+    row["attempts_per_contact"] = (
+        round(row["attempts"] / row["dialled"], 2) if row["dialled"] else None
+    )
+    seconds = r.get("first_touch_seconds") if hasattr(r, "get") else None
+    row["first_touch_hours"] = round(float(seconds) / 3600, 2) if seconds is not None else None
+    row["untouched"] = row["contacts"] - row["dialled"]
+    if event is not None:
+        row["reached_48h_share"] = rate(get(r, "reached_48h"), row["contacts"])
+        row["reached_by_deadline_share"] = (
+            rate(get(r, "reached_by_deadline"), row["contacts"])
+            if event["deadline"] is not None
+            else None
+        )
+    return row
