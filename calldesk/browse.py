@@ -428,9 +428,7 @@ def write_import_errors_csv(session: Session, run_id: int, path: str | Path) -> 
             .where(ImportError_.run_id == run_id)
             .order_by(ImportError_.row, ImportError_.id)
         )
-        for row, column, value, reason in session.execute(
-            stmt.execution_options(yield_per=10_000)
-        ):
+        for row, column, value, reason in session.execute(stmt.execution_options(yield_per=10_000)):
             writer.writerow([row, neutralise(column), neutralise(value), neutralise(reason)])
             count += 1
     os.replace(tmp, target)
@@ -441,10 +439,18 @@ def write_import_errors_csv(session: Session, run_id: int, path: str | Path) -> 
 
 
 def audit_entries(
-    session: Session, *, entity: str | None = None, entity_id: str | None = None, limit: int = 200
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    action_prefix: str | None = None,
+    limit: int = 200,
 ) -> list[AuditRow]:
-    """The latest audit entries, newest first, optionally for one entity."""
+    """The latest audit entries, newest first, optionally for one entity or kind of action
+    (``action_prefix="dnc."``: every change to the DNC list)."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if action_prefix is not None:
+        stmt = stmt.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
     if entity is not None:
         stmt = stmt.where(AuditEntry.entity == entity)
     if entity_id is not None:

@@ -80,6 +80,7 @@ class ContactsBrowser(QWidget):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self.reload_contacts)
         self.count_label = QLabel("", self)
+        self.count_label.setMinimumWidth(120)
         self.open_button = QPushButton("&Open contact", self)
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_selected)
