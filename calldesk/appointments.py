@@ -25,6 +25,7 @@ from calldesk.handoff import (
     lock_field_rep,
 )
 from calldesk.models import Appointment, Attempt, Callback, Company, Contact, OutboxEntry, Rep
+from calldesk.queue import HELD
 from calldesk.scripts.library import render_attempt
 
 REJECT_REASONS: dict[str, str] = {
@@ -43,8 +44,6 @@ OUTCOMES: dict[str, str] = {
     "won": "Won",
     "lost": "Lost",
 }
-# A rejected contact waits this long before anyone but its qualifier may be handed it.
-REJECTED_HOLD = dt.timedelta(days=1)
 
 
 class AppointmentError(ValueError):
@@ -255,11 +254,11 @@ def reject(
         status="open",
     )
     session.add(callback)
-    # Back with marketing: callable again, but held off the open queue so that the qualifier,
-    # who knows the contact, gets it first through the personal callback.
+    # Back with marketing: callable again, but held out of the list queue so that it comes
+    # back through the callback, to the qualifier who knows the contact first.
     contact.stage = "callback"
     contact.callable = True
-    contact.next_eligible_at = at + REJECTED_HOLD
+    contact.next_eligible_at = HELD
     _enqueue(
         session,
         appointment,

@@ -40,6 +40,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.queue import HELD
 from calldesk.scripts.grading import GradeResult
 
 # Appointments that hold a slot in the field rep's calendar.
@@ -168,14 +169,15 @@ def apply(
         result.callback = _callback(
             session, contact, attempt, rep, "follow_up", due, True, grade_result.why
         )
-        contact.stage, contact.callable, contact.next_eligible_at = "callback", True, due
+        # Out of the list queue until then: the follow-up brings the contact back.
+        contact.stage, contact.callable, contact.next_eligible_at = "callback", True, HELD
         result.times = both_zones(due, rep.time_zone, zone)
     elif grade_result.grade == "C":
         due = _local_call_time(at, grade_result.days or 90, zone or rep.time_zone)
         result.callback = _callback(
             session, contact, attempt, rep, "nurture", due, False, grade_result.why
         )
-        contact.stage, contact.callable, contact.next_eligible_at = "nurture", True, due
+        contact.stage, contact.callable, contact.next_eligible_at = "nurture", True, HELD
         result.times = both_zones(due, rep.time_zone, zone)
     else:
         contact.stage, contact.callable, contact.next_eligible_at = "closed", False, None
@@ -273,7 +275,7 @@ def _book(
         updated_at=at,
     )
     session.add(appointment)
-    contact.stage, contact.callable, contact.next_eligible_at = "appointment", False, None
+    contact.stage, contact.callable, contact.next_eligible_at = "appointment", False, HELD
     session.flush()
     key = f"appointment-{appointment.uid}-booked"
     outbox.enqueue(

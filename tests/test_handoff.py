@@ -28,6 +28,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.queue import HELD
 from calldesk.scripts import GradeResult, ScriptRunner, get_script, install_defaults
 from calldesk.store import Store
 
@@ -246,10 +247,11 @@ def test_grade_b_dates_a_personal_follow_up_from_the_answer(sqlite_store: Store)
         )
         assert callback.due_at == due and callback.status == "open"
         contact = s.get(Contact, world.contact_id)
+        # Out of the list queue: the follow-up itself brings the contact back.
         assert (contact.stage, contact.callable, contact.next_eligible_at) == (
             "callback",
             True,
-            due,
+            HELD,
         )
         assert s.scalar(select(func.count()).select_from(Appointment)) == 0
 

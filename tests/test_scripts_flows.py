@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from test_handoff import AT, LA, MEETING, make_world, run_call, video
 
 from calldesk.models import Appointment, Callback, Contact, OutboxEntry
+from calldesk.queue import HELD
 from calldesk.store import Store
 
 REFERRAL = {"first_name": "Ana", "last_name": "Ruiz", "phone": "(415) 555-0132"}
@@ -364,7 +365,7 @@ def test_script_to_grade_and_hand_off(
             assert (callback.kind, callback.personal) == ("follow_up", True)
             assert callback.rep_id == world.qualifier_id
             assert callback.due_at == check["due"]
-            assert contact.stage == "callback" and contact.next_eligible_at == check["due"]
+            assert contact.stage == "callback" and contact.next_eligible_at == HELD
             assert appointments == []
         elif grade == "C":
             (callback,) = callbacks
