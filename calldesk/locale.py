@@ -216,8 +216,9 @@ def derive_locale(
     if own:
         # The address narrows the numbers' zones to those plausible for the states in play
         # (phonenumbers maps some area codes wrongly) and is itself a place the person may be.
+        # A zone no state in play keeps is a metadata error: drop it.
         plausible = {z for s in states for z in region_zones(country, s)}
-        zones = [z for z in zones if z in plausible] or zones
+        zones = [z for z in zones if z in plausible]
         if not set(zones) & set(own):
             zones = sorted({*zones, *own})
     if not country:
