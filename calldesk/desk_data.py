@@ -281,15 +281,13 @@ def load_card(session: Session, contact_id: int) -> Card | None:
             detail += f", row {member.source_row}"
         sources.append(SourceLine("list", call_list.name, detail, member.added_at))
 
-    labels = dict(session.execute(select(Disposition.code, Disposition.label)).all())
-    rep_names = dict(session.execute(select(Rep.id, Rep.name)).all())
     history = [
         AttemptLine(
             id=a.id,
             started_at=a.started_at,
-            rep=rep_names.get(a.rep_id) if a.rep_id else None,
+            rep=rep_name,
             disposition=a.disposition,
-            disposition_label=labels.get(a.disposition, a.disposition),
+            disposition_label=label or a.disposition,
             number=a.number_dialled,
             conversation=a.conversation,
             notes=a.notes,
@@ -300,20 +298,29 @@ def load_card(session: Session, contact_id: int) -> Card | None:
             manual=a.manual,
             override_reason=a.override_reason,
         )
-        for a in session.scalars(
-            select(Attempt)
+        for a, label, rep_name in session.execute(
+            select(Attempt, Disposition.label, Rep.name)
+            .outerjoin(Disposition, Disposition.code == Attempt.disposition)
+            .outerjoin(Rep, Rep.id == Attempt.rep_id)
             .where(Attempt.contact_id == contact.id)
             .order_by(Attempt.started_at.desc(), Attempt.id.desc())
             .limit(HISTORY_LIMIT)
-        )
+        ).all()
     ]
 
     colleagues: list[Colleague] = []
     if contact.company_id:
         colleagues = [
             Colleague(c.id, _name(c.first_name, c.last_name), c.title, c.stage, c.grade)
-            for c in session.scalars(
-                select(Contact)
+            for c in session.execute(
+                select(
+                    Contact.id,
+                    Contact.first_name,
+                    Contact.last_name,
+                    Contact.title,
+                    Contact.stage,
+                    Contact.grade,
+                )
                 .where(Contact.company_id == contact.company_id, Contact.id != contact.id)
                 .order_by(Contact.last_name, Contact.first_name, Contact.id)
                 .limit(COLLEAGUE_LIMIT)

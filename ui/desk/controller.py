@@ -27,6 +27,8 @@ from ui.desk.leads import Lead
 
 #: how often the queue panel (callbacks, counters, coming next) is refreshed, on the desk's clock
 SIDE_REFRESH = dt.timedelta(seconds=30)
+#: how long after a card appears the queue panel is refreshed (and the next card prefetched)
+SIDE_DELAY_MS = 800
 
 
 class DeskController(QObject):
@@ -67,6 +69,12 @@ class DeskController(QObject):
         self.renew_timer.setInterval(int(self.lease.total_seconds() * 1000 / 3))
         self.renew_timer.timeout.connect(self.renew)
         self._side_at: dt.datetime | None = None
+        # The queue panel is refreshed a moment after a card appears, so its queries never
+        # compete with the rep's next keystroke (record and next card come first).
+        self.side_soon = QTimer(self)
+        self.side_soon.setSingleShot(True)
+        self.side_soon.setInterval(SIDE_DELAY_MS)
+        self.side_soon.timeout.connect(self.refresh_side)
 
     # --- background plumbing ------------------------------------------------------------------
 
@@ -128,6 +136,7 @@ class DeskController(QObject):
     def shutdown(self) -> None:
         """Release the claim on the open card (window closing); stop the timers."""
         self.renew_timer.stop()
+        self.side_soon.stop()
         self.running = False
         self.release_current()
 
@@ -254,8 +263,8 @@ class DeskController(QObject):
 
     def _recorded(self, result: Any, started: float) -> None:
         self.busy = False
-        self.refresh_side()
         if result is None:
+            self.side_soon.start()
             self.lead = None
             self.card_changed.emit(None)
             return
@@ -268,7 +277,7 @@ class DeskController(QObject):
             self._next_try = result.next_at
             self.card_changed.emit(None)
             self.queue_empty.emit(result.why, result.next_at)
-            self.refresh_side()
+            self.side_soon.start()
             return
         self.lead = result
         self._next_try = None
@@ -276,7 +285,7 @@ class DeskController(QObject):
         self.card_changed.emit(result)
         self.renew_timer.start()
         self.card_latency.emit(time.perf_counter() - started)
-        self.refresh_side()
+        self.side_soon.start()
 
     # --- while the card is open ---------------------------------------------------------------
 
@@ -383,6 +392,9 @@ class DeskController(QObject):
 
     def refresh_side(self) -> None:
         if self.rep_id is None:
+            return
+        if self.busy:  # the rep is waiting for a card: that comes first
+            self.side_soon.start()
             return
         store, rep_id, at, campaign_id = self.ctx.store, self.rep_id, self.clock(), self.campaign_id
         self._side_at = at
