@@ -514,3 +514,60 @@ def test_a_new_grade_replaces_the_earlier_plan(sqlite_store: Store) -> None:
         nurture = s.scalar(select(Callback).where(Callback.kind == "nurture"))
         assert nurture.status == "cancelled"
         assert s.get(Contact, world.contact_id).stage == "appointment"
+
+
+@pytest.mark.postgres
+def test_two_qualifiers_cannot_take_the_same_slot_at_once(pg_store: Store) -> None:
+    """The first booking holds the field rep until it commits; the second then sees the clash."""
+    import threading
+
+    world = make_world(pg_store)
+    other = _second_contact(pg_store, world)
+    first_booked = threading.Event()
+    release_first = threading.Event()
+    errors: dict[str, BaseException] = {}
+
+    def first() -> None:
+        try:
+            with pg_store.write() as s:
+                contact = s.get(Contact, world.contact_id)
+                rep = s.get(Rep, world.qualifier_id)
+                attempt = Attempt(contact_id=contact.id, rep_id=rep.id, disposition="qualified")
+                s.add(attempt)
+                s.flush()
+                result = _bant_a(s)
+                handoff.apply(
+                    s,
+                    contact=contact,
+                    attempt=attempt,
+                    rep=rep,
+                    grade_result=result,
+                    booking=video(field_rep_id=world.west_id),
+                    at=AT,
+                )
+                first_booked.set()
+                release_first.wait(10)
+        except BaseException as exc:  # reported to the main thread
+            errors["first"] = exc
+            first_booked.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_booked.wait(10)
+    timer = threading.Timer(0.5, release_first.set)
+    timer.start()
+    with pytest.raises(BookingConflict, match="Dana West already has a meeting"):
+        run_call(pg_store, world, "bant", BANT_A, booking=video(), contact_id=other)
+    thread.join(10)
+    timer.cancel()
+    assert "first" not in errors, errors
+    with pg_store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Appointment)) == 1
+
+
+def _bant_a(session: Any) -> GradeResult:
+    runner = ScriptRunner(get_script(session, "bant"), today=AT.date())
+    drive(runner, BANT_A)
+    result = runner.result()
+    assert result is not None
+    return result
