@@ -116,6 +116,10 @@ class HandoffResult:
             "times": self.times,
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """Same as :meth:`as_dict` (the name the outcome's JSON looks for)."""
+        return self.as_dict()
+
 
 def apply(
     session: Session,

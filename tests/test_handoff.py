@@ -4,6 +4,7 @@ referred contacts, outbox entries, conflicts that roll the whole outcome back.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -220,6 +221,9 @@ def test_grade_a_books_an_appointment_with_the_territory_rep(sqlite_store: Store
         assert graded["answers"]["budget_amount"] == 40000
     # Both clocks: the field rep's (Pacific) and the contact's (same zone here).
     assert outcome.times.startswith("Wed 25 Nov 2026 09:00 PST")
+    plain = json.loads(json.dumps(outcome.to_dict()))  # the outcome's --json carries it
+    assert plain["appointment"]["field_rep_id"] == world.west_id
+    assert plain["stage"] == "appointment" and plain["grade"] == "A"
 
 
 def test_grade_b_dates_a_personal_follow_up_from_the_answer(sqlite_store: Store) -> None:

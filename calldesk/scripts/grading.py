@@ -69,6 +69,10 @@ class GradeResult:
             "final": self.final,
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """Same as :meth:`as_dict`."""
+        return self.as_dict()
+
 
 def format_answer(question: Question | None, value: Any) -> str:
     """An answer as a person reads it: choice labels, yes/no, dates, the captured person."""
