@@ -574,3 +574,24 @@ def test_recording_runs_off_the_ui_thread(sqlite_store, qtbot) -> None:
     assert len(attempts(sqlite_store, first)) == 1
     view.shutdown()
     assert ctx.background.wait(5000)
+
+
+def test_the_main_window_hosts_the_desk_and_closing_releases_the_claim(sqlite_store, qtbot) -> None:
+    from ui.main_window import MainWindow
+
+    ids = build_store(sqlite_store)
+    preferences.save(rep_name="Dana Reyes")
+    ctx = AppContext(sqlite_store, Background(synchronous=True))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    desk = window.screens["desk"]
+    assert isinstance(desk, DeskView)
+    desk.controller.clock = lambda: START  # the real clock may be outside calling hours
+    window.show()
+    window.show_screen("desk")
+    desk.controller.start(ids["rep"], "Dana Reyes", 0)
+    assert on_card(desk) == ids["rich"]
+    window.close()
+    with sqlite_store.session() as session:
+        assert session.get(Contact, ids["rich"]).claimed_by_id is None
+        assert session.scalar(select(Claim).where(Claim.released_at.is_(None))) is None

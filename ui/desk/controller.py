@@ -224,7 +224,7 @@ class DeskController(QObject):
         self.renew_timer.stop()
         self.ctx.background.run(
             lambda _t: work(),
-            on_done=lambda result: self._recorded(result, started),
+            on_done=lambda result: self._recorded(result, started, code, extra),
             on_error=failed,
         )
 
@@ -261,8 +261,13 @@ class DeskController(QObject):
         outcome.update(extra)
         return outcome
 
-    def _recorded(self, result: Any, started: float) -> None:
+    def _recorded(self, result: Any, started: float, code: str = "", extra: Any = None) -> None:
         self.busy = False
+        # Other screens (appointments, lists) learn that the store changed.
+        if extra and extra.get("booking") is not None:
+            self.ctx.data_changed.emit("appointments")
+        if extra and (extra.get("referral") or code == "wrong_person"):
+            self.ctx.data_changed.emit("contacts")
         if result is None:
             self.side_soon.start()
             self.lead = None

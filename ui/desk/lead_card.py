@@ -174,6 +174,11 @@ class LeadCard(QScrollArea):
         line = f"Grade {grade} · stage {stage} · {card.attempts} attempt(s)"
         if card.closed_reason:
             line += f" · closed: {card.closed_reason}"
+        for callback in card.open_callbacks:
+            line += f"\nOpen {callback.kind.replace('_', ' ')}: due "
+            line += callback.due_at.strftime("%a %Y-%m-%d %H:%M UTC")
+            if callback.notes:
+                line += f" — {callback.notes}"
         set_plain(self.grade_stage, line)
         set_plain(self.rule, rule)
         set_plain(self.why, why)

@@ -57,7 +57,7 @@ class DeskView(QWidget):
         self.ctx = ctx
         self.clock: Clock = clock or utcnow
         prefs = preferences.load()
-        self.dialer = dialer or Dialer(prefs["dialer"], prefs["dialer_command"])
+        self._dialer = dialer
         self.controller = DeskController(ctx, self.clock, claim_minutes=prefs["claim_minutes"])
 
         self.session = SessionBar()
@@ -133,6 +133,7 @@ class DeskView(QWidget):
         self.card.colleague_chosen.connect(self.peek.open_contact)
         self.ctx.open_contact.connect(self.peek.open_contact)
         self.ctx.work_campaign.connect(self._work_campaign)
+        self.ctx.data_changed.connect(self._data_changed)
         self.booking.book.connect(c.book_and_next)
         self.booking.cancelled.connect(self._focus_work)
         self.referral.capture.connect(self._referral)
@@ -257,6 +258,12 @@ class DeskView(QWidget):
             return
         self.controller.start(choice[0], choice[1], self.session.campaign_id())
 
+    def _data_changed(self, what: str) -> None:
+        # New reps, campaigns or dispositions show up in the pickers (not mid-session).
+        if what in ("reps", "campaigns", "dispositions") and not self.controller.running:
+            choice = self.session.rep_choice()
+            self.controller.load_choices(choice[1] if choice else "", self.session.campaign_id())
+
     def _work_campaign(self, campaign_id: int) -> None:
         index = self.session.campaign.findData(campaign_id)
         if index >= 0 and not self.controller.running:
@@ -342,8 +349,11 @@ class DeskView(QWidget):
     def _hand_to_dialer(self, e164: str, extension: str | None, **log) -> None:
         from ui.desk.dialer import DialError
 
+        # Read the preference at each dial: the settings dialog may have changed it.
+        prefs = preferences.load()
+        dialer = self._dialer or Dialer(prefs["dialer"], prefs["dialer_command"])
         try:
-            number = self.dialer.dial(e164, extension)
+            number = dialer.dial(e164, extension)
         except DialError as exc:
             self.show_message(str(exc))
             return
