@@ -51,7 +51,10 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> Output:
     from calldesk import demo
 
     store = ctx.store()
-    summary = demo.build(store, seed=args.seed, progress=ctx.progress)
+    try:
+        summary = demo.build(store, seed=args.seed, progress=ctx.progress)
+    except demo.DemoError as exc:
+        raise CliError(str(exc)) from exc
     counts = table_counts(store)
     data = {
         "url": _safe(store.url),

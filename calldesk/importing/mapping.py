@@ -291,6 +291,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONEISH = re.compile(r"^\s*\+?[\d\s().\-/]{7,}(?:\s*(?:x|ext\.?)\s*\d+)?\s*$", re.I)
 
 
+# Dates look phone-ish by their digits ("2023-08-15"): never guess them as numbers.
+_DATEISH = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]+)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+
+
 def guess_field(header: str) -> str | None:
     """The field a header names, or None: "Work Phone" -> "phone", "Given name" -> "first_name"."""
     key = header_key(header)
@@ -334,7 +338,10 @@ def guess_mapping(headers: list[str], preview: list[list[str]] | None = None) ->
             if sum(bool(_EMAIL.match(v)) for v in values) / len(values) >= 0.6:
                 columns[header] = "email"
             elif sum(
-                bool(_PHONEISH.match(v)) and sum(c.isdigit() for c in v) >= 7 for v in values
+                bool(_PHONEISH.match(v))
+                and not _DATEISH.fullmatch(v)
+                and sum(c.isdigit() for c in v) >= 7
+                for v in values
             ) / len(values) >= 0.6 and not all(
                 re.fullmatch(r"\d+", v) and len(v) > 15 for v in values
             ):
