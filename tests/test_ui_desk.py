@@ -595,3 +595,42 @@ def test_the_main_window_hosts_the_desk_and_closing_releases_the_claim(sqlite_st
     with sqlite_store.session() as session:
         assert session.get(Contact, ids["rich"]).claimed_by_id is None
         assert session.scalar(select(Claim).where(Claim.released_at.is_(None))) is None
+
+
+def test_a_team_disposition_with_required_notes_is_asked_inline(sqlite_store, qtbot) -> None:
+    from calldesk.models import Disposition
+
+    build_store(sqlite_store)
+    with sqlite_store.write() as session:
+        session.add(
+            Disposition(
+                code="wrong_company",
+                label="Wrong company",
+                hotkey="F11",
+                retry_minutes=None,
+                final=True,
+                requires_notes=True,
+                position=50,
+            )
+        )
+    preferences.save(rep_name="Dana Reyes")
+    view = DeskView(AppContext(sqlite_store, Background(synchronous=True)), clock=Clock(START))
+    qtbot.addWidget(view)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    assert view.bar.buttons["wrong_company"].text() == "F11  Wrong company"
+    press(qtbot, Qt.Key.Key_Return)
+    first = on_card(view)
+    press(qtbot, Qt.Key.Key_F11)
+    assert view.bar.form.isVisible()
+    assert QApplication.focusWidget() is view.bar.form_notes
+    press(qtbot, Qt.Key.Key_Return)
+    assert view.bar.form_error.text() == "Notes are required"
+    assert on_card(view) == first and attempts(sqlite_store, first) == []
+    type_text(qtbot, "Sold the business in 2025")
+    press(qtbot, Qt.Key.Key_Return)
+    (attempt,) = attempts(sqlite_store, first)
+    assert (attempt.disposition, attempt.notes) == ("wrong_company", "Sold the business in 2025")
+    assert on_card(view) != first
+    view.shutdown()
