@@ -179,7 +179,19 @@ def _campaign_key(campaign_rules: dict[str, Any] | None) -> str:
 
 
 _compiled_cache: dict[tuple[str, str], _Compiled] = {}
-_status_cache: dict[tuple[str, str], tuple[dt.datetime, dt.datetime | None, LocaleStatus]] = {}
+
+
+@dataclass
+class _CachedStatus:
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    minute: dt.datetime  # the UTC minute ``status.local_time`` was written for
+    status: LocaleStatus
+
+
+_MINUTE = dt.timedelta(minutes=1)
+_CACHE_HORIZON = dt.timedelta(hours=6)
+_status_cache: dict[tuple[str, str], _CachedStatus] = {}
 _CACHE_LIMIT = 50_000
 
 
@@ -333,27 +345,30 @@ def locale_status(
     An unknown key (None, no zone, no pack) is never allowed. Cached per key until the verdict
     may change.
     """
-    at = _require_aware(at)
+    if at.tzinfo is not dt.UTC:
+        at = _require_aware(at)
     if not locale_key:
         return _evaluate(_Compiled(None, [], "place unknown (needs review)", []), at)
-    campaign_key = _campaign_key(campaign_rules)
+    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
     cache_key = (locale_key, campaign_key)
     cached = _status_cache.get(cache_key)
-    if cached is not None:
-        valid_from, valid_until, status = cached
-        if valid_from <= at and (valid_until is None or at < valid_until):
-            if not status.zones:
-                return status
-            return replace(status, local_time=_safe_local_time(at, status.zones))
+    if cached is not None and cached.valid_from <= at < cached.valid_until:
+        # The hot path: same verdict; the local time text only changes once a minute.
+        if not (cached.minute <= at < cached.minute + _MINUTE):
+            minute = at.replace(second=0, microsecond=0)
+            cached.minute = minute
+            cached.status = replace(
+                cached.status, local_time=_safe_local_time(minute, cached.status.zones)
+            )
+        return cached.status
     compiled = _compiled(locale_key, campaign_key, campaign_rules)
     status = _evaluate(compiled, at)
     if len(_status_cache) > _CACHE_LIMIT:
         _status_cache.clear()
-    # Cache only within a day of ``at`` at most so "not in effect" rules and holidays are
-    # re-read; an allowed verdict changes at the latest when the strictest window closes.
-    horizon = at + dt.timedelta(hours=6)
-    until = status.changes_at if status.changes_at is not None else None
-    if until is None or until > horizon:
-        until = horizon
-    _status_cache[cache_key] = (at, until, status)
+    # Cached until the verdict may change, and at most a few hours so holiday calendars and
+    # rules taking effect are read again.
+    until = at + _CACHE_HORIZON
+    if status.changes_at is not None and status.changes_at < until:
+        until = status.changes_at
+    _status_cache[cache_key] = _CachedStatus(at, until, at.replace(second=0, microsecond=0), status)
     return status

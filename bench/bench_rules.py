@@ -1,0 +1,306 @@
+"""What the calling rules cost: per call, and on next-contact latency at a million contacts.
+
+    python bench/bench_rules.py [--contacts 1000000] [--offers 400] [--db PATH] [--json]
+
+1. *Per call*: ``locale_status`` cold (pack evaluation, cache cleared before each call) and warm
+   (cached until the verdict may change), ``contact_status`` on a Florida contact (window plus
+   a 3-per-24-h cap counted over its attempts) and ``check_dial`` on a typed number.
+2. *Next contact at N contacts*: a SQLite store of N contacts spread over every NANP area code
+   (about 400 locale keys, overlays and caps included: Florida, Oklahoma, Maryland, Alabama...)
+   is generated once with bulk SQL and reused. ``queue.next_offer`` is timed with the real
+   rules engine and with a stand-in that allows everything (no rule evaluated), alternating
+   batches so both see the same machine load; the difference is the rule check's share.
+
+The clock is a Tuesday at 17:00 UTC (12:00 New York, 07:00 Honolulu: some keys are closed)
+and moves 15 s per offer. Figures are printed, never judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
+STAMP = "2026-11-01 12:00:00.000000"
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 4),
+        "p99_ms": round(p99 * 1000, 4),
+        "n": len(ordered),
+    }
+
+
+def _places() -> list[tuple[str, str, str, str]]:
+    """(area code, country, state, locale key) for every geographic NANP area code."""
+    from calldesk.locale import _area_codes, locate
+
+    places = []
+    for code, (country, states, _zones) in sorted(_area_codes().items()):
+        placement = locate(country, states[0], [f"+1{code}5550100"])
+        if placement.locale is not None:
+            places.append((code, country, states[0], placement.locale.key))
+    return places
+
+
+def _count(path: Path) -> int:
+    if not path.exists():
+        return -1
+    try:
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
+def generate(path: Path, contacts: int) -> float:
+    """A store of ``contacts`` ready contacts over every area code; returns seconds."""
+    from calldesk import reps
+    from calldesk.store import open_store
+
+    started = time.perf_counter()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = open_store(f"sqlite:///{path}")
+    with store.write() as session:
+        reps.add_rep(session, "Bench Rep", time_zone="America/Chicago")
+    store.close()
+    places = _places()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('contacts', 'phones')"
+    ).fetchall()
+    with conn:
+        for name, _sql in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+
+        def contact_rows():
+            for i in range(1, contacts + 1):
+                _code, country, state, key = places[i % len(places)]
+                yield (i, state, country, STAMP, STAMP, key)
+
+        conn.executemany(
+            "INSERT INTO contacts (id, first_name, last_name, state, country, created_at,"
+            " updated_at, stage, attempts, dnc, callable, locale_key, priority, tier,"
+            " engagement, queue_rank) VALUES (?, 'Pat', 'Lee', ?, ?, ?, ?, 'new', 0, 0, 1, ?,"
+            " 0, 2, 0, 2000000000000000)",
+            contact_rows(),
+        )
+
+        def phone_rows():
+            for i in range(1, contacts + 1):
+                code = places[i % len(places)][0]
+                number = f"+1{code}{2000000 + i % 7999999:07d}"
+                yield (i, i, number, number)
+
+        conn.executemany(
+            "INSERT INTO phones (id, contact_id, position, label, raw, e164, valid, shared, dnc)"
+            " VALUES (?, ?, 0, 'work', ?, ?, 1, 0, 0)",
+            phone_rows(),
+        )
+        for _name, sql in indexes:
+            conn.execute(sql)
+    conn.execute("ANALYZE")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def per_call(store) -> dict[str, dict[str, float]]:
+    """Cost of each public rules function, one call at a time."""
+    from calldesk import rules
+    from calldesk.models import Attempt, Contact, Phone
+    from calldesk.rules import engine
+
+    keys = [p[3] for p in _places()]
+    figures: dict[str, dict[str, float]] = {}
+    cold, warm = [], []
+    for i, key in enumerate(keys * 3):
+        at = NOW + dt.timedelta(seconds=i)
+        engine.clear_caches()
+        t0 = time.perf_counter()
+        rules.locale_status(key, at)
+        cold.append(time.perf_counter() - t0)
+    for i in range(20_000):
+        key = keys[i % len(keys)]
+        at = NOW + dt.timedelta(seconds=i // len(keys))
+        t0 = time.perf_counter()
+        rules.locale_status(key, at)
+        warm.append(time.perf_counter() - t0)
+    figures["locale_status cold (evaluate a key)"] = _ms(cold)
+    figures["locale_status warm (cached key)"] = _ms(warm)
+
+    with store.write() as session:
+        contact = Contact(
+            first_name="Flo",
+            last_name="Rida",
+            state="FL",
+            country="US",
+            locale_key="US|FL|America/New_York",
+        )
+        contact.phones = [Phone(raw="+13055550100", e164="+13055550100", valid=True)]
+        session.add(contact)
+        session.flush()
+        for hour in (1, 2):
+            session.add(
+                Attempt(
+                    contact_id=contact.id,
+                    disposition="no_answer",
+                    started_at=NOW - dt.timedelta(hours=hour),
+                )
+            )
+        contact_id = contact.id
+    samples, dials = [], []
+    with store.session() as session:
+        for i in range(2_000):
+            at = NOW + dt.timedelta(seconds=i)
+            t0 = time.perf_counter()
+            rules.contact_status(session, contact_id, at)
+            samples.append(time.perf_counter() - t0)
+        for i in range(500):
+            at = NOW + dt.timedelta(seconds=i)
+            t0 = time.perf_counter()
+            rules.check_dial(session, e164="(305) 555-0100", contact_id=contact_id, at=at)
+            dials.append(time.perf_counter() - t0)
+    with store.write() as session:  # leave the store as generated, so the next run reuses it
+        session.delete(session.get(Contact, contact_id))
+    figures["contact_status (Florida, 2 attempts in 24 h)"] = _ms(samples)
+    figures["check_dial (typed number + contact)"] = _ms(dials)
+    return figures
+
+
+def _allow_all():
+    """A stand-in rules engine that evaluates nothing and allows every contact."""
+    from calldesk.rules import LocaleStatus
+
+    status = LocaleStatus(True, None, None, "", (), (), "no rules (bench stand-in)", [])
+
+    def locale_status(key, at, campaign_rules=None):
+        return status
+
+    def contact_status(session, contact_id, at, campaign_rules=None):
+        return status
+
+    return SimpleNamespace(locale_status=locale_status, contact_status=contact_status)
+
+
+def next_contact(store, offers: int) -> dict[str, object]:
+    """next_offer p50/p99 with the real rules and with the allow-all stand-in."""
+    from calldesk import queue
+    from calldesk.models import Rep
+    from calldesk.rules import engine
+    from sqlalchemy import select
+
+    real_rules = queue._rules
+    stand_in = _allow_all()
+    with store.session() as session:
+        rep_id = session.scalar(select(Rep.id).where(Rep.name == "Bench Rep"))
+    samples: dict[str, list[float]] = {"with rules": [], "without rules": []}
+    clock = [NOW]
+    batch = 20
+    try:
+        for round_ in range(offers // batch):
+            for label in (
+                ("with rules", "without rules")
+                if round_ % 2
+                else (
+                    "without rules",
+                    "with rules",
+                )
+            ):
+                queue._rules = real_rules if label == "with rules" else (lambda: stand_in)
+                for _ in range(batch):
+                    clock[0] += dt.timedelta(seconds=15)
+                    t0 = time.perf_counter()
+                    with store.write() as session:
+                        offer = queue.next_offer(session, rep_id, at=clock[0])
+                    samples[label].append(time.perf_counter() - t0)
+                    assert getattr(offer, "lead", None) is not None, offer
+        # And the worst case for the rules: every key evaluated afresh (cache cleared).
+        queue._rules = real_rules
+        cold = []
+        for _ in range(max(offers // 10, 10)):
+            clock[0] += dt.timedelta(seconds=15)
+            engine.clear_caches()
+            t0 = time.perf_counter()
+            with store.write() as session:
+                queue.next_offer(session, rep_id, at=clock[0])
+            cold.append(time.perf_counter() - t0)
+    finally:
+        queue._rules = real_rules
+    with_rules, without = _ms(samples["with rules"]), _ms(samples["without rules"])
+    return {
+        "with rules": with_rules,
+        "without rules": without,
+        "with rules, rule cache cleared before each offer": _ms(cold),
+        "overhead_p50_pct": round(
+            (with_rules["p50_ms"] - without["p50_ms"]) / without["p50_ms"] * 100, 1
+        ),
+        "overhead_p99_pct": round(
+            (with_rules["p99_ms"] - without["p99_ms"]) / without["p99_ms"] * 100, 1
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--offers", type=int, default=400)
+    parser.add_argument("--db", type=Path, help="store to generate or reuse")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from calldesk.store import open_store
+
+    db = args.db or Path(tempfile.gettempdir()) / f"calldesk-bench-rules-{args.contacts}.sqlite3"
+    generated = None
+    if _count(db) != args.contacts:
+        generated = round(generate(db, args.contacts), 1)
+    store = open_store(f"sqlite:///{db}")
+    try:
+        result = {
+            "contacts": args.contacts,
+            "store": str(db),
+            "generated_s": generated,
+            "per_call": per_call(store),
+            "next_contact": next_contact(store, args.offers),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"contacts: {result['contacts']:,} ({db}; generated in {generated} s)")
+    for name, fig in result["per_call"].items():
+        print(f"  {name:48s} p50 {fig['p50_ms']:.4f} ms  p99 {fig['p99_ms']:.4f} ms")
+    nc = result["next_contact"]
+    for name in ("with rules", "without rules", "with rules, rule cache cleared before each offer"):
+        fig = nc[name]
+        print(f"  next_offer {name:50s} p50 {fig['p50_ms']:.3f} ms  p99 {fig['p99_ms']:.3f} ms")
+    print(
+        f"  rule check share of next contact: p50 {nc['overhead_p50_pct']}%, "
+        f"p99 {nc['overhead_p99_pct']}%"
+    )
+    print(f"  peak RSS {result['peak_rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()
