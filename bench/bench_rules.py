@@ -203,10 +203,11 @@ def _allow_all():
 
 def next_contact(store, offers: int) -> dict[str, object]:
     """next_offer p50/p99 with the real rules and with the allow-all stand-in."""
+    from sqlalchemy import select
+
     from calldesk import queue
     from calldesk.models import Rep
     from calldesk.rules import engine
-    from sqlalchemy import select
 
     real_rules = queue._rules
     stand_in = _allow_all()
