@@ -107,17 +107,64 @@ def lead_payloads(session: Session, contact_ids: Iterable[int]) -> dict[int, dic
     ids = sorted(set(contact_ids))
     if not ids:
         return {}
+    # Plain column rows, not ORM objects: an export builds a million of these.
     rows = session.execute(
-        select(Contact, Company)
-        .outerjoin(Company, Company.id == Contact.company_id)
-        .where(Contact.id.in_(ids))
+        select(
+            Contact.id,
+            Contact.company_id,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.title,
+            Contact.street,
+            Contact.city,
+            Contact.state,
+            Contact.postal_code,
+            Contact.country,
+            Contact.dnc,
+            Contact.grade,
+            Contact.grade_why,
+            Contact.stage,
+        ).where(Contact.id.in_(ids))
     ).all()
     if not rows:
         return {}
+    company_ids = {r.company_id for r in rows if r.company_id is not None}
+    companies = {
+        c.id: {
+            "id": c.id,
+            "name": c.name,
+            "website": c.website,
+            "industry": c.industry,
+            "city": c.city,
+            "state": c.state,
+            "country": c.country,
+        }
+        for c in session.execute(
+            select(
+                Company.id,
+                Company.name,
+                Company.website,
+                Company.industry,
+                Company.city,
+                Company.state,
+                Company.country,
+            ).where(Company.id.in_(company_ids))
+        )
+    }
 
-    phones: dict[int, list[Phone]] = defaultdict(list)
-    for phone in session.scalars(
-        select(Phone).where(Phone.contact_id.in_(ids)).order_by(Phone.contact_id, Phone.position)
+    phones: dict[int, list[Any]] = defaultdict(list)
+    for phone in session.execute(
+        select(
+            Phone.contact_id,
+            Phone.e164,
+            Phone.extension,
+            Phone.label,
+            Phone.number_type,
+            Phone.valid,
+            Phone.dnc,
+        )
+        .where(Phone.contact_id.in_(ids))
+        .order_by(Phone.contact_id, Phone.position)
     ):
         phones[phone.contact_id].append(phone)
     all_e164 = {p.e164 for plist in phones.values() for p in plist if p.e164}
@@ -168,9 +215,17 @@ def lead_payloads(session: Session, contact_ids: Iterable[int]) -> dict[int, dic
             reps[rep_id] = rep
         return {"id": rep.id, "name": rep.name, "email": rep.email}
 
-    graded: dict[int, Attempt] = {}
-    for attempt in session.scalars(
-        select(Attempt)
+    graded: dict[int, Any] = {}
+    for attempt in session.execute(
+        select(
+            Attempt.contact_id,
+            Attempt.rep_id,
+            Attempt.answers,
+            Attempt.notes,
+            Attempt.script_key,
+            Attempt.script_version,
+            Attempt.started_at,
+        )
         .where(Attempt.contact_id.in_(ids), Attempt.grade.is_not(None))
         .order_by(Attempt.contact_id, Attempt.started_at, Attempt.id)
     ):
@@ -191,7 +246,8 @@ def lead_payloads(session: Session, contact_ids: Iterable[int]) -> dict[int, dic
             reps[rep.id] = rep
 
     result: dict[int, dict[str, Any]] = {}
-    for contact, company in rows:
+    for contact in rows:
+        company = companies.get(contact.company_id) if contact.company_id else None
         attempt = graded.get(contact.id)
         appointment = appointments.get(contact.id)
         contact_phones = [
@@ -213,7 +269,8 @@ def lead_payloads(session: Session, contact_ids: Iterable[int]) -> dict[int, dic
                 "id": contact.id,
                 "first_name": contact.first_name,
                 "last_name": contact.last_name,
-                "full_name": contact.full_name,
+                "full_name": " ".join(p for p in (contact.first_name, contact.last_name) if p)
+                or "(no name)",
                 "title": contact.title,
                 "phones": contact_phones,
                 "email": contact_emails[0] if contact_emails else None,
@@ -225,19 +282,7 @@ def lead_payloads(session: Session, contact_ids: Iterable[int]) -> dict[int, dic
                 "country": contact.country,
                 "do_not_call": bool(contact.dnc),
             },
-            "company": (
-                {
-                    "id": company.id,
-                    "name": company.name,
-                    "website": company.website,
-                    "industry": company.industry,
-                    "city": company.city,
-                    "state": company.state,
-                    "country": company.country,
-                }
-                if company is not None
-                else None
-            ),
+            "company": dict(company) if company is not None else None,
             "grade": contact.grade,
             "why": contact.grade_why,
             "stage": contact.stage,

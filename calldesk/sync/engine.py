@@ -575,6 +575,7 @@ def _mark_delivered(store: Store, items: list[_Item]) -> None:
                 last_error=None,
                 next_try_at=None,
             )
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -596,6 +597,7 @@ def _mark_retry(store: Store, target: Target, items: list[_Item], result: SendRe
                 last_error=result.error,
                 next_try_at=next_try,
             )
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -613,6 +615,7 @@ def _mark_failed(store: Store, items: list[_Item], error: str) -> None:
                 last_error=error,
                 next_try_at=None,
             )
+            .execution_options(synchronize_session=False)
         )
 
 
