@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         for key, title, cls in screens.available():
             widget = screens.build(ctx, key, cls, self.tabs)
             self.screens[key] = widget
-            self.tabs.addTab(widget, title.replace("&&", "&"))
+            self.tabs.addTab(widget, title)  # "&&" shows as "&" in a tab and a menu
         if not self.screens:
             empty = QLabel("Welcome to calldesk.", self.tabs)
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -58,6 +58,7 @@ class FilePage(QWizardPage):
         self.setSubTitle("Check how the file was read: the preview should show one contact a row.")
         self._filling = False
         self._generation = 0
+        self._last: readers.FileLayout | None = None  # last good read: corrections start here
 
         self.path = QLineEdit(self)
         self.path.setReadOnly(True)
@@ -144,6 +145,8 @@ class FilePage(QWizardPage):
             if generation != self._generation:
                 return
             self.wiz.file_layout = None
+            if self._last is None or str(self._last.path) != path:
+                self._last = None
             self.detected.setText("")
             self.error.setText(str(exc))
             self.preview.setRowCount(0)
@@ -153,7 +156,7 @@ class FilePage(QWizardPage):
         self.wiz.ctx.background.run(sniff, on_done=done, on_error=failed)
 
     def _override(self) -> None:
-        layout = self.wiz.file_layout
+        layout = self._last
         if self._filling or layout is None:
             return
         if layout.kind == "spreadsheet":
@@ -172,7 +175,7 @@ class FilePage(QWizardPage):
         self.load(str(layout.path), **changes)
 
     def show_layout(self, layout: readers.FileLayout) -> None:
-        self.wiz.file_layout = layout
+        self.wiz.file_layout = self._last = layout
         self._filling = True
         try:
             spreadsheet = layout.kind == "spreadsheet"
@@ -218,9 +221,10 @@ def describe(layout: readers.FileLayout) -> str:
         else (f"{max(1, layout.size // 1024)} KB")
     )
     if layout.kind == "spreadsheet":
-        parts = [f"{name}: a workbook ({size}), sheet “{layout.sheet}”"]
+        sheet = f"sheet “{layout.sheet}”"
         if len(layout.sheets) > 1:
-            parts.append(f"of {len(layout.sheets)} sheets")
+            sheet += f" of {len(layout.sheets)} sheets"
+        parts = [f"{name}: a workbook ({size}), {sheet}"]
     else:
         delimiter = DELIMITER_WORDS.get(layout.delimiter or "", repr(layout.delimiter))
         bom = " with byte-order mark" if layout.bom_length else ""

@@ -110,6 +110,8 @@ class OptionsPage(QWizardPage):
         layout.addWidget(self.error)
         layout.addStretch(1)
         self.list_name.textChanged.connect(lambda _t: self.completeChanged.emit())
+        for edit in (self.list_name, self.cost, self.event_name.lineEdit()):
+            edit.textEdited.connect(lambda _t: self.error.setText(""))
         self._show_deadline()
 
     def initializePage(self) -> None:  # noqa: N802 (Qt API)

@@ -96,7 +96,7 @@ class ContactsBrowser(QWidget):
         self.table.verticalHeader().hide()
         # Fixed row heights and widths: the view never measures a million rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        for col, width in enumerate((140, 140, 115, 135, 175, 45, 65, 45, 40, 50)):
+        for col, width in enumerate((130, 130, 105, 125, 150, 45, 60, 45, 40, 50)):
             self.table.setColumnWidth(col, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
@@ -126,7 +126,7 @@ class ContactsBrowser(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([270, 1010])
+        splitter.setSizes([370, 910])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
