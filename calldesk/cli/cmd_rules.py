@@ -10,13 +10,13 @@ from calldesk.cli.main import CliError, Context, Output, add_command, add_group
 from calldesk.models import Campaign
 from calldesk.rules import (
     RulePackError,
+    active_packs,
     dnc_snapshot_ages,
     dnc_snapshot_warnings,
     explain,
     explain_text,
     needs_review,
     set_zone,
-    shipped_packs,
     validate_campaign_rules,
 )
 from calldesk.rules.packs import format_week_hours
@@ -96,7 +96,8 @@ def _set_zone(args: argparse.Namespace, ctx: Context) -> Output:
 def _packs(args: argparse.Namespace, ctx: Context) -> Output:
     packs = []
     lines = []
-    for country, pack in sorted(shipped_packs().items()):
+    in_use = active_packs()
+    for country, pack in sorted(in_use.packs.items()):
         rules = [
             {
                 "id": r.id,
@@ -123,7 +124,13 @@ def _packs(args: argparse.Namespace, ctx: Context) -> Output:
         )
         lines.append(f"{country} {pack.name} ({pack.path})")
         lines += [f"  {r['id']}: {r['hours']} - {r['source']}" for r in rules]
-    return Output({"packs": packs}, "\n".join(lines))
+    lines += [f"problem: {p}" for p in in_use.problems]
+    data = {
+        "packs": packs,
+        "overridden": list(in_use.overridden),
+        "problems": list(in_use.problems),
+    }
+    return Output(data, "\n".join(lines))
 
 
 def _check_campaign(args: argparse.Namespace, ctx: Context) -> Output:
@@ -142,7 +149,13 @@ def _dnc_age(args: argparse.Namespace, ctx: Context) -> Output:
     with ctx.store().session() as session:
         rows = dnc_snapshot_ages(session, at)
         warnings = dnc_snapshot_warnings(session, at)
-    lines = warnings or ["every do-not-call snapshot is within its refresh period"]
+    lines = [
+        f"{r['country']}: no registry snapshot imported (refresh every {r['refresh_days']} days)"
+        if r["snapshot"] is None
+        else f"{r['country']}: {r['snapshot']['file_name']} is {r['age_days']} days old"
+        f" (refresh every {r['refresh_days']} days){' - TOO OLD' if r['stale'] else ''}"
+        for r in rows
+    ]
     return Output({"snapshots": rows, "warnings": warnings}, "\n".join(lines))
 
 

@@ -24,7 +24,14 @@ from calldesk.rules.contacts import (
 )
 from calldesk.rules.engine import LocaleStatus, RuleCheck, clear_caches, locale_status
 from calldesk.rules.explain import explain, explain_text
-from calldesk.rules.packs import Rule, RulePack, RulePackError, pack_for, shipped_packs
+from calldesk.rules.packs import (
+    Rule,
+    RulePack,
+    RulePackError,
+    active_packs,
+    pack_for,
+    shipped_packs,
+)
 from calldesk.rules.review import (
     dnc_snapshot_ages,
     dnc_snapshot_warnings,
@@ -41,6 +48,7 @@ __all__ = [
     "RuleCheck",
     "RulePack",
     "RulePackError",
+    "active_packs",
     "apply_caps",
     "campaign_rule",
     "check_dial",

@@ -16,7 +16,14 @@ from typing import Any
 
 from calldesk.locale import Locale, parse_key
 from calldesk.rules.campaign import campaign_rule
-from calldesk.rules.packs import Rule, RulePack, RulePackError, format_week_hours, pack_for
+from calldesk.rules.packs import (
+    Rule,
+    RulePack,
+    RulePackError,
+    format_week_hours,
+    pack_for,
+    reload_packs,
+)
 from calldesk.rules.windows import Window, holiday_calendar, next_allowed, zone_info
 
 UTC = dt.UTC
@@ -207,7 +214,8 @@ def _compiled(locale_key: str, campaign_key: str, campaign_rules: dict[str, Any]
 
 
 def clear_caches() -> None:
-    """Forget compiled locales and cached verdicts (after a pack or campaign edit)."""
+    """Forget packs, compiled locales and cached verdicts (after a pack override is edited)."""
+    reload_packs()
     _compiled_cache.clear()
     _status_cache.clear()
 

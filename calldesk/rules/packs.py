@@ -270,6 +270,60 @@ def shipped_packs() -> dict[str, RulePack]:
     return packs
 
 
+def override_dir() -> Path:
+    """Where a manager puts a pack that replaces the shipped one (``<config>/rules/xx.yaml``)."""
+    return paths.config_dir() / "rules"
+
+
+@dataclass(frozen=True)
+class PackSet:
+    """The packs in use (shipped, or a manager's override per country) and any problems."""
+
+    packs: dict[str, RulePack]
+    overridden: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+_active: PackSet | None = None
+
+
+def active_packs() -> PackSet:
+    """The packs in use: a valid override replaces the shipped pack of its country.
+
+    An invalid override is not used (the shipped pack stays in force) and is reported in
+    ``problems`` so the Rules screen and ``calldesk rules packs`` can say why.
+    """
+    global _active
+    if _active is None:
+        packs = dict(shipped_packs())
+        overridden: list[str] = []
+        problems: list[str] = []
+        folder = override_dir()
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                pack = load_pack_file(path)
+            except (RulePackError, OSError) as exc:
+                problems.append(f"{path}: {exc}; the shipped pack stays in force")
+                continue
+            packs[pack.country] = RulePack(
+                pack.country,
+                pack.name,
+                pack.holidays,
+                pack.dnc_refresh_days,
+                pack.rules,
+                path=f"override {path}",
+            )
+            overridden.append(pack.country)
+        _active = PackSet(packs, tuple(overridden), tuple(problems))
+    return _active
+
+
+def reload_packs() -> None:
+    """Read the packs again (after a manager edits an override)."""
+    global _active
+    _active = None
+
+
 def pack_for(country: str) -> RulePack | None:
-    """The pack for ``country`` (ISO code), or None when calldesk has none (fail closed)."""
-    return shipped_packs().get(country.upper())
+    """The pack in use for ``country`` (ISO code), or None when there is none (fail closed)."""
+    return active_packs().packs.get(country.upper())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from calldesk.locale import locate
 from calldesk.models import AuditEntry, Contact, DncSnapshot
-from calldesk.rules.packs import shipped_packs
+from calldesk.rules.packs import active_packs
 
 # Registry sources whose snapshots carry no country of their own.
 _SOURCE_COUNTRY = {"us_national": "US", "ca_dncl": "CA", "uk_tps": "GB", "uk_ctps": "GB"}
@@ -142,7 +142,7 @@ def dnc_snapshot_ages(session: Session, at: dt.datetime) -> list[dict[str, Any]]
             newest[country] = snapshot
     rows: list[dict[str, Any]] = []
     today = at.astimezone(dt.UTC).date()
-    for country, pack in sorted(shipped_packs().items()):
+    for country, pack in sorted(active_packs().packs.items()):
         if pack.dnc_refresh_days is None:
             continue
         snapshot = newest.get(country)
