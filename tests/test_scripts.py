@@ -276,3 +276,16 @@ def test_date_tests_count_from_the_call_day() -> None:
     assert soon.grade == "B" and soon.follow_up_date == dt.date(2027, 3, 1)
     far = grade(script, {**answers, "next_purchase": "2028-03-01"}, today=TODAY)
     assert far.grade == "C"
+
+
+def test_an_answer_can_end_the_call_early() -> None:
+    script = load_file(next(f for f in default_script_files() if f.stem == "trade_show"))
+    runner = ScriptRunner(script, today=TODAY)
+    runner.answer_key("2")  # came for the giveaway
+    assert runner.current is None and runner.finished and runner.ended_early()
+    assert [q.id for q in runner.visible()] == ["visit_reason"]
+    assert runner.progress().fraction == 1.0
+    assert runner.result().grade == "D"
+    runner.back()
+    runner.answer_key("1")  # changed: interested after all
+    assert not runner.ended_early() and runner.current.id == "role"
