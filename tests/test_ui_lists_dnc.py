@@ -83,6 +83,8 @@ def test_add_then_remove_a_number_is_audited(qtbot, store: Store) -> None:
     assert "why this number may be called again" in dialog.error.text()
     with store.session() as s:
         assert s.scalar(select(DncEntry.id)) is not None  # nothing removed yet
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SHOTS / "lists-dnc-remove.png"))
     qtbot.keyClicks(dialog.why, "registry mix-up, consent on file")
     _ok(qtbot, dialog)
     assert not dialog.isVisible()

@@ -51,6 +51,8 @@ def test_bad_postgresql_url_refuses_to_save(qtbot, sqlite_store: Store) -> None:
     assert dialog.isVisible() and not dialog.saved
     assert settings.get("db_url") == ""
     assert not (settings.paths.config_dir() / "settings.json").exists()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SHOTS / "settings-bad-url.png"))
 
 
 def test_not_a_postgresql_url_is_explained(qtbot, sqlite_store: Store) -> None:

@@ -96,7 +96,7 @@ class ContactsBrowser(QWidget):
         self.table.verticalHeader().hide()
         # Fixed row heights and widths: the view never measures a million rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        for col, width in enumerate((130, 130, 105, 125, 150, 45, 60, 45, 40, 50)):
+        for col, width in enumerate((130, 125, 105, 125, 135, 45, 55, 45, 40, 45)):
             self.table.setColumnWidth(col, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
