@@ -512,6 +512,21 @@ class _Importer:
         self.in_list: set[int] = set()
         self.stored_errors = 0
         self._possible: list[tuple[Any, ...]] = []
+        self._parts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._countries: dict[str, str | None] = {}
+        self._ac_ok: dict[str, bool] = {}
+        self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+        self._ranks: dict[int, int] = {}
+        self._own: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        parts = tuple(
+            getattr(locale_mod, name, None)
+            for name in ("nanp_zones", "number_zones", "number_country", "region_zones")
+        )
+        # The per-number assembly mirrors calldesk.locale.locate (a test keeps them equal);
+        # without those helpers, locate itself is called per distinct set of numbers.
+        self._locale_parts: tuple[Any, ...] | None = (
+            parts if all(parts) and hasattr(locale_mod, "locate") else None
+        )
         self.list_id = 0
         self.event: Event | None = None
 
@@ -635,6 +650,9 @@ class _Importer:
         engine = self.store.engine
         conn = engine.connect()
         if self.sqlite:
+            # Every id this import writes is one it created or read under the write lock, so
+            # the per-row foreign-key checks only cost time; they are back on afterwards.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             conn = conn.execution_options(sqlite_immediate=True)
         try:
             with conn.begin():
@@ -648,15 +666,22 @@ class _Importer:
                 self.list_id = call_list.id
                 self.event = event
                 self._queue_place(campaigns, event)
-                t = time.perf_counter()
+                t = time.process_time()
                 self._preload(writer)
-                self.result.phases["preload"] = time.perf_counter() - t
+                self.result.phases["preload"] = time.process_time() - t
                 dropped = self._drop_indexes(conn, writer, layout)
                 self.report("reading")
                 next_contact = [self._max_id(writer, "contacts") + 1]
                 next_company = [self._max_id(writer, "companies") + 1]
                 self.first_new_id = next_contact[0]
-                for batch in iter_batches(layout, options.batch_size):
+                phases = self.result.phases
+                batches = iter_batches(layout, options.batch_size)
+                while True:
+                    t = time.process_time()
+                    batch = next(batches, None)
+                    phases["read"] = phases.get("read", 0.0) + time.process_time() - t
+                    if batch is None:
+                        break
                     self.state.rows_read += len(batch.rows)
                     self.state.bytes_read = batch.bytes_read
                     self.report("reading")
@@ -668,13 +693,16 @@ class _Importer:
                 self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)
                 if dropped:
                     self.report("indexing")
-                    t = time.perf_counter()
+                    t = time.process_time()
                     for index in dropped:
                         index.create(conn)
-                    self.result.phases["indexing"] = time.perf_counter() - t
+                    self.result.phases["indexing"] = time.process_time() - t
                 session.flush()
                 session.close()
         finally:
+            if self.sqlite:
+                conn.rollback()
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
             conn.close()
 
     def _max_id(self, writer: _Writer, table: str) -> int:
@@ -785,6 +813,12 @@ class _Importer:
             self.tier = 1
 
     def _rank(self, engagement: int) -> int:
+        rank = self._ranks.get(engagement)
+        if rank is None:
+            rank = self._ranks[engagement] = self._compute_rank(engagement)
+        return rank
+
+    def _compute_rank(self, engagement: int) -> int:
         if self.queue_rank_fn is None:
             return self.tier * 10**15 - engagement
         return self.queue_rank_fn(self.tier, self.priority, engagement, self.deadline)
@@ -816,7 +850,7 @@ class _Importer:
     def _drop_indexes(self, conn: Connection, writer: _Writer, layout: FileLayout) -> list[Any]:
         """On SQLite, a big load into a (nearly) empty store is faster with the secondary
         indexes built once at the end; the write lock keeps readers on the old snapshot."""
-        if not self.sqlite or layout.size < 20_000_000:
+        if not self.sqlite or layout.size < 5_000_000:
             return []
         existing = self._max_id(writer, "contacts")
         if existing > 50_000:
@@ -853,6 +887,8 @@ class _Importer:
         def col(index: int | None) -> Any:
             return columns[index] if index is not None else None
 
+        phases = self.result.phases
+        started = time.process_time()
         # Phones, column by column, vectorised.
         phone_cols: list[tuple[str, str, Any, list[Any], list[Any]]] = []
         code_col = col(t.phone_code)
@@ -895,6 +931,8 @@ class _Importer:
             col(t.engaged_at),
         )
 
+        rows_started = time.process_time()
+        phases["phones"] = phases.get("phones", 0.0) + rows_started - started
         new_contacts: list[list[Any]] = []
         new_phones: list[tuple[Any, ...]] = []
         new_emails: list[tuple[Any, ...]] = []
@@ -1146,6 +1184,8 @@ class _Importer:
                         upd[2] = upd[2] or not all(added_valid)
 
         # Write the batch.
+        written = time.process_time()
+        phases["rows"] = phases.get("rows", 0.0) + written - rows_started
         if new_companies:
             writer.insert(
                 Company.__table__, ("id", "name", "name_key", "created_at"), new_companies
@@ -1253,6 +1293,7 @@ class _Importer:
             self.result.possible_duplicates += len(self._possible)
             self._possible = []
         self.state.rows_stored += n
+        phases["write"] = phases.get("write", 0.0) + time.process_time() - written
         # Names of this batch's contacts are in the database now.
         if len(self.names) > 200_000:
             self.names.clear()
@@ -1360,36 +1401,129 @@ class _Importer:
         valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
         nanp_states: Any,
     ) -> tuple[str | None, str | None]:
-        """The locale key of a contact, computed once per distinct place."""
+        """The locale key of a contact (or None and why), as :func:`calldesk.locale.locate`
+        computes it, assembled from per-number parts cached per (country, state, area code):
+        a million contacts have only thousands of distinct parts."""
         if not valid:
             return None, None
-        locate = getattr(locale_mod, "locate", None)
-        nanp_zones = getattr(locale_mod, "nanp_zones", None)
-        parts: list[Any] = []
-        for _, _, e164, _info, _ in valid:
-            if e164.startswith("+1") and nanp_zones is not None and nanp_zones(e164):
-                parts.append(e164[2:5])  # everything the locale uses comes from the area code
-            else:
-                parts.append(e164)
-        key = (country, state.upper(), tuple(parts))
-        cached = self.locales.get(key)
-        if cached is not None:
-            return cached
         numbers = [p[2] for p in valid]
+        if self._locale_parts is None:
+            key = (country, state.upper(), tuple(sorted(numbers)))
+            cached = self.locales.get(key)
+            if cached is None:
+                cached = self._locale_fallback(country, state, valid, nanp_states)
+                if len(self.locales) < 100_000:
+                    self.locales[key] = cached
+            return cached
+        nanp_zones, number_zones, number_country, region_zones = self._locale_parts
+        quick = (country, state, *(self._ac_key(n, nanp_zones) for n in numbers))
+        known = self._quick.get(quick)
+        if known is not None:
+            return known
+        if len(self._quick) > 200_000:
+            self._quick.clear()
+        self._quick[quick] = answer = self._assemble(
+            country,
+            state,
+            numbers,
+            nanp_states,
+            nanp_zones,
+            number_zones,
+            number_country,
+            region_zones,
+        )
+        return answer
+
+    def _assemble(
+        self,
+        country: str | None,
+        state: str,
+        numbers: list[str],
+        nanp_states: Any,
+        nanp_zones: Any,
+        number_zones: Any,
+        number_country: Any,
+        region_zones: Any,
+    ) -> tuple[str | None, str | None]:
+        address_state = state.strip().upper() or None
+        if not country:
+            for number in numbers:
+                country = self._number_country(number, number_country, nanp_zones)
+                if country:
+                    break
+        states: set[str] = {address_state} if address_state else set()
+        zones: set[str] = set()
+        for number in numbers:
+            ac = self._ac_key(number, nanp_zones)
+            part_key = (country, address_state, ac)
+            part = self._parts.get(part_key)
+            if part is None:
+                number_states = tuple(nanp_states(number)) if nanp_states else ()
+                found = number_zones(number)
+                plausible = {
+                    z for s in (*number_states, address_state) for z in region_zones(country, s)
+                }
+                narrowed = (
+                    [z for z in found if z in plausible] if plausible and address_state else []
+                )
+                part = (number_states, tuple(narrowed or found))
+                self._parts[part_key] = part
+            states.update(part[0])
+            zones.update(part[1])
+        if address_state:
+            own = self._own.get((country, address_state))
+            if own is None:
+                own = self._own[(country, address_state)] = tuple(
+                    region_zones(country, address_state)
+                )
+            if own and not any(z in zones for z in own):
+                zones.update(own)
+        key = (country, frozenset(states), frozenset(zones))
+        cached = self.locales.get(key)
+        if cached is None:
+            found_locale, reason = locale_mod.derive_locale(
+                country, None, [tuple(zones)], tuple(states)
+            )
+            cached = (found_locale.key if found_locale else None, reason)
+            self.locales[key] = cached
+        return cached
+
+    def _ac_key(self, number: str, nanp_zones: Any) -> str:
+        """The area code when the NANP table decides everything about a number, else the number."""
+        if not number.startswith("+1"):
+            return number
+        ac = number[2:5]
+        known = self._ac_ok.get(ac)
+        if known is None:
+            known = self._ac_ok[ac] = bool(nanp_zones(number))
+        return ac if known else number
+
+    def _number_country(self, number: str, number_country: Any, nanp_zones: Any) -> str | None:
+        key = self._ac_key(number, nanp_zones)
+        if key not in self._countries:
+            self._countries[key] = number_country(number)
+        return self._countries[key]
+
+    def _locale_fallback(
+        self,
+        country: str | None,
+        state: str,
+        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
+        nanp_states: Any,
+    ) -> tuple[str | None, str | None]:
+        numbers = [p[2] for p in valid]
+        locate = getattr(locale_mod, "locate", None)
         if locate is not None:
             placement = locate(country, state or None, numbers)
-            answer = (placement.locale.key if placement.locale else None, placement.reason)
-        else:
-            states = tuple(s for n in numbers for s in (nanp_states(n) if nanp_states else ()))
-            found, reason = locale_mod.derive_locale(
-                country or valid[0][3].region,
-                state or None,
-                [p[3].time_zones for p in valid],
-                states,
-            )
-            answer = (found.key if found else None, reason)
-        self.locales[key] = answer
-        return answer
+            return (placement.locale.key if placement.locale else None, placement.reason)
+        states = tuple(s for n in numbers for s in (nanp_states(n) if nanp_states else ()))
+        found, reason = locale_mod.derive_locale(
+            country or valid[0][3].region,
+            state or None,
+            [p[3].time_zones for p in valid],
+            states,
+        )
+        return (found.key if found else None, reason)
 
     def _engagement(self, cols: tuple[Any, ...], j: int) -> tuple[Any, ...]:
         rating_c, notes_c, registered_c, attended_c, minutes_c, questions_c, download_c, at_c = cols
@@ -1443,7 +1577,7 @@ class _Importer:
         run_id: int,
         sha: str,
     ) -> None:
-        t = time.perf_counter()
+        t = time.process_time()
         true = 1 if self.sqlite else True
         shared_phones = sorted(self.shared_phone_keys)
         for start in range(0, len(shared_phones), 500):
@@ -1506,7 +1640,7 @@ class _Importer:
         stats["shared_numbers"] = self.result.shared_numbers
         run.stats = stats
         session.flush()
-        self.result.phases["finishing"] = time.perf_counter() - t
+        self.result.phases["finishing"] = time.process_time() - t
 
 
 def _phone_key(e164: str, extension: str | None) -> str:

@@ -1,0 +1,238 @@
+"""Import benchmark: a generated 1,000,000-row purchased list into a fresh SQLite store.
+
+    python bench/bench_import.py                 # 1,000,000 rows, 200,000 DNC numbers
+    python bench/bench_import.py --rows 100000   # quicker
+    python bench/bench_import.py --db postgresql+psycopg://...   # another store
+
+The list mixes the phone formats real lists have ("(212) 555-0147", "212.555.0147",
+"+1 212 555 0147", "1-212-555-0147", bare digits, extensions, foreign numbers), ~5% duplicate
+people (the same person again, written differently), ~2% invalid numbers, and a DNC registry
+file of 200,000 numbers (half of them on the list). Prints rows/s and peak RSS for each phase.
+Figures, not pass/fail: record them in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from calldesk import dnc  # noqa: E402
+from calldesk.importing.pipeline import ImportOptions, ImportProgress, import_file  # noqa: E402
+from calldesk.store import open_store  # noqa: E402
+
+FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Chris", "Nancy", "Daniel", "Lisa", "Matthew", "Betty", "Anthony", "Sandra", "Mark", "Ashley", "Steven", "Kimberly", "Paul", "Emily", "Andrew", "Donna", "Joshua", "Michelle"]
+LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores"]
+TITLES = ["CEO", "CFO", "VP Sales", "IT Manager", "Office Manager", "Director", "Owner", ""]
+STATES = ["NY", "CA", "TX", "FL", "IL", "PA", "OH", "GA", "NC", "MI", "NJ", "VA", "WA", "AZ", "MA", "TN", "IN", "MO", "MD", "WI", "CO", "MN", "SC", "AL", "LA", "KY", "OR", "OK", "CT", "UT"]
+
+
+def _area_codes() -> list[str]:
+    from calldesk import paths
+
+    codes = []
+    with paths.resource("nanp_area_codes.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(line for line in handle if not line.startswith("#")):
+            if row["country"] == "US":
+                codes.append(row["area_code"])
+    return codes
+
+
+def _written(national: str, rng: random.Random) -> str:
+    a, b, c = national[:3], national[3:6], national[6:]
+    shapes = (
+        f"({a}) {b}-{c}",
+        f"{a}-{b}-{c}",
+        f"{a}.{b}.{c}",
+        f"+1 {a} {b} {c}",
+        f"1-{a}-{b}-{c}",
+        f"{a}{b}{c}",
+        f"+1{a}{b}{c}",
+        f"({a}){b}-{c}",
+    )
+    return shapes[rng.randrange(len(shapes))]
+
+
+def _odd(national: str, rng: random.Random) -> str:
+    a, b, c = national[:3], national[3:6], national[6:]
+    return rng.choice(
+        (
+            f"{a}-{b}-{c} x{rng.randint(10, 9999)}",
+            f"({a}) {b}-{c} ext. {rng.randint(10, 999)}",
+            f"+44 20 7946 {rng.randint(1000, 9999)}",
+            f"+49 30 {rng.randint(1000000, 9999999)}",
+            f"001 {a} {b} {c}",
+            f"{a}/{b}/{c}",
+            f"Tel: {a} {b} {c}",
+        )
+    )
+
+
+def _invalid(rng: random.Random, area_codes: list[str]) -> str:
+    return rng.choice(
+        (
+            f"({rng.choice(area_codes)}) {rng.randint(0, 199):03d}-{rng.randint(0, 9999):04d}",
+            f"{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+            "n/a",
+            f"555-{rng.randint(1000, 9999)}",
+            f"{rng.randint(10000, 99999)}",
+        )
+    )
+
+
+def generate(path: Path, rows: int, dnc_path: Path, dnc_numbers: int, seed: int = 7) -> None:
+    """Write the list and the DNC registry file."""
+    rng = random.Random(seed)
+    area_codes = _area_codes()
+    listed: list[str] = []
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "First Name",
+                "Last Name",
+                "Company",
+                "Title",
+                "Email",
+                "Phone",
+                "Mobile",
+                "City",
+                "State",
+                "Zip",
+                "Lead Source",
+            ]
+        )
+        recent: list[list[str]] = []
+        for i in range(rows):
+            if recent and rng.random() < 0.05:
+                again = list(rng.choice(recent))
+                again[4] = again[4].upper()
+                digits = "".join(ch for ch in again[5] if ch.isdigit())[-10:]
+                if len(digits) == 10:
+                    again[5] = _written(digits, rng)
+                writer.writerow(again)
+                continue
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            national = f"{rng.choice(area_codes)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+            roll = rng.random()
+            if roll < 0.02:
+                phone = _invalid(rng, area_codes)
+            elif roll < 0.04:
+                phone = _odd(national, rng)
+            else:
+                phone = _written(national, rng)
+                if len(listed) < dnc_numbers // 2 and rng.random() < 0.12:
+                    listed.append(national)
+            mobile = ""
+            if rng.random() < 0.3:
+                mobile = _written(
+                    f"{rng.choice(area_codes)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}",
+                    rng,
+                )
+            row = [
+                first,
+                last,
+                f"Company {rng.randint(1, rows // 20 + 1)}",
+                rng.choice(TITLES),
+                f"{first.lower()}.{last.lower()}{i}@example{rng.randint(1, 500)}.com",
+                phone,
+                mobile,
+                "Springfield",
+                rng.choice(STATES),
+                f"{rng.randint(10000, 99999)}",
+                rng.choice(("web", "referral", "purchased", "")),
+            ]
+            writer.writerow(row)
+            recent.append(row)
+            if len(recent) > 2000:
+                recent.pop(0)
+    with open(dnc_path, "w", encoding="utf-8") as handle:
+        for national in listed:
+            handle.write(f"{national[:3]},{national[3:]}\n")
+        for _ in range(dnc_numbers - len(listed)):
+            handle.write(f"{rng.choice(area_codes)},{rng.randint(2000000, 9999999)}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--dnc", type=int, default=200_000)
+    parser.add_argument("--db", help="store URL (default: a fresh SQLite file)")
+    parser.add_argument("--keep", help="directory to keep the generated files in")
+    args = parser.parse_args()
+    workdir = Path(args.keep or tempfile.mkdtemp(prefix="calldesk-bench-import-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("CALLDESK_DATA_DIR", str(workdir / "data"))
+    list_path = workdir / f"list_{args.rows}.csv"
+    dnc_path = workdir / f"dnc_{args.dnc}.txt"
+    if not list_path.exists() or not dnc_path.exists():
+        t = time.perf_counter()
+        generate(list_path, args.rows, dnc_path, args.dnc)
+        print(
+            f"generated {args.rows} rows in {time.perf_counter() - t:.1f} s "
+            f"({list_path.stat().st_size / 1e6:.0f} MB)",
+            flush=True,
+        )
+    url = args.db or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if not args.db:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(workdir / "bench.sqlite3") + suffix).unlink(missing_ok=True)
+    process = psutil.Process()
+    store = open_store(url)
+    base_rss = process.memory_info().rss
+
+    t = time.perf_counter()
+    loaded = dnc.import_dnc_file(store, dnc_path, source="us_national")
+    took = time.perf_counter() - t
+    print(
+        f"dnc import      {loaded.numbers:>9} numbers {took:6.2f} s "
+        f"{loaded.numbers / took:>10,.0f} numbers/s  rss {process.memory_info().rss / 1e6:.0f} MB"
+    )
+
+    phases: dict[str, list[float]] = {}  # phase -> [first seen, last seen, peak rss, rows]
+    started = time.perf_counter()
+
+    def progress(state: ImportProgress) -> None:
+        now = time.perf_counter()
+        rss = process.memory_info().rss
+        entry = phases.setdefault(state.phase, [now, now, rss, 0])
+        entry[1] = now
+        entry[2] = max(entry[2], rss)
+        entry[3] = state.rows_read
+
+    result = import_file(
+        store, list_path, ImportOptions(list_name="Bench list", country="US"), progress=progress
+    )
+    total = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        f"import          {result.rows:>9} rows    {total:6.2f} s {result.rows / total:>10,.0f} rows/s  "
+        f"peak rss {peak / 1e6:.0f} MB (store open: {base_rss / 1e6:.0f} MB)"
+    )
+    for phase, seconds in result.phases.items():
+        print(f"  {phase:<13} {seconds:6.2f} s")
+    for phase, (first, last, rss, rows) in phases.items():
+        print(
+            f"  phase {phase:<9} seen {first - started:6.2f}..{last - started:6.2f} s  "
+            f"peak rss {rss / 1e6:.0f} MB"
+        )
+    print(
+        f"  imported {result.imported}, duplicates {result.duplicates}, merged {result.merged}, "
+        f"invalid rows {result.invalid}, dnc {result.dnc_suppressed}, "
+        f"possible duplicates {result.possible_duplicates}, shared numbers {result.shared_numbers}"
+    )
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
