@@ -293,7 +293,8 @@ class _Run:
             return True
         if seconds > self.max_wait:
             return False
-        return not self.stop.wait(seconds)
+        # Wake up at least every 20 s so the caller renews its lease during long waits.
+        return not self.stop.wait(min(seconds, 20.0))
 
 
 def run_sync(
