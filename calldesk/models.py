@@ -681,6 +681,8 @@ class OutboxDelivery(Base):
     __table_args__ = (
         UniqueConstraint("outbox_id", "target"),
         Index("ix_outbox_deliveries_target_state", "target", "state", "next_try_at"),
+        # The sync takes a target's oldest pending entries: seek in order, never sort them all.
+        Index("ix_outbox_deliveries_head", "target", "state", "outbox_id"),
     )
 
 
