@@ -404,3 +404,62 @@ def test_cli_explain_review_set_zone(sqlite_store: Store) -> None:
     assert bad.returncode == 2 and bad.stdout == "" and "ISO 8601" in bad.stderr
     packs = json.loads(_cli(db, "rules", "packs", "--json").stdout)["packs"]
     assert {p["country"] for p in packs} >= {"US", "CA", "GB"}
+
+
+def test_cli_check_dial_refuses_and_allows_a_manager_override(sqlite_store: Store) -> None:
+    with sqlite_store.write() as session:
+        add_rep(session, "Morgan", role="manager")
+        contact_id = add_contact(session, [MIAMI], state="FL").id
+    db = sqlite_store.url
+    late = "2026-11-25T01:30:00Z"  # 20:30 in Miami
+    refused = _cli(
+        db,
+        "rules",
+        "check-dial",
+        "--phone",
+        MIAMI,
+        "--contact",
+        str(contact_id),
+        "--at",
+        late,
+        "--json",
+    )
+    assert refused.returncode == 1
+    data = json.loads(refused.stdout)
+    assert data["dial"] == "refused" and "Florida" in data["reason"]
+    half = _cli(
+        db,
+        "rules",
+        "check-dial",
+        "--phone",
+        MIAMI,
+        "--at",
+        late,
+        "--override-by",
+        "Morgan",
+        "--json",
+    )
+    assert half.returncode == 2 and "--reason" in half.stderr
+    overridden = _cli(
+        db,
+        "rules",
+        "check-dial",
+        "--phone",
+        MIAMI,
+        "--contact",
+        str(contact_id),
+        "--at",
+        late,
+        "--override-by",
+        "Morgan",
+        "--reason",
+        "asked for 20:30",
+        "--json",
+    )
+    assert overridden.returncode == 0, overridden.stderr
+    data = json.loads(overridden.stdout)
+    assert data["dial"] == "overridden" and data["override_reason"] == "asked for 20:30"
+    fine = _cli(
+        db, "rules", "check-dial", "--phone", MIAMI, "--at", "2026-11-24T15:00:00Z", "--json"
+    )
+    assert fine.returncode == 0 and json.loads(fine.stdout)["dial"] == "allowed"

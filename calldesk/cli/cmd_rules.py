@@ -9,8 +9,10 @@ from typing import Any
 from calldesk.cli.main import CliError, Context, Output, add_command, add_group
 from calldesk.models import Campaign
 from calldesk.rules import (
+    DialRefused,
     RulePackError,
     active_packs,
+    authorize_dial,
     dnc_snapshot_ages,
     dnc_snapshot_warnings,
     explain,
@@ -60,6 +62,43 @@ def _explain(args: argparse.Namespace, ctx: Context) -> Output:
             raise CliError(str(exc), exit_code=2) from exc
         data["warnings"] = dnc_snapshot_warnings(session, at)
     return Output(data, explain_text(data))
+
+
+def _check_dial(args: argparse.Namespace, ctx: Context) -> Output:
+    at = _at(args.at)
+    if (args.override_by is None) != (args.reason is None):
+        raise CliError("an override needs both --override-by and --reason", exit_code=2)
+    with ctx.store().session() as session:
+        try:
+            status = authorize_dial(
+                session,
+                e164=args.phone,
+                contact_id=args.contact,
+                at=at,
+                campaign_rules=_campaign_rules(session, args.campaign),
+                override_by=args.override_by,
+                override_reason=args.reason,
+            )
+        except DialRefused as exc:
+            data = {**exc.status.as_dict(), "dial": "refused", "reason": str(exc)}
+            return Output(data, str(exc), exit_code=1)
+        except LookupError as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+    if status.allowed:
+        data = {**status.as_dict(), "dial": "allowed", "reason": status.rule}
+        return Output(data, f"allowed: {status.rule}")
+    data = {
+        **status.as_dict(),
+        "dial": "overridden",
+        "reason": status.rule,
+        "override_by": args.override_by,
+        "override_reason": args.reason,
+    }
+    text = (
+        f"overridden by {args.override_by} ({args.reason}): {status.rule}; record the call "
+        "with this override so the reason is kept with the attempt"
+    )
+    return Output(data, text)
 
 
 def _review(args: argparse.Namespace, ctx: Context) -> Output:
@@ -169,6 +208,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--contact", type=int, metavar="ID", help="a contact id")
     cmd.add_argument("--at", metavar="ISO8601", help="the moment to check (default now)")
     cmd.add_argument("--campaign", type=int, metavar="ID", help="apply this campaign's narrowing")
+
+    cmd = add_command(
+        group,
+        common,
+        "check-dial",
+        _check_dial,
+        "check a number typed by hand (refused outside the rules)",
+    )
+    cmd.add_argument("--phone", required=True, metavar="TEXT", help="the number as typed")
+    cmd.add_argument("--contact", type=int, metavar="ID", help="the contact being called")
+    cmd.add_argument("--at", metavar="ISO8601", help="the moment to check (default now)")
+    cmd.add_argument("--campaign", type=int, metavar="ID", help="apply this campaign's narrowing")
+    cmd.add_argument("--override-by", metavar="MANAGER", help="a manager allowing the dial")
+    cmd.add_argument("--reason", metavar="TEXT", help="why the manager allows it")
 
     cmd = add_command(group, common, "review", _review, "contacts whose zone or state is unknown")
     cmd.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
