@@ -42,6 +42,13 @@ COMPANIES = (
     "Vandelay Industries",
 )
 STATES = (("NY", "212"), ("CA", "415"), ("TX", "512"), ("FL", "305"), ("ON", "416"))
+ZONES = {
+    "NY": "America/New_York",
+    "CA": "America/Los_Angeles",
+    "TX": "America/Chicago",
+    "FL": "America/New_York",
+    "ON": "America/Toronto",
+}
 
 
 def seed_contacts(store: Store, n: int = 300) -> dict[str, int]:
@@ -77,6 +84,10 @@ def seed_contacts(store: Store, n: int = 300) -> dict[str, int]:
                     "raw": f"({area}) 555-{i:04d}",
                     "e164": f"+1{area}555{i:04d}",
                     "position": 0,
+                    "label": "work",
+                    "number_type": "FIXED_LINE_OR_MOBILE",
+                    "time_zones": ZONES[state],
+                    "dnc": i % 47 == 5,
                 }
             )
             emails.append(
@@ -134,6 +145,13 @@ def test_browse_search_and_open(qtbot, store: Store) -> None:
     company_col = 1
     assert {model.data(model.index(r, company_col)) for r in range(model.rowCount())} == {"Initech"}
 
+    # the selected contact's numbers, every one of them with its status
+    browser.table.selectRow(0)
+    assert browser.phones_title.text() == f"Numbers of {model.data(model.index(0, 0))}"
+    assert browser.phones.rowCount() == 1
+    assert browser.phones.item(0, 0).text().startswith("+1 ")
+    assert browser.phones.item(0, 4).text() in ("valid", "DNC")
+
     opened: list[int] = []
     ctx.open_contact.connect(opened.append)
     index = model.index(0, 0)
@@ -148,6 +166,6 @@ def test_screenshot_of_the_browser(qtbot, sqlite_store: Store) -> None:
     seed_contacts(sqlite_store)
     view, _ctx = _view(qtbot, sqlite_store)
     view.browser.lists_table.setCurrentCell(1, 0)
-    view.browser.table.selectRow(2)
+    view.browser.table.selectRow(1)  # a DNC contact: its numbers show it
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert view.grab().save(str(SHOTS / "lists-browser.png"))

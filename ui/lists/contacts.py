@@ -40,6 +40,7 @@ CONTACT_COLUMNS = (
     Column("Tries", lambda r: r.attempts, align_right=True),
 )
 LIST_HEADERS = ("List", "Source", "Contacts", "Cost")
+PHONE_HEADERS = ("Number", "Label", "Type", "Time zones", "Status")
 SEARCH_DELAY_MS = 250
 
 
@@ -101,9 +102,17 @@ class ContactsBrowser(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.activated.connect(lambda index: self.open_row(index.row()))
-        self.table.selectionModel().selectionChanged.connect(
-            lambda *_: self.open_button.setEnabled(self.selected_contact_id() is not None)
-        )
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.phones_title = QLabel("", self)
+        self.phones = QTableWidget(0, len(PHONE_HEADERS), self)
+        self.phones.setHorizontalHeaderLabels(PHONE_HEADERS)
+        self.phones.verticalHeader().hide()
+        self.phones.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.phones.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((190, 80, 160, 260)):
+            self.phones.setColumnWidth(col, width)
+        self.phones.setMaximumHeight(120)
+        self.phones.setWordWrap(False)
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -119,7 +128,9 @@ class ContactsBrowser(QWidget):
         bar.addWidget(self.count_label)
         bar.addWidget(self.open_button)
         right_layout.addLayout(bar)
-        right_layout.addWidget(self.table)
+        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(self.phones_title)
+        right_layout.addWidget(self.phones)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
@@ -227,6 +238,50 @@ class ContactsBrowser(QWidget):
     def selected_contact_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.id_at(rows[0].row()) if rows else None
+
+    def _selection_changed(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        row_index = rows[0].row() if rows else -1
+        contact_id = self.model.id_at(row_index)
+        self.open_button.setEnabled(contact_id is not None)
+        if contact_id is None:
+            self.phones_title.setText("")
+            self.phones.setRowCount(0)
+            return
+        store = self.ctx.store
+
+        def load(_task: Any) -> list[browse.PhoneRow]:
+            with store.session() as session:
+                return browse.contact_phones(session, contact_id)
+
+        def show(phones: list[browse.PhoneRow]) -> None:
+            if self.selected_contact_id() != contact_id:
+                return
+            row = self.model.row_at(row_index)
+            name = row.name if row is not None and row.id == contact_id else "this contact"
+            self.phones_title.setText(f"Numbers of {name}")
+            self.phones.setRowCount(len(phones))
+            for r, phone in enumerate(phones):
+                status = (
+                    "DNC"
+                    if phone.dnc
+                    else "valid"
+                    if phone.valid
+                    else (f"invalid: {phone.invalid_reason or 'not a number'}")
+                )
+                if phone.shared:
+                    status += ", shared with others"
+                values = (
+                    phone.display,
+                    phone.label or "",
+                    (phone.number_type or "").replace("_", " ").lower(),
+                    ", ".join(phone.time_zones),
+                    status,
+                )
+                for c, value in enumerate(values):
+                    self.phones.setItem(r, c, QTableWidgetItem(value))
+
+        self.ctx.background.run(load, on_done=show)
 
     def open_row(self, row: int) -> None:
         contact_id = self.model.id_at(row)
