@@ -9,13 +9,14 @@ verdict may change, so the queue pays for one evaluation per key per window chan
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from calldesk.locale import Locale, parse_key
-from calldesk.rules.campaign import campaign_rule
+from calldesk.rules.campaign import CAMPAIGN_KEYS, campaign_rule
 from calldesk.rules.packs import (
     Rule,
     RulePack,
@@ -179,10 +180,20 @@ def _compile(locale_key: str, campaign_rules: dict[str, Any] | None) -> _Compile
     return _Compiled(locale, pairs, None, notes)
 
 
+_last_campaign: list[Any] = [None, None, ""]  # [rules object, a copy of it, its key]
+
+
 def _campaign_key(campaign_rules: dict[str, Any] | None) -> str:
+    """A cache key for the narrowing part of a campaign's rules (the rest is the queue's)."""
     if not campaign_rules:
         return ""
-    return json.dumps(campaign_rules, sort_keys=True, default=str)
+    # The queue asks about every locale key with the same rules object: compare, not encode.
+    if campaign_rules is _last_campaign[0] and campaign_rules == _last_campaign[1]:
+        return _last_campaign[2]
+    narrowing = {k: campaign_rules[k] for k in CAMPAIGN_KEYS if k in campaign_rules}
+    key = json.dumps(narrowing, sort_keys=True, default=str) if narrowing else ""
+    _last_campaign[:] = [campaign_rules, copy.deepcopy(campaign_rules), key]
+    return key
 
 
 _compiled_cache: dict[tuple[str, str], _Compiled] = {}
