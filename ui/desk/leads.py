@@ -38,6 +38,7 @@ class Lead:
     opener: str
     script_note: str | None
     objections: str = ""
+    phone_id: int | None = None  # the number the queue chose to dial
     dialled: dict[str, Any] = field(default_factory=dict)
 
 
@@ -107,6 +108,7 @@ def build(
         opener=opener,
         script_note=note,
         objections=objections,
+        phone_id=(offer.phone or {}).get("id"),
     )
 
 

@@ -329,8 +329,10 @@ class DeskView(QWidget):
         if lead is None:
             return
         phones = lead.card.phones
-        if index is None:
-            phone = next((p for p in phones if p.dialable), None)
+        if index is None:  # the queue's choice, else the first number that may be dialled
+            dialable = [p for p in phones if p.dialable]
+            phone = next((p for p in dialable if p.id == lead.phone_id), None)
+            phone = phone or (dialable[0] if dialable else None)
         else:
             phone = phones[index] if index < len(phones) else None
         if phone is not None:
