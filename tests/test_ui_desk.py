@@ -389,6 +389,9 @@ def test_a_whole_shift_by_keyboard(desk_env, qtbot) -> None:
     assert view.queue.banner.isVisible()
     assert "Olivia Schmidt" in view.queue.banner_text.text()
     assert "your callback" in view.card.why.text()
+    # "why am I calling again?": the history says, with the notes and the number dialled
+    last = view.card.history.topLevelItem(0)
+    assert last.text(1) == "Callback requested" and last.text(2) == "+12125550106"
     press(qtbot, Qt.Key.Key_F1)
     with store.session() as session:
         assert session.get(Callback, callback.id).status == "done"
@@ -634,3 +637,26 @@ def test_a_team_disposition_with_required_notes_is_asked_inline(sqlite_store, qt
     assert (attempt.disposition, attempt.notes) == ("wrong_company", "Sold the business in 2025")
     assert on_card(view) != first
     view.shutdown()
+
+
+def test_the_campaign_is_picked_by_keyboard_and_remembered(desk_env, qtbot) -> None:
+    view, store, _clock, _phone = desk_env
+    from calldesk import campaigns
+
+    with store.write() as session:
+        sprint = campaigns.create_campaign(session, "Tiny sprint", priority=5)
+    view.controller.load_choices("Dana Reyes", 0)
+    press(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # Ca&mpaign
+    assert QApplication.focusWidget() is view.session.campaign
+    while view.session.campaign.currentText() != "Tiny sprint":
+        press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # start calling
+    assert preferences.load()["campaign_id"] == sprint.id
+    assert view.controller.campaign_id == sprint.id
+    # the sprint holds nobody yet: nothing from other campaigns is handed out
+    assert on_card(view) is None
+    again = DeskView(view.ctx, clock=Clock(START))
+    qtbot.addWidget(again)
+    assert again.session.campaign.currentText() == "Tiny sprint"
+    assert again.session.rep.currentText() == "Dana Reyes"
+    again.shutdown()
