@@ -1,0 +1,1 @@
+"""The reports screen: funnel, scorecards, list return, best hours, trend, forgotten follow-ups."""
