@@ -353,7 +353,11 @@ def _fit(row: list[str], width: int) -> list[str]:
 
 def _bare_nulls(raw: str, row: list[str], delimiter: str) -> list[str]:
     """Bare NULL (a database's missing value) becomes empty; a quoted "NULL" stays text."""
-    literal = next(csv.reader([raw], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    flat = raw.replace("\r", " ").replace("\n", " ")
+    try:
+        literal = next(csv.reader([flat], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    except csv.Error:
+        return row
     if len(literal) != len(row):
         return row
     return [

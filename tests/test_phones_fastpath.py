@@ -1,0 +1,168 @@
+"""The phone fast path gives exactly what full phonenumbers gives, on real and generated numbers."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+import pytest
+
+from calldesk.importing.phones import (
+    NANP_REGIONS,
+    NanpShortcut,
+    PhoneNormalizer,
+    parse_phone,
+    pattern_depth,
+)
+from tests.conftest import REALWORLD
+
+PHONES = REALWORLD / "phone-formats"
+
+
+def _corpus() -> list[tuple[str, str]]:
+    """(raw text, default country) for every number in the shared phone corpus."""
+    cases: list[tuple[str, str]] = []
+    with open(PHONES / "libphonenumber_examples_combined.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            region = row["region"] if len(row["region"]) == 2 else "US"
+            cases.append((row["national_significant_number"], region))
+            cases.append((row["e164"], "US"))
+            cases.append((row["e164"], "GB"))
+    for name, column in (
+        ("phony_normalize_cases.csv", "input"),
+        ("phony_plausibility_cases.csv", "input"),
+        ("phony_vanity_cases.csv", "input"),
+    ):
+        with open(PHONES / name, encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                for region in ("US", "CH", "DE"):
+                    cases.append((row[column], region))
+    for path in sorted((PHONES / "libphonenumber-metadata-examples").glob("*.csv")):
+        with open(path, encoding="utf-8") as handle:
+            rows = csv.reader(handle, delimiter=";")
+            next(rows, None)
+            for row in rows:
+                if len(row) < 3:
+                    continue
+                region, number = row[0].strip(), row[2].strip().strip('"')
+                if len(region) == 2 and number:
+                    cases.append((number, region))
+                    cases.append((number, "US"))
+    return cases
+
+
+def _generated(seed: int, count: int) -> list[tuple[str, str]]:
+    """North American numbers over every area code 200-999, in every common written shape,
+    valid and not, with US, Canadian and Caribbean lists, plus near-shapes."""
+    rng = random.Random(seed)
+    shapes = (
+        "({a}) {b}-{c}",
+        "{a}-{b}-{c}",
+        "{a}.{b}.{c}",
+        "+1 {a} {b} {c}",
+        "1-{a}-{b}-{c}",
+        "{a}{b}{c}",
+        "+1{a}{b}{c}",
+        "({a}){b}-{c}",
+        " {a} {b} {c} ",
+        "1 ({a}) {b}-{c}",
+        "+1-{a}-{b}-{c}",
+        "1{a}{b}{c}",
+        # near-shapes that must take the full parse (or give the same answer)
+        "{a}-{b}-{c} x12",
+        "+{a} {b} {c}",
+        "({a}) {b} - {c}",
+        "{a}/{b}/{c}",
+        "011 1 {a} {b} {c}",
+        "{b}-{c}",
+    )
+    cases = []
+    regions = ("US", "US", "US", "CA", "JM", "GB")
+    for i in range(count):
+        area = f"{200 + i % 800}"
+        exchange = f"{rng.randint(0, 999):03d}"
+        line = f"{rng.randint(0, 9999):04d}"
+        shape = rng.choice(shapes)
+        cases.append((shape.format(a=area, b=exchange, c=line), rng.choice(regions)))
+    return cases
+
+
+def _assert_same(cases: list[tuple[str, str]]) -> int:
+    by_region: dict[str, list[str]] = {}
+    for raw, region in cases:
+        by_region.setdefault(region, []).append(raw)
+    shortcut = 0
+    for region, raws in by_region.items():
+        normalizer = PhoneNormalizer(region)
+        fast = normalizer.normalize_many(raws)
+        one_by_one = PhoneNormalizer(region)
+        single = [one_by_one.normalize(raw) for raw in raws[:2000]]
+        for raw, got in zip(raws, fast, strict=True):
+            assert got == parse_phone(raw, region), (raw, region)
+        for raw, got in zip(raws[:2000], single, strict=True):
+            assert got == parse_phone(raw, region), (raw, region)
+        shortcut += normalizer.shortcut_hits
+    return shortcut
+
+
+def test_fast_path_equals_phonenumbers_on_the_shared_corpus() -> None:
+    cases = _corpus()
+    assert len(cases) > 3000
+    assert _assert_same(cases) > 100  # the North American examples took the shortcut
+
+
+def test_fast_path_equals_phonenumbers_on_generated_numbers() -> None:
+    cases = _generated(seed=2026, count=16_000)
+    hits = _assert_same(cases)
+    assert hits > 8_000
+
+
+def test_deciding_prefix_is_short_for_common_areas_and_exact_for_islands() -> None:
+    shortcut = NanpShortcut()
+    assert len(shortcut.deciding_prefix("2125550147")) <= 6
+    # Antigua's numbers are told apart several digits deep: the prefix must go that far.
+    assert len(shortcut.deciding_prefix("2684601234")) >= 5
+    assert shortcut.keys_seen == 0
+
+
+def test_pattern_depth_counts_only_digit_tests() -> None:
+    assert pattern_depth(r"[2-9]\d{9}", "", 10) == 1
+    assert pattern_depth(r"212[2-9]\d{6}", "212", 10) == 4
+    assert pattern_depth(r"212[2-9]\d{6}", "305", 10) == 0  # no path is consistent
+    assert pattern_depth(r"(?:2(?:0[1-3]|1[02-9]))\d{7}", "21", 10) == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164", "valid"),
+    [
+        ("(212) 155-0147", "US", None, False),  # no exchange starts with 1
+        ("(212) 736-5000", "US", "+12127365000", True),
+        ("1-212-736-5000", "US", "+12127365000", True),
+        ("+1 416 155 0199", "GB", None, False),
+        ("+1 416 736 2100", "GB", "+14167362100", True),
+        ("020 7946 0958", "GB", "+442079460958", True),
+        ("12345", "US", None, False),
+        ("n/a", "US", None, False),
+    ],
+)
+def test_invalid_numbers_keep_raw_text_and_a_reason(
+    raw: str, region: str, e164: str | None, valid: bool
+) -> None:
+    info = PhoneNormalizer(region).normalize_many([raw])[0]
+    assert info is not None
+    assert info.raw == raw
+    assert info.valid is valid
+    assert info.e164 == e164
+    if not valid:
+        assert info.reason
+    else:
+        assert info.time_zones
+
+
+def test_extension_is_kept() -> None:
+    info = parse_phone("212-736-5000 ext. 42", "US")
+    assert info is not None and info.e164 == "+12127365000" and info.extension == "42"
+
+
+def test_nanp_regions_cover_canada_and_caribbean() -> None:
+    assert {"US", "CA", "JM", "PR"} <= NANP_REGIONS
