@@ -65,6 +65,7 @@ def forgotten(
     """
     flt = flt or ReportFilter()
     as_of = as_of or dt.datetime.now(dt.UTC)
+    limit = max(1, limit)
     cb_cutoff = as_of - callback_grace
     queries = _queries(flt, cb_cutoff, as_of - outcome_after, as_of - opportunity_after)
     items: list[dict[str, Any]] = []
@@ -72,11 +73,15 @@ def forgotten(
     with store.session() as session:
         for kind in KINDS:
             sub = queries[kind].subquery()
-            counts[kind] = session.scalar(select(func.count()).select_from(sub)) or 0
+            # One pass per kind: the window counts every row before the limit cuts the list.
             rows = session.execute(
-                select(sub).order_by(sub.c.due, sub.c.contact_id).limit(limit)
+                select(sub, func.count().over().label("total"))
+                .order_by(sub.c.due, sub.c.contact_id)
+                .limit(limit)
             ).mappings()
+            counts[kind] = 0
             for r in rows:
+                counts[kind] = int(r["total"])
                 due = r["due"]
                 items.append(
                     {
