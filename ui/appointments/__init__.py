@@ -1,0 +1,1 @@
+"""Appointments for field reps: review, accept or reject, record outcomes, export."""
