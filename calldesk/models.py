@@ -173,14 +173,15 @@ class Contact(Base):
     )
 
     __table_args__ = (
-        # The queue's seek: contacts ready now (callable, unclaimed, not cooling down) per
-        # locale, best first. Cooling-down contacts (next_eligible_at set) stay out of it
-        # until the queue wakes them, so a seek never walks over them.
+        # The queue's seek: contacts ready now (callable, unclaimed, not cooling down), best
+        # band first (queue_rank, attempts); within a band one seek per open locale key.
+        # Cooling-down contacts (next_eligible_at set) stay out of it until the queue wakes
+        # them, and claimed ones leave it, so a seek never walks over either.
         Index(
             "ix_contacts_queue",
-            "locale_key",
             "queue_rank",
             "attempts",
+            "locale_key",
             "last_attempt_at",
             "id",
             sqlite_where=text(
@@ -194,9 +195,9 @@ class Contact(Base):
         Index(
             "ix_contacts_queue_campaign",
             "campaign_id",
-            "locale_key",
             "queue_rank",
             "attempts",
+            "locale_key",
             "last_attempt_at",
             "id",
             sqlite_where=text(
@@ -206,6 +207,8 @@ class Contact(Base):
                 "callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
             ),
         ),
+        # The distinct locale keys (the queue asks the rules about each key, not each contact).
+        Index("ix_contacts_locale", "locale_key"),
         # Cooling-down contacts by the time they become eligible again (the queue's wake-up).
         Index(
             "ix_contacts_cooling",

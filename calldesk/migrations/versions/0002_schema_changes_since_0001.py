@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 07:09:23.690143
+Create Date: 2026-11-23 07:16:03.369405
 """
 
 from collections.abc import Sequence
@@ -29,9 +29,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('campaign_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('queue_rank', sa.BigInteger(), server_default='2000000000000000', nullable=False))
         batch_op.drop_index(batch_op.f('ix_contacts_queue'), sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL'))
-        batch_op.create_index('ix_contacts_queue', ['locale_key', 'queue_rank', 'attempts', 'last_attempt_at', 'id'], unique=False, sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL'), postgresql_where=sa.text('callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL'))
+        batch_op.create_index('ix_contacts_queue', ['queue_rank', 'attempts', 'locale_key', 'last_attempt_at', 'id'], unique=False, sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL'), postgresql_where=sa.text('callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL'))
         batch_op.create_index('ix_contacts_cooling', ['next_eligible_at'], unique=False, sqlite_where=sa.text('next_eligible_at IS NOT NULL'), postgresql_where=sa.text('next_eligible_at IS NOT NULL'))
-        batch_op.create_index('ix_contacts_queue_campaign', ['campaign_id', 'locale_key', 'queue_rank', 'attempts', 'last_attempt_at', 'id'], unique=False, sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL'), postgresql_where=sa.text('callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL'))
+        batch_op.create_index('ix_contacts_locale', ['locale_key'], unique=False)
+        batch_op.create_index('ix_contacts_queue_campaign', ['campaign_id', 'queue_rank', 'attempts', 'locale_key', 'last_attempt_at', 'id'], unique=False, sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL'), postgresql_where=sa.text('callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL'))
 
     with op.batch_alter_table('outbox_deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_deliveries_head', ['target', 'state', 'outbox_id'], unique=False)
@@ -46,6 +47,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_contacts_queue_campaign', sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL'), postgresql_where=sa.text('callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL'))
+        batch_op.drop_index('ix_contacts_locale')
         batch_op.drop_index('ix_contacts_cooling', sqlite_where=sa.text('next_eligible_at IS NOT NULL'), postgresql_where=sa.text('next_eligible_at IS NOT NULL'))
         batch_op.drop_index('ix_contacts_queue', sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL AND next_eligible_at IS NULL'), postgresql_where=sa.text('callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_contacts_queue'), ['locale_key', 'tier', 'priority', 'attempts', 'next_eligible_at', 'id'], unique=False, sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL'))
