@@ -9,6 +9,7 @@ before the next contact is chosen.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -64,6 +65,8 @@ class DeskController(QObject):
         self._empty_since: dt.datetime | None = None
         self._next_try: dt.datetime | None = None
         self._prefetched: dict[int, Card] = {}
+        # Set when the window closes: work already running claims no new contact.
+        self._closing = threading.Event()
         # A claim is renewed well before its lease runs out while the card stays open.
         self.renew_timer = QTimer(self)
         self.renew_timer.setInterval(int(self.lease.total_seconds() * 1000 / 3))
@@ -99,8 +102,25 @@ class DeskController(QObject):
         def done(result: tuple[Any, ...]) -> None:
             reps, self.field_reps, campaigns, dispositions = result
             self.choices_loaded.emit(reps, campaigns, dispositions, rep_name, campaign_id)
+            remembered = next((r for r in reps if r.name == rep_name), None)
+            if remembered is not None:
+                self.preview(remembered.id, campaign_id or None)
 
         self._run(load, done)
+
+    def preview(self, rep_id: int, campaign_id: int | None) -> None:
+        """Who comes first, shown before the rep starts; it also warms the queue (the rules
+        engine's per-place verdicts, the database pages), so the first card comes quickly."""
+        store, at = self.ctx.store, self.clock()
+
+        def coming() -> list[Any]:
+            with store.session() as session:
+                items = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
+            return leads.coming_lines(items)
+
+        self.ctx.background.run(
+            lambda _t: coming(), on_done=lambda lines: self.coming_changed.emit(lines)
+        )
 
     def start(self, rep_id: int, rep_name: str, campaign_id: int) -> None:
         self.rep_id, self.rep_name = rep_id, rep_name
@@ -123,6 +143,9 @@ class DeskController(QObject):
     def toggle_pause(self) -> None:
         if not self.running:
             return
+        if self.busy:
+            self.message.emit("Saving the call: press Ctrl+P again in a moment")
+            return
         if self.paused:
             self.paused = False
             self.session_changed.emit(True, False, f"Calling as {self.rep_name}")
@@ -135,6 +158,7 @@ class DeskController(QObject):
 
     def shutdown(self) -> None:
         """Release the claim on the open card (window closing); stop the timers."""
+        self._closing.set()
         self.renew_timer.stop()
         self.side_soon.stop()
         self.running = False
@@ -163,15 +187,16 @@ class DeskController(QObject):
         started = time.perf_counter()
         store, rep_id, campaign_id = self.ctx.store, self.rep_id, self.campaign_id
         at, lease, prefetched = self.clock(), self.lease, dict(self._prefetched)
+        closing = self._closing
 
         def work() -> Any:
             with store.write() as session:
-                offer = queue_mod.next_offer(
-                    session, rep_id, campaign_id=campaign_id, at=at, lease=lease
-                )
+                offer = _next(session, rep_id, campaign_id, at, lease, closing)
+            if offer is None:
+                return None
             return leads.build(store, offer, rep_id, at, prefetched)
 
-        self._run(work, lambda result: self._arrived(result, started))
+        self._run(work, lambda result: self._recorded(result, started))
 
     def record_and_next(
         self, code: str, notes: str, callback_at: dt.datetime | None, **extra: Any
@@ -190,6 +215,7 @@ class DeskController(QObject):
 
         referral = outcome.pop("referral", None)
         contact_id = lead.contact_id
+        closing = self._closing
 
         def work() -> Any:
             with store.write() as session:
@@ -207,15 +233,14 @@ class DeskController(QObject):
                     )
                 offer = None
                 if want_next:
-                    offer = queue_mod.next_offer(
-                        session, rep_id, campaign_id=campaign_id, at=at, lease=lease
-                    )
+                    offer = _next(session, rep_id, campaign_id, at, lease, closing)
             if offer is None:
                 return None
             return leads.build(store, offer, rep_id, at, prefetched)
 
         def failed(exc: BaseException) -> None:
             self.busy = False
+            self.renew_timer.start()  # the card stays, and stays ours
             if code == "qualified" and extra.get("booking") is not None:
                 self.booking_failed.emit(str(exc))
             else:
@@ -396,7 +421,7 @@ class DeskController(QObject):
     # --- the queue panel ----------------------------------------------------------------------
 
     def refresh_side(self) -> None:
-        if self.rep_id is None:
+        if self.rep_id is None or self._closing.is_set():
             return
         if self.busy:  # the rep is waiting for a card: that comes first
             self.side_soon.start()
@@ -431,3 +456,21 @@ class DeskController(QObject):
             self.coming_changed.emit(coming)
 
         self._run(side, done)
+
+
+def _next(
+    session: Any,
+    rep_id: int,
+    campaign_id: int | None,
+    at: dt.datetime,
+    lease: dt.timedelta,
+    closing: threading.Event,
+) -> Any:
+    """The queue's next offer, unless the desk is closing (then no claim is left behind)."""
+    if closing.is_set():
+        return None
+    offer = queue_mod.next_offer(session, rep_id, campaign_id=campaign_id, at=at, lease=lease)
+    if closing.is_set() and isinstance(offer, queue_mod.Offer):
+        queue_mod.release_claim(session, offer.claim_id, at=at)
+        return None
+    return offer
