@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from calldesk import reports
+from calldesk.models import Attempt
 from calldesk.reports import ReportFilter
 from calldesk.reports.text import format_value
 from calldesk.store import Store
@@ -27,6 +28,9 @@ def make_view(store: Store, qtbot) -> ReportsView:
     view = ReportsView(AppContext(store, Background(synchronous=True)))
     qtbot.addWidget(view)
     view.resize(1280, 800)
+    assert view.pages[0].report is None  # nothing computed before the screen is shown
+    view.show()
+    qtbot.waitExposed(view)
     return view
 
 
@@ -130,6 +134,23 @@ def test_screen_figures_equal_the_core(sqlite_store: Store, qtbot, tmp_path: Pat
         page.items.activated.emit(first)
     assert opened.args == [page.items_model.rows[0]["contact_id"]]
 
+    # A call recorded elsewhere: the screen shown recomputes.
+    with sqlite_store.write() as s:
+        s.add(
+            Attempt(
+                contact_id=ids["c8"],
+                rep_id=ids["Ann"],
+                started_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
+                disposition="no_answer",
+                local_hour=10,
+                local_weekday=4,
+            )
+        )
+    view.tabs.setCurrentIndex(0)
+    view.ctx.data_changed.emit("contacts")
+    assert funnel_page.model.rows[0]["dialled"] == 11
+    view.tabs.setCurrentIndex(5)
+
     # Export of the page shown.
     files = view.export_current(tmp_path / "forgotten.xlsx")
     assert files == [tmp_path / "forgotten.xlsx"] and files[0].stat().st_size > 0
@@ -142,6 +163,7 @@ def test_stale_results_are_dropped(sqlite_store: Store, qtbot) -> None:
     ctx = AppContext(sqlite_store, Background(synchronous=False))
     view = ReportsView(ctx)
     qtbot.addWidget(view)
+    view.show()
     qtbot.waitUntil(lambda: view.pages[0].report is not None, timeout=20000)
     choose(view, "by", "Per rep")
     choose(view, "by", "Per list")  # asked again before the first answer came back
@@ -156,8 +178,6 @@ def test_screenshot_on_demo_store(sqlite_store: Store, qtbot, tmp_path: Path) ->
 
     demo.build(sqlite_store, seed=7)
     view = make_view(sqlite_store, qtbot)
-    view.show()
-    qtbot.waitExposed(view)
     for index, name in ((0, "funnel"), (3, "hours")):
         view.tabs.setCurrentIndex(index)
         assert view.pages[index].report is not None

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -247,7 +248,7 @@ class ReportsView(QWidget):
         self.filters.changed.connect(self.refresh)
         self.filters.export_requested.connect(self._choose_export_file)
         self.tabs.currentChanged.connect(lambda _i: self._load_current())
-        ctx.data_changed.connect(lambda _what: self.refresh())
+        ctx.data_changed.connect(self._data_changed)
         ctx.background.run(
             lambda _task: filter_choices(ctx.store),
             on_done=self._choices_loaded,
@@ -258,6 +259,29 @@ class ReportsView(QWidget):
 
     def _choices_loaded(self, choices: dict[str, list[tuple[int, str]]]) -> None:
         self.filters.set_choices(choices)
+        # Nothing is computed for a tab nobody opened (a million-contact store at launch).
+        if self.isVisible():
+            self._load_current()
+
+    def _data_changed(self, what: str) -> None:
+        # The desk emits this after every call: recompute only what someone is looking at.
+        if what == "settings":
+            return
+        if what in ("import", "campaigns"):
+            self._reload_choices()
+        self._stale = set(range(len(self.pages)))
+        if self.isVisible():
+            self._load_current()
+
+    def _reload_choices(self) -> None:
+        self.ctx.background.run(
+            lambda _task: filter_choices(self.ctx.store),
+            on_done=self.filters.set_choices,
+            on_error=self._failed,
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
         self._load_current()
 
     def refresh(self) -> None:
