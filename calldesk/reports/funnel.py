@@ -5,6 +5,13 @@ A contact's grade is the best grade (A before B before C before D) it was given 
 filter, so a contact counts once. An appointment is *accepted* when the field rep accepted it or
 recorded an outcome for it; *held* when its outcome is held, opportunity, won or lost;
 an *opportunity* when opportunity, won or lost.
+
+Time to first touch runs from the contact's import (``Contact.created_at``) to its first attempt
+inside the filter. For events, "reached within 48 hours" counts contacts whose first
+conversation came less than 48 hours after the event was imported into calldesk
+(``Event.created_at``: the leads cannot be called before they are in), and "by the deadline"
+those reached before the end of the follow-up deadline day (UTC); both are shares of the
+event's contacts.
 """
 
 from __future__ import annotations
