@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 from sqlalchemy import Select, and_, func, or_, select
@@ -145,6 +146,11 @@ def display_number(e164: str | None, extension: str | None = None, raw: str = ""
     """A number as people read it: national format at home, international abroad."""
     if not e164:
         return raw
+    if len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():
+        # NANP: phonenumbers' international format is always +1 NPA-NXX-XXXX; a page of
+        # 200 rows formats 200 numbers, and parsing each costs more than the query.
+        text = f"+1 {e164[2:5]}-{e164[5:8]}-{e164[8:]}"
+        return f"{text} ext. {extension}" if extension else text
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -251,11 +257,29 @@ def contact_ids(
         stmt = stmt.join(
             ListMember, and_(ListMember.contact_id == Contact.id, ListMember.list_id == list_id)
         )
-    stmt = _contact_filter(stmt, query, default_country).order_by(Contact.id)
-    ids = array("q")
-    for chunk in session.execute(stmt.execution_options(yield_per=50_000)).scalars().partitions():
-        ids.extend(chunk)
-    return ids
+    return _id_array(session, _contact_filter(stmt, query, default_country).order_by(Contact.id))
+
+
+def _id_array(session: Session, stmt: Select) -> array:
+    """The single integer column of ``stmt``, read straight off the driver's cursor.
+
+    A million ids through ORM rows cost seconds; the raw cursor reads them several times
+    faster, and the statement is still built (and its values bound) by SQLAlchemy.
+    """
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect)
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), params)
+        ids = array("q")
+        while rows := cursor.fetchmany(50_000):
+            ids.extend(row[0] for row in rows)
+        return ids
+    finally:
+        cursor.close()
 
 
 def contact_rows(session: Session, ids: Sequence[int]) -> dict[int, ContactRow]:
@@ -263,41 +287,55 @@ def contact_rows(session: Session, ids: Sequence[int]) -> dict[int, ContactRow]:
     ids = list(ids)
     if not ids:
         return {}
-    first_phone: dict[int, Phone] = {}
+    first_phone: dict[int, tuple[str | None, str | None, str, bool]] = {}
     phone_counts: dict[int, int] = {}
-    for phone in session.scalars(
-        select(Phone).where(Phone.contact_id.in_(ids)).order_by(Phone.contact_id, Phone.position)
+    for contact_id, e164, extension, raw, valid in session.execute(
+        select(Phone.contact_id, Phone.e164, Phone.extension, Phone.raw, Phone.valid)
+        .where(Phone.contact_id.in_(ids))
+        .order_by(Phone.contact_id, Phone.position)
     ):
-        phone_counts[phone.contact_id] = phone_counts.get(phone.contact_id, 0) + 1
-        current = first_phone.get(phone.contact_id)
-        if current is None or (not current.valid and phone.valid):
-            first_phone[phone.contact_id] = phone
+        phone_counts[contact_id] = phone_counts.get(contact_id, 0) + 1
+        current = first_phone.get(contact_id)
+        if current is None or (not current[3] and valid):  # the first valid number first
+            first_phone[contact_id] = (e164, extension, raw, valid)
     first_email: dict[int, str] = {}
     for contact_id, address in session.execute(
         select(Email.contact_id, Email.address).where(Email.contact_id.in_(ids)).order_by(Email.id)
     ):
         first_email.setdefault(contact_id, address)
     rows: dict[int, ContactRow] = {}
-    for contact, company in session.execute(
-        select(Contact, Company.name)
+    for row in session.execute(
+        select(
+            Contact.id,
+            Contact.first_name,
+            Contact.last_name,
+            Company.name,
+            Contact.title,
+            Contact.state,
+            Contact.country,
+            Contact.stage,
+            Contact.grade,
+            Contact.dnc,
+            Contact.attempts,
+        )
         .outerjoin(Company, Company.id == Contact.company_id)
         .where(Contact.id.in_(ids))
     ):
-        phone = first_phone.get(contact.id)
-        rows[contact.id] = ContactRow(
-            id=contact.id,
-            name=contact.full_name,
-            company=company,
-            title=contact.title,
-            phone=display_number(phone.e164, phone.extension, phone.raw) if phone else None,
-            phones=phone_counts.get(contact.id, 0),
-            email=first_email.get(contact.id),
-            state=contact.state,
-            country=contact.country,
-            stage=contact.stage,
-            grade=contact.grade,
-            dnc=contact.dnc,
-            attempts=contact.attempts,
+        phone = first_phone.get(row.id)
+        rows[row.id] = ContactRow(
+            id=row.id,
+            name=" ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)",
+            company=row.name,
+            title=row.title,
+            phone=display_number(phone[0], phone[1], phone[2]) if phone else None,
+            phones=phone_counts.get(row.id, 0),
+            email=first_email.get(row.id),
+            state=row.state,
+            country=row.country,
+            stage=row.stage,
+            grade=row.grade,
+            dnc=bool(row.dnc),
+            attempts=row.attempts,
         )
     return rows
 
@@ -347,11 +385,7 @@ def dnc_ids(session: Session, *, query: str = "", default_country: str = "US") -
                         DncEntry.added_by.ilike(f"%{_escape_like(query)}%", escape="\\"),
                     )
                 )
-    ids = array("q")
-    stmt = stmt.order_by(DncEntry.added_at.desc(), DncEntry.id.desc())
-    for chunk in session.execute(stmt.execution_options(yield_per=50_000)).scalars().partitions():
-        ids.extend(chunk)
-    return ids
+    return _id_array(session, stmt.order_by(DncEntry.added_at.desc(), DncEntry.id.desc()))
 
 
 def dnc_rows(session: Session, ids: Sequence[int]) -> dict[int, DncRow]:
@@ -387,15 +421,12 @@ class ImportErrorRow:
 
 def import_error_ids(session: Session, run_id: int) -> array:
     """Ids of the rows an import run refused or questioned, in file order."""
-    ids = array("q")
-    stmt = (
+    return _id_array(
+        session,
         select(ImportError_.id)
         .where(ImportError_.run_id == run_id)
-        .order_by(ImportError_.row, ImportError_.id)
+        .order_by(ImportError_.row, ImportError_.id),
     )
-    for chunk in session.execute(stmt.execution_options(yield_per=50_000)).scalars().partitions():
-        ids.extend(chunk)
-    return ids
 
 
 def import_error_rows(session: Session, ids: Sequence[int]) -> dict[int, ImportErrorRow]:

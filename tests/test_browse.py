@@ -131,3 +131,21 @@ def test_normalize_number_refuses_words_and_short_digits() -> None:
     assert browse.normalize_number("smith") is None
     assert browse.normalize_number("555") is None
     assert browse.normalize_number("212-555-0147 ext. 12") == "+12125550147"
+
+
+def test_nanp_display_matches_phonenumbers() -> None:
+    import csv
+
+    import phonenumbers
+
+    from tests.conftest import REALWORLD
+
+    path = REALWORLD / "phone-formats" / "libphonenumber_examples_combined.csv"
+    with open(path, encoding="utf-8") as handle:
+        numbers = [row["e164"] for row in csv.DictReader(handle) if row["calling_code"] == "1"]
+    assert len(numbers) > 100
+    for e164 in numbers:
+        expected = phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+        assert browse.display_number(e164) == expected, e164
