@@ -62,10 +62,24 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
             "INSERT INTO events (id, name, kind, event_date, follow_up_deadline, cost,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (1, "Expo", "trade_show", "2026-10-01", "2026-10-12", 25000,
-                 "2026-10-02 09:00:00.000000"),
-                (2, "Webinar", "webinar", "2026-10-15", "2026-10-25", 3000,
-                 "2026-10-16 09:00:00.000000"),
+                (
+                    1,
+                    "Expo",
+                    "trade_show",
+                    "2026-10-01",
+                    "2026-10-12",
+                    25000,
+                    "2026-10-02 09:00:00.000000",
+                ),
+                (
+                    2,
+                    "Webinar",
+                    "webinar",
+                    "2026-10-15",
+                    "2026-10-25",
+                    3000,
+                    "2026-10-16 09:00:00.000000",
+                ),
             ],
         )
         con.execute(
@@ -173,7 +187,9 @@ def timed(label: str, run) -> None:  # type: ignore[no-untyped-def]
         result = run()
         times.append((time.perf_counter() - t) * 1000)
     rows = sum(len(table.rows) for table in result.tables.values())
-    print(f"{label:<44} first {times[0]:7.0f} ms   warm {times[1]:7.0f} ms   rows {rows}", flush=True)
+    print(
+        f"{label:<44} first {times[0]:7.0f} ms   warm {times[1]:7.0f} ms   rows {rows}", flush=True
+    )
     return result
 
 
@@ -190,36 +206,79 @@ def main() -> None:
             p.unlink(missing_ok=True)
         t = time.perf_counter()
         generate(path, args.contacts, args.attempts)
-        print(f"generated {args.contacts:,} contacts, {args.attempts:,} attempts in "
-              f"{time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e6:.0f} MB)", flush=True)
+        print(
+            f"generated {args.contacts:,} contacts, {args.attempts:,} attempts in "
+            f"{time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e6:.0f} MB)",
+            flush=True,
+        )
     store = open_store(f"sqlite:///{path}")
+    print(f"load average before the reports: {os.getloadavg()[0]:.1f} (2 cores shared)")
     week = ReportFilter(date_from=dt.date(2026, 10, 5), date_to=dt.date(2026, 10, 11))
     as_of = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     f = timed("funnel (whole store)", lambda: reports.funnel(store))
-    print("   ", {k: f.main.rows[0][k] for k in ("contacts", "dialled", "reached", "graded",
-                                                  "grade_a", "booked", "held", "won",
-                                                  "first_touch_hours")})
+    print(
+        "   ",
+        {
+            k: f.main.rows[0][k]
+            for k in (
+                "contacts",
+                "dialled",
+                "reached",
+                "graded",
+                "grade_a",
+                "booked",
+                "held",
+                "won",
+                "first_touch_hours",
+            )
+        },
+    )
     timed("funnel --by list", lambda: reports.funnel(store, by="list"))
     timed("funnel --by event", lambda: reports.funnel(store, by="event"))
     timed("funnel --by campaign", lambda: reports.funnel(store, by="campaign"))
     timed("funnel --by rep", lambda: reports.funnel(store, by="rep"))
     timed("funnel --list 3", lambda: reports.funnel(store, ReportFilter(list_id=3)))
-    timed("funnel --rep 7 (one week)", lambda: reports.funnel(
-        store, ReportFilter(rep_id=7, date_from=week.date_from, date_to=week.date_to)))
+    timed("funnel --event 1", lambda: reports.funnel(store, ReportFilter(event_id=1)))
+    timed("funnel --by list (one week)", lambda: reports.funnel(store, week, by="list"))
+    timed(
+        "funnel --rep 7 (one week)",
+        lambda: reports.funnel(
+            store, ReportFilter(rep_id=7, date_from=week.date_from, date_to=week.date_to)
+        ),
+    )
     s = timed("scorecard", lambda: reports.scorecard(store))
     q = s.tables["qualifiers"].rows[0]
-    print("   ", {k: q[k] for k in ("rep", "dials", "hours", "dials_per_hour", "booked",
-                                     "accept_rate", "held_rate")})
+    print(
+        "   ",
+        {
+            k: q[k]
+            for k in (
+                "rep",
+                "dials",
+                "hours",
+                "dials_per_hour",
+                "booked",
+                "accept_rate",
+                "held_rate",
+            )
+        },
+    )
     timed("scorecard (one week)", lambda: reports.scorecard(store, week))
     r = timed("lists (list return)", lambda: reports.list_return(store))
-    print("   ", {k: r.main.rows[0][k] for k in ("name", "cost", "conversations",
-                                                  "cost_per_conversation", "cost_per_held")})
+    print(
+        "   ",
+        {
+            k: r.main.rows[0][k]
+            for k in ("name", "cost", "conversations", "cost_per_conversation", "cost_per_held")
+        },
+    )
     timed("hours", lambda: reports.best_hours(store))
     timed("hours (one week)", lambda: reports.best_hours(store, week))
     timed("trend by week", lambda: reports.trend(store))
     fg = timed("forgotten", lambda: reports.forgotten(store, as_of=as_of))
     print("   ", {c["kind"]: c["count"] for c in fg.tables["counts"].rows})
     store.close()
+    print(f"load average after the reports: {os.getloadavg()[0]:.1f}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
