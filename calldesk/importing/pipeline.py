@@ -500,6 +500,7 @@ class _Importer:
         # dedupe state: key -> contact id, or a list of ids when people share the value
         self.phone_index: dict[str, Any] = {}
         self.email_index: dict[str, Any] = {}
+        self.name_index: dict[str, Any] = {}  # contacts with neither number nor address
         self.names: dict[int, tuple[str, str]] = {}  # name keys of contacts looked at
         self.shared_phone_keys: set[str] = set()
         self.shared_email_keys: set[str] = set()
@@ -834,6 +835,19 @@ class _Importer:
         while rows := cursor.fetchmany(50_000):
             for key, contact_id in rows:
                 _index_add(self.email_index, key, contact_id)
+        cursor.execute(
+            "SELECT c.first_name, c.last_name, co.name, c.id FROM contacts c "
+            "LEFT JOIN companies co ON co.id = c.company_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM phones p WHERE p.contact_id = c.id AND p.e164 IS NOT NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM emails e WHERE e.contact_id = c.id)"
+        )
+        while rows := cursor.fetchmany(50_000):
+            for first, last, company, contact_id in rows:
+                key = (
+                    f"{dedupe.name_key((first or '').split(' ')[0])}|{dedupe.name_key(last or '')}"
+                    f"|{(company or '').casefold()}"
+                )
+                _index_add(self.name_index, key, contact_id)
         cursor.execute("SELECT DISTINCT e164 FROM dnc_entries")
         while rows := cursor.fetchmany(50_000):
             self.dnc.update(r[0] for r in rows)
@@ -1059,6 +1073,10 @@ class _Importer:
                 result.invalid += 1
             phone_keys = [_phone_key(e164, ext) for _, _, e164, _, ext in phones if e164]
             email_keys = [e.casefold() for e in emails]
+            # Without a number or an address, only name and company can tell a person again.
+            name_key = None
+            if not phone_keys and not email_keys and (fkey or lkey):
+                name_key = f"{fkey}|{lkey}|{company_name.casefold()}"
             # engagement
             engagement = None
             if engagement_on:
@@ -1071,6 +1089,9 @@ class _Importer:
             for key in email_keys:
                 for cid in _index_get(email_index, key):
                     candidates.setdefault(cid, []).append(("email", key))
+            if name_key is not None:
+                for cid in _index_get(self.name_index, name_key):
+                    candidates.setdefault(cid, [])
             match_id = None
             if candidates:
                 for cid in sorted(candidates):
@@ -1137,6 +1158,8 @@ class _Importer:
                 if industry_c is not None and industry_c[j].strip():
                     custom.setdefault("industry", industry_c[j].strip())
                 pending[contact_id] = record
+                if name_key is not None:
+                    _index_add(self.name_index, name_key, contact_id)
                 self.names[contact_id] = (fkey, lkey)
                 keys_here: set[str] = set()
                 pending_keys[contact_id] = keys_here
