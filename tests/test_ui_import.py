@@ -414,3 +414,42 @@ def qtbot_left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_vendor_workbook_through_the_wizard_matches_the_command_line(
+    qtbot, sqlite_store: Store, tmp_path: Path, capsys
+) -> None:
+    """Journey 1 with the vendor's XLSX: a title row above the header, the data on sheet 2."""
+    from openpyxl import Workbook
+
+    source = write_vendor_list(tmp_path / "rows.csv", 300, seed=11)
+    with open(source, encoding="cp1252", newline="") as handle:
+        rows = list(csv.reader(handle))
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Licensed to Example Corp. for one campaign."])
+    sheet = book.create_sheet("Contacts")
+    sheet.append(["Vendor X — March extract"])
+    sheet.append([])
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "Vendor X March.xlsx"
+    book.save(path)
+    _add_dnc(sqlite_store)
+
+    wizard = _wizard(qtbot, _ctx(sqlite_store), path)
+    page = wizard.file_page
+    assert page.sheet.isEnabled()
+    page.sheet.setCurrentIndex(page.sheet.findText("Contacts"))
+    assert wizard.file_layout.sheet == "Contacts"
+    assert wizard.file_layout.headers[0] == "First Name", page.detected.text()
+    assert f"header on row {wizard.file_layout.skip_rows + 1}" in page.detected.text()
+    _next(qtbot, wizard)
+    assert wizard.mapping_page.field_of("Work Phone") == "phone"
+    _next(qtbot, wizard)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=60_000)
+    cli = _cli_import(tmp_path, capsys, path, "--list", "Vendor X March", "--sheet", "Contacts")
+    summary = _summary(wizard)
+    assert summary == {k: cli[k] for k in summary}
+    assert summary["rows"] == len(rows) - 1 and summary["dnc_suppressed"] == 1
