@@ -24,6 +24,8 @@ store's single writer (``BEGIN IMMEDIATE``) keeps reps apart.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 import zoneinfo
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -52,7 +54,6 @@ DEFAULT_LEASE = dt.timedelta(minutes=15)
 HELD = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 _WAKE_BATCH = 200  # cooling-down contacts woken per call: bounded work, the rest next call
 _CALLBACK_SCAN = 50
-_MAX_ROUNDS = 20
 _READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
 
 
@@ -114,20 +115,6 @@ class _Arm:
     all: bool
     include_unassigned: bool  # contacts with campaign_id NULL (the default campaign)
     rules: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    contact_id: int
-    locale_key: str
-    queue_rank: int
-    attempts: int
-    last_attempt_at: Any
-    rules: dict[str, Any] | None
-
-    def sort_key(self) -> tuple[Any, ...]:
-        last = self.last_attempt_at
-        return (self.queue_rank, self.attempts, last is not None, str(last or ""), self.contact_id)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -266,76 +253,166 @@ def _arm_where(arm: _Arm) -> tuple[str, dict[str, Any]]:
     return "campaign_id = :cid AND ", {"cid": arm.campaign_id}
 
 
-def _locale_keys(session: Session, arm: _Arm) -> list[str]:
-    """Distinct locale keys of ready contacts, by skipping through the index (one seek each)."""
-    ready = _ready_sql(session)
+# --- places and the seek ---------------------------------------------------------------------
+
+_KEYS_TTL = 30.0  # seconds; new contacts and fixed places are noticed at once (see below)
+_keys_cache: dict[str, tuple[float, tuple[Any, ...], tuple[str, ...]]] = {}
+_open_cache: dict[tuple[Any, ...], tuple[dt.datetime, dt.datetime | None, list[list[str]]]] = {}
+
+
+def _all_keys(session: Session) -> tuple[str, ...]:
+    """Every distinct locale key in the store, by skipping through ``ix_contacts_locale``.
+
+    Cached per store: read again when a contact was added (highest id), a place was set for a
+    contact that had none (count of unknown places), or after ``_KEYS_TTL`` seconds.
+    """
+    url = session.get_bind().url.render_as_string(hide_password=True)
+    version = tuple(
+        session.execute(
+            text(
+                "SELECT (SELECT max(id) FROM contacts), "
+                "(SELECT count(*) FROM contacts WHERE locale_key IS NULL)"
+            )
+        ).one()
+    )
+    now = time.monotonic()
+    hit = _keys_cache.get(url)
+    if hit is not None and hit[1] == version and now - hit[0] < _KEYS_TTL:
+        return hit[2]
+    keys = tuple(
+        session.execute(
+            text(
+                "WITH RECURSIVE k(key) AS ("
+                " SELECT (SELECT MIN(locale_key) FROM contacts WHERE locale_key IS NOT NULL)"
+                " UNION ALL"
+                " SELECT (SELECT MIN(locale_key) FROM contacts WHERE locale_key > k.key)"
+                " FROM k WHERE k.key IS NOT NULL"
+                ") SELECT key FROM k WHERE key IS NOT NULL"
+            )
+        ).scalars()
+    )
+    _keys_cache[url] = (now, version, keys)
+    return keys
+
+
+def forget_places() -> None:
+    """Drop the cached place lists and verdicts (after a rule pack or a zone was edited)."""
+    _keys_cache.clear()
+    _open_cache.clear()
+
+
+def _fingerprint(rules: dict[str, Any] | None) -> str:
+    return json.dumps(rules or {}, sort_keys=True, default=str)
+
+
+def _open_groups(
+    keys: tuple[str, ...], at: dt.datetime, rules: dict[str, Any] | None
+) -> list[list[str]]:
+    """The keys callable at ``at``, grouped by when their window closes, soonest first.
+
+    Within a band the queue calls the places that close soonest first (the East Coast in the
+    evening). The grouping holds until the first key's verdict may change, so it is computed
+    a few times an hour, not per call.
+    """
+    cache_key = (id(keys), len(keys), _fingerprint(rules))
+    hit = _open_cache.get(cache_key)
+    if hit is not None and hit[0] <= at and (hit[1] is None or at < hit[1]):
+        return hit[2]
+    engine = _rules()
+    closing: dict[Any, list[str]] = {}
+    valid_until: dt.datetime | None = None
+    for key in keys:
+        status = engine.locale_status(key, at, rules)
+        change = status.changes_at
+        if change is not None and (valid_until is None or change < valid_until):
+            valid_until = change
+        if status.allowed:
+            closing.setdefault(change or HELD, []).append(key)
+    groups = [closing[when] for when in sorted(closing)]
+    if len(_open_cache) > 1000:
+        _open_cache.clear()
+    _open_cache[cache_key] = (at, valid_until, groups)
+    return groups
+
+
+def _first_band(
+    session: Session, arm: _Arm, after: tuple[int, int] | None
+) -> tuple[int, int] | None:
+    """The best (queue_rank, attempts) band with a ready contact, after ``after``."""
     where, params = _arm_where(arm)
+    cond = ""
+    if after is not None:
+        cond = " AND (queue_rank, attempts) > (:r, :a)"
+        params.update(r=after[0], a=after[1])
+    row = session.execute(
+        text(
+            f"SELECT queue_rank, attempts FROM contacts WHERE {where}{_ready_sql(session)}{cond} "
+            "ORDER BY queue_rank, attempts LIMIT 1"
+        ),
+        params,
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _seek_group(
+    session: Session,
+    arm: _Arm,
+    band: tuple[int, int],
+    group: list[str],
+    limit: int,
+    exclude: set[int],
+    lock: bool,
+) -> list[int]:
+    """Ready contacts of one band in one group of open places (index order, no sort)."""
+    where, params = _arm_where(arm)
+    params.update(r=band[0], a=band[1], n=limit)
+    skip = f" AND id NOT IN ({','.join(str(int(i)) for i in exclude)})" if exclude else ""
+    if _is_pg(session):
+        places = "locale_key = ANY(:keys)"
+        params["keys"] = list(group)
+        tail = " FOR UPDATE SKIP LOCKED" if lock else ""
+    else:
+        places = "locale_key IN (SELECT value FROM json_each(:keys))"
+        params["keys"] = json.dumps(group)
+        tail = ""
     sql = (
-        "WITH RECURSIVE k(key) AS ("
-        f" SELECT (SELECT MIN(locale_key) FROM contacts WHERE {where}{ready}"
-        " AND locale_key IS NOT NULL)"
-        " UNION ALL"
-        f" SELECT (SELECT MIN(locale_key) FROM contacts WHERE {where}{ready}"
-        " AND locale_key > k.key) FROM k WHERE k.key IS NOT NULL"
-        ") SELECT key FROM k WHERE key IS NOT NULL"
+        f"SELECT id FROM contacts WHERE {where}queue_rank = :r AND attempts = :a "
+        f"AND {places} AND {_ready_sql(session)}{skip} LIMIT :n{tail}"
     )
     return list(session.execute(text(sql), params).scalars())
 
 
-def _open_keys(
-    keys: list[str], at: dt.datetime, rules: dict[str, Any] | None, statuses: dict[Any, Any]
-) -> list[str]:
-    engine = _rules()
-    fingerprint = repr(sorted((rules or {}).items()))
-    open_keys = []
-    for key in keys:
-        status = statuses.get((key, fingerprint))
-        if status is None:
-            status = engine.locale_status(key, at, rules)
-            statuses[(key, fingerprint)] = status
-        if status.allowed:
-            open_keys.append(key)
-    return open_keys
-
-
-def _seek(
-    session: Session, arm: _Arm, keys: list[str], per_key: int, exclude: set[int]
-) -> list[_Candidate]:
-    """The first ``per_key`` ready contacts of each locale key, one statement for all keys."""
-    if not keys:
-        return []
-    ready = _ready_sql(session)
-    where, params = _arm_where(arm)
-    parts = []
-    for i, key in enumerate(keys):
-        params[f"k{i}"] = key
-        parts.append(
-            f"SELECT * FROM (SELECT id, locale_key, queue_rank, attempts, last_attempt_at "
-            f"FROM contacts WHERE {where}locale_key = :k{i} AND {ready} "
-            f"ORDER BY queue_rank, attempts, last_attempt_at, id LIMIT :n) AS q{i}"
-        )
-    params["n"] = per_key + len(exclude)
-    rows = session.execute(text(" UNION ALL ".join(parts)), params).all()
-    return [
-        _Candidate(r[0], r[1], r[2], r[3], r[4], arm.rules) for r in rows if r[0] not in exclude
-    ]
-
-
-def _candidates(
+def _walk(
     session: Session,
     arms: list[_Arm],
     at: dt.datetime,
-    per_key: int,
+    limit: int,
     exclude: set[int],
-    statuses: dict[Any, Any],
-) -> list[_Candidate]:
-    found: list[_Candidate] = []
-    for arm in arms:
-        keys = _locale_keys(session, arm)
-        open_keys = _open_keys(keys, at, arm.rules, statuses)
-        found.extend(_seek(session, arm, open_keys, per_key, exclude))
-    found.sort(key=_Candidate.sort_key)
-    return found
+    lock: bool,
+):
+    """Yield ready contact ids in queue order: band by band over every arm, and within a band
+    the open places that close soonest first. Re-seeks after each yield, so contacts taken out
+    meanwhile (blocked by a cap, no number left) are not seen again."""
+    keys = _all_keys(session)
+    if not keys:
+        return
+    groups = [_open_groups(keys, at, arm.rules) for arm in arms]
+    heads = [_first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)]
+    while True:
+        live = [(band, i) for i, band in enumerate(heads) if band is not None]
+        if not live:
+            return
+        band, i = min(live)
+        arm = arms[i]
+        for group in groups[i]:
+            while True:
+                ids = _seek_group(session, arm, band, group, limit, exclude, lock)
+                if not ids:
+                    break
+                for contact_id in ids:
+                    exclude.add(contact_id)
+                    yield contact_id
+        heads[i] = _first_band(session, arm, band)
 
 
 # --- phones, DNC and the lead card ----------------------------------------------------------
@@ -417,26 +494,8 @@ def local_time_text(at: dt.datetime, zones: tuple[str, ...] | list[str]) -> str:
 # --- claiming -------------------------------------------------------------------------------
 
 
-def _lock_ready(session: Session, contact_id: int) -> bool:
-    """Take the contact for this transaction if it is still ready; never wait for another rep."""
-    if _is_pg(session):
-        row = session.execute(
-            text(
-                f"SELECT id FROM contacts WHERE id = :id AND {_ready_sql(session)} "
-                "FOR UPDATE SKIP LOCKED"
-            ),
-            {"id": contact_id},
-        ).first()
-        return row is not None
-    row = session.execute(
-        text(f"SELECT id FROM contacts WHERE id = :id AND {_ready_sql(session)}"),
-        {"id": contact_id},
-    ).first()
-    return row is not None
-
-
 def _lock_unclaimed(session: Session, contact_id: int) -> bool:
-    """Like :func:`_lock_ready` for a callback's contact (may be held out of the list queue)."""
+    """Take a callback's contact for this transaction unless another rep holds it (no waiting)."""
     lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
     true = "true" if _is_pg(session) else "1"
     row = session.execute(
@@ -657,32 +716,23 @@ def next_offer(
     if offer is not None:
         return offer
     engine = _rules()
-    statuses: dict[Any, Any] = {}
-    per_key = 4 if _is_pg(session) else 1
-    for _ in range(_MAX_ROUNDS):
-        candidates = _candidates(session, arms, at, per_key, skipped, statuses)
-        if not candidates:
-            break
-        for cand in candidates:
-            skipped.add(cand.contact_id)
-            if not _lock_ready(session, cand.contact_id):
-                continue
-            contact = session.get(Contact, cand.contact_id)
-            assert contact is not None
-            if contact.dnc or contact.grade == "D":
-                contact.callable = False  # marked since it entered the index: never again
-                continue
-            status = engine.contact_status(session, contact.id, at, cand.rules)
-            if not status.allowed:
-                _block(contact, status, at)
-                continue
-            phone = callable_phone(session, contact.id)
-            if phone is None:
-                _no_phone(contact)
-                continue
-            cid, camp = _campaign_of(contact, campaigns)
-            why = _explain_list(contact, camp)
-            return _make_offer(session, contact, phone, rep_id, cid, None, status, why, at, lease)
+    for contact_id in _walk(session, arms, at, 1, skipped, lock=True):
+        contact = session.get(Contact, contact_id)
+        assert contact is not None
+        if contact.dnc or contact.grade == "D":
+            contact.callable = False  # marked since it entered the index: never again
+            continue
+        cid, camp = _campaign_of(contact, campaigns)
+        status = engine.contact_status(session, contact.id, at, camp.rules if camp else None)
+        if not status.allowed:
+            _block(contact, status, at)
+            continue
+        phone = callable_phone(session, contact.id)
+        if phone is None:
+            _no_phone(contact)
+            continue
+        why = _explain_list(contact, camp)
+        return _make_offer(session, contact, phone, rep_id, cid, None, status, why, at, lease)
     return explain_empty(session, at, campaign_id=campaign_id, arms=arms)
 
 
@@ -701,16 +751,27 @@ def explain_empty(
         return QueueEmpty("the campaign is paused", None, {})
     engine = _rules()
     closed: dict[str, Any] = {}
-    ready_closed = 0
     candidates: list[dt.datetime] = []
+    ready = _ready_sql(session)
     for arm in arms:
-        for key in _locale_keys(session, arm):
+        where, params = _arm_where(arm)
+        waiting = []
+        for key in _all_keys(session):
             status = engine.locale_status(key, at, arm.rules)
             if not status.allowed:
-                ready_closed += 1
+                closed[key] = status.next_allowed_at.isoformat() if status.next_allowed_at else None
                 if status.next_allowed_at is not None:
-                    candidates.append(status.next_allowed_at)
-                    closed[key] = status.next_allowed_at.isoformat()
+                    waiting.append((status.next_allowed_at, key))
+        # The soonest place to open that has a contact ready to call.
+        for when, key in sorted(waiting):
+            row = session.execute(
+                text(f"SELECT 1 FROM contacts WHERE {where}locale_key = :k AND {ready} LIMIT 1"),
+                {**params, "k": key},
+            ).first()
+            if row is not None:
+                candidates.append(when)
+                break
+    waiting_for_window = bool(candidates)
     cooling_next = session.scalar(
         select(func.min(Contact.next_eligible_at)).where(
             Contact.next_eligible_at.is_not(None), Contact.next_eligible_at < HELD
@@ -731,7 +792,7 @@ def explain_empty(
         .select_from(Contact)
         .where(Contact.callable, Contact.locale_key.is_(None))
     )
-    if closed:
+    if waiting_for_window:
         reason = f"no contact is inside its calling window now ({len(closed)} place(s) closed)"
     elif cooling_next is not None:
         reason = "every remaining contact is cooling down after a recent attempt"
@@ -763,17 +824,16 @@ def upcoming(
     """The next few contacts the queue would offer (list order; no claim, no caps checked)."""
     at = _now(at)
     arms = _arms(_campaign_rows(session), campaign_id)
-    candidates = _candidates(session, arms, at, limit, set(), {})[:limit]
-    contacts = {
-        c.id: c
-        for c in session.scalars(
-            select(Contact).where(Contact.id.in_([c.contact_id for c in candidates]))
-        )
-    }
+    ids = []
+    for contact_id in _walk(session, arms, at, limit, set(), lock=False):
+        ids.append(contact_id)
+        if len(ids) >= limit:
+            break
+    contacts = {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(ids)))}
     out = []
-    for cand in candidates:
-        contact = contacts[cand.contact_id]
-        zones = parse_key(cand.locale_key).zones
+    for contact_id in ids:
+        contact = contacts[contact_id]
+        zones = parse_key(contact.locale_key).zones if contact.locale_key else ()
         out.append(
             {
                 "contact_id": contact.id,
