@@ -89,6 +89,23 @@ def _count(path: Path) -> int:
         return -1
 
 
+def schema_digest() -> str:
+    """A short digest of the schema this calldesk creates: a generated store is reused only
+    while the tables and indexes are the same (the queue's speed depends on its indexes)."""
+    import hashlib
+
+    from calldesk.store import open_store
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "schema.sqlite3"
+        open_store(f"sqlite:///{path}").close()
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+            ).fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:10]
+
+
 def generate(path: Path, contacts: int) -> float:
     """Create the store at ``path`` with ``contacts`` callable contacts; returns seconds."""
     from calldesk import reps
@@ -261,7 +278,7 @@ def main() -> None:
         return
 
     args.db.mkdir(parents=True, exist_ok=True)
-    db = args.db / f"desk-{args.contacts}.sqlite3"
+    db = args.db / f"desk-{args.contacts}-{schema_digest()}.sqlite3"
     generated = None
     if _count(db) != args.contacts:
         print(f"generating {args.contacts:,} contacts in {db} ...", file=sys.stderr)

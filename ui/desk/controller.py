@@ -20,7 +20,6 @@ from calldesk import desk_data, handoff, outcomes
 from calldesk import queue as queue_mod
 from calldesk import rules as rules_mod
 from calldesk import settings as preferences
-from calldesk.desk_data import Card
 from calldesk.models import Attempt, Campaign, Contact, Rep
 from ui.context import AppContext
 from ui.desk import leads
@@ -64,7 +63,7 @@ class DeskController(QObject):
         self.field_reps: list[desk_data.Choice] = []
         self._empty_since: dt.datetime | None = None
         self._next_try: dt.datetime | None = None
-        self._prefetched: dict[int, Card] = {}
+        self._prefetched: dict[int, leads.Prepared] = {}
         # Set when the window closes: work already running claims no new contact.
         self._closing = threading.Event()
         # A claim is renewed well before its lease runs out while the card stays open.
@@ -438,10 +437,12 @@ class DeskController(QObject):
                 callbacks = queue_mod.due_callbacks(session, rep_id, at=at)
                 coming = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
                 cards = {}
-                for item in coming[:1]:
-                    card = desk_data.load_card(session, item["contact_id"])
-                    if card is not None:
-                        cards[card.contact_id] = card
+                for item in coming[:1]:  # the likely next card, prepared ahead
+                    # (a contact with no campaign of its own is offered under the default one)
+                    campaign = item.get("campaign_id") or leads.default_campaign_id(session)
+                    ready = leads.prepare(session, item["contact_id"], campaign, rep_id)
+                    if ready is not None:
+                        cards[ready.contact_id] = ready
                 reasons = leads.coming_lines(coming)
             counters = desk_data.Counters(
                 today["dials"], today["conversations"], today["grades"], booked

@@ -18,6 +18,7 @@ from calldesk.desk_data import Card
 from calldesk.models import Campaign, Contact, Rep
 from calldesk.scripts import library
 from calldesk.scripts.merge import merge_values, render
+from calldesk.scripts.model import ScriptDef
 from calldesk.scripts.runner import ScriptRunner
 from calldesk.store import Store
 from ui.desk.queue_panel import ComingLine
@@ -50,6 +51,10 @@ class Empty:
     next_at: dt.datetime | None
 
 
+def default_campaign_id(session: Session) -> int | None:
+    return session.scalar(select(Campaign.id).where(Campaign.is_default))
+
+
 def _script_key(session: Session, campaign_id: int | None) -> str | None:
     key = None
     if campaign_id is not None:
@@ -59,55 +64,83 @@ def _script_key(session: Session, campaign_id: int | None) -> str | None:
     return key
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a card shows that does not depend on the claim: loaded ahead of time."""
+
+    contact_id: int
+    campaign_id: int | None
+    card: Card
+    script: ScriptDef | None
+    opener: str
+    objections: str
+    note: str | None
+
+
+def prepare(
+    session: Session, contact_id: int, campaign_id: int | None, rep_id: int
+) -> Prepared | None:
+    """The card, script, opener and objections of ``contact_id`` called by ``rep_id``."""
+    card = desk_data.load_card(session, contact_id)
+    if card is None:
+        return None
+    key = _script_key(session, campaign_id)
+    script, opener, note, objections = None, "", None, ""
+    if key:
+        try:
+            script = library.get_script(session, key)
+        except library.ScriptNotFound as exc:
+            note = f"No script: {exc}"
+        else:
+            contact = session.get(Contact, contact_id)
+            values = merge_values(session, contact, session.get(Rep, rep_id))
+            opener = _prose(render(script.opener, values).text)
+            objections = "\n\n".join(
+                f"“{o.objection}” — {_prose(render(o.response, values).text)}"
+                for o in script.objections
+            )
+    else:
+        note = "This campaign has no script"
+    return Prepared(contact_id, campaign_id, card, script, opener, objections, note)
+
+
 def build(
     store: Store,
     offer: queue_mod.Offer | queue_mod.QueueEmpty,
     rep_id: int,
     at: dt.datetime,
-    prefetched: dict[int, Card] | None = None,
+    prefetched: dict[int, Prepared] | None = None,
 ) -> Lead | Empty:
-    """The lead for ``offer`` (card, script runner, opener), or why the queue is empty."""
+    """The lead for ``offer`` (card, script runner, opener), or why the queue is empty.
+
+    ``prefetched`` holds cards prepared while the rep was on the previous call; one is used
+    when the queue offers that contact under the same campaign.
+    """
     if isinstance(offer, queue_mod.QueueEmpty):
         return Empty(f"Nothing to call now: {offer.reason}", offer.next_callable_at)
-    with store.session() as session:
-        card = (prefetched or {}).get(offer.contact_id) or desk_data.load_card(
-            session, offer.contact_id
+    ready = (prefetched or {}).get(offer.contact_id)
+    if ready is None or ready.campaign_id != offer.campaign_id:
+        with store.session() as session:
+            ready = prepare(session, offer.contact_id, offer.campaign_id, rep_id)
+    assert ready is not None, "the queue offered a contact that does not exist"
+    runner = None
+    if ready.script is not None:
+        local = ready.card.local_time(at) or at
+        runner = ScriptRunner(
+            ready.script, today=local.date(), default_region=ready.card.country or "US"
         )
-        assert card is not None, "the queue offered a contact that does not exist"
-        contact = session.get(Contact, offer.contact_id)
-        rep = session.get(Rep, rep_id)
-        key = _script_key(session, offer.campaign_id)
-        runner, opener, note, objections = None, "", None, ""
-        if key:
-            try:
-                script = library.get_script(session, key)
-            except library.ScriptNotFound as exc:
-                note = f"No script: {exc}"
-            else:
-                local = card.local_time(at) or at
-                runner = ScriptRunner(
-                    script, today=local.date(), default_region=card.country or "US"
-                )
-                values = merge_values(session, contact, rep)
-                opener = _prose(render(script.opener, values).text)
-                objections = "\n\n".join(
-                    f"“{o.objection}” — {_prose(render(o.response, values).text)}"
-                    for o in script.objections
-                )
-        else:
-            note = "This campaign has no script"
     return Lead(
         claim_id=offer.claim_id,
         contact_id=offer.contact_id,
         campaign_id=offer.campaign_id,
         callback_id=offer.callback_id,
-        card=card,
+        card=ready.card,
         why=f"Why: {offer.reason}",
         rule=offer.why_now[:1].upper() + offer.why_now[1:],
         runner=runner,
-        opener=opener,
-        script_note=note,
-        objections=objections,
+        opener=ready.opener,
+        script_note=ready.note,
+        objections=ready.objections,
         phone_id=(offer.phone or {}).get("id"),
     )
 
