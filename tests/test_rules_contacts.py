@@ -23,6 +23,7 @@ from calldesk.rules import (
     explain,
     locale_status,
     needs_review,
+    rules_overview,
     set_zone,
     validate_campaign_rules,
 )
@@ -463,3 +464,33 @@ def test_cli_check_dial_refuses_and_allows_a_manager_override(sqlite_store: Stor
         db, "rules", "check-dial", "--phone", MIAMI, "--at", "2026-11-24T15:00:00Z", "--json"
     )
     assert fine.returncode == 0 and json.loads(fine.stdout)["dial"] == "allowed"
+
+
+def test_rules_overview_for_the_rules_screen(sqlite_store: Store) -> None:
+    at = dt.datetime(2026, 11, 23, 12, tzinfo=UTC)
+    with sqlite_store.write() as session:
+        add_contact(session, [])
+        session.add_all(
+            [
+                Campaign(name="Wide", rules={"hours": ["07:00", "22:00"], "max_attempts": 6}),
+                Campaign(name="Broken", rules={"days": ["someday"]}),
+                DncSnapshot(
+                    source="us_national",
+                    country="US",
+                    file_name="us.txt",
+                    file_date=dt.date(2026, 10, 1),
+                ),
+            ]
+        )
+        session.flush()
+        data = rules_overview(session, at)
+    json.dumps(data)
+    assert {p["country"] for p in data["packs"]} >= {"US", "CA", "GB"}
+    assert data["needs_review"] == 1
+    campaigns = {c["name"]: c for c in data["campaigns"]}
+    assert campaigns["Wide"]["narrowing"] == {"hours": ["07:00", "22:00"]}
+    assert any("can only narrow" in n for n in campaigns["Wide"]["notes"])
+    assert "not a day of the week" in campaigns["Broken"]["error"]
+    us = next(row for row in data["dnc_snapshots"] if row["country"] == "US")
+    assert us["stale"] is True and us["age_days"] == 53
+    assert len(data["warnings"]) == 1

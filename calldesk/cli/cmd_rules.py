@@ -18,10 +18,11 @@ from calldesk.rules import (
     explain,
     explain_text,
     needs_review,
+    pack_summaries,
+    rules_overview,
     set_zone,
     validate_campaign_rules,
 )
-from calldesk.rules.packs import format_week_hours
 
 
 def _at(text: str | None) -> dt.datetime:
@@ -133,42 +134,28 @@ def _set_zone(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def _packs(args: argparse.Namespace, ctx: Context) -> Output:
-    packs = []
+    packs = pack_summaries()
+    problems = list(active_packs().problems)
     lines = []
-    in_use = active_packs()
-    for country, pack in sorted(in_use.packs.items()):
-        rules = [
-            {
-                "id": r.id,
-                "rule": r.name,
-                "states": list(r.states),
-                "hours": format_week_hours(r.hours),
-                "closed_on_holidays": r.closed_on_holidays,
-                "cap": {"calls": r.cap.calls, "hours": r.cap.hours} if r.cap else None,
-                "clock": r.clock,
-                "source": r.source,
-                "effective": r.effective.isoformat(),
-                "effective_note": r.effective_note,
-            }
-            for r in pack.rules
-        ]
-        packs.append(
-            {
-                "country": country,
-                "name": pack.name,
-                "file": pack.path,
-                "dnc_refresh_days": pack.dnc_refresh_days,
-                "rules": rules,
-            }
-        )
-        lines.append(f"{country} {pack.name} ({pack.path})")
-        lines += [f"  {r['id']}: {r['hours']} - {r['source']}" for r in rules]
-    lines += [f"problem: {p}" for p in in_use.problems]
-    data = {
-        "packs": packs,
-        "overridden": list(in_use.overridden),
-        "problems": list(in_use.problems),
-    }
+    for pack in packs:
+        lines.append(f"{pack['country']} {pack['name']} ({pack['file']})")
+        lines += [f"  {r['id']}: {r['hours']} - {r['source']}" for r in pack["rules"]]
+    lines += [f"problem: {p}" for p in problems]
+    overridden = [p["country"] for p in packs if p["overridden"]]
+    data = {"packs": packs, "overridden": overridden, "problems": problems}
+    return Output(data, "\n".join(lines))
+
+
+def _overview(args: argparse.Namespace, ctx: Context) -> Output:
+    at = _at(args.at)
+    with ctx.store().session() as session:
+        data = rules_overview(session, at)
+    lines = [f"packs: {', '.join(p['country'] for p in data['packs'])}"]
+    lines.append(f"needs review: {data['needs_review']} contact(s)")
+    for row in data["campaigns"]:
+        state = row["error"] or "; ".join(row["notes"]) or "narrows cleanly"
+        lines.append(f"campaign #{row['campaign_id']} {row['name']}: {row['narrowing']} - {state}")
+    lines += data["warnings"] + [f"problem: {p}" for p in data["pack_problems"]]
     return Output(data, "\n".join(lines))
 
 
@@ -237,7 +224,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--country", metavar="CC", help="ISO country code, when unknown")
     cmd.add_argument("--by", metavar="NAME", help="who sets it (kept in the audit log)")
 
-    add_command(group, common, "packs", _packs, "the rule packs shipped, rule by rule")
+    add_command(group, common, "packs", _packs, "the rule packs in use, rule by rule")
+
+    cmd = add_command(
+        group, common, "overview", _overview, "packs, campaign narrowings, review count, DNC ages"
+    )
+    cmd.add_argument("--at", metavar="ISO8601", help="the moment to check (default now)")
 
     cmd = add_command(
         group, common, "check-campaign", _check_campaign, "validate a campaign's narrowing"

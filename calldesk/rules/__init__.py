@@ -9,6 +9,7 @@ Public functions (the queue, the desk, the Rules screen and the command line cal
 - :func:`explain` - the JSON explanation of ``calldesk rules explain``;
 - :func:`needs_review`, :func:`set_zone` - contacts whose place is unknown, and fixing them;
 - :func:`dnc_snapshot_warnings` - registry snapshots older than their refresh period;
+- :func:`rules_overview` - what the Rules screen shows (packs, narrowings, review, DNC ages);
 - :func:`validate_campaign_rules` - a campaign's narrowing, checked (it can only narrow).
 """
 
@@ -24,6 +25,7 @@ from calldesk.rules.contacts import (
 )
 from calldesk.rules.engine import LocaleStatus, RuleCheck, clear_caches, locale_status
 from calldesk.rules.explain import explain, explain_text
+from calldesk.rules.overview import campaign_narrowings, pack_summaries, rules_overview
 from calldesk.rules.packs import (
     Rule,
     RulePack,
@@ -50,6 +52,7 @@ __all__ = [
     "RulePackError",
     "active_packs",
     "apply_caps",
+    "campaign_narrowings",
     "campaign_rule",
     "check_dial",
     "clear_caches",
@@ -64,6 +67,8 @@ __all__ = [
     "needs_review_count",
     "normalize_number",
     "pack_for",
+    "pack_summaries",
+    "rules_overview",
     "set_zone",
     "shipped_packs",
     "validate_campaign_rules",
