@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -31,9 +32,9 @@ def standing(view: AppointmentView) -> str:
 
 
 def short_when(view: AppointmentView) -> str:
-    """The meeting on the field rep's clock, e.g. ``Wed 25 Nov 09:00``."""
-    text = view.when.split(" / ")[0]
-    return text.removesuffix(" (same zone for the contact)")
+    """The meeting on the field rep's clock without the year, e.g. ``Wed 25 Nov 09:00 PST``."""
+    text = view.when.split(" / ")[0].removesuffix(" (same zone for the contact)")
+    return re.sub(r" \d{4} ", " ", text, count=1)
 
 
 class AppointmentsModel(QAbstractTableModel):

@@ -119,6 +119,7 @@ class AppointmentsView(QWidget):
         self.outcome_form = OutcomeForm()
         self.message = plain_label()
         self.message.setObjectName("appointmentsMessage")
+        self.message.hide()
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -132,7 +133,7 @@ class AppointmentsView(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([680, 580])
+        self.splitter.setSizes([760, 500])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)

@@ -147,6 +147,10 @@ class ProblemList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("scriptProblems")
+        # Messages are long ("did you mean ...; choices: ..."): wrap them, never scroll sideways.
+        self.setWordWrap(True)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.itemActivated.connect(self._chosen)
         self.itemClicked.connect(self._chosen)
 

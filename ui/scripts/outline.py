@@ -26,10 +26,13 @@ def question_lines(number: int, question: Question) -> list[str]:
         flags.append("required")
     if question.unit:
         flags.append(f"in {question.unit}")
-    if question.minimum is not None or question.maximum is not None:
-        low = "" if question.minimum is None else f"{question.minimum:g}"
-        high = "" if question.maximum is None else f"{question.maximum:g}"
-        flags.append(f"range {low}–{high}")
+    low, high = question.minimum, question.maximum
+    if low is not None and high is not None:
+        flags.append(f"{low:g} to {high:g}")
+    elif low is not None:
+        flags.append(f"at least {low:g}")
+    elif high is not None:
+        flags.append(f"at most {high:g}")
     lines = [f"{number}. {question.label} ({', '.join(flags)})", f"    “{question.prompt.strip()}”"]
     for index, choice in enumerate(question.choices, start=1):
         lines.append(f"      {index}  {choice.label}")

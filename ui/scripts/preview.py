@@ -67,6 +67,7 @@ class ScriptPreview(QWidget):
         runner = self.panel.runner
         if runner is None:
             return
+        self.panel.heading.hide()  # shown once, above, with what decided it
         result = runner.grade_so_far()
         if runner.current is None and result is not None:
             # The desk's closing line talks about F9 and booking; here it is only a try-out.

@@ -60,7 +60,7 @@ class ScriptEditor(QWidget):
         self.outline = ScriptOutline()
         self.editor = YamlEditor()
         self.problem_list = ProblemList()
-        self.problem_list.setMaximumHeight(130)
+        self.problem_list.setMaximumHeight(110)
         self.problem_list.line_chosen.connect(self.editor.go_to_line)
         self.status = plain_label()
         self.status.setObjectName("scriptStatus")

@@ -44,6 +44,14 @@ def deadline_text(figures: SprintFigures) -> str:
     return f"Ended {-left} day{'s' if left < -1 else ''} ago ({day})"
 
 
+def bar_style(colour: str) -> str:
+    return (
+        "QProgressBar { border: 1px solid #9e9e9e; border-radius: 3px; text-align: center;"
+        " min-height: 18px; }"
+        f" QProgressBar::chunk {{ background: {colour}; }}"
+    )
+
+
 def percent(share: float | None) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
 
@@ -96,7 +104,7 @@ class SprintCard(QFrame):
         )
         for column, (key, label, value) in enumerate(cells):
             caption = QLabel(label)
-            caption.setStyleSheet("color: palette(mid);")
+            caption.setStyleSheet("color: #616161;")
             number = plain_label(value, wrap=False)
             number.setObjectName(f"sprint_{key}")
             number.setFont(bold)
@@ -146,7 +154,7 @@ class SprintCard(QFrame):
         bar.setRange(0, 100)
         bar.setTextVisible(True)
         bar.setFormat("%p%")
-        bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        bar.setStyleSheet(bar_style(colour))
         return bar
 
     def _show_pace(self) -> None:
@@ -163,7 +171,7 @@ class SprintCard(QFrame):
         self.time_bar.setValue(used)
         behind = reached < used and f.contacts > 0
         if behind:
-            self.reach_bar.setStyleSheet(f"QProgressBar::chunk {{ background: {BEHIND}; }}")
+            self.reach_bar.setStyleSheet(bar_style(BEHIND))
         if f.days_left is not None and f.days_left < 0:
             verdict = "sprint over"
         else:
