@@ -196,13 +196,13 @@ def test_export_to_the_calendar(qtbot, sqlite_store: Store, booked, tmp_path: Pa
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
     )
-    click(qtbot, view.export_all)
+    click(qtbot, view.export.upcoming)
     calendar = Calendar.from_ical((tmp_path / "week.ics").read_bytes())
     uids = {str(e["uid"]) for e in calendar.walk("VEVENT")}
     assert uids == {status(sqlite_store, a).uid for a in (lena, rob)}
     assert "Saved 2 upcoming meetings" in view.message.text()
 
     view.select(rob)
-    click(qtbot, view.export_one)
+    click(qtbot, view.export.one)
     one = Calendar.from_ical((tmp_path / "week.ics").read_bytes())
     assert [str(e["uid"]) for e in one.walk("VEVENT")] == [status(sqlite_store, rob).uid]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,8 +30,8 @@ from calldesk import appointments, reps
 from calldesk import settings as preferences
 from calldesk.appointments import ACTIVE_STATUSES, AppointmentView
 from calldesk.models import utcnow
-from calldesk.sync.ics import appointments_ics, write_appointments_ics
 from ui.appointments.detail import AppointmentDetail
+from ui.appointments.export import CalendarExport
 from ui.appointments.forms import OutcomeForm, RejectForm
 from ui.appointments.model import AppointmentsModel
 from ui.context import AppContext
@@ -77,8 +75,8 @@ class AppointmentsView(QWidget):
         rep_label.setBuddy(self.rep)
         self.show_all = QCheckBox("Show &past, rejected and cancelled")
         self.show_all.setChecked(True)
-        self.export_one = QPushButton("Export &selected (.ics)…")
-        self.export_all = QPushButton("Export all &upcoming (.ics)…")
+        self.export = CalendarExport(ctx, self.selected_id, self._field_rep)
+        self.export.said.connect(self.say)
         self.counts = plain_label(wrap=False)
         self.counts.setObjectName("appointmentsCounts")
         bar = QHBoxLayout()
@@ -86,8 +84,7 @@ class AppointmentsView(QWidget):
             bar.addWidget(widget)
         bar.addSpacing(12)
         bar.addWidget(self.counts, 1)
-        bar.addWidget(self.export_one)
-        bar.addWidget(self.export_all)
+        bar.addWidget(self.export)
 
         self.model = AppointmentsModel()
         self.table = QTableView()
@@ -148,8 +145,6 @@ class AppointmentsView(QWidget):
         self.outcome_button.clicked.connect(self._open_outcome)
         self.reject_form.reject.connect(self.reject_selected)
         self.outcome_form.record.connect(self.record_selected)
-        self.export_one.clicked.connect(self._export_selected)
-        self.export_all.clicked.connect(self._export_upcoming)
         ctx.data_changed.connect(self._data_changed)
         self._update_actions()
         self.load_reps()
@@ -181,6 +176,10 @@ class AppointmentsView(QWidget):
     def field_rep_id(self) -> int | None:
         data = self.rep.currentData()
         return int(data) if data is not None else None
+
+    def _field_rep(self) -> tuple[int, str] | None:
+        rep_id = self.field_rep_id()
+        return (rep_id, self.rep.currentText()) if rep_id is not None else None
 
     def _rep_chosen(self, _index: int) -> None:
         _remember(self.rep.currentText())
@@ -270,8 +269,7 @@ class AppointmentsView(QWidget):
         self.reject_button.setEnabled(active and view is not None and view.outcome is None)
         self.outcome_button.setEnabled(active and started)
         self.outcome_button.setToolTip("" if started else "After the meeting has started")
-        self.export_one.setEnabled(view is not None)
-        self.export_all.setEnabled(self.field_rep_id() is not None)
+        self.export.update_state()
 
     def say(self, text: str | None, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
@@ -352,57 +350,4 @@ class AppointmentsView(QWidget):
                 field_rep_id=rep_id,
             ),
             self.outcome_form,
-        )
-
-    # --- calendar export ----------------------------------------------------------------------
-
-    def _ask_path(self, suggested: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export to your calendar", str(Path.home() / suggested), "iCalendar (*.ics)"
-        )
-        if path and not path.lower().endswith(".ics"):
-            path += ".ics"
-        return path
-
-    def _export_selected(self) -> None:
-        view = self.selected()
-        if view is None:
-            return
-        path = self._ask_path(f"meeting-{view.id}.ics")
-        if not path:
-            return
-        store, appointment_id = self.ctx.store, view.id
-
-        def write(_task: Any) -> int:
-            with store.session() as session:
-                data = appointments_ics(session, [appointment_id])
-            Path(path).write_bytes(data)
-            return 1
-
-        self.ctx.background.run(
-            write,
-            on_done=lambda _n: self.say(f"Saved the meeting to {path}"),
-            on_error=self._failed,
-        )
-
-    def _export_upcoming(self) -> None:
-        rep_id = self.field_rep_id()
-        if rep_id is None:
-            return
-        slug = self.rep.currentText().lower().replace(" ", "-")
-        path = self._ask_path(f"{slug}-upcoming.ics")
-        if not path:
-            return
-        store = self.ctx.store
-
-        def write(_task: Any) -> int:
-            with store.session() as session:
-                return write_appointments_ics(session, path, field_rep_id=rep_id)
-
-        self.ctx.background.run(
-            write,
-            on_done=lambda n: self.say(
-                f"Saved {n} upcoming meeting{'s' if n != 1 else ''} to {path}"
-            ),
-            on_error=self._failed,
         )
