@@ -128,6 +128,12 @@ def test_field_rep_reviews_and_the_rejection_goes_back_to_the_qualifier(
         "Rejected: Not the decision maker (Her VP signs; she only gathers quotes)"
     )
 
+    # Only what is still on: the rejected meeting leaves the list, then comes back.
+    view.show_all.setChecked(False)
+    assert [r.id for r in view.model.rows] == [rob]
+    view.show_all.setChecked(True)
+    assert [r.id for r in view.model.rows] == [lena, rob]
+
     # The qualifier sees it come back: a personal "rejected" callback, offered first.
     with sqlite_store.write() as s:
         callback = s.scalar(select(Callback).where(Callback.kind == "rejected"))
