@@ -1,0 +1,403 @@
+"""Queue benchmark: next-contact and record-then-next latency on SQLite at 10k, 100k and 1M
+contacts, and claims per second with 1, 4 and 16 clients on PostgreSQL.
+
+    python bench/bench_queue.py --sizes 10000,100000,1000000 --samples 300
+    python bench/bench_queue.py --sizes 0 --pg postgresql+psycopg://u:p@host/db --clients 1,4,16
+
+Stores are generated with bulk SQL (not the importer) and kept in --dir for the next run.
+Scenarios on SQLite, all at a fixed moment so the figures are repeatable:
+
+- midday: 18:00 UTC on a Tuesday, every US and Canadian zone open;
+- dawn: 13:05 UTC, only Eastern time open (08:05 there, 07:05 in Chicago): most of the best
+  band sits in closed places;
+- claimed on top: dawn again with the 15,000 best Eastern contacts claimed by other reps.
+
+Each sample is one whole transaction (``with store.write()``), commit included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import os
+import resource
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from calldesk import outcomes, queue, reps
+from calldesk.campaigns import queue_rank
+from calldesk.store import open_store
+
+MIDDAY = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
+DAWN = dt.datetime(2026, 11, 24, 13, 5, tzinfo=dt.UTC)
+
+# (locale key, weight): US states by zone roughly as people live, a few split states and
+# Canadian provinces. 60 keys.
+PLACES = [
+    *[
+        (f"US|{s}|America/New_York", w)
+        for s, w in [
+            ("NY", 6),
+            ("FL", 7),
+            ("PA", 4),
+            ("OH", 4),
+            ("GA", 3),
+            ("NC", 3),
+            ("NJ", 3),
+            ("VA", 3),
+            ("MA", 2),
+            ("MD", 2),
+            ("SC", 2),
+            ("CT", 1),
+            ("ME", 1),
+            ("NH", 1),
+            ("RI", 1),
+            ("VT", 1),
+            ("DE", 1),
+            ("DC", 1),
+            ("WV", 1),
+        ]
+    ],
+    ("US|MI|America/Detroit", 3),
+    ("US|IN|America/Indiana/Indianapolis", 2),
+    ("US|KY|America/Kentucky/Louisville", 1),
+    ("US|FL|America/Chicago", 1),
+    *[
+        (f"US|{s}|America/Chicago", w)
+        for s, w in [
+            ("TX", 8),
+            ("IL", 4),
+            ("TN", 2),
+            ("MO", 2),
+            ("WI", 2),
+            ("MN", 2),
+            ("AL", 2),
+            ("LA", 2),
+            ("OK", 1),
+            ("IA", 1),
+            ("AR", 1),
+            ("MS", 1),
+            ("KS", 1),
+            ("NE", 1),
+        ]
+    ],
+    ("US|TX|America/Chicago,America/Denver", 1),
+    ("US|ND,SD|America/Chicago,America/Denver", 1),
+    *[(f"US|{s}|America/Denver", w) for s, w in [("CO", 2), ("UT", 1), ("NM", 1), ("MT", 1)]],
+    ("US|AZ|America/Phoenix", 2),
+    ("US|ID|America/Boise", 1),
+    *[(f"US|{s}|America/Los_Angeles", w) for s, w in [("CA", 12), ("WA", 2), ("OR", 1), ("NV", 1)]],
+    ("US|AK|America/Anchorage", 1),
+    ("US|HI|Pacific/Honolulu", 1),
+    ("CA|ON|America/Toronto", 3),
+    ("CA|QC|America/Toronto", 2),
+    ("CA|BC|America/Vancouver", 1),
+    ("CA|AB|America/Edmonton", 1),
+    ("CA|MB|America/Winnipeg", 1),
+    ("CA|NS|America/Halifax", 1),
+]
+
+
+def build(path: Path, size: int) -> None:
+    """A store of ``size`` contacts: 3 campaigns and an event sprint, 30% already tried,
+    15% cooling down, made with bulk SQL."""
+    if path.exists():
+        return
+    tmp = path.with_suffix(".building")
+    for leftover in tmp.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+    store = open_store(f"sqlite:///{tmp}")
+    with store.write() as session:
+        for i in range(20):
+            reps.add_rep(session, f"Rep {i}")
+        session.execute(
+            text(
+                "INSERT INTO campaigns (name, kind, priority, active, is_default, created_at, "
+                "deadline) VALUES ('Purchased A', 'list', 5, 1, 0, '2026-11-01', NULL), "
+                "('Purchased B', 'list', 1, 1, 0, '2026-11-01', NULL), "
+                "('Expo sprint', 'event_sprint', 0, 1, 0, '2026-11-01', '2026-12-04')"
+            )
+        )
+    store.close()
+    slots = [key for key, weight in PLACES for _ in range(weight)]
+    ranks = {
+        "a": queue_rank(2, 5),
+        "b": queue_rank(2, 1),
+        "d": queue_rank(2, 0),
+        "e": queue_rank(1, 0, 0, dt.date(2026, 12, 4)),
+    }
+    conn = sqlite3.connect(tmp)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("CREATE TEMP TABLE slots (i INTEGER PRIMARY KEY, key TEXT, state TEXT)")
+    conn.executemany(
+        "INSERT INTO slots VALUES (?, ?, ?)",
+        [(i, key, key.split("|")[1].split(",")[0]) for i, key in enumerate(slots)],
+    )
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name IN "
+        "('contacts','phones') AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:  # build the indexes once at the end: much faster
+        conn.execute(f"DROP INDEX {name}")
+    # h: a well-mixed hash of the row number, so every property is spread over every place.
+    conn.execute(
+        f"""
+        INSERT INTO contacts (id, first_name, last_name, country, state, created_at, updated_at,
+            stage, attempts, last_attempt_at, next_eligible_at, dnc, callable, locale_key,
+            priority, tier, engagement, campaign_id, queue_rank)
+        WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {size}),
+        h AS (SELECT n, (n * 2654435761) % 4294967296 AS h FROM seq)
+        SELECT n, 'First' || (h % 997), 'Last' || (h % 9973),
+            substr(s.key, 1, 2), s.state, '2026-10-01 00:00:00.000000',
+            '2026-10-01 00:00:00.000000',
+            CASE WHEN h % 100 < 30 THEN 'working' ELSE 'new' END,
+            CASE WHEN h % 100 < 30 THEN 1 + h % 3 ELSE 0 END,
+            CASE WHEN h % 100 < 30 THEN '2026-11-2' || (h % 3) || ' 15:00:00.000000' END,
+            CASE WHEN h % 100 < 15 THEN '2026-11-2' || (5 + h % 3) || ' 12:00:00.000000' END,
+            0, 1, s.key,
+            CASE WHEN h % 100 < 3 THEN 0 WHEN h % 100 < 70 THEN 5 ELSE 1 END,
+            CASE WHEN h % 100 < 3 THEN 1 ELSE 2 END,
+            CASE WHEN h % 100 < 3 THEN h % 100 ELSE 0 END,
+            CASE WHEN h % 100 < 3 THEN 3 WHEN h % 100 < 70 THEN 1
+                 WHEN h % 100 < 98 THEN 2 ELSE NULL END,
+            CASE WHEN h % 100 < 3 THEN {ranks["e"]} - (h % 100)
+                 WHEN h % 100 < 70 THEN {ranks["a"]}
+                 WHEN h % 100 < 98 THEN {ranks["b"]} ELSE {ranks["d"]} END
+        FROM h JOIN slots s ON s.i = (h / 7) % {len(slots)}
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO phones (contact_id, position, raw, e164, valid, shared, dnc, region)
+        SELECT id, 0, '+1' || (2000000000 + id), '+1' || (2000000000 + id), 1, 0, 0,
+            substr(locale_key, 1, 2) FROM contacts
+        """
+    )
+    conn.commit()
+    for _, sql in indexes:
+        conn.execute(sql)
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+    tmp.rename(path)
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure_next(store, at: dt.datetime, samples: int) -> list[float]:
+    """Latency of next_offer (a rep skipping to the next card each time)."""
+    times = []
+    for i in range(samples + 20):
+        rep_id = 1 + i % 20
+        start = time.perf_counter()
+        with store.write() as session:
+            offer = queue.next_offer(session, rep_id, at=at)
+        elapsed = time.perf_counter() - start
+        assert isinstance(offer, queue.Offer), offer
+        if i >= 20:  # warm-up: caches, statement preparation
+            times.append(elapsed * 1000)
+    return times
+
+
+def measure_record_next(store, at: dt.datetime, samples: int) -> list[float]:
+    """Latency of record-outcome-then-claim-next in one transaction (the desk's save-and-next)."""
+    with store.write() as session:
+        offer = queue.next_offer(session, 1, at=at)
+    times = []
+    for i in range(samples + 20):
+        start = time.perf_counter()
+        with store.write() as session:
+            _, offer = outcomes.record_and_next(
+                session, claim_id=offer.claim_id, disposition="no_answer", at=at
+            )
+        elapsed = time.perf_counter() - start
+        assert isinstance(offer, queue.Offer), offer
+        if i >= 20:
+            times.append(elapsed * 1000)
+    return times
+
+
+def claim_top(store, at: dt.datetime, count: int) -> None:
+    """Other reps hold the ``count`` best contacts of the places open at ``at``."""
+    with store.write() as session:
+        groups = queue._open_groups(queue._all_keys(session), at, None)
+        keys = [k for g in groups for k in g]
+        marks = ",".join(f"'{k}'" for k in keys)
+        session.execute(
+            text(
+                "UPDATE contacts SET claimed_by_id = 20, claim_expires_at = :until WHERE id IN ("
+                f"SELECT id FROM contacts WHERE locale_key IN ({marks}) AND callable = 1 "
+                "AND claimed_by_id IS NULL AND next_eligible_at IS NULL "
+                "ORDER BY queue_rank, attempts, id LIMIT :n)"
+            ),
+            {"until": "2027-01-01 00:00:00.000000", "n": count},
+        )
+
+
+def run_sqlite(size: int, folder: Path, samples: int) -> None:
+    path = folder / f"queue-{size}.sqlite3"
+    started = time.perf_counter()
+    fresh = not path.exists()
+    build(path, size)
+    if fresh:
+        print(f"built {size:,} contacts in {time.perf_counter() - started:.1f} s", flush=True)
+    work = folder / f"queue-{size}-run.sqlite3"
+    for leftover in folder.glob(work.name + "*"):
+        leftover.unlink()
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(work)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    store = open_store(f"sqlite:///{work}")
+    rows = []
+    held = min(15_000, size // 20)
+    for label, at, prep in (
+        ("midday, all zones open", MIDDAY, None),
+        ("dawn, only Eastern open", DAWN, None),
+        (f"dawn, {held:,} best claimed by others", DAWN, held),
+    ):
+        if prep:
+            claim_top(store, at, prep)
+        nxt = measure_next(store, at, samples)
+        rec = measure_record_next(store, at, samples)
+        rows.append((label, nxt, rec))
+    store.close()
+    for leftover in folder.glob(work.name + "*"):
+        leftover.unlink()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nSQLite, {size:,} contacts ({samples} samples each; peak RSS {rss:.0f} MB)")
+    print(f"{'scenario':<40} {'next p50':>9} {'next p99':>9} {'rec+next p50':>13} {'p99':>8}")
+    for label, nxt, rec in rows:
+        print(
+            f"{label:<40} {statistics.median(nxt):>7.2f}ms {_pct(nxt, 0.99):>7.2f}ms "
+            f"{statistics.median(rec):>11.2f}ms {_pct(rec, 0.99):>6.2f}ms",
+            flush=True,
+        )
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out) -> None:
+    store = open_store(url, upgrade=False)
+    done = 0
+    at = MIDDAY
+    try:
+        with store.write() as session:
+            offer = queue.next_offer(session, rep_id, at=at)
+        out.put(("ready", rep_id, 0))
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end and isinstance(offer, queue.Offer):
+            with store.write() as session:
+                if mode == "claim":
+                    offer = queue.next_offer(session, rep_id, at=at)
+                else:
+                    _, offer = outcomes.record_and_next(
+                        session, claim_id=offer.claim_id, disposition="not_interested", at=at
+                    )
+            done += 1
+        out.put(("done", rep_id, done))
+    finally:
+        store.close()
+
+
+def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
+    store = open_store(url)
+    with store.write() as session:
+        session.execute(
+            text(
+                "TRUNCATE contacts, phones, claims, attempts, outbox, callbacks, "
+                "reps RESTART IDENTITY CASCADE"
+            )
+        )
+        for i in range(max(clients)):
+            reps.add_rep(session, f"Rep {i}")
+        n = len(PLACES)
+        keys = "ARRAY[" + ",".join(f"'{k}'" for k, _ in PLACES) + "]"
+        session.execute(
+            text(
+                f"""
+                INSERT INTO contacts (first_name, last_name, country, created_at, updated_at,
+                    stage, attempts, dnc, callable, locale_key, priority, tier, engagement,
+                    queue_rank)
+                SELECT 'F', 'L' || g, 'US', now(), now(), 'new', 0, false, true,
+                    ({keys})[1 + (g * 7) % {n}], 0, 2, 0, {queue_rank(2, 0)}
+                FROM generate_series(1, {contacts}) g
+                """
+            )
+        )
+        session.execute(
+            text(
+                "INSERT INTO phones (contact_id, position, raw, e164, valid, shared, dnc) "
+                "SELECT id, 0, 'x', '+1' || (2000000000 + id), true, false, false FROM contacts"
+            )
+        )
+    with store.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    store.close()
+    ctx = multiprocessing.get_context("spawn")
+    print(f"\nPostgreSQL, {contacts:,} contacts, {seconds:.0f} s per run")
+    print(f"{'clients':>8} {'claims/s (next only)':>22} {'record+next/s':>15}")
+    for count in clients:
+        rates = []
+        for mode in ("claim", "record"):
+            out = ctx.Queue()
+            procs = [
+                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out))
+                for i in range(count)
+            ]
+            for p in procs:
+                p.start()
+            ready = 0
+            while ready < count:
+                kind, _, _ = out.get(timeout=300)
+                ready += kind == "ready"
+            started = time.perf_counter()
+            total = 0
+            finished = 0
+            while finished < count:
+                kind, _, n_done = out.get(timeout=600)
+                if kind == "done":
+                    total += n_done
+                    finished += 1
+            elapsed = max(time.perf_counter() - started, seconds)
+            for p in procs:
+                p.join()
+            rates.append(total / elapsed)
+        print(f"{count:>8} {rates[0]:>22.0f} {rates[1]:>15.0f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--dir", default=os.environ.get("TMPDIR", "/tmp") + "/calldesk-bench-queue")
+    parser.add_argument("--pg", help="PostgreSQL URL (its tables are emptied!)")
+    parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--pg-contacts", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(
+        f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus"
+    )
+    for size in (int(s) for s in args.sizes.split(",") if int(s) > 0):
+        run_sqlite(size, folder, args.samples)
+    if args.pg:
+        run_pg(args.pg, [int(c) for c in args.clients.split(",")], args.pg_contacts, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
