@@ -488,7 +488,16 @@ class Claim(Base):
     released_at: Mapped[dt.datetime | None] = mapped_column()
     reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why this contact, why now
 
-    __table_args__ = (Index("ix_claims_contact", "contact_id"),)
+    __table_args__ = (
+        Index("ix_claims_contact", "contact_id"),
+        # The claims a rep still holds (released when the rep moves on).
+        Index(
+            "ix_claims_open",
+            "rep_id",
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
 
 
 class Attempt(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 07:16:03.369405
+Create Date: 2026-11-23 07:27:22.443006
 """
 
 from collections.abc import Sequence
@@ -24,6 +24,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_attempts_report_contact', ['contact_id', 'started_at', 'conversation', 'grade', 'rep_id'], unique=False)
         batch_op.create_index('ix_attempts_report_hours', ['local_weekday', 'local_hour', 'conversation', 'started_at'], unique=False)
         batch_op.create_index('ix_attempts_report_rep', ['rep_id', 'contact_id', 'started_at', 'conversation', 'grade'], unique=False)
+
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.create_index('ix_claims_open', ['rep_id'], unique=False, sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('campaign_id', sa.Integer(), nullable=True))
@@ -53,6 +56,9 @@ def downgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contacts_queue'), ['locale_key', 'tier', 'priority', 'attempts', 'next_eligible_at', 'id'], unique=False, sqlite_where=sa.text('callable = 1 AND claimed_by_id IS NULL'))
         batch_op.drop_column('queue_rank')
         batch_op.drop_column('campaign_id')
+
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_index('ix_claims_open', sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
 
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_attempts_report_rep')
