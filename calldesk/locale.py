@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -96,11 +97,151 @@ def nanp_zones(e164: str) -> tuple[str, ...]:
     return entry[2] if entry else ()
 
 
+_REGION_NAMES = {
+    "US": {
+        "alabama": "AL",
+        "alaska": "AK",
+        "arizona": "AZ",
+        "arkansas": "AR",
+        "california": "CA",
+        "colorado": "CO",
+        "connecticut": "CT",
+        "delaware": "DE",
+        "districtofcolumbia": "DC",
+        "washingtondc": "DC",
+        "florida": "FL",
+        "georgia": "GA",
+        "hawaii": "HI",
+        "idaho": "ID",
+        "illinois": "IL",
+        "indiana": "IN",
+        "iowa": "IA",
+        "kansas": "KS",
+        "kentucky": "KY",
+        "louisiana": "LA",
+        "maine": "ME",
+        "maryland": "MD",
+        "massachusetts": "MA",
+        "michigan": "MI",
+        "minnesota": "MN",
+        "mississippi": "MS",
+        "missouri": "MO",
+        "montana": "MT",
+        "nebraska": "NE",
+        "nevada": "NV",
+        "newhampshire": "NH",
+        "newjersey": "NJ",
+        "newmexico": "NM",
+        "newyork": "NY",
+        "northcarolina": "NC",
+        "northdakota": "ND",
+        "ohio": "OH",
+        "oklahoma": "OK",
+        "oregon": "OR",
+        "pennsylvania": "PA",
+        "rhodeisland": "RI",
+        "southcarolina": "SC",
+        "southdakota": "SD",
+        "tennessee": "TN",
+        "texas": "TX",
+        "utah": "UT",
+        "vermont": "VT",
+        "virginia": "VA",
+        "washington": "WA",
+        "westvirginia": "WV",
+        "wisconsin": "WI",
+        "wyoming": "WY",
+        # common abbreviations seen in lists
+        "fla": "FL",
+        "calif": "CA",
+        "mass": "MA",
+        "okla": "OK",
+        "tenn": "TN",
+        "ariz": "AZ",
+        "conn": "CT",
+        "mich": "MI",
+        "minn": "MN",
+        "miss": "MS",
+        "nev": "NV",
+        "penn": "PA",
+        "wash": "WA",
+        "wisc": "WI",
+        "colo": "CO",
+    },
+    "CA": {
+        "alberta": "AB",
+        "britishcolumbia": "BC",
+        "colombiebritannique": "BC",
+        "manitoba": "MB",
+        "newbrunswick": "NB",
+        "nouveaubrunswick": "NB",
+        "newfoundlandandlabrador": "NL",
+        "newfoundland": "NL",
+        "terreneuveetlabrador": "NL",
+        "novascotia": "NS",
+        "nouvelleecosse": "NS",
+        "northwestterritories": "NT",
+        "nunavut": "NU",
+        "ontario": "ON",
+        "princeedwardisland": "PE",
+        "ileduprinceedouard": "PE",
+        "quebec": "QC",
+        "saskatchewan": "SK",
+        "yukon": "YT",
+        "pq": "QC",
+        "nfld": "NL",
+    },
+    "GB": {
+        "england": "ENG",
+        "scotland": "SCT",
+        "wales": "WLS",
+        "cymru": "WLS",
+        "northernireland": "NIR",
+    },
+}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
+@functools.lru_cache(maxsize=4096)
+def region_code(country: str | None, text: str | None) -> str | None:
+    """A state/province/nation as its code: "Florida", "fla.", "US-FL", "fl" -> "FL".
+
+    Names cut short by a list's column width ("Massachuse") are recognised when the prefix
+    names one region only. Text that names no known region comes back upper-cased, so it is
+    still shown (and a manager can fix it) but matches no rule.
+    """
+    if not text or not text.strip():
+        return None
+    raw = text.strip().upper()
+    country = (country or "").upper()
+    if "-" in raw and raw.split("-", 1)[0] in _REGION_NAMES:
+        country, raw = raw.split("-", 1)
+    countries = [country] if country in _REGION_NAMES else list(_REGION_NAMES)
+    for candidate in countries:
+        if (candidate, raw) in _region_zones():
+            return raw
+    folded = _fold(raw)
+    for candidate in countries:
+        names = _REGION_NAMES[candidate]
+        if folded in names:
+            return names[folded]
+        if len(folded) >= 5:
+            matches = {code for name, code in names.items() if name.startswith(folded)}
+            if len(matches) == 1:
+                return matches.pop()
+    return raw
+
+
 def region_zones(country: str | None, region: str | None) -> tuple[str, ...]:
     """The zones anyone in a US state / Canadian province / UK nation keeps; ``()`` if unknown."""
     if not country or not region:
         return ()
-    return _region_zones().get((country.upper(), region.upper()), ())
+    code = region_code(country, region)
+    return _region_zones().get((country.upper(), code or ""), ())
 
 
 def number_zones(e164: str) -> tuple[str, ...]:
@@ -176,7 +317,7 @@ def locate(
             country = number_country(number)
             if country:
                 break
-    address_state = (address_state or "").strip().upper() or None
+    address_state = region_code(country, address_state)
     if address_state:
         state_sources.setdefault(address_state, []).append("address")
     for number in numbers:
@@ -211,7 +352,8 @@ def derive_locale(
     its area codes belong to (NANP). Every candidate applies: the rules take the strictest.
     """
     zones = sorted({z for zs in phone_zones for z in zs if z and z != "Etc/Unknown"})
-    states = sorted({s.upper() for s in (address_state, *phone_states) if s})
+    address_state = region_code(country, address_state)
+    states = sorted({region_code(country, s) or "" for s in (address_state, *phone_states) if s})
     own = region_zones(country, address_state)
     if own:
         # The address narrows the numbers' zones to those plausible for the states in play

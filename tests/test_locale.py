@@ -18,6 +18,7 @@ from calldesk.locale import (
     number_country,
     number_zones,
     parse_key,
+    region_code,
     region_zones,
 )
 
@@ -137,3 +138,34 @@ def test_manual_zone_override_replaces_zones() -> None:
     placement = locate("US", None, ["+18005550100"], zone_override="America/Chicago")
     assert placement.locale is not None and placement.locale.zones == ("America/Chicago",)
     assert placement.zone_sources == {"America/Chicago": ["set by hand"]}
+
+
+@pytest.mark.parametrize(
+    ("country", "text", "code"),
+    [
+        ("US", "Florida", "FL"),
+        ("US", "fla.", "FL"),
+        ("US", "US-FL", "FL"),
+        ("US", " fl ", "FL"),
+        ("US", "Massachuse", "MA"),  # cut at 10 characters by the list's column
+        ("US", "West Virgi", "WV"),
+        ("US", "Virginia", "VA"),
+        ("US", "Washington DC", "DC"),
+        ("CA", "Québec", "QC"),
+        (None, "Ontario", "ON"),
+        ("GB", "Northern Ireland", "NIR"),
+        ("GB", "LND", "LND"),  # a county code: kept, matches no rule
+        ("US", "Zzz", "ZZZ"),
+        ("US", "", None),
+    ],
+)
+def test_region_code(country, text, code) -> None:
+    assert region_code(country, text) == code
+
+
+def test_state_written_out_still_brings_its_rules() -> None:
+    # A Dallas number with the address state spelled out: Florida's rules must apply.
+    placement = locate("US", "Florida", ["+12145550100"])
+    assert placement.locale is not None and placement.locale.states == ("FL", "TX")
+    locale, _ = derive_locale("US", None, [("America/Chicago",)], ("Oklahoma", "TX"))
+    assert locale is not None and locale.states == ("OK", "TX")
