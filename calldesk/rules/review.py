@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from calldesk.locale import locate
+from calldesk.locale import locate, region_code
 from calldesk.models import AuditEntry, Contact, DncSnapshot
 from calldesk.rules.packs import active_packs
 
@@ -93,10 +93,10 @@ def set_zone(
         "country": contact.country,
         "locale_key": contact.locale_key,
     }
-    if state:
-        contact.state = state.strip().upper()
     if country:
         contact.country = country.strip().upper()
+    if state:
+        contact.state = region_code(contact.country, state)
     contact.time_zone_override = zone
     placement = locate(
         contact.country,
