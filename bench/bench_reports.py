@@ -43,6 +43,15 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
     con.execute("PRAGMA synchronous=OFF")
     con.execute("PRAGMA cache_size=-262144")
     base = "'2026-09-01 00:00:00'"
+    # Indexes are dropped for the bulk insert and built afterwards from sorted data: much
+    # faster than maintaining six indexes on three million rows inserted in random order.
+    indexes = con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
+        "tbl_name IN ('contacts', 'attempts', 'list_members', 'event_engagements', "
+        "'appointments', 'callbacks')"
+    ).fetchall()
+    for name, _sql in indexes:
+        con.execute(f'DROP INDEX "{name}"')
     dialled = contacts * 8 // 10
     per_list = contacts // LISTS
     event_size = contacts // 20
@@ -173,6 +182,10 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
             """
         )
         print(f"appointments, callbacks: {time.perf_counter() - t:.1f} s", flush=True)
+    t = time.perf_counter()
+    for _name, sql in indexes:
+        con.execute(sql)
+    print(f"indexes: {time.perf_counter() - t:.1f} s", flush=True)
     t = time.perf_counter()
     con.execute("ANALYZE")
     con.close()
