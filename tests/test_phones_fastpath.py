@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import random
 
+import phonenumbers
 import pytest
+from phonenumbers import timezone
 
 from calldesk.importing.phones import (
     NANP_REGIONS,
@@ -87,6 +89,36 @@ def _generated(seed: int, count: int) -> list[tuple[str, str]]:
     return cases
 
 
+def _plain_phonenumbers(raw: str, region: str) -> tuple[object, ...] | None:
+    """What the textbook phonenumbers calls say, one number at a time (the reference)."""
+    if not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return (None, None, False, None, None, ())
+    extension = number.extension or None
+    if not phonenumbers.is_valid_number(number):
+        return (None, extension, False, None, None, ())
+    zones = tuple(z for z in timezone.time_zones_for_number(number) if z != "Etc/Unknown")
+    kind = phonenumbers.number_type(number)
+    name = next(k for k, v in vars(phonenumbers.PhoneNumberType).items() if v == kind)
+    return (
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        extension,
+        True,
+        name,
+        phonenumbers.region_code_for_number(number),
+        zones,
+    )
+
+
+def _fields(info: object) -> tuple[object, ...] | None:
+    if info is None:
+        return None
+    return (info.e164, info.extension, info.valid, info.number_type, info.region, info.time_zones)
+
+
 def _assert_same(cases: list[tuple[str, str]]) -> int:
     by_region: dict[str, list[str]] = {}
     for raw, region in cases:
@@ -98,7 +130,9 @@ def _assert_same(cases: list[tuple[str, str]]) -> int:
         one_by_one = PhoneNormalizer(region)
         single = [one_by_one.normalize(raw) for raw in raws[:2000]]
         for raw, got in zip(raws, fast, strict=True):
-            assert got == parse_phone(raw, region), (raw, region)
+            full = parse_phone(raw, region)
+            assert got == full, (raw, region)
+            assert _fields(full) == _plain_phonenumbers(raw, region), (raw, region)
         for raw, got in zip(raws[:2000], single, strict=True):
             assert got == parse_phone(raw, region), (raw, region)
         shortcut += normalizer.shortcut_hits

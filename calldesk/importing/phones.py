@@ -112,22 +112,25 @@ def parse_phone(raw: str, default_country: str | None) -> PhoneInfo | None:
 
 
 def analyse_number(raw: str, number: phonenumbers.PhoneNumber) -> PhoneInfo:
-    """What phonenumbers says about an already parsed ``number`` written as ``raw``."""
+    """What phonenumbers says about an already parsed ``number`` written as ``raw``.
+
+    The same calls as ``is_valid_number``, ``number_type``, ``region_code_for_number`` and
+    ``time_zones_for_number``, without looking the region up four times.
+    """
     extension = number.extension or None
-    if not phonenumbers.is_valid_number(number):
+    region = phonenumbers.region_code_for_number(number)
+    if not phonenumbers.is_valid_number_for_region(number, region):
         return PhoneInfo(raw, None, extension, False, None, None, (), _invalid_reason(number))
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    zones = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != UNKNOWN_ZONE)
-    return PhoneInfo(
-        raw,
-        e164,
-        extension,
-        True,
-        _TYPE_NAMES.get(phonenumbers.number_type(number)),
-        phonenumbers.region_code_for_number(number),
-        zones,
-        None,
-    )
+    kind = phonenumbers.number_type(number)
+    if kind != PhoneNumberType.UNKNOWN and phonenumbers.is_number_type_geographical(
+        kind, number.country_code
+    ):
+        found = pn_timezone.time_zones_for_geographical_number(number)
+    else:
+        found = pn_timezone.time_zones_for_number(number)
+    zones = tuple(z for z in found if z != UNKNOWN_ZONE)
+    return PhoneInfo(raw, e164, extension, True, _TYPE_NAMES.get(kind), region, zones, None)
 
 
 def _invalid_reason(number: phonenumbers.PhoneNumber) -> str:

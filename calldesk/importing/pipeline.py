@@ -954,7 +954,9 @@ class _Importer:
         engagements: list[tuple[Any, ...]] = []
         errors: list[tuple[Any, ...]] = []
         pending: dict[int, list[Any]] = {}
-        pending_keys: dict[int, set[str]] = {}
+        names_seen = self.names
+        list_id = self.list_id
+        now_db = self.now_db
         new_companies: list[tuple[Any, ...]] = []
         phone_index, email_index = self.phone_index, self.email_index
         dnc = self.dnc
@@ -1127,7 +1129,10 @@ class _Importer:
                     custom.setdefault(names[t.country], country_c[j].strip())  # type: ignore[index]
                 state = state_c[j].strip()[:10] if state_c is not None else ""
                 valid = [p for p in phones if p[2]]
-                contact_dnc = any(p[2] in dnc for p in valid)
+                contact_dnc = False
+                for p in valid:
+                    if p[2] in dnc:
+                        contact_dnc = True
                 callable_ = bool(valid) and not contact_dnc
                 locale_key, reason = self._locale(address_country, state, valid, nanp_states)
                 if not valid:
@@ -1160,15 +1165,11 @@ class _Importer:
                 pending[contact_id] = record
                 if name_key is not None:
                     _index_add(self.name_index, name_key, contact_id)
-                self.names[contact_id] = (fkey, lkey)
-                keys_here: set[str] = set()
-                pending_keys[contact_id] = keys_here
+                names_seen[contact_id] = (fkey, lkey)
                 new_contacts.append(record)
-                self._add_values(
-                    contact_id, phones, emails, keys_here, new_phones, new_emails, dnc, None
-                )
-                members.append((self.list_id, contact_id, rownum, self.now_db))
-                self.in_list.add(contact_id)
+                self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
+                # A later merge may add this membership again: ON CONFLICT keeps one.
+                members.append((list_id, contact_id, rownum, now_db))
                 if engagement:
                     engagements.append((self.event.id, contact_id, *engagement[1:]))  # type: ignore[union-attr]
                 result.imported += 1
@@ -1181,9 +1182,8 @@ class _Importer:
                 else:
                     result.merged += 1
                 existing = pending.get(match_id)
-                keys_here = pending_keys.get(match_id)
                 added_valid = self._add_values(
-                    match_id, phones, emails, keys_here, new_phones, new_emails, dnc, existing
+                    match_id, phones, emails, new_phones, new_emails, dnc, existing is not None
                 )
                 if match_id not in self.in_list:
                     members.append((self.list_id, match_id, rownum, self.now_db))
@@ -1340,25 +1340,26 @@ class _Importer:
         contact_id: int,
         phones: list[tuple[str, str, str | None, PhoneInfo, str | None]],
         emails: list[str],
-        keys_here: set[str] | None,
         new_phones: list[tuple[Any, ...]],
         new_emails: list[tuple[Any, ...]],
         dnc: set[str],
-        existing: list[Any] | None,
+        keep_invalid: bool,
     ) -> list[bool] | None:
         """Phones and e-mails for a contact, skipping values it already has. Returns the DNC
         flag of each new valid number (None when nothing new)."""
         added: list[bool] = []
-        position = 0 if keys_here is None or not keys_here else len(keys_here)
+        phone_index = self.phone_index
+        position = 0 if keep_invalid else 10
         for label, raw, e164, info, extension in phones:
             if e164:
-                key = _phone_key(e164, extension)
-                owners = _index_get(self.phone_index, key)
-                if contact_id in owners or (keys_here is not None and key in keys_here):
+                key = f"{e164}x{extension}" if extension else e164
+                owners = phone_index.get(key)
+                if owners is None:
+                    phone_index[key] = contact_id
+                elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                     continue
-                _index_add(self.phone_index, key, contact_id)
-                if keys_here is not None:
-                    keys_here.add(key)
+                else:
+                    _index_add(phone_index, key, contact_id)
                 on_dnc = e164 in dnc
                 added.append(on_dnc)
                 new_phones.append(
@@ -1378,9 +1379,7 @@ class _Importer:
                         on_dnc,
                     )
                 )
-            else:
-                if existing is None and keys_here is None:
-                    continue  # an invalid number of a known contact: reported, not re-added
+            elif keep_invalid:
                 new_phones.append(
                     (
                         contact_id,
@@ -1398,13 +1397,19 @@ class _Importer:
                         False,
                     )
                 )
+            else:
+                continue  # an invalid number of a known contact: reported, not added twice
             position += 1
+        email_index = self.email_index
         for address in emails:
             key = address.casefold()
-            owners = _index_get(self.email_index, key)
-            if contact_id in owners:
+            owners = email_index.get(key)
+            if owners is None:
+                email_index[key] = contact_id
+            elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                 continue
-            _index_add(self.email_index, key, contact_id)
+            else:
+                _index_add(email_index, key, contact_id)
             new_emails.append(
                 (contact_id, address[:254], key[:254], False, dedupe.is_role_address(address))
             )

@@ -371,10 +371,13 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
     delimiter = layout.delimiter
     with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
         tap: list[str] = []
+        nul = [False]
 
         def lines() -> Iterator[str]:
             for line in text:
                 tap.append(line)
+                if "\x00" in line:
+                    nul[0] = True
                 yield line
 
         reader = csv.reader(lines(), delimiter=delimiter, strict=False)
@@ -393,8 +396,10 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
                     continue
                 if raw:
                     row = _bare_nulls(raw.rstrip("\r\n"), row, delimiter)
-                if any("\x00" in c for c in row):
+                if nul[0]:
+                    # PostgreSQL text cannot hold NUL, and no list means one.
                     row = [c.replace("\x00", "") for c in row]
+                    nul[0] = False
                 rows.append(row)
                 numbers.append(number)
                 if len(rows) >= batch_size:
