@@ -402,8 +402,12 @@ def test_big_import_stays_responsive_and_cancels(
     qtbot.mouseClick(run.cancel_button, qtbot_left())
     qtbot.waitUntil(lambda: "cancelled" in run.error.text(), timeout=60_000)
     timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert len(ticks) > 10 and max(gaps) < 1.0  # the event loop kept turning
+    gaps = sorted(b - a for a, b in zip(ticks, ticks[1:], strict=False))
+    # the event loop kept turning: a 20 ms timer mostly on time, never stuck for seconds
+    # (bounds generous: the test machines are 2 cores shared by many jobs)
+    assert len(gaps) > 10
+    assert gaps[int(len(gaps) * 0.9)] < 0.1, gaps[-10:]
+    assert gaps[-1] < 3.0, gaps[-10:]
     with sqlite_store.session() as s:
         assert s.scalar(select(func.count()).select_from(Contact)) == 0
         assert s.scalar(select(func.count()).select_from(CallList)) == 0
