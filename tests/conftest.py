@@ -48,13 +48,15 @@ def _need_pg() -> str:
     return url
 
 
-def create_pg_database() -> tuple[str, str]:
-    """A fresh, empty database on the test server: (url, name)."""
+def create_pg_database(template: str | None = None) -> tuple[str, str]:
+    """A fresh database on the test server (empty, or a copy of ``template``): (url, name)."""
     server = _need_pg()
     name = f"cdtest_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # FILE_COPY clones a small template several times faster than the default WAL_LOG.
+        suffix = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
     admin.dispose()
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     return url, name
@@ -89,11 +91,31 @@ def sqlite_store(sqlite_url: str) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str]:
+    """A database migrated and seeded once per test session, cloned for each test.
+
+    Creating a database from a template takes a fraction of a second; running every
+    migration for each test took seconds.
+    """
+    url, name = create_pg_database()
+    open_store(url).close()
+    try:
+        yield name
+    finally:
+        drop_pg_database(name)
+
+
 @pytest.fixture
-def pg_store(pg_url: str) -> Iterator[Store]:
-    store = open_store(pg_url)
-    yield store
-    store.close()
+def pg_store(_pg_template: str) -> Iterator[Store]:
+    """A store on its own PostgreSQL database, at the current schema, for one test."""
+    url, name = create_pg_database(template=_pg_template)
+    store = open_store(url)
+    try:
+        yield store
+    finally:
+        store.close()
+        drop_pg_database(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
