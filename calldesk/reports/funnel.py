@@ -139,7 +139,9 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
                 by = grouping
                 break
     with store.session() as session:
-        counts_q, figures_q = _contact_queries(flt, by)
+        counts_q, figures_q = _contact_queries(
+            flt, by, correlated=store.is_sqlite and by in (None, "rep")
+        )
         contacts = dict(session.execute(counts_q).all())
         contact_rows = [
             {**r, "contacts": contacts.get(r["key"], 0)}
@@ -172,7 +174,9 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
     )
 
 
-def _contact_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Select[Any]]:
+def _contact_queries(
+    flt: ReportFilter, by: str | None, *, correlated: bool = False
+) -> tuple[Select[Any], Select[Any]]:
     """(contacts per group, attempt figures per group).
 
     The attempt figures are driven by the per-contact aggregate (one pass over the covering
@@ -199,7 +203,15 @@ def _contact_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Se
             select(m.c.key.label("key")).select_from(s).join(m, m.c.contact_id == s.c.contact_id)
         )
         group = m.c.key
-    joined = joined.join(Contact, Contact.id == s.c.contact_id)
+    if correlated:
+        # SQLite, ungrouped or per rep: a primary-key lookup per dialled contact streams the
+        # per-contact figures instead of materialising them for a join.
+        created: Any = (
+            select(Contact.created_at).where(Contact.id == s.c.contact_id).scalar_subquery()
+        )
+    else:
+        joined = joined.join(Contact, Contact.id == s.c.contact_id)
+        created = Contact.created_at
     extra: list[Any] = []
     if by == "event":
         joined = joined.join(Event, Event.id == group)
@@ -217,9 +229,7 @@ def _contact_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Se
         func.coalesce(func.sum(s.c.conversations), 0).label("conversations"),
         func.count(s.c.best_grade).label("graded"),
         *[count_if(s.c.best_grade == g).label(f"grade_{g.lower()}") for g in GRADES],
-        func.avg(epoch_seconds(s.c.first_at) - epoch_seconds(Contact.created_at)).label(
-            "first_touch_seconds"
-        ),
+        func.avg(epoch_seconds(s.c.first_at) - epoch_seconds(created)).label("first_touch_seconds"),
         *extra,
     )
     if group is not None:
