@@ -384,3 +384,41 @@ def test_cli_import_json_and_leads_find(tmp_path: Path, capsys: pytest.CaptureFi
         ]
     assert cli(["--db", db, "import", str(tmp_path / "nope.csv"), "--list", "x"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_locale_assembly_matches_locate(sqlite_store: Store, tmp_path: Path) -> None:
+    """The importer builds locale keys from per-area-code parts; they must equal locate()."""
+    import random
+
+    from calldesk import locale as locale_mod
+    from calldesk.importing.phones import parse_phone
+    from calldesk.importing.pipeline import _Importer
+
+    importer = _Importer(sqlite_store, tmp_path / "x.csv", ImportOptions(list_name="x"), None, None)
+    assert importer._locale_parts is not None  # the fast assembly is in use
+    rng = random.Random(11)
+    codes = ["212", "305", "415", "512", "602", "808", "907", "416", "604", "709", "787", "876"]
+    foreign = ["+442079460958", "+4930901820", "+61293744000", "+18005551212"]
+    states = ["", "NY", "FL", "TX", "CA", "AZ", "ON", "BC", "ZZ", "ny"]
+    countries = [None, "US", "CA", "GB"]
+    checked = 0
+    for _ in range(1500):
+        numbers = []
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            if rng.random() < 0.15:
+                numbers.append(rng.choice(foreign))
+            else:
+                numbers.append(f"+1{rng.choice(codes)}736{rng.randint(1000, 9999)}")
+        infos = [parse_phone(n, "US") for n in numbers]
+        valid = [
+            ("work", n, i.e164, i, None) for n, i in zip(numbers, infos, strict=True) if i.valid
+        ]
+        if not valid:
+            continue
+        country, state = rng.choice(countries), rng.choice(states)
+        got = importer._locale(country, state, valid, locale_mod.nanp_states)
+        placement = locale_mod.locate(country, state or None, [v[2] for v in valid])
+        expected = (placement.locale.key if placement.locale else None, placement.reason)
+        assert got == expected, (country, state, [v[2] for v in valid])
+        checked += 1
+    assert checked > 1000
