@@ -164,6 +164,13 @@ def test_create_then_edit_a_campaign(qtbot, store: Store) -> None:
         )
         links = s.scalars(select(CampaignList.list_id).where(CampaignList.campaign_id == c.id))
         assert list(links) == [ids["booth"]]
+    row = [page.table.item(0, c).text() for c in range(page.table.columnCount())]
+    assert row[0] == "Vendor X calls" and row[7] == "2"  # the badge scans' two contacts
+    worked: list[int] = []
+    page.ctx.work_campaign.connect(worked.append)
+    page.select_campaign("Vendor X calls")
+    qtbot.mouseClick(page.work_button, Qt.MouseButton.LeftButton)
+    assert worked == [c.id]
     assert page.grab().save(str(SHOTS / "lists-campaigns.png"))
 
 

@@ -429,7 +429,17 @@ class CampaignDialog(QDialog):
         self.ctx.background.run(write, on_done=done, on_error=failed)
 
 
-CAMPAIGN_HEADERS = ("Campaign", "Kind", "Lists", "Script", "Priority", "Deadline", "Active")
+CAMPAIGN_HEADERS = (
+    "Campaign",
+    "Kind",
+    "Lists",
+    "Script",
+    "Priority",
+    "Deadline",
+    "Active",
+    "Contacts",
+    "Ready now",
+)
 
 
 class CampaignsPage(QWidget):
@@ -474,7 +484,7 @@ class CampaignsPage(QWidget):
                 names = dict(browse.list_names(session))
                 rows = []
                 for campaign in campaigns.list_campaigns(session):
-                    data = campaigns.campaign_dict(session, campaign)
+                    data = campaigns.campaign_dict(session, campaign, counts=True)
                     data["list_names"] = [names.get(i, str(i)) for i in data["list_ids"]]
                     rows.append(data)
                 return rows
@@ -494,6 +504,8 @@ class CampaignsPage(QWidget):
                 str(c["priority"]),
                 c["deadline"] or "",
                 "yes" if c["active"] else "paused",
+                f"{c['counts']['contacts']:,}",
+                f"{c['counts']['ready']:,}",
             )
             for col, value in enumerate(values):
                 self.table.setItem(r, col, QTableWidgetItem(value))
