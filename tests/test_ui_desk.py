@@ -164,6 +164,16 @@ def build_store(store: Store) -> dict[str, int]:
 
 @pytest.fixture
 def desk_env(sqlite_store: Store, qtbot) -> Iterator[tuple[DeskView, Store, Clock, Softphone]]:
+    yield from _desk_env(sqlite_store, qtbot)
+
+
+@pytest.fixture
+def any_desk_env(store: Store, qtbot) -> Iterator[tuple[DeskView, Store, Clock, Softphone]]:
+    """The desk on a SQLite file and on a PostgreSQL database (a team's shared queue)."""
+    yield from _desk_env(store, qtbot)
+
+
+def _desk_env(sqlite_store: Store, qtbot) -> Iterator[tuple[DeskView, Store, Clock, Softphone]]:
     ids = build_store(sqlite_store)
     preferences.save(rep_name="Dana Reyes")
     clock = Clock(START)
@@ -233,8 +243,8 @@ def test_start_shows_the_first_card_with_plain_text_and_live_clock(desk_env, qtb
         assert claim is not None and claim.contact_id == view.ids["rich"]
 
 
-def test_a_whole_shift_by_keyboard(desk_env, qtbot) -> None:
-    view, store, clock, phone = desk_env
+def test_a_whole_shift_by_keyboard(any_desk_env, qtbot) -> None:
+    view, store, clock, phone = any_desk_env
     ids = view.ids
     seen: list[int] = []
     view.controller.card_changed.connect(lambda lead: lead and seen.append(lead.contact_id))

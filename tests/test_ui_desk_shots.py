@@ -1,4 +1,4 @@
-"""Screenshots of the desk at 1280x800 (empty queue, mid-script, callback picker).
+"""Screenshots of the desk at 1280x800 (empty queue, mid-script, callback picker, help).
 
 They are always taken and checked; with ``CALLDESK_SHOTS=1`` they are also written to
 ``docs/shots/desk-*.png`` for the README.
@@ -72,4 +72,8 @@ def test_screenshots(sqlite_store, qtbot, tmp_path) -> None:
     press(qtbot, Qt.Key.Key_F8)
     assert view.bar.picker.isVisible()
     _shot(view, qtbot, tmp_path, "callback")
+    press(qtbot, Qt.Key.Key_Escape)
+    press(qtbot, "?")
+    assert view.help.isVisible()
+    _shot(view, qtbot, tmp_path, "help")
     view.shutdown()
