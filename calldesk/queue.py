@@ -32,15 +32,15 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from calldesk import campaigns as campaigns_mod
 from calldesk.locale import parse_key
 from calldesk.models import (
     Attempt,
     Callback,
-    Campaign,
     Claim,
-    Company,
     Contact,
     DncEntry,
     Phone,
@@ -147,28 +147,27 @@ def release_expired_claims(session: Session, at: dt.datetime | None = None) -> i
     at = _now(at)
     lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
     ids = list(
-        session.execute(
+        session.connection()
+        .execute(
             text(
                 "SELECT id FROM contacts WHERE claimed_by_id IS NOT NULL "
                 f"AND claim_expires_at <= :at{lock}"
             ).bindparams(bindparam("at", type_=UTCDateTime())),
             {"at": at},
-        ).scalars()
+        )
+        .scalars()
     )
     if not ids:
         return 0
-    session.execute(
-        update(Contact)
-        .where(Contact.id.in_(ids))
-        .values(claimed_by_id=None, claim_expires_at=None),
-        execution_options={"synchronize_session": False},
+    session.connection().execute(
+        update(Contact).where(Contact.id.in_(ids)).values(claimed_by_id=None, claim_expires_at=None)
     )
-    session.execute(
+    session.connection().execute(
         update(Claim)
         .where(Claim.contact_id.in_(ids), Claim.released_at.is_(None), Claim.expires_at <= at)
-        .values(released_at=at),
-        execution_options={"synchronize_session": False},
+        .values(released_at=at)
     )
+    _expire(session, Contact, ids)
     return len(ids)
 
 
@@ -177,19 +176,21 @@ def wake_cooled(session: Session, at: dt.datetime | None = None, limit: int = _W
     at = _now(at)
     lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
     ids = list(
-        session.execute(
+        session.connection()
+        .execute(
             text(
                 "SELECT id FROM contacts WHERE next_eligible_at IS NOT NULL "
                 f"AND next_eligible_at <= :at ORDER BY next_eligible_at LIMIT :n{lock}"
             ).bindparams(bindparam("at", type_=UTCDateTime())),
             {"at": at, "n": limit},
-        ).scalars()
+        )
+        .scalars()
     )
     if ids:
-        session.execute(
-            update(Contact).where(Contact.id.in_(ids)).values(next_eligible_at=None),
-            execution_options={"synchronize_session": False},
+        session.connection().execute(
+            update(Contact).where(Contact.id.in_(ids)).values(next_eligible_at=None)
         )
+        _expire(session, Contact, ids)
     return len(ids)
 
 
@@ -206,18 +207,42 @@ class _CampaignRow:
     rules: dict[str, Any] | None
 
 
+def _q(session: Session, sql: str, *params: Any) -> Any:
+    """Run a hot-path statement as driver SQL (``?`` placeholders), skipping SQL compilation:
+    the queue's per-call statements are fixed strings, so this is the cheapest safe route."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        sql = _pg_sql.get(sql) or _pg_sql.setdefault(sql, sql.replace("?", "%s"))
+    return conn.exec_driver_sql(sql, tuple(params))
+
+
+_pg_sql: dict[str, str] = {}
+
+
+def _ts(session: Session, value: dt.datetime) -> Any:
+    """A UTC moment as the store keeps it (naive UTC; text on SQLite, like SQLAlchemy writes)."""
+    naive = value.astimezone(dt.UTC).replace(tzinfo=None)
+    if _is_pg(session):
+        return naive
+    return naive.isoformat(sep=" ", timespec="microseconds")
+
+
+def _from_ts(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC)
+
+
 def _campaign_rows(session: Session) -> dict[int, _CampaignRow]:
-    rows = session.execute(
-        select(
-            Campaign.id,
-            Campaign.name,
-            Campaign.kind,
-            Campaign.active,
-            Campaign.is_default,
-            Campaign.rules,
-        )
-    ).all()
-    return {r[0]: _CampaignRow(*r) for r in rows}
+    rows = _q(session, "SELECT id, name, kind, active, is_default, rules FROM campaigns").all()
+    out = {}
+    for cid, name, kind, active, is_default, rules in rows:
+        if isinstance(rules, str):
+            rules = json.loads(rules)
+        out[cid] = _CampaignRow(cid, name, kind, bool(active), bool(is_default), rules)
+    return out
 
 
 def _arms(campaigns: dict[int, _CampaignRow], campaign_id: int | None) -> list[_Arm]:
@@ -245,12 +270,12 @@ def _arms(campaigns: dict[int, _CampaignRow], campaign_id: int | None) -> list[_
     return arms
 
 
-def _arm_where(arm: _Arm) -> tuple[str, dict[str, Any]]:
+def _arm_where(arm: _Arm) -> tuple[str, tuple[Any, ...]]:
     if arm.all:
-        return "", {}
+        return "", ()
     if arm.include_unassigned:
-        return "campaign_id IS NULL AND ", {}
-    return "campaign_id = :cid AND ", {"cid": arm.campaign_id}
+        return "campaign_id IS NULL AND ", ()
+    return "campaign_id = ? AND ", (arm.campaign_id,)
 
 
 # --- places and the seek ---------------------------------------------------------------------
@@ -268,11 +293,10 @@ def _all_keys(session: Session) -> tuple[str, ...]:
     """
     url = session.get_bind().url.render_as_string(hide_password=True)
     version = tuple(
-        session.execute(
-            text(
-                "SELECT (SELECT max(id) FROM contacts), "
-                "(SELECT count(*) FROM contacts WHERE locale_key IS NULL)"
-            )
+        _q(
+            session,
+            "SELECT (SELECT max(id) FROM contacts), "
+            "(SELECT count(*) FROM contacts WHERE locale_key IS NULL)",
         ).one()
     )
     now = time.monotonic()
@@ -280,7 +304,8 @@ def _all_keys(session: Session) -> tuple[str, ...]:
     if hit is not None and hit[1] == version and now - hit[0] < _KEYS_TTL:
         return hit[2]
     keys = tuple(
-        session.execute(
+        session.connection()
+        .execute(
             text(
                 "WITH RECURSIVE k(key) AS ("
                 " SELECT (SELECT MIN(locale_key) FROM contacts WHERE locale_key IS NOT NULL)"
@@ -289,7 +314,8 @@ def _all_keys(session: Session) -> tuple[str, ...]:
                 " FROM k WHERE k.key IS NOT NULL"
                 ") SELECT key FROM k WHERE key IS NOT NULL"
             )
-        ).scalars()
+        )
+        .scalars()
     )
     _keys_cache[url] = (now, version, keys)
     return keys
@@ -342,14 +368,13 @@ def _first_band(
     where, params = _arm_where(arm)
     cond = ""
     if after is not None:
-        cond = " AND (queue_rank, attempts) > (:r, :a)"
-        params.update(r=after[0], a=after[1])
-    row = session.execute(
-        text(
-            f"SELECT queue_rank, attempts FROM contacts WHERE {where}{_ready_sql(session)}{cond} "
-            "ORDER BY queue_rank, attempts LIMIT 1"
-        ),
-        params,
+        cond = " AND (queue_rank, attempts) > (?, ?)"
+        params = (*params, after[0], after[1])
+    row = _q(
+        session,
+        f"SELECT queue_rank, attempts FROM contacts WHERE {where}{_ready_sql(session)}{cond} "
+        "ORDER BY queue_rank, attempts LIMIT 1",
+        *params,
     ).first()
     return (row[0], row[1]) if row is not None else None
 
@@ -365,21 +390,20 @@ def _seek_group(
 ) -> list[int]:
     """Ready contacts of one band in one group of open places (index order, no sort)."""
     where, params = _arm_where(arm)
-    params.update(r=band[0], a=band[1], n=limit)
     skip = f" AND id NOT IN ({','.join(str(int(i)) for i in exclude)})" if exclude else ""
     if _is_pg(session):
-        places = "locale_key = ANY(:keys)"
-        params["keys"] = list(group)
+        places = "locale_key = ANY(?)"
+        keys: Any = list(group)
         tail = " FOR UPDATE SKIP LOCKED" if lock else ""
     else:
-        places = "locale_key IN (SELECT value FROM json_each(:keys))"
-        params["keys"] = json.dumps(group)
+        places = "locale_key IN (SELECT value FROM json_each(?))"
+        keys = json.dumps(group)
         tail = ""
     sql = (
-        f"SELECT id FROM contacts WHERE {where}queue_rank = :r AND attempts = :a "
-        f"AND {places} AND {_ready_sql(session)}{skip} LIMIT :n{tail}"
+        f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
+        f"AND {places} AND {_ready_sql(session)}{skip} LIMIT ?{tail}"
     )
-    return list(session.execute(text(sql), params).scalars())
+    return [r[0] for r in _q(session, sql, *params, band[0], band[1], keys, limit).all()]
 
 
 def _walk(
@@ -436,31 +460,27 @@ def callable_phone(session: Session, contact_id: int) -> Phone | None:
     return None
 
 
-def _phone_dict(phone: Phone | None) -> dict[str, Any] | None:
-    if phone is None:
-        return None
-    return {
-        "id": phone.id,
-        "e164": phone.e164,
-        "extension": phone.extension,
-        "label": phone.label,
-        "raw": phone.raw,
-        "shared": phone.shared,
-        "time_zones": phone.time_zones.split("|") if phone.time_zones else [],
-        "tel": f"tel:{phone.e164}" + (f";ext={phone.extension}" if phone.extension else ""),
-    }
-
-
-def lead_dict(session: Session, contact: Contact) -> dict[str, Any]:
+def lead_dict(
+    session: Session, contact: Contact, phones: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The contact as the lead card and ``queue next --json`` show it (plain data)."""
-    company = session.get(Company, contact.company_id) if contact.company_id else None
+    company = None
+    if contact.company_id:
+        company = _q(
+            session, "SELECT name FROM companies WHERE id = ?", contact.company_id
+        ).scalar()
+    emails = [
+        r[0] for r in _q(session, "SELECT address FROM emails WHERE contact_id = ?", contact.id)
+    ]
+    if phones is None:
+        phones = _numbers(session, contact.id)
     return {
         "id": contact.id,
         "name": contact.full_name,
         "first_name": contact.first_name,
         "last_name": contact.last_name,
         "title": contact.title,
-        "company": company.name if company else None,
+        "company": company,
         "city": contact.city,
         "state": contact.state,
         "country": contact.country,
@@ -474,12 +494,45 @@ def lead_dict(session: Session, contact: Contact) -> dict[str, Any]:
         "locale_key": contact.locale_key,
         "notes": contact.notes,
         "phones": [
-            {"e164": p.e164, "extension": p.extension, "label": p.label, "dnc": p.dnc}
-            for p in contact.phones
-            if p.valid and p.e164
+            {"e164": p["e164"], "extension": p["extension"], "label": p["label"], "dnc": p["dnc"]}
+            for p in phones
         ],
-        "emails": [e.address for e in contact.emails],
+        "emails": emails,
     }
+
+
+def _numbers(session: Session, contact_id: int) -> list[dict[str, Any]]:
+    """The contact's valid numbers in dialling order, DNC ones marked (flag or any DNC entry),
+    numbers on the DNC list last. One statement."""
+    true = "true" if _is_pg(session) else "1"
+    rows = _q(
+        session,
+        "SELECT p.id, p.e164, p.extension, p.label, p.raw, p.shared, p.time_zones, p.dnc, "
+        "EXISTS (SELECT 1 FROM dnc_entries d WHERE d.e164 = p.e164) "
+        f"FROM phones p WHERE p.contact_id = ? AND p.valid = {true} AND p.e164 IS NOT NULL "
+        "ORDER BY p.position, p.id",
+        contact_id,
+    ).all()
+    out = []
+    for pid, e164, ext, label, raw, shared, zones, flag, on_list in rows:
+        if on_list and not flag:
+            # A registry entry added since import: mark the number for good.
+            _q(session, f"UPDATE phones SET dnc = {true} WHERE id = ?", pid)
+        out.append(
+            {
+                "id": pid,
+                "e164": e164,
+                "extension": ext,
+                "label": label,
+                "raw": raw,
+                "shared": bool(shared),
+                "dnc": bool(flag or on_list),
+                "time_zones": zones.split("|") if zones else [],
+                "tel": f"tel:{e164}" + (f";ext={ext}" if ext else ""),
+            }
+        )
+    out.sort(key=lambda p: p["dnc"])
+    return out
 
 
 def local_time_text(at: dt.datetime, zones: tuple[str, ...] | list[str]) -> str:
@@ -498,13 +551,17 @@ def _lock_unclaimed(session: Session, contact_id: int) -> bool:
     """Take a callback's contact for this transaction unless another rep holds it (no waiting)."""
     lock = " FOR UPDATE SKIP LOCKED" if _is_pg(session) else ""
     true = "true" if _is_pg(session) else "1"
-    row = session.execute(
-        text(
-            f"SELECT id FROM contacts WHERE id = :id AND callable = {true} "
-            f"AND claimed_by_id IS NULL{lock}"
-        ),
-        {"id": contact_id},
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            text(
+                f"SELECT id FROM contacts WHERE id = :id AND callable = {true} "
+                f"AND claimed_by_id IS NULL{lock}"
+            ),
+            {"id": contact_id},
+        )
+        .first()
+    )
     return row is not None
 
 
@@ -517,22 +574,32 @@ def _claim(
     at: dt.datetime,
     lease: dt.timedelta,
     reason: dict[str, Any],
-) -> Claim:
+) -> tuple[int, dt.datetime]:
+    """Claim the contact for the rep with two driver statements (no unit-of-work flush in the
+    hot path); the session's copy of the contact is kept in step without marking it changed."""
     expires = at + lease
-    contact.claimed_by_id = rep_id
-    contact.claim_expires_at = expires
-    claim = Claim(
-        contact_id=contact.id,
-        rep_id=rep_id,
-        campaign_id=campaign_id,
-        callback_id=callback_id,
-        claimed_at=at,
-        expires_at=expires,
-        reason=reason,
+    claim_id = _q(
+        session,
+        "INSERT INTO claims (contact_id, rep_id, campaign_id, callback_id, claimed_at, "
+        "expires_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        contact.id,
+        rep_id,
+        campaign_id,
+        callback_id,
+        _ts(session, at),
+        _ts(session, expires),
+        json.dumps(reason, default=str),
+    ).scalar_one()
+    _q(
+        session,
+        "UPDATE contacts SET claimed_by_id = ?, claim_expires_at = ? WHERE id = ?",
+        rep_id,
+        _ts(session, expires),
+        contact.id,
     )
-    session.add(claim)
-    session.flush()
-    return claim
+    set_committed_value(contact, "claimed_by_id", rep_id)
+    set_committed_value(contact, "claim_expires_at", expires)
+    return claim_id, expires
 
 
 def _block(contact: Contact, status: Any, at: dt.datetime) -> None:
@@ -568,7 +635,7 @@ def _explain_list(contact: Contact, campaign: _CampaignRow | None) -> str:
 def _make_offer(
     session: Session,
     contact: Contact,
-    phone: Phone,
+    phones: list[dict[str, Any]],
     rep_id: int,
     campaign_id: int | None,
     callback_id: int | None,
@@ -577,6 +644,7 @@ def _make_offer(
     at: dt.datetime,
     lease: dt.timedelta,
 ) -> Offer:
+    phone = phones[0]
     zones = tuple(status.zones) or parse_key(contact.locale_key or "||").zones
     local = local_time_text(at, zones) if zones else status.local_time
     why_now = f"allowed now: {status.rule}" if status.rule else "allowed now"
@@ -587,17 +655,19 @@ def _make_offer(
         "time_zones": list(zones),
         "states": list(status.states),
         "rule": status.rule,
-        "phone": {"id": phone.id, "e164": phone.e164},
+        "phone": {"id": phone["id"], "e164": phone["e164"]},
     }
-    claim = _claim(session, contact, rep_id, campaign_id, callback_id, at, lease, reason)
+    claim_id, expires = _claim(
+        session, contact, rep_id, campaign_id, callback_id, at, lease, reason
+    )
     return Offer(
-        claim_id=claim.id,
+        claim_id=claim_id,
         contact_id=contact.id,
         rep_id=rep_id,
         campaign_id=campaign_id,
         callback_id=callback_id,
-        phone=_phone_dict(phone),
-        lead=lead_dict(session, contact),
+        phone=phone,
+        lead=lead_dict(session, contact, phones),
         reason=why,
         why_now=why_now,
         local_time=local,
@@ -605,7 +675,7 @@ def _make_offer(
         states=list(status.states),
         rule=status.rule,
         claimed_at=at,
-        expires_at=claim.expires_at,
+        expires_at=expires,
         checks=[_check_dict(c) for c in (status.checks or [])],
     )
 
@@ -679,13 +749,13 @@ def _callback_offer(
             continue
         if not _lock_unclaimed(session, contact.id):
             continue
-        phone = callable_phone(session, contact.id)
-        if phone is None:
+        phones = _numbers(session, contact.id)
+        if not phones or phones[0]["dnc"]:
             _no_phone(contact)
             continue
         due_local = local_time_text(due, tuple(status.zones)) if status.zones else due.isoformat()
         why = f"{label}, due {due_local}"
-        return _make_offer(session, contact, phone, rep.id, cid, cb_id, status, why, at, lease)
+        return _make_offer(session, contact, phones, rep.id, cid, cb_id, status, why, at, lease)
     return None
 
 
@@ -706,15 +776,20 @@ def next_offer(
     rep = session.get(Rep, rep_id)
     if rep is None:
         raise QueueError(f"no rep {rep_id}")
-    release_expired_claims(session, at)
+    session.flush()  # what this transaction changed (an outcome, a DNC) counts for the seek
+    expired, cooled, first_due = _housekeeping(session, at)
+    if expired:
+        release_expired_claims(session, at)
     # A claim still held is a skip: that contact goes back, but not to this rep right away.
     skipped = _release_rep_claims(session, rep_id, at)
-    wake_cooled(session, at)
+    if cooled:
+        wake_cooled(session, at)
     campaigns = _campaign_rows(session)
     arms = _arms(campaigns, campaign_id)
-    offer = _callback_offer(session, rep, campaigns, campaign_id, at, lease, skipped)
-    if offer is not None:
-        return offer
+    if first_due is not None and first_due <= at:
+        offer = _callback_offer(session, rep, campaigns, campaign_id, at, lease, skipped)
+        if offer is not None:
+            return offer
     engine = _rules()
     for contact_id in _walk(session, arms, at, 1, skipped, lock=True):
         contact = session.get(Contact, contact_id)
@@ -727,12 +802,12 @@ def next_offer(
         if not status.allowed:
             _block(contact, status, at)
             continue
-        phone = callable_phone(session, contact.id)
-        if phone is None:
+        phones = _numbers(session, contact.id)
+        if not phones or phones[0]["dnc"]:
             _no_phone(contact)
             continue
         why = _explain_list(contact, camp)
-        return _make_offer(session, contact, phone, rep_id, cid, None, status, why, at, lease)
+        return _make_offer(session, contact, phones, rep_id, cid, None, status, why, at, lease)
     return explain_empty(session, at, campaign_id=campaign_id, arms=arms)
 
 
@@ -764,9 +839,11 @@ def explain_empty(
                     waiting.append((status.next_allowed_at, key))
         # The soonest place to open that has a contact ready to call.
         for when, key in sorted(waiting):
-            row = session.execute(
-                text(f"SELECT 1 FROM contacts WHERE {where}locale_key = :k AND {ready} LIMIT 1"),
-                {**params, "k": key},
+            row = _q(
+                session,
+                f"SELECT 1 FROM contacts WHERE {where}locale_key = ? AND {ready} LIMIT 1",
+                *params,
+                key,
             ).first()
             if row is not None:
                 candidates.append(when)
@@ -942,12 +1019,51 @@ def release_claim(session: Session, claim_id: int, *, at: dt.datetime | None = N
 
 
 def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[int]:
-    claims = session.scalars(
-        select(Claim).where(Claim.rep_id == rep_id, Claim.released_at.is_(None))
+    rows = _q(
+        session,
+        "SELECT id, contact_id FROM claims WHERE rep_id = ? AND released_at IS NULL",
+        rep_id,
     ).all()
-    for claim in claims:
-        release_claim(session, claim.id, at=at)
-    return {claim.contact_id for claim in claims}
+    if not rows:
+        return set()
+    stamp = _ts(session, at)
+    for claim_id, contact_id in rows:
+        _q(session, "UPDATE claims SET released_at = ? WHERE id = ?", stamp, claim_id)
+        _q(
+            session,
+            "UPDATE contacts SET claimed_by_id = NULL, claim_expires_at = NULL "
+            "WHERE id = ? AND claimed_by_id = ?",
+            contact_id,
+            rep_id,
+        )
+    contact_ids = {r[1] for r in rows}
+    _expire(session, Contact, contact_ids)
+    _expire(session, Claim, [r[0] for r in rows])
+    return contact_ids
+
+
+def _expire(session: Session, model: Any, ids: Any) -> None:
+    """Objects the session holds that a Core statement just changed: read them again."""
+    for ident in ids:
+        obj = session.identity_map.get(identity_key(model, ident))
+        if obj is not None:
+            session.expire(obj)
+
+
+def _housekeeping(session: Session, at: dt.datetime) -> tuple[bool, bool, dt.datetime | None]:
+    """One statement: is a claim expired, is a contact done cooling down, first open callback."""
+    stamp = _ts(session, at)
+    row = _q(
+        session,
+        "SELECT (SELECT 1 FROM contacts WHERE claimed_by_id IS NOT NULL "
+        "AND claim_expires_at <= ? LIMIT 1), "
+        "(SELECT 1 FROM contacts WHERE next_eligible_at IS NOT NULL "
+        "AND next_eligible_at <= ? LIMIT 1), "
+        "(SELECT min(due_at) FROM callbacks WHERE status = 'open')",
+        stamp,
+        stamp,
+    ).one()
+    return bool(row[0]), bool(row[1]), _from_ts(row[2])
 
 
 # --- figures --------------------------------------------------------------------------------
