@@ -14,7 +14,8 @@ from calldesk.models import CallList, CampaignList, Contact, Event, ListMember
 from calldesk.store import Store
 from tests.conftest import REPO
 from ui.context import AppContext
-from ui.lists.campaigns import CampaignsPage, parse_retry
+from ui.lists.campaign_dialog import parse_retry
+from ui.lists.campaigns import CampaignsPage
 from ui.worker import Background
 
 SHOTS = REPO / "docs" / "shots"
