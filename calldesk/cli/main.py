@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
@@ -123,8 +124,13 @@ def add_group(subparsers: Any, common: argparse.ArgumentParser, name: str, help:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
-    sys.stdout.write("\n")
+    try:
+        sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader (``| head``) went away: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _json_default(value: Any) -> Any:
@@ -186,4 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's copy of this module, so its exception classes are the ones the
+    # command modules raise (``python -m`` would otherwise load this file twice).
+    from calldesk.cli.main import main as package_main
+
+    sys.exit(package_main())
