@@ -457,7 +457,7 @@ def test_help_overlay_lists_every_shortcut(desk_env, qtbot) -> None:
     assert view.help.isVisible()
     rows = dict(view.help.rows)
     assert rows["F1"] == "No answer" and rows["F12"] == "Do not call"
-    assert rows["F10"] == "Dial the first number"
+    assert rows["F10"] == "Dial (the number the queue chose)"
     assert "? or Shift+F1" in rows  # F1 belongs to "no answer" in the default table
     assert QApplication.focusWidget() is view.help
     press(qtbot, Qt.Key.Key_Space)

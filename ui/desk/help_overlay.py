@@ -16,7 +16,7 @@ class HelpOverlay(QFrame):
         super().__init__(parent)
         self.setObjectName("helpOverlay")
         self.setStyleSheet(
-            "#helpOverlay { background: rgba(20, 20, 20, 215); }"
+            "#helpOverlay { background: rgba(24, 24, 24, 246); }"
             "#helpOverlay QLabel { color: white; }"
         )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

@@ -163,7 +163,11 @@ class DeskView(QWidget):
         # F1 is help unless the team gave it to a disposition (the default: no answer).
         help_keys = ["?"] + (["F1"] if "F1" not in taken else ["Shift+F1"])
         fixed = [
-            (("F10" if "F10" not in taken else "Ctrl+D"), "Dial the first number", self._dial),
+            (
+                ("F10" if "F10" not in taken else "Ctrl+D"),
+                "Dial (the number the queue chose)",
+                self._dial,
+            ),
             ("Alt+1 … Alt+9", "Dial number 1 … 9 on the card", None),
             ("Ctrl+Return", "Start calling / resume", self._start),
             ("Ctrl+P", "Pause / resume", self.controller.toggle_pause),
