@@ -670,3 +670,45 @@ def test_the_campaign_is_picked_by_keyboard_and_remembered(desk_env, qtbot) -> N
     assert again.session.campaign.currentText() == "Tiny sprint"
     assert again.session.rep.currentText() == "Dana Reyes"
     again.shutdown()
+
+
+def test_the_card_says_where_the_contact_came_from(sqlite_store) -> None:
+    from calldesk import desk_data
+
+    ids = build_store(sqlite_store)
+    with sqlite_store.write() as session:
+        webinar = Event(name="Planning 2027 webinar", kind="webinar")
+        paper = Event(name="Venue checklist", kind="whitepaper")
+        session.add_all([webinar, paper])
+        session.flush()
+        session.add_all(
+            [
+                EventEngagement(
+                    event_id=webinar.id, contact_id=ids["vm"], attended=True, minutes_attended=42
+                ),
+                EventEngagement(
+                    event_id=paper.id,
+                    contact_id=ids["vm"],
+                    download_title="The venue checklist",
+                ),
+                EventEngagement(event_id=webinar.id, contact_id=ids["busy"], attended=False),
+            ]
+        )
+    with sqlite_store.session() as session:
+        card = desk_data.load_card(session, ids["vm"])
+        other = desk_data.load_card(session, ids["busy"])
+        assert desk_data.load_card(session, 999_999) is None
+    details = {s.name: s.detail for s in card.sources}
+    assert details["Planning 2027 webinar (webinar)"] == "attended 42 min"
+    assert details["Venue checklist (whitepaper)"] == "downloaded: The venue checklist"
+    assert details["Vendor X planners"] == "purchased, row 3"
+    assert other.sources[0].detail == "registered, did not attend"
+    assert card.time_zone == NY and card.phones[0].dialable
+    # everyone else at Summit Meetings, by last name
+    assert [c.name for c in card.colleagues] == [
+        "Maria Chen",
+        "Chloe Gagnon",
+        "James Patel",
+        "Olivia Schmidt",
+        "Noah Tremblay",
+    ]
