@@ -39,8 +39,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _filter_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--from", dest="date_from", type=_date, help="first day (YYYY-MM-DD, UTC)")
-    cmd.add_argument("--to", dest="date_to", type=_date, help="last day, included")
+    cmd.add_argument(
+        "--from", dest="date_from", metavar="DATE", type=_date, help="first day (YYYY-MM-DD, UTC)"
+    )
+    cmd.add_argument("--to", dest="date_to", metavar="DATE", type=_date, help="last day, included")
     cmd.add_argument("--list", dest="list_ref", metavar="ID|NAME", help="only this list")
     cmd.add_argument("--event", dest="event_ref", metavar="ID|NAME", help="only this event")
     cmd.add_argument(

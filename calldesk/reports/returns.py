@@ -85,6 +85,7 @@ def list_return(store: Store, flt: ReportFilter | None = None) -> Report:
 
     Conversations count attempts with a conversation; A leads count contacts graded A;
     held and opportunities count appointments. A list or event without a cost shows no ratios.
+    A list imported for an event is shown as that event.
     """
     flt = flt or ReportFilter()
     rows: list[dict[str, Any]] = []
@@ -93,12 +94,21 @@ def list_return(store: Store, flt: ReportFilter | None = None) -> Report:
             "list": dict(session.execute(select(CallList.id, CallList.cost)).all()),
             "event": dict(session.execute(select(Event.id, Event.cost)).all()),
         }
+        # An event's own import list (badge scans, attendee report) is the event's row:
+        # shown once, under the event, unless the list carries a cost of its own.
+        event_lists = set(
+            session.scalars(
+                select(CallList.id).where(CallList.event_id.is_not(None), CallList.cost.is_(None))
+            )
+        )
     for kind in ("list", "event"):
         if kind == "list" and flt.event_id is not None and flt.list_id is None:
             continue
         if kind == "event" and flt.list_id is not None and flt.event_id is None:
             continue
         for f in funnel(store, flt, by=kind).main.rows:
+            if kind == "list" and f["key"] in event_lists:
+                continue
             cost = costs[kind].get(f["key"])
             rows.append(
                 {
