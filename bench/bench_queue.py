@@ -194,37 +194,39 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure_next(store, at: dt.datetime, samples: int) -> list[float]:
-    """Latency of next_offer (a rep skipping to the next card each time)."""
-    times = []
+def measure_next(store, at: dt.datetime, samples: int) -> tuple[list[float], list[float]]:
+    """Latency (wall, CPU) of next_offer (a rep skipping to the next card each time)."""
+    times, cpu = [], []
     for i in range(samples + 20):
         rep_id = 1 + i % 20
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         with store.write() as session:
             offer = queue.next_offer(session, rep_id, at=at)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu_start
         assert isinstance(offer, queue.Offer), offer
         if i >= 20:  # warm-up: caches, statement preparation
             times.append(elapsed * 1000)
-    return times
+            cpu.append(cpu_used * 1000)
+    return times, cpu
 
 
-def measure_record_next(store, at: dt.datetime, samples: int) -> list[float]:
-    """Latency of record-outcome-then-claim-next in one transaction (the desk's save-and-next)."""
+def measure_record_next(store, at: dt.datetime, samples: int) -> tuple[list[float], list[float]]:
+    """Latency (wall, CPU) of record-outcome-then-claim-next in one transaction (save-and-next)."""
     with store.write() as session:
         offer = queue.next_offer(session, 1, at=at)
-    times = []
+    times, cpu = [], []
     for i in range(samples + 20):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         with store.write() as session:
             _, offer = outcomes.record_and_next(
                 session, claim_id=offer.claim_id, disposition="no_answer", at=at
             )
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu_start
         assert isinstance(offer, queue.Offer), offer
         if i >= 20:
             times.append(elapsed * 1000)
-    return times
+            cpu.append(cpu_used * 1000)
+    return times, cpu
 
 
 def claim_top(store, at: dt.datetime, count: int) -> None:
@@ -276,14 +278,21 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
     for leftover in folder.glob(work.name + "*"):
         leftover.unlink()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nSQLite, {size:,} contacts ({samples} samples each; peak RSS {rss:.0f} MB)")
-    print(f"{'scenario':<40} {'next p50':>9} {'next p99':>9} {'rec+next p50':>13} {'p99':>8}")
-    for label, nxt, rec in rows:
+    load = os.getloadavg()[0]
+    print(
+        f"\nSQLite, {size:,} contacts ({samples} samples each; peak RSS {rss:.0f} MB; "
+        f"load average {load:.1f}). Wall ms p50/p99, and CPU ms p50/p99 of this process"
+    )
+    print(f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'rec+next wall':>15} {'cpu':>13}")
+    for label, (nxt, nxt_cpu), (rec, rec_cpu) in rows:
         print(
-            f"{label:<40} {statistics.median(nxt):>7.2f}ms {_pct(nxt, 0.99):>7.2f}ms "
-            f"{statistics.median(rec):>11.2f}ms {_pct(rec, 0.99):>6.2f}ms",
+            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {_fmt(rec):>15} {_fmt(rec_cpu):>13}",
             flush=True,
         )
+
+
+def _fmt(samples: list[float]) -> str:
+    return f"{statistics.median(samples):.2f}/{_pct(samples, 0.99):.2f}"
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

@@ -159,7 +159,19 @@ def load(session: Session) -> dict[str, DispositionRule]:
 
 def get(session: Session, code: str) -> DispositionRule:
     """One disposition by code; raises :class:`DispositionError` naming the known codes."""
-    rules = load(session)
-    if code not in rules:
-        raise DispositionError(f"unknown disposition {code!r}; known: {', '.join(rules)}")
-    return rules[code]
+    row = session.get(Disposition, code)
+    if row is None:
+        known = ", ".join(load(session))
+        raise DispositionError(f"unknown disposition {code!r}; known: {known}")
+    return DispositionRule(
+        code=row.code,
+        label=row.label,
+        hotkey=row.hotkey,
+        conversation=row.conversation,
+        retry_minutes=row.retry_minutes,
+        retry_rule=row.retry_rule,
+        requires_notes=row.requires_notes,
+        requires_callback=row.requires_callback,
+        final=row.final,
+        position=row.position,
+    )
