@@ -443,3 +443,18 @@ def test_webhook_signature_uses_the_stored_secret(
     assert report.delivered == 1
     body, signature = bodies[0]
     assert verify(body, "from-keyring", signature) and not verify(body, "other", signature)
+
+
+def test_unknown_target_and_progress_reports(sqlite_store: Store, tmp_path: Path) -> None:
+    from calldesk.sync import SyncError
+
+    config = {"sf": Target(name="sf", type="files", folder=str(tmp_path / "sf"))}
+    with pytest.raises(SyncError, match="nope"):
+        run_sync(sqlite_store, targets=["nope"], config=config)
+    with sqlite_store.write() as session:
+        for i in range(3):
+            enqueue_graded(session, make_lead(session, first=f"P{i}"))
+    seen = []
+    run_sync(sqlite_store, config=config, progress=seen.append, max_wait=0)
+    assert [(p.target, p.pending) for p in seen][0] == ("sf", 3)
+    assert (seen[-1].delivered, seen[-1].pending) == (3, 0) and "wrote" in seen[-1].message
