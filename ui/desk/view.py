@@ -20,6 +20,7 @@ from ui.context import AppContext
 from ui.desk.booking import BookingForm
 from ui.desk.controller import DeskController
 from ui.desk.dialer import Dialer
+from ui.desk.dialling import Dialling
 from ui.desk.disposition_bar import DispositionBar
 from ui.desk.help_overlay import HelpOverlay
 from ui.desk.lead_card import LeadCard
@@ -57,7 +58,6 @@ class DeskView(QWidget):
         self.ctx = ctx
         self.clock: Clock = clock or utcnow
         prefs = preferences.load()
-        self._dialer = dialer
         self.controller = DeskController(ctx, self.clock, claim_minutes=prefs["claim_minutes"])
 
         self.session = SessionBar()
@@ -98,6 +98,9 @@ class DeskView(QWidget):
         layout.addWidget(self.bar)
         self.help = HelpOverlay(self)
         self.peek = ContactPeek(ctx, self)
+        self.dialling = Dialling(
+            self.controller, self.card, self.session.dial_box, self.manual, self.clock, dialer
+        )
 
         self._wire()
         self._restore_splitter()
@@ -121,15 +124,17 @@ class DeskView(QWidget):
         c.coming_changed.connect(self.queue.show_coming)
         c.session_changed.connect(self._session_state)
         c.booking_failed.connect(self.booking.show_error)
-        c.dial_checked.connect(self._dial_checked)
+        c.dial_checked.connect(self.dialling.checked)
         self.session.start_requested.connect(self._start)
         self.session.pause_toggled.connect(c.toggle_pause)
-        self.session.manual_dial.connect(self._manual_dial)
-        self.manual.override.connect(self._override)
+        self.session.manual_dial.connect(self.dialling.typed)
+        self.manual.override.connect(self.dialling.override)
+        self.dialling.message.connect(self.show_message)
+        self.dialling.dialled.connect(self._focus_work)
         self.manual.cancelled.connect(self._focus_work)
         self.bar.chosen.connect(self._disposition)
         self.bar.confirmed.connect(self._confirmed)
-        self.card.dial_requested.connect(self._dial_phone)
+        self.card.dial_requested.connect(self.dialling.dial_phone)
         self.card.colleague_chosen.connect(self.peek.open_contact)
         self.ctx.open_contact.connect(self.peek.open_contact)
         self.ctx.work_campaign.connect(self._work_campaign)
@@ -166,13 +171,13 @@ class DeskView(QWidget):
             (
                 ("F10" if "F10" not in taken else "Ctrl+D"),
                 "Dial (the number the queue chose)",
-                self._dial,
+                self.dialling.dial,
             ),
             ("Alt+1 … Alt+9", "Dial number 1 … 9 on the card", None),
             ("Ctrl+Return", "Start calling / resume", self._start),
             ("Ctrl+P", "Pause / resume", self.controller.toggle_pause),
             ("Ctrl+N", "Notes for this call", self.bar.notes.setFocus),
-            ("Ctrl+L", "Type a number to dial", self._focus_manual),
+            ("Ctrl+L", "Type a number to dial", self.dialling.focus_box),
             ("Ctrl+R", "Capture the right person (referral)", self._open_referral),
             ("Ctrl+B", "Book the meeting (grade A)", self._open_booking),
             ("Ctrl+J", "Back to the script", self._focus_work),
@@ -190,9 +195,11 @@ class DeskView(QWidget):
             for key in keys.split(" or "):
                 shortcuts.append(self._shortcut(key, slot))
         if "F10" not in taken:
-            shortcuts.append(self._shortcut("Ctrl+D", self._dial))
+            shortcuts.append(self._shortcut("Ctrl+D", self.dialling.dial))
         for index in range(9):
-            shortcuts.append(self._shortcut(f"Alt+{index + 1}", lambda i=index: self._dial(i)))
+            shortcuts.append(
+                self._shortcut(f"Alt+{index + 1}", lambda i=index: self.dialling.dial(i))
+            )
         self._shortcuts = shortcuts
         self.help.set_shortcuts(rows)
 
@@ -327,74 +334,6 @@ class DeskView(QWidget):
             rep_zone=self.controller.rep_zone,
             minutes=lead.runner.script.meeting_minutes if lead.runner else 45,
         )
-
-    def _dial(self, index: int | None = None) -> None:
-        lead = self.controller.lead
-        if lead is None:
-            return
-        phones = lead.card.phones
-        if index is None:  # the queue's choice, else the first number that may be dialled
-            dialable = [p for p in phones if p.dialable]
-            phone = next((p for p in dialable if p.id == lead.phone_id), None)
-            phone = phone or (dialable[0] if dialable else None)
-        else:
-            phone = phones[index] if index < len(phones) else None
-        if phone is not None:
-            self._dial_phone(phone.id)
-
-    def _dial_phone(self, phone_id: int) -> None:
-        lead = self.controller.lead
-        if lead is None:
-            return
-        phone = next((p for p in lead.card.phones if p.id == phone_id), None)
-        if phone is None or not phone.dialable or phone.e164 is None:
-            self.show_message("This number cannot be dialled")
-            return
-        self._hand_to_dialer(phone.e164, phone.extension, phone_id=phone.id)
-
-    def _hand_to_dialer(self, e164: str, extension: str | None, **log) -> None:
-        from ui.desk.dialer import DialError
-
-        # Read the preference at each dial: the settings dialog may have changed it.
-        prefs = preferences.load()
-        dialer = self._dialer or Dialer(prefs["dialer"], prefs["dialer_command"])
-        try:
-            number = dialer.dial(e164, extension)
-        except DialError as exc:
-            self.show_message(str(exc))
-            return
-        self.controller.note_dialled(number, **log)
-        self.card.note_dialled(number, self.clock())
-        self._focus_work()
-
-    def _focus_manual(self) -> None:
-        self.session.dial_box.setFocus()
-        self.session.dial_box.selectAll()
-
-    def _manual_dial(self, text: str) -> None:
-        if self.controller.lead is None:
-            self.manual.show_message("Typed numbers are dialled for the contact on the card")
-            return
-        self.controller.check_manual_dial(text)
-
-    def _override(self, e164: str, reason: str) -> None:
-        self._hand_to_dialer(
-            e164,
-            None,
-            manual=True,
-            override_by=self.controller.rep_name,
-            override_reason=reason,
-        )
-        self.manual.reset()
-
-    def _dial_checked(self, e164: str, allowed: bool, explanation: str) -> None:
-        """The rules engine answered for a typed number: dial it, or show why not."""
-        if allowed:
-            self.manual.reset()
-            self._hand_to_dialer(e164, None, manual=True)
-            self.session.dial_box.clear()
-            return
-        self.manual.refuse(e164, explanation)
 
     def _escape(self) -> None:
         if self.help.isVisible():
