@@ -712,3 +712,17 @@ def test_the_card_says_where_the_contact_came_from(sqlite_store) -> None:
         "Olivia Schmidt",
         "Noah Tremblay",
     ]
+
+
+def test_a_configured_dial_command_is_run_with_the_number(desk_env, qtbot, tmp_path) -> None:
+    view, store, _clock, phone = desk_env
+    out = tmp_path / "dialled.txt"
+    preferences.save(dialer="command", dialer_command=f"sh -c 'echo {{e164}} > {out}'")
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: out.exists() and out.read_text().strip() != "", timeout=5000)
+    assert out.read_text().strip() == "+12125550101"
+    assert phone.urls == []  # not through a tel: link
+    press(qtbot, Qt.Key.Key_F2)
+    (attempt,) = attempts(store, view.ids["rich"])
+    assert attempt.number_dialled == "+12125550101" and attempt.disposition == "busy"
