@@ -322,7 +322,7 @@ class DncPage(QWidget):
 
         def progress(lines: Any) -> None:
             if isinstance(lines, int):
-                self.status.setText(f"Importing {Path(path).name}: {lines:,} lines read…")
+                self.status.setText(f"Importing {Path(path).name}: {lines:,} numbers read…")
 
         def done(result: dnc.DncFileResult) -> None:
             self.import_button.setEnabled(True)
