@@ -457,3 +457,28 @@ def test_vendor_workbook_through_the_wizard_matches_the_command_line(
     summary = _summary(wizard)
     assert summary == {k: cli[k] for k in summary}
     assert summary["rows"] == len(rows) - 1 and summary["dnc_suppressed"] == 1
+
+
+def test_second_list_merges_people_already_known_like_the_command_line(
+    qtbot, sqlite_store: Store, tmp_path: Path, capsys
+) -> None:
+    from calldesk.importing.pipeline import ImportOptions, import_file
+
+    first = write_vendor_list(tmp_path / "march.csv", 200, seed=3)
+    second = write_vendor_list(tmp_path / "april.csv", 260, seed=3)  # the same 200, and more
+    import_file(sqlite_store, first, ImportOptions(list_name="March"))
+    wizard = _wizard(qtbot, _ctx(sqlite_store), second)
+    for _ in range(3):
+        _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=60_000)
+    summary = _summary(wizard)
+
+    url = f"sqlite:///{tmp_path / 'cli-merge.sqlite3'}"
+    capsys.readouterr()
+    assert cli_main(["import", str(first), "--db", url, "--list", "March", "--json"]) == 0
+    capsys.readouterr()
+    assert cli_main(["import", str(second), "--db", url, "--list", "april", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert summary == {k: cli[k] for k in summary}
+    assert summary["merged"] > 0
+    assert "merged into people already known" in wizard.summary_page.headline.text()
