@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SADeprecationWarning
 
 from calldesk import browse, campaigns, dispositions
 from ui.context import AppContext
@@ -93,10 +91,7 @@ def load_choices(session: Any, campaign_id: int | None) -> CampaignChoices:
     except ImportError:  # scripts not part of this build
         scripts = []
     else:
-        with warnings.catch_warnings():
-            # scripts.library still calls Result.tuples(), deprecated in SQLAlchemy 2.1
-            warnings.simplefilter("ignore", SADeprecationWarning)
-            scripts = [(info.key, info.name) for info in list_scripts(session)]
+        scripts = [(info.key, info.name) for info in list_scripts(session)]
         stored = {key for key, _ in scripts}
         # Shipped scripts not installed in this store yet are offered too.
         for path in default_script_files():
