@@ -53,6 +53,11 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
     for name, _sql in indexes:
         con.execute(f'DROP INDEX "{name}"')
     dialled = contacts * 8 // 10
+
+    def dialled_id(expr: str) -> str:
+        # The k-th contact whose id is not a multiple of 5.
+        return f"(({expr}) % {dialled}) + (({expr}) % {dialled}) / 4 + 1"
+
     per_list = contacts // LISTS
     event_size = contacts // 20
     with con:
@@ -107,13 +112,13 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
             INSERT INTO contacts (id, first_name, last_name, created_at, updated_at, stage, grade,
                 attempts, next_eligible_at, dnc, callable, locale_key, priority, tier, engagement)
             SELECT i, 'First' || i, 'Last' || (i % 997),
-                {ts(f"datetime({base}, '+' || ((i - 1) / {per_list} * 3) || ' days')")},
+                {ts(f"datetime({base}, '-' || ((i - 1) / {per_list} * 3) || ' days')")},
                 {ts(base)},
-                CASE WHEN i <= {dialled} THEN 'working' ELSE 'new' END,
-                CASE WHEN i <= {dialled} AND i % 40 = 1 THEN 'B'
-                     WHEN i <= {dialled} AND i % 40 = 2 THEN 'C' END,
-                CASE WHEN i <= {dialled} THEN 3 ELSE 0 END,
-                CASE WHEN i <= {dialled} AND i % 40 IN (1, 2)
+                CASE WHEN i % 5 <> 0 THEN 'working' ELSE 'new' END,
+                CASE WHEN i % 40 = 1 THEN 'B'
+                     WHEN i % 40 = 2 THEN 'C' END,
+                CASE WHEN i % 5 <> 0 THEN 3 ELSE 0 END,
+                CASE WHEN i % 40 IN (1, 2)
                      THEN {ts(f"datetime({base}, '+' || (i % 90) || ' days')")} END,
                 0, 1, 'US|NY|America/New_York', 0, 2, 0
             FROM n
@@ -131,14 +136,15 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
         )
         print(f"contacts, members, engagements: {time.perf_counter() - t:.1f} s", flush=True)
         t = time.perf_counter()
-        # Attempt i dials contact (i * 7919) mod dialled: every dialled contact about
-        # attempts/dialled times, spread over 80 days, one rep per attempt.
+        # Attempt i dials the k-th dialled contact, k = (i * 7919) mod dialled: every contact
+        # whose id is not a multiple of 5 (lists and events alike) about attempts/dialled
+        # times, spread over 80 days, one rep per attempt.
         con.execute(
             f"""
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {attempts})
             INSERT INTO attempts (id, contact_id, rep_id, campaign_id, started_at, ended_at,
                 disposition, conversation, grade, local_hour, local_weekday, manual)
-            SELECT i, (i * 7919) % {dialled} + 1, i % {QUALIFIERS} + 1, 1,
+            SELECT i, {dialled_id("(i * 7919)")}, i % {QUALIFIERS} + 1, 1,
                 {ts(f"datetime({base}, '+' || (i * 2311 % 6912000) || ' seconds')")},
                 NULL,
                 CASE WHEN i % 5 = 0 THEN 'qualified' ELSE 'no_answer' END,
@@ -156,7 +162,7 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {appointments})
             INSERT INTO appointments (id, uid, sequence, contact_id, field_rep_id, qualifier_id,
                 starts_at, ends_at, status, reject_reason, outcome, created_at, updated_at)
-            SELECT i, 'bench-' || i, 0, (i * 31) % {dialled} + 1,
+            SELECT i, 'bench-' || i, 0, {dialled_id("(i * 31)")},
                 {QUALIFIERS} + i % {FIELD_REPS} + 1, (i / 10) % {QUALIFIERS} + 1,
                 {ts(f"datetime({base}, '+' || (i % 85) || ' days', '+14 hours')")},
                 {ts(f"datetime({base}, '+' || (i % 85) || ' days', '+15 hours')")},
@@ -174,7 +180,7 @@ def generate(path: Path, contacts: int, attempts: int) -> None:
             f"""
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {callbacks})
             INSERT INTO callbacks (contact_id, rep_id, due_at, personal, kind, status, created_at)
-            SELECT (i * 40) % {dialled} + 1, i % {QUALIFIERS} + 1,
+            SELECT {dialled_id("(i * 40)")}, i % {QUALIFIERS} + 1,
                 {ts(f"datetime({base}, '+' || (i % 100) || ' days')")}, i % 2,
                 CASE WHEN i % 3 = 0 THEN 'callback' ELSE 'follow_up' END,
                 CASE WHEN i % 4 = 0 THEN 'done' ELSE 'open' END, {ts(base)}

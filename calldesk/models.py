@@ -548,6 +548,17 @@ class Attempt(Base):
         Index(
             "ix_attempts_report_hours", "local_weekday", "local_hour", "conversation", "started_at"
         ),
+        # Reports over a date range read only that range of this one.
+        Index(
+            "ix_attempts_report_time",
+            "started_at",
+            "contact_id",
+            "rep_id",
+            "conversation",
+            "grade",
+            "local_weekday",
+            "local_hour",
+        ),
     )
 
 

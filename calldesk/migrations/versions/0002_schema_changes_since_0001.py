@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 07:27:22.443006
+Create Date: 2026-11-23 07:40:00.614999
 """
 
 from collections.abc import Sequence
@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_attempts_report_contact', ['contact_id', 'started_at', 'conversation', 'grade', 'rep_id'], unique=False)
         batch_op.create_index('ix_attempts_report_hours', ['local_weekday', 'local_hour', 'conversation', 'started_at'], unique=False)
         batch_op.create_index('ix_attempts_report_rep', ['rep_id', 'contact_id', 'started_at', 'conversation', 'grade'], unique=False)
+        batch_op.create_index('ix_attempts_report_time', ['started_at', 'contact_id', 'rep_id', 'conversation', 'grade', 'local_weekday', 'local_hour'], unique=False)
 
     with op.batch_alter_table('claims', schema=None) as batch_op:
         batch_op.create_index('ix_claims_open', ['rep_id'], unique=False, sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
@@ -61,6 +62,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_claims_open', sqlite_where=sa.text('released_at IS NULL'), postgresql_where=sa.text('released_at IS NULL'))
 
     with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_attempts_report_time')
         batch_op.drop_index('ix_attempts_report_rep')
         batch_op.drop_index('ix_attempts_report_hours')
         batch_op.drop_index('ix_attempts_report_contact')
