@@ -346,15 +346,15 @@ def record_outcome(
         callback_id = callback.id
         contact.stage = "callback"
         contact.next_eligible_at = queue_mod.HELD
-    elif rule.code == "qualified" or (
-        rule.code == "wrong_person" and getattr(grade_result, "referrals", None)
-    ):
+    elif rule.code in ("qualified", "wrong_person"):
         if rule.code == "qualified" and grade_result is None:
             raise OutcomeError("qualified: the script's grade is required")
         contact.next_eligible_at = queue_mod.HELD
         if rule.code == "wrong_person":
             _close(contact, "referred to the right person")
-        from calldesk import handoff  # the grading hand-off (issue 5)
+        # The grading hand-off (issue 5): the grade's consequences, and the right person a
+        # wrong person named becomes a new contact of the same company.
+        from calldesk import handoff
 
         handoff_result = handoff.apply(
             session,

@@ -322,3 +322,59 @@ def test_command_line_next_and_record(tmp_path) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "no claim 999" in bad.stderr and bad.stdout == ""
+
+
+def _grade(grade: str, **extra):
+    from calldesk.scripts.grading import GradeResult
+
+    return GradeResult(
+        grade=grade,
+        why=f"grade {grade} because the answers said so",
+        disposition="qualified",
+        rule_number=1,
+        deciding=(),
+        script_key="bant",
+        script_version=1,
+        answers={"need": "yes"},
+        **extra,
+    )
+
+
+def test_qualified_hands_off_through_the_grade(sqlite_store: Store) -> None:
+    store = sqlite_store
+    with store.write() as session:
+        ann = make_rep(session, "Ann").id
+        nurture_id = make_contact(session, "NY").id
+        giveaway_id = make_contact(session, "NY").id
+    offer = _offer(store, ann)
+    with store.write() as session, pytest.raises(outcomes.OutcomeError, match="grade"):
+        outcomes.record_outcome(session, claim_id=offer.claim_id, disposition="qualified", at=AT)
+    with store.write() as session:
+        result = outcomes.record_outcome(
+            session,
+            claim_id=offer.claim_id,
+            disposition="qualified",
+            grade_result=_grade("C", days=90),
+            at=AT,
+        )
+    assert result.contact_id == nurture_id
+    assert result.contact["grade"] == "C" and result.contact["held"]
+    assert result.attempt["grade"] == "C" and result.attempt["script_key"] == "bant"
+    offer = _offer(store, ann)
+    assert offer.contact_id == giveaway_id
+    with store.write() as session:
+        result = outcomes.record_outcome(
+            session,
+            claim_id=offer.claim_id,
+            disposition="qualified",
+            grade_result=_grade("D"),
+            at=AT,
+        )
+    assert result.contact["stage"] == "closed" and not result.contact["callable"]
+    with store.session() as session:
+        kinds = set(session.scalars(select(OutboxEntry.kind)))
+        nurture = session.scalar(select(Callback).where(Callback.contact_id == nurture_id))
+    assert {"attempt.recorded", "lead.graded"} <= kinds
+    assert nurture.kind == "nurture" and not nurture.personal
+    with store.write() as session:
+        assert isinstance(queue.next_offer(session, ann, at=AT), queue.QueueEmpty)
