@@ -1,0 +1,1 @@
+"""The sync screen: targets, deliveries, running the sync."""

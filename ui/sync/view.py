@@ -1,0 +1,340 @@
+"""The sync screen: per target what is pending, delivered and failed (and why); a sync run in
+the background with progress and Stop; a dry-run preview; retry or skip an entry; targets added
+and removed. The work is :mod:`calldesk.sync`'s, the same as ``calldesk sync``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from calldesk.sync import (
+    SyncError,
+    SyncProgress,
+    SyncReport,
+    Target,
+    TargetStatus,
+    delete_secret,
+    get_secret,
+    load_targets,
+    prepare_review,
+    remove_target,
+    run_sync,
+    sync_status,
+)
+from ui.context import AppContext
+from ui.rules.tables import ERROR_STYLE, fill, fit_columns, plain_label, read_only_table
+from ui.rules.tables import selected_data as selected_target
+from ui.sync.deliveries import DeliveriesPanel, local_time
+from ui.sync.target_dialog import FILE_NOTICE, SECRET_WHERE, TargetDialog
+from ui.worker import Task
+
+HEADERS = (
+    "Target",
+    "Kind",
+    "Sends to",
+    "Secret",
+    "Pending",
+    "Delivered",
+    "Failed",
+    "Skipped",
+    "Next try",
+    "Last error",
+)
+
+
+def report_text(report: SyncReport) -> str:
+    lines = []
+    for name, t in report.targets.items():
+        if report.dry_run:
+            lines.append(f"{name}: would send {t.pending:,}")
+            continue
+        line = f"{name}: {t.delivered:,} delivered, {t.failed:,} failed, {t.pending:,} pending"
+        if t.failed_waiting:
+            line += f"; {t.failed_waiting:,} failed waiting for review"
+        if t.last_error and t.pending:
+            line += f"; will retry after: {t.last_error}"
+        if t.error:
+            line += f"; not worked: {t.error}"
+        lines.append(line)
+    head = "Sync stopped. " if report.stopped else ""
+    return head + ("\n".join(lines) or "No targets to sync.")
+
+
+class SyncView(QWidget):
+    """Targets and their deliveries; run, stop, preview; add and remove targets."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.config: dict[str, Target] = {}
+        self.statuses: dict[str, TargetStatus] = {}
+        self.task: Task | None = None
+        self.last_report: SyncReport | None = None
+        self.dialog: TargetDialog | None = None
+        self.max_wait = 30.0  # keep retrying while the next retry is this close (seconds)
+        self._running = False
+        self._generation = 0
+
+        self.run_button = QPushButton("&Run sync", self)
+        self.run_button.clicked.connect(lambda: self.run(dry_run=False))
+        self.preview_button = QPushButton("&Preview (dry run)", self)
+        self.preview_button.clicked.connect(lambda: self.run(dry_run=True))
+        self.stop_button = QPushButton("&Stop", self)
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.add_button = QPushButton("&Add target…", self)
+        self.add_button.clicked.connect(self.open_add_dialog)
+        self.remove_button = QPushButton("Remove target", self)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.status = plain_label("", self)
+        self.targets = read_only_table(HEADERS, self)
+        fit_columns(self.targets, (130, 70, 260, 170, 65, 75, 55, 60, 130))
+        self.targets.itemSelectionChanged.connect(self._target_chosen)
+        self.deliveries = DeliveriesPanel(ctx, self)
+        self.deliveries.changed.connect(self.reload)
+        self.preview = QPlainTextEdit(self)
+        self.preview.setReadOnly(True)
+        self.preview.setPlaceholderText("A dry run lists here what would be sent, per target.")
+
+        bar = QHBoxLayout()
+        for widget in (self.run_button, self.preview_button, self.stop_button):
+            bar.addWidget(widget)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.remove_button)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.targets)
+        splitter.addWidget(self.deliveries)
+        splitter.addWidget(self.preview)
+        splitter.setSizes([170, 380, 110])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        ctx.data_changed.connect(self._data_changed)
+        self.reload()
+
+    # --- status ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._generation += 1
+        generation, store = self._generation, self.ctx.store
+
+        def load(_task: Any) -> tuple[dict[str, Target], dict[str, TargetStatus], dict]:
+            config = load_targets()
+            prepare_review(store, config)  # so entries no run has seen yet are listed too
+            secrets = {}
+            for name, target in config.items():
+                if target.type == "webhook":
+                    found = get_secret(name)
+                    secrets[name] = found[1] if found else None
+            return config, sync_status(store, config), secrets
+
+        def done(result: tuple[dict[str, Target], dict[str, TargetStatus], dict]) -> None:
+            if generation == self._generation:
+                self._show(*result)
+
+        def failed(exc: BaseException) -> None:
+            self._error(f"Sync settings could not be read: {exc}")
+
+        self.ctx.background.run(load, on_done=done, on_error=failed)
+
+    def _show(
+        self,
+        config: dict[str, Target],
+        statuses: dict[str, TargetStatus],
+        secrets: dict[str, str | None],
+    ) -> None:
+        self.config, self.statuses = config, statuses
+        chosen = selected_target(self.targets)
+        names = list(statuses)
+        rows = []
+        for name in names:
+            s, target = statuses[name], config.get(name)
+            if target is None:
+                kind, where, secret = "removed", "(no longer configured)", ""
+            else:
+                kind = target.type + ("" if target.enabled else " (off)")
+                where = target.url or target.folder or ""
+                if target.type == "files":
+                    where += f" ({target.layout}, {target.format})"
+                secret = ""
+                if target.type == "webhook":
+                    source = secrets.get(name)
+                    secret = SECRET_WHERE[source] if source else "MISSING: add it again"
+            rows.append(
+                (
+                    name,
+                    kind,
+                    where,
+                    secret,
+                    f"{s.pending:,}",
+                    f"{s.delivered:,}",
+                    f"{s.failed:,}",
+                    f"{s.skipped:,}",
+                    local_time(s.next_try_at),
+                    s.last_error or "",
+                )
+            )
+        self.targets.blockSignals(True)
+        fill(self.targets, rows, data=names, warn=[statuses[n].failed > 0 for n in names])
+        if names:
+            self.targets.selectRow(names.index(chosen) if chosen in names else 0)
+        self.targets.blockSignals(False)
+        if not names:
+            self.status.setText("No sync targets yet: add a webhook, a CRM folder or a calendar.")
+        self.deliveries.show_target(selected_target(self.targets))
+
+    def _target_chosen(self) -> None:
+        self.deliveries.show_target(selected_target(self.targets))
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run(self, *, dry_run: bool = False) -> None:
+        """Sync (or preview) every enabled target in the background."""
+        if self._running:
+            return
+        store, config, max_wait = self.ctx.store, dict(self.config), self.max_wait
+        if not config:
+            self._error("Add a target first.")
+            return
+        self.status.setStyleSheet("")
+        self.status.setText("Previewing…" if dry_run else "Syncing…")
+        self.progress.setRange(0, 0)
+        for button in (self.run_button, self.preview_button, self.add_button, self.remove_button):
+            button.setEnabled(False)
+        self.stop_button.setEnabled(not dry_run)
+
+        def work(task: Task) -> SyncReport:
+            return run_sync(
+                store,
+                dry_run=dry_run,
+                stop=task.cancel_event,
+                progress=task.progress,
+                max_wait=max_wait,
+                config=config,
+            )
+
+        self._running = True
+        task = self.ctx.background.run(
+            work, on_done=self._finished, on_error=self._failed, on_progress=self._progressed
+        )
+        # (a synchronous runner has finished already: nothing is running any more)
+        self.task = task if self._running else None
+
+    def stop(self) -> None:
+        """Ask the running sync to stop after the batch in flight (nothing is lost)."""
+        if self.task is not None:
+            self.task.cancel()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping after the batch in flight…")
+
+    def _progressed(self, p: SyncProgress) -> None:
+        done = p.delivered + p.failed
+        self.progress.setRange(0, max(1, done + p.pending))
+        self.progress.setValue(done)
+        if not (self.task is not None and self.task.cancelled):
+            self.status.setText(
+                f"{p.target}: {p.message} ({p.delivered:,} delivered, {p.failed:,} failed, "
+                f"{p.pending:,} pending)"
+            )
+
+    def _finished(self, report: SyncReport) -> None:
+        self._idle()
+        self.last_report = report
+        if report.dry_run:
+            self.preview.setPlainText(self._preview_text(report))
+        trouble = report.failed or any(t.error for t in report.targets.values())
+        self.status.setStyleSheet(ERROR_STYLE if trouble else "")
+        self.status.setText(report_text(report))
+        self.reload()
+        self.ctx.data_changed.emit("sync")
+
+    def _preview_text(self, report: SyncReport) -> str:
+        lines = []
+        for name, t in report.targets.items():
+            lines.append(f"{name}: would send {t.pending:,} ({t.failed_waiting:,} failed wait)")
+            lines.extend(f"  #{e['id']} {e['kind']} {e['key']}" for e in t.would_send)
+            if t.pending > len(t.would_send):
+                lines.append(f"  … and {t.pending - len(t.would_send):,} more")
+        return "\n".join(lines)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._idle()
+        self._error(str(exc) if isinstance(exc, SyncError) else f"Sync failed: {exc!r}")
+        self.reload()
+
+    def _idle(self) -> None:
+        self.task = None
+        self._running = False
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        for button in (self.run_button, self.preview_button, self.add_button, self.remove_button):
+            button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    # --- targets -----------------------------------------------------------------------------
+
+    def open_add_dialog(self) -> TargetDialog:
+        self.dialog = TargetDialog(self.ctx, self)
+        self.dialog.accepted.connect(self._target_added)
+        self.dialog.open()
+        return self.dialog
+
+    def _target_added(self) -> None:
+        dialog = self.dialog
+        if dialog is None or dialog.saved is None:
+            return
+        text = f"Target {dialog.saved.name} ({dialog.saved.type}) added."
+        if dialog.secret_where == "file":
+            text += " " + FILE_NOTICE
+        elif dialog.secret_where:
+            text += f" Its secret is kept {SECRET_WHERE[dialog.secret_where]}."
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+        self.reload()
+
+    def remove_selected(self) -> None:
+        name = selected_target(self.targets)
+        if name is None or name not in self.config:
+            return
+
+        def work(_task: Any) -> None:
+            remove_target(name)
+            delete_secret(name)
+
+        def done(_result: Any) -> None:
+            self.status.setStyleSheet("")
+            self.status.setText(f"Target {name} removed (its delivery history is kept).")
+            self.reload()
+
+        self.ctx.background.run(work, on_done=done, on_error=lambda e: self._error(str(e)))
+
+    def _error(self, text: str) -> None:
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setText(text)
+
+    def _data_changed(self, what: str) -> None:
+        if what in ("outcomes", "appointments", "all") and not self._running:
+            self.reload()
+
+    def shutdown(self) -> None:
+        """The window closes: let a running sync stop cleanly."""
+        self.stop()
