@@ -211,8 +211,11 @@ def child(db: Path, records: int, think_ms: int) -> None:
         while not condition():
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 
-    wait(lambda: view.session.rep.count() > 0)
-    shown = time.perf_counter()  # the desk is up, rep and campaign picked: Enter starts
+    coming: list[object] = []
+    view.controller.coming_changed.connect(coming.append)
+    # The desk is ready: rep and campaign picked, who comes first shown; Enter starts.
+    wait(lambda: view.session.rep.count() > 0 and bool(coming))
+    shown = time.perf_counter()
     view._start()  # what Enter on "Start calling" does
     wait(lambda: view.controller.lead is not None)
     view.repaint()
@@ -337,7 +340,9 @@ def main() -> None:
     print(f"  (in process, after python)  {figures['in_process_to_ready_s'] * 1000:.0f} ms")
     print(f"  imports                     {figures['imports_s'] * 1000:.0f} ms")
     print(f"  open store                  {figures['open_store_s'] * 1000:.0f} ms")
-    print(f"  desk shown, rep picked      {figures['desk_shown_s'] * 1000:.0f} ms")
+    print(
+        f"  desk ready (rep picked, who comes first shown)  {figures['desk_shown_s'] * 1000:.0f} ms"
+    )
     print(f"  first card after Enter      {figures['first_card_after_start_s'] * 1000:.0f} ms")
     print(
         f"record then next card         p50 {figures['record_then_next_p50_ms']:.1f} ms, "

@@ -34,7 +34,7 @@ def _desk(store, qtbot, clock: Clock) -> DeskView:
 
 
 def _shot(view: DeskView, qtbot, tmp_path, name: str) -> None:
-    qtbot.wait(50)  # let queued layout requests settle
+    qtbot.wait(1200)  # the queue panel is refreshed a moment after a card appears
     image = view.grab().toImage()
     ratio = image.devicePixelRatio()  # 2 on a high-DPI screen (QT_SCALE_FACTOR=2)
     # nothing forced the desk wider or taller than the screen

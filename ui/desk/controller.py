@@ -112,14 +112,18 @@ class DeskController(QObject):
         engine's per-place verdicts, the database pages), so the first card comes quickly."""
         store, at = self.ctx.store, self.clock()
 
-        def coming() -> list[Any]:
+        def coming() -> tuple[list[Any], dict[int, leads.Prepared]]:
             with store.session() as session:
                 items = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
-            return leads.coming_lines(items)
+                return leads.coming_lines(items), _prepare_first(session, items, rep_id)
 
-        self.ctx.background.run(
-            lambda _t: coming(), on_done=lambda lines: self.coming_changed.emit(lines)
-        )
+        def done(result: tuple[list[Any], dict[int, leads.Prepared]]) -> None:
+            lines, prepared = result
+            if self.lead is None:
+                self._prefetched = prepared
+            self.coming_changed.emit(lines)
+
+        self.ctx.background.run(lambda _t: coming(), on_done=done)
 
     def start(self, rep_id: int, rep_name: str, campaign_id: int) -> None:
         self.rep_id, self.rep_name = rep_id, rep_name
@@ -436,13 +440,7 @@ class DeskController(QObject):
                 booked = desk_data.appointments_booked(session, rep_id, since)
                 callbacks = queue_mod.due_callbacks(session, rep_id, at=at)
                 coming = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
-                cards = {}
-                for item in coming[:1]:  # the likely next card, prepared ahead
-                    # (a contact with no campaign of its own is offered under the default one)
-                    campaign = item.get("campaign_id") or leads.default_campaign_id(session)
-                    ready = leads.prepare(session, item["contact_id"], campaign, rep_id)
-                    if ready is not None:
-                        cards[ready.contact_id] = ready
+                cards = _prepare_first(session, coming, rep_id)
                 reasons = leads.coming_lines(coming)
             counters = desk_data.Counters(
                 today["dials"], today["conversations"], today["grades"], booked
@@ -475,3 +473,15 @@ def _next(
         queue_mod.release_claim(session, offer.claim_id, at=at)
         return None
     return offer
+
+
+def _prepare_first(session: Any, items: list[dict[str, Any]], rep_id: int) -> dict[int, Any]:
+    """The likely next card (the first contact coming), prepared ahead of the offer."""
+    prepared = {}
+    for item in items[:1]:
+        # a contact with no campaign of its own is offered under the default one
+        campaign = item.get("campaign_id") or leads.default_campaign_id(session)
+        ready = leads.prepare(session, item["contact_id"], campaign, rep_id)
+        if ready is not None:
+            prepared[ready.contact_id] = ready
+    return prepared

@@ -88,6 +88,7 @@ class QueuePanel(QWidget):
         layout.addWidget(self.coming, 2)
         self._announced: set[int] = set()
         self.show_counters(Counters())
+        self.callbacks.addItem(QListWidgetItem("No callbacks in the next 24 hours"))
 
     def show_counters(self, counters: Counters) -> None:
         grades = " ".join(f"{g} {counters.grades.get(g, 0)}" for g in "ABCD")
