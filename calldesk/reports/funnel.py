@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, and_, case, func, literal, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from calldesk.models import Appointment, Attempt, Contact, Event
+from calldesk.models import Appointment, Attempt, Contact, Event, EventEngagement
 from calldesk.reports._sql import count_if, epoch_seconds, rate
 from calldesk.reports.scope import (
     Report,
@@ -183,7 +183,11 @@ def _contact_queries(
     index ``ix_attempts_report_contact``) and only then joined to the groups, so contacts never
     dialled cost nothing there; they are counted by the first, cheap query.
     """
-    s = _contact_stats(flt, by_rep=by == "rep", with_first_conversation=by == "event").subquery()
+    stats = _contact_stats(flt, by_rep=by == "rep", with_first_conversation=by == "event")
+    if by == "event":
+        # Event contacts are a small part of a store: read only their attempts.
+        stats = stats.where(Attempt.contact_id.in_(select(EventEngagement.contact_id)))
+    s = stats.subquery()
     if by == "rep":
         counts = select(s.c.rep_id.label("key"), func.count().label("contacts")).group_by(
             s.c.rep_id
