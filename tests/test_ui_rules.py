@@ -146,9 +146,12 @@ def test_narrowings_that_widen_and_stale_snapshots_are_warned(qtbot, sqlite_stor
         if page.campaigns.item(r, 0).text() == "Default campaign"
     )
     assert page.campaigns.item(row, 3).text() == "hours 07:00–22:00; days mon, tue, wed"
-    assert "reach outside US federal calling hours" in page.campaigns.item(row, 4).text()
+    assert page.campaigns.item(row, 4).text().startswith("3 warnings: reaches outside")
     assert page.campaigns.item(row, 2).text() == "Canada (1), United States (1)"
+    assert not page.campaign_warnings.isVisible()
     page.campaigns.selectRow(row)
+    assert page.campaign_warnings.isVisible()
+    assert "reach outside US federal calling hours" in page.campaign_warnings.text()
     shown = {page.rules.item(r, 1).text() for r in range(page.rules.rowCount())}
     assert "Florida calling hours and 3 calls per 24 h" in shown
     assert "Oklahoma calling hours and 3 calls per 24 h" not in shown  # no Oklahoma contact

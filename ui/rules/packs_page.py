@@ -11,7 +11,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from ui.rules.tables import fill, fit_columns, plain_label, read_only_table, selected_data
+from ui.rules.tables import (
+    WARNING_STYLE,
+    fill,
+    fit_columns,
+    plain_label,
+    read_only_table,
+    selected_data,
+)
 
 CAMPAIGN_HEADERS = ("Campaign", "Contacts", "Packs in use", "Campaign narrowing", "Warnings")
 RULE_HEADERS = ("Pack", "Rule", "States", "Hours (local)", "Holidays", "Cap", "Source", "Since")
@@ -34,6 +41,15 @@ def narrowing_text(narrowing: dict[str, Any]) -> str:
     return "; ".join(parts) or "none (the legal rules as they are)"
 
 
+def _problem_summary(problems: list[str]) -> str:
+    if not problems:
+        return ""
+    if problems[0].startswith("Invalid narrowing"):
+        return problems[0]
+    count = f"{len(problems)} warnings" if len(problems) > 1 else "1 warning"
+    return f"{count}: reaches outside the legal hours (the law still applies)"
+
+
 class PacksPage(QWidget):
     """Campaigns with their packs and narrowings over the rules the selected one uses."""
 
@@ -41,9 +57,14 @@ class PacksPage(QWidget):
         super().__init__(parent)
         self.packs: list[dict[str, Any]] = []
         self.usage: dict[Any, dict[str, Any]] = {}
+        self.problems: dict[Any, list[str]] = {}
         self.campaigns = read_only_table(CAMPAIGN_HEADERS, self)
-        fit_columns(self.campaigns, (300, 80, 300, 230))
+        fit_columns(self.campaigns, (280, 65, 305, 310))
+        self.campaigns.setWordWrap(False)
         self.campaigns.itemSelectionChanged.connect(self._show_rules)
+        self.campaign_warnings = plain_label("", self)
+        self.campaign_warnings.setStyleSheet(WARNING_STYLE)
+        self.campaign_warnings.hide()
         self.rules_title = plain_label("Rules in every pack", self, wrap=False)
         self.rules_title.setStyleSheet("font-weight: bold;")
         self.rules = read_only_table(RULE_HEADERS, self)
@@ -64,6 +85,7 @@ class PacksPage(QWidget):
         rules_box = QWidget(self)
         rules_layout = QVBoxLayout(rules_box)
         rules_layout.setContentsMargins(0, 0, 0, 0)
+        rules_layout.addWidget(self.campaign_warnings)
         rules_layout.addWidget(self.rules_title)
         rules_layout.addWidget(self.rules)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -85,6 +107,7 @@ class PacksPage(QWidget):
         narrowings = {c["campaign_id"]: c for c in overview["campaigns"]}
         ids = [*narrowings, *(u for u in self.usage if u not in narrowings)]
         rows, warn = [], []
+        self.problems = {}
         for campaign_id in ids:
             narrowing = narrowings.get(campaign_id)
             use = self.usage.get(campaign_id, {"contacts": 0, "unplaced": 0, "packs": []})
@@ -102,17 +125,18 @@ class PacksPage(QWidget):
                 problems.append(f"Invalid narrowing: {narrowing['error']}")
             if narrowing:
                 problems.extend(narrowing["notes"])
+            self.problems[campaign_id] = problems
             rows.append(
                 (
                     name,
                     f"{use['contacts']:,}",
                     packs or "no contacts",
                     narrowing_text(narrowing["narrowing"]) if narrowing else "",
-                    "\n".join(problems),
+                    _problem_summary(problems),
                 )
             )
             warn.append(bool(problems))
-        fill(self.campaigns, rows, data=ids, warn=warn)
+        fill(self.campaigns, rows, data=ids, warn=warn, resize_rows=False)
         self._show_rules()
         self._show_snapshots(overview["dnc_snapshots"])
 
@@ -121,6 +145,9 @@ class PacksPage(QWidget):
         use = (
             self.usage.get(campaign_id) if self.campaigns.selectionModel().hasSelection() else None
         )
+        problems = self.problems.get(campaign_id, []) if use is not None else []
+        self.campaign_warnings.setText("\n".join(problems))
+        self.campaign_warnings.setVisible(bool(problems))
         wanted: dict[str, set[str]] | None = None
         if use is not None:
             wanted = {p["country"]: set(p["rules"]) for p in use["packs"]}

@@ -113,7 +113,7 @@ class ReviewPage(QWidget):
             "No contact needs review: every contact's place is known."
             if not total
             else f"{total:,} {'contact is' if total == 1 else 'contacts are'} not offered "
-            f"until their place is set{shown}."
+            f"until its place is set{shown}."
         )
         fill(
             self.table,

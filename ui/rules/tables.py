@@ -52,18 +52,27 @@ def fill(
     *,
     data: Sequence[Any] | None = None,
     warn: Sequence[bool] | None = None,
+    resize_rows: bool = True,
 ) -> None:
-    """Replace the rows (each cell shown as plain text); ``data`` rides on column 0."""
+    """Replace the rows (each cell shown as plain text); ``data`` rides on column 0.
+
+    With ``resize_rows`` rows grow to show wrapped text; otherwise a long cell is cut short and
+    shows all of itself as a tooltip.
+    """
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            item = QTableWidgetItem("" if value is None else str(value))
+            text = "" if value is None else str(value)
+            item = QTableWidgetItem(text)
+            if not resize_rows and len(text) > 40:
+                item.setToolTip(text)
             if c == 0 and data is not None:
                 item.setData(Qt.ItemDataRole.UserRole, data[r])
             if warn is not None and warn[r]:
                 item.setBackground(WARN_BRUSH)
             table.setItem(r, c, item)
-    table.resizeRowsToContents()
+    if resize_rows:
+        table.resizeRowsToContents()
 
 
 def fit_columns(table: QTableWidget, widths: Sequence[int]) -> None:
