@@ -280,25 +280,23 @@ def _arm_where(arm: _Arm) -> tuple[str, tuple[Any, ...]]:
 
 # --- places and the seek ---------------------------------------------------------------------
 
+_KEYS_VERSION = (
+    "(SELECT max(id) FROM contacts), (SELECT count(*) FROM contacts WHERE locale_key IS NULL)"
+)
 _KEYS_TTL = 30.0  # seconds; new contacts and fixed places are noticed at once (see below)
 _keys_cache: dict[str, tuple[float, tuple[Any, ...], tuple[str, ...]]] = {}
 _open_cache: dict[tuple[Any, ...], tuple[dt.datetime, dt.datetime | None, list[list[str]]]] = {}
 
 
-def _all_keys(session: Session) -> tuple[str, ...]:
+def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple[str, ...]:
     """Every distinct locale key in the store, by skipping through ``ix_contacts_locale``.
 
     Cached per store: read again when a contact was added (highest id), a place was set for a
     contact that had none (count of unknown places), or after ``_KEYS_TTL`` seconds.
     """
     url = session.get_bind().url.render_as_string(hide_password=True)
-    version = tuple(
-        _q(
-            session,
-            "SELECT (SELECT max(id) FROM contacts), "
-            "(SELECT count(*) FROM contacts WHERE locale_key IS NULL)",
-        ).one()
-    )
+    if version is None:
+        version = tuple(_q(session, f"SELECT {_KEYS_VERSION}").one())
     now = time.monotonic()
     hit = _keys_cache.get(url)
     if hit is not None and hit[1] == version and now - hit[0] < _KEYS_TTL:
@@ -340,7 +338,7 @@ def _open_groups(
     evening). The grouping holds until the first key's verdict may change, so it is computed
     a few times an hour, not per call.
     """
-    cache_key = (id(keys), len(keys), _fingerprint(rules))
+    cache_key = (keys, _fingerprint(rules))
     hit = _open_cache.get(cache_key)
     if hit is not None and hit[0] <= at and (hit[1] is None or at < hit[1]):
         return hit[2]
@@ -413,11 +411,12 @@ def _walk(
     limit: int,
     exclude: set[int],
     lock: bool,
+    version: tuple[Any, ...] | None = None,
 ):
     """Yield ready contact ids in queue order: band by band over every arm, and within a band
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
     meanwhile (blocked by a cap, no number left) are not seen again."""
-    keys = _all_keys(session)
+    keys = _all_keys(session, version)
     if not keys:
         return
     groups = [_open_groups(keys, at, arm.rules) for arm in arms]
@@ -696,7 +695,7 @@ def _no_phone(contact: Contact) -> None:
 
 def _callback_offer(
     session: Session,
-    rep: Rep,
+    rep_id: int,
     campaigns: dict[int, _CampaignRow],
     campaign_id: int | None,
     at: dt.datetime,
@@ -730,7 +729,7 @@ def _callback_offer(
             continue
         if campaign_id is not None and _campaign_of(contact, campaigns)[0] != campaign_id:
             continue
-        if personal and owner == rep.id:
+        if personal and owner == rep_id:
             ranked.append((0, due, (cb_id, contact), "your callback"))
         elif not personal or owner is None:
             ranked.append((1, due, (cb_id, contact), "open callback"))
@@ -755,7 +754,7 @@ def _callback_offer(
             continue
         due_local = local_time_text(due, tuple(status.zones)) if status.zones else due.isoformat()
         why = f"{label}, due {due_local}"
-        return _make_offer(session, contact, phones, rep.id, cid, cb_id, status, why, at, lease)
+        return _make_offer(session, contact, phones, rep_id, cid, cb_id, status, why, at, lease)
     return None
 
 
@@ -773,25 +772,22 @@ def next_offer(
     at a time: any claim the rep still holds is released first.
     """
     at = _now(at)
-    rep = session.get(Rep, rep_id)
-    if rep is None:
-        raise QueueError(f"no rep {rep_id}")
     session.flush()  # what this transaction changed (an outcome, a DNC) counts for the seek
-    expired, cooled, first_due = _housekeeping(session, at)
+    expired, cooled, first_due, holding, version = _housekeeping(session, at, rep_id)
     if expired:
         release_expired_claims(session, at)
     # A claim still held is a skip: that contact goes back, but not to this rep right away.
-    skipped = _release_rep_claims(session, rep_id, at)
+    skipped = _release_rep_claims(session, rep_id, at) if holding else set()
     if cooled:
         wake_cooled(session, at)
     campaigns = _campaign_rows(session)
     arms = _arms(campaigns, campaign_id)
     if first_due is not None and first_due <= at:
-        offer = _callback_offer(session, rep, campaigns, campaign_id, at, lease, skipped)
+        offer = _callback_offer(session, rep_id, campaigns, campaign_id, at, lease, skipped)
         if offer is not None:
             return offer
     engine = _rules()
-    for contact_id in _walk(session, arms, at, 1, skipped, lock=True):
+    for contact_id in _walk(session, arms, at, 1, skipped, lock=True, version=version):
         contact = session.get(Contact, contact_id)
         assert contact is not None
         if contact.dnc or contact.grade == "D":
@@ -1050,8 +1046,10 @@ def _expire(session: Session, model: Any, ids: Any) -> None:
             session.expire(obj)
 
 
-def _housekeeping(session: Session, at: dt.datetime) -> tuple[bool, bool, dt.datetime | None]:
-    """One statement: is a claim expired, is a contact done cooling down, first open callback."""
+def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, ...]:
+    """One round trip for what every call needs to know first: is a claim expired, is a contact
+    done cooling down, the first open callback, whether the rep still holds a claim, and the
+    version of the place list."""
     stamp = _ts(session, at)
     row = _q(
         session,
@@ -1059,11 +1057,18 @@ def _housekeeping(session: Session, at: dt.datetime) -> tuple[bool, bool, dt.dat
         "AND claim_expires_at <= ? LIMIT 1), "
         "(SELECT 1 FROM contacts WHERE next_eligible_at IS NOT NULL "
         "AND next_eligible_at <= ? LIMIT 1), "
-        "(SELECT min(due_at) FROM callbacks WHERE status = 'open')",
+        "(SELECT min(due_at) FROM callbacks WHERE status = 'open'), "
+        "(SELECT count(*) FROM claims WHERE rep_id = ? AND released_at IS NULL), "
+        f"{_KEYS_VERSION}, "
+        "(SELECT count(*) FROM reps WHERE id = ?)",
         stamp,
         stamp,
+        rep_id,
+        rep_id,
     ).one()
-    return bool(row[0]), bool(row[1]), _from_ts(row[2])
+    if not row[6]:
+        raise QueueError(f"no rep {rep_id}")
+    return bool(row[0]), bool(row[1]), _from_ts(row[2]), bool(row[3]), (row[4], row[5])
 
 
 # --- figures --------------------------------------------------------------------------------
