@@ -146,7 +146,7 @@ def test_narrowings_that_widen_and_stale_snapshots_are_warned(qtbot, sqlite_stor
         if page.campaigns.item(r, 0).text() == "Default campaign"
     )
     assert page.campaigns.item(row, 3).text() == "hours 07:00–22:00; days mon, tue, wed"
-    assert page.campaigns.item(row, 4).text().startswith("3 warnings: reaches outside")
+    assert page.campaigns.item(row, 4).text().startswith("3 warnings: wider than the legal hours")
     assert page.campaigns.item(row, 2).text() == "Canada (1), United States (1)"
     assert not page.campaign_warnings.isVisible()
     page.campaigns.selectRow(row)

@@ -61,7 +61,7 @@ def test_rules_screenshots_on_the_demo_store(sqlite_store: Store, qtbot, tmp_pat
     assert "43 days old" in view.warnings.text()
     page = view.packs
     warned = [page.campaigns.item(r, 4).text() for r in range(page.campaigns.rowCount())]
-    assert any("reaches outside the legal hours" in w for w in warned)
+    assert any("wider than the legal hours" in w for w in warned)
     page.campaigns.selectRow(1)
     save_shot(view, qtbot, tmp_path, "rules")
 

@@ -47,7 +47,7 @@ def _problem_summary(problems: list[str]) -> str:
     if problems[0].startswith("Invalid narrowing"):
         return problems[0]
     count = f"{len(problems)} warnings" if len(problems) > 1 else "1 warning"
-    return f"{count}: reaches outside the legal hours (the law still applies)"
+    return f"{count}: wider than the legal hours"
 
 
 class PacksPage(QWidget):
@@ -59,7 +59,7 @@ class PacksPage(QWidget):
         self.usage: dict[Any, dict[str, Any]] = {}
         self.problems: dict[Any, list[str]] = {}
         self.campaigns = read_only_table(CAMPAIGN_HEADERS, self)
-        fit_columns(self.campaigns, (280, 65, 305, 310))
+        fit_columns(self.campaigns, (280, 65, 330, 285))
         self.campaigns.setWordWrap(False)
         self.campaigns.itemSelectionChanged.connect(self._show_rules)
         self.campaign_warnings = plain_label("", self)
