@@ -417,7 +417,7 @@ class PhoneNormalizer:
             pass
         self.full_parses += 1
         info = parse_phone(raw, self.default_country)
-        if len(self._slow_cache) < 200_000:
+        if len(self._slow_cache) < 50_000:
             self._slow_cache[raw] = info
         return info
 

@@ -498,11 +498,11 @@ class _Importer:
         self.now = utcnow()
         self.now_db = _db_time(self.now, self.sqlite)
         # dedupe state: key -> contact id, or a list of ids when people share the value
-        self.phone_index: dict[str, Any] = {}
-        self.email_index: dict[str, Any] = {}
+        self.phone_index: dict[int | str, Any] = {}
+        self.email_index: dict[int, Any] = {}
         self.name_index: dict[str, Any] = {}  # contacts with neither number nor address
         self.names: dict[int, tuple[str, str]] = {}  # name keys of contacts looked at
-        self.shared_phone_keys: set[str] = set()
+        self.shared_phone_keys: set[int | str] = set()
         self.shared_email_keys: set[str] = set()
         self.dnc: set[str] = set()
         self.first_new_id = 0
@@ -518,6 +518,7 @@ class _Importer:
         self._ac_ok: dict[str, bool] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._ranks: dict[int, int] = {}
+        self._zone_texts: dict[tuple[str, ...], str | None] = {}
         self._own: dict[tuple[Any, ...], tuple[str, ...]] = {}
         parts = tuple(
             getattr(locale_mod, name, None)
@@ -653,7 +654,10 @@ class _Importer:
         if self.sqlite:
             # Every id this import writes is one it created or read under the write lock, so
             # the per-row foreign-key checks only cost time; they are back on afterwards.
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            # Index builds after a big load sort on disk: in memory they add ~100 MB at 1M.
+            raw.execute("PRAGMA temp_store=FILE")  # type: ignore[union-attr]
             conn = conn.execution_options(sqlite_immediate=True)
         try:
             with conn.begin():
@@ -703,7 +707,8 @@ class _Importer:
         finally:
             if self.sqlite:
                 conn.rollback()
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                raw.execute("PRAGMA temp_store=MEMORY")  # type: ignore[union-attr]
             conn.close()
 
     def _max_id(self, writer: _Writer, table: str) -> int:
@@ -834,7 +839,7 @@ class _Importer:
         cursor.execute("SELECT address_key, contact_id FROM emails")
         while rows := cursor.fetchmany(50_000):
             for key, contact_id in rows:
-                _index_add(self.email_index, key, contact_id)
+                _index_add(self.email_index, _email_key(key), contact_id)
         cursor.execute(
             "SELECT c.first_name, c.last_name, co.name, c.id FROM contacts c "
             "LEFT JOIN companies co ON co.id = c.company_id "
@@ -1089,7 +1094,7 @@ class _Importer:
                 for cid in _index_get(phone_index, key):
                     candidates.setdefault(cid, []).append(("phone", key))
             for key in email_keys:
-                for cid in _index_get(email_index, key):
+                for cid in _index_get(email_index, _email_key(key)):
                     candidates.setdefault(cid, []).append(("email", key))
             if name_key is not None:
                 for cid in _index_get(self.name_index, name_key):
@@ -1318,7 +1323,7 @@ class _Importer:
         self.state.rows_stored += n
         phases["write"] = phases.get("write", 0.0) + time.process_time() - written
         # Names of this batch's contacts are in the database now.
-        if len(self.names) > 200_000:
+        if len(self.names) > 50_000:
             self.names.clear()
 
     def _names_of(
@@ -1335,6 +1340,12 @@ class _Importer:
         self.names[contact_id] = known
         return known
 
+    def _zones_text(self, zones: tuple[str, ...]) -> str | None:
+        text = self._zone_texts.get(zones)
+        if text is None and zones not in self._zone_texts:
+            text = self._zone_texts[zones] = "|".join(zones)[:300] or None
+        return text
+
     def _add_values(
         self,
         contact_id: int,
@@ -1349,10 +1360,11 @@ class _Importer:
         flag of each new valid number (None when nothing new)."""
         added: list[bool] = []
         phone_index = self.phone_index
+        zones_text = self._zones_text
         position = 0 if keep_invalid else 10
         for label, raw, e164, info, extension in phones:
             if e164:
-                key = f"{e164}x{extension}" if extension else e164
+                key = f"{e164}x{extension}" if extension else int(e164[1:])
                 owners = phone_index.get(key)
                 if owners is None:
                     phone_index[key] = contact_id
@@ -1372,7 +1384,7 @@ class _Importer:
                         extension,
                         info.number_type,
                         info.region,
-                        "|".join(info.time_zones)[:300] or None,
+                        zones_text(info.time_zones),
                         True,
                         None,
                         False,
@@ -1403,13 +1415,14 @@ class _Importer:
         email_index = self.email_index
         for address in emails:
             key = address.casefold()
-            owners = email_index.get(key)
+            hashed = _email_key(key)
+            owners = email_index.get(hashed)
             if owners is None:
-                email_index[key] = contact_id
+                email_index[hashed] = contact_id
             elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                 continue
             else:
-                _index_add(email_index, key, contact_id)
+                _index_add(email_index, hashed, contact_id)
             new_emails.append(
                 (contact_id, address[:254], key[:254], False, dedupe.is_role_address(address))
             )
@@ -1444,21 +1457,25 @@ class _Importer:
                     self.locales[key] = cached
             return cached
         nanp_zones, number_zones, number_country, region_zones = self._locale_parts
-        quick = (country, state, *(self._ac_key(n, nanp_zones) for n in numbers))
+        ac_ok = self._ac_ok
+        acs = []
+        for number in numbers:
+            if number.startswith("+1"):
+                ac = number[2:5]
+                known_ac = ac_ok.get(ac)
+                if known_ac is None:
+                    known_ac = ac_ok[ac] = bool(nanp_zones(number))
+                acs.append(ac if known_ac else number)
+            else:
+                acs.append(number)
+        quick = (country, state, *acs)
         known = self._quick.get(quick)
         if known is not None:
             return known
-        if len(self._quick) > 200_000:
+        if len(self._quick) > 50_000:
             self._quick.clear()
         self._quick[quick] = answer = self._assemble(
-            country,
-            state,
-            numbers,
-            nanp_states,
-            nanp_zones,
-            number_zones,
-            number_country,
-            region_zones,
+            country, state, numbers, acs, nanp_states, number_zones, number_country, region_zones
         )
         return answer
 
@@ -1467,22 +1484,23 @@ class _Importer:
         country: str | None,
         state: str,
         numbers: list[str],
+        acs: list[str],
         nanp_states: Any,
-        nanp_zones: Any,
         number_zones: Any,
         number_country: Any,
         region_zones: Any,
     ) -> tuple[str | None, str | None]:
         address_state = state.strip().upper() or None
         if not country:
-            for number in numbers:
-                country = self._number_country(number, number_country, nanp_zones)
+            for number, ac in zip(numbers, acs, strict=True):
+                if ac not in self._countries:
+                    self._countries[ac] = number_country(number)
+                country = self._countries[ac]
                 if country:
                     break
         states: set[str] = {address_state} if address_state else set()
         zones: set[str] = set()
-        for number in numbers:
-            ac = self._ac_key(number, nanp_zones)
+        for number, ac in zip(numbers, acs, strict=True):
             part_key = (country, address_state, ac)
             part = self._parts.get(part_key)
             if part is None:
@@ -1515,22 +1533,6 @@ class _Importer:
             cached = (found_locale.key if found_locale else None, reason)
             self.locales[key] = cached
         return cached
-
-    def _ac_key(self, number: str, nanp_zones: Any) -> str:
-        """The area code when the NANP table decides everything about a number, else the number."""
-        if not number.startswith("+1"):
-            return number
-        ac = number[2:5]
-        known = self._ac_ok.get(ac)
-        if known is None:
-            known = self._ac_ok[ac] = bool(nanp_zones(number))
-        return ac if known else number
-
-    def _number_country(self, number: str, number_country: Any, nanp_zones: Any) -> str | None:
-        key = self._ac_key(number, nanp_zones)
-        if key not in self._countries:
-            self._countries[key] = number_country(number)
-        return self._countries[key]
 
     def _locale_fallback(
         self,
@@ -1607,10 +1609,9 @@ class _Importer:
     ) -> None:
         t = time.process_time()
         true = 1 if self.sqlite else True
-        shared_phones = sorted(self.shared_phone_keys)
+        shared_phones = sorted({_key_e164(k) for k in self.shared_phone_keys})
         for start in range(0, len(shared_phones), 500):
-            chunk = shared_phones[start : start + 500]
-            e164s = [k.split("x", 1)[0] for k in chunk]
+            e164s = shared_phones[start : start + 500]
             marks = ",".join("?" * len(e164s))
             writer.execute(f"UPDATE phones SET shared = ? WHERE e164 IN ({marks})", (true, *e164s))
         shared_emails = sorted(self.shared_email_keys)
@@ -1671,11 +1672,22 @@ class _Importer:
         self.result.phases["finishing"] = time.process_time() - t
 
 
-def _phone_key(e164: str, extension: str | None) -> str:
-    return f"{e164}x{extension}" if extension else e164
+# The dedupe indexes hold a million keys: numbers as integers and addresses as 64-bit hashes
+# take half the memory of strings. Two different addresses sharing a hash (odds ~1e-7 for a
+# million-row import) would only make a candidate, merged only if the names also agree.
+def _phone_key(e164: str, extension: str | None) -> int | str:
+    return f"{e164}x{extension}" if extension else int(e164[1:])
 
 
-def _index_add(index: dict[str, Any], key: str, contact_id: int) -> None:
+def _key_e164(key: int | str) -> str:
+    return f"+{key}" if isinstance(key, int) else key.split("x", 1)[0]
+
+
+def _email_key(address_key: str) -> int:
+    return hash(address_key)  # 64-bit SipHash, cached on the string; the index lives one run
+
+
+def _index_add(index: dict[Any, Any], key: Any, contact_id: int) -> None:
     have = index.get(key)
     if have is None:
         index[key] = contact_id
@@ -1686,7 +1698,7 @@ def _index_add(index: dict[str, Any], key: str, contact_id: int) -> None:
         index[key] = [have, contact_id]
 
 
-def _index_get(index: dict[str, Any], key: str) -> list[int]:
+def _index_get(index: dict[Any, Any], key: Any) -> list[int]:
     have = index.get(key)
     if have is None:
         return []
