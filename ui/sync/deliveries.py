@@ -63,6 +63,7 @@ class DeliveriesPanel(QWidget):
         self.skip_button.setToolTip("Never send this entry to this target")
         self.skip_button.clicked.connect(lambda: self._act("skip"))
         self.message = plain_label("", self)
+        self.message.hide()
         self.table = read_only_table(HEADERS, self)
         fit_columns(self.table, (60, 150, 180, 80, 50, 150))
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -155,6 +156,7 @@ class DeliveriesPanel(QWidget):
             return skip(store, entry_id, target=target)
 
         def done(count: int) -> None:
+            self.message.show()
             self.message.setStyleSheet("")
             self.message.setText(
                 f"Entry #{entry_id} will be sent to {target} on the next sync."
@@ -165,6 +167,7 @@ class DeliveriesPanel(QWidget):
             self.reload()
 
         def failed(exc: BaseException) -> None:
+            self.message.show()
             self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText(str(exc) if isinstance(exc, SyncError) else repr(exc))
 

@@ -91,6 +91,11 @@ class TargetDialog(QDialog):
         self.form.addRow("Layout:", self.layout_choice)
         self.form.addRow("Format:", self.format_choice)
         self.form.addRow("", self.from_now)
+        self.secret_note = plain_label(
+            "The secret goes to the system keyring (or, without one, to a private file that is "
+            "not encrypted); calldesk never shows it again.",
+            self,
+        )
         self.error = plain_label("", self)
         self.error.setStyleSheet(ERROR_STYLE)
         self.buttons = QDialogButtonBox(
@@ -100,6 +105,7 @@ class TargetDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
+        layout.addWidget(self.secret_note)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -110,6 +116,7 @@ class TargetDialog(QDialog):
         kind = self.kind.currentData()
         self.form.setRowVisible(self.url, kind == "webhook")
         self.form.setRowVisible(self.secret, kind == "webhook")
+        self.secret_note.setVisible(kind == "webhook")
         self.form.setRowVisible(self.folder_row, kind != "webhook")
         self.form.setRowVisible(self.layout_choice, kind == "files")
         self.form.setRowVisible(self.format_choice, kind == "files")

@@ -95,7 +95,7 @@ class SyncView(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(True)
-        self.progress.setFormat("%v of %m")
+        self.progress.setFormat("")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.add_button = QPushButton("&Add target…", self)
@@ -217,6 +217,7 @@ class SyncView(QWidget):
             return
         self.status.setStyleSheet("")
         self.status.setText("Previewing…" if dry_run else "Syncing…")
+        self.progress.setFormat("%v of %m")
         self.progress.setRange(0, 0)
         for button in (self.run_button, self.preview_button, self.add_button, self.remove_button):
             button.setEnabled(False)
@@ -284,8 +285,9 @@ class SyncView(QWidget):
     def _idle(self) -> None:
         self.task = None
         self._running = False
+        self.progress.setFormat("")
         self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.progress.setValue(0)
         for button in (self.run_button, self.preview_button, self.add_button, self.remove_button):
             button.setEnabled(True)
         self.stop_button.setEnabled(False)
