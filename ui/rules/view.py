@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from calldesk import rules
@@ -60,10 +61,18 @@ class RulesView(QWidget):
         layout.addWidget(self.warnings)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
+        # Loaded when first shown (and again when shown after a change): the window opens at
+        # once and the desk is not kept waiting by screens nobody is looking at.
+        self._stale = True
         ctx.data_changed.connect(self._data_changed)
-        self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     def reload(self) -> None:
+        self._stale = False
         self._generation += 1
         generation = self._generation
         store, at = self.ctx.store, self.clock()
@@ -107,4 +116,7 @@ class RulesView(QWidget):
 
     def _data_changed(self, what: str) -> None:
         if what in RELOAD_ON:
-            self.reload()
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPlainTextEdit,
@@ -39,6 +40,8 @@ from ui.sync.deliveries import DeliveriesPanel, local_time
 from ui.sync.target_dialog import FILE_NOTICE, SECRET_WHERE, TargetDialog
 from ui.worker import Task
 
+# What may have written outbox entries (graded outcomes, appointments and their outcomes).
+RELOAD_ON = ("contacts", "appointments", "outcomes", "all")
 HEADERS = (
     "Target",
     "Kind",
@@ -128,12 +131,20 @@ class SyncView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
+        # Loaded when first shown (and again when shown after a change): the window opens at
+        # once and the desk is not kept waiting by screens nobody is looking at.
+        self._stale = True
         ctx.data_changed.connect(self._data_changed)
-        self.reload()
 
     # --- status ------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
     def reload(self) -> None:
+        self._stale = False
         self._generation += 1
         generation, store = self._generation, self.ctx.store
 
@@ -334,8 +345,11 @@ class SyncView(QWidget):
         self.status.setText(text)
 
     def _data_changed(self, what: str) -> None:
-        if what in ("outcomes", "appointments", "all") and not self._running:
-            self.reload()
+        if what in RELOAD_ON:
+            if self.isVisible() and not self._running:
+                self.reload()
+            else:
+                self._stale = True  # (a run reloads when it ends)
 
     def shutdown(self) -> None:
         """The window closes: let a running sync stop cleanly."""
