@@ -36,6 +36,7 @@ class Receiver:
 
     def __init__(self, *, refuse: int = 0, delay: float = 0.0) -> None:
         self.refuse = refuse
+        self.refuse_status = 422
         self.delay = delay
         self.requests = 0
         self.accepted: list[str] = []
@@ -57,13 +58,17 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     receiver.bad_signatures += 1
                     status, answer = 401, b"bad signature"
                 elif receiver.requests <= receiver.refuse:
-                    status, answer = 422, b"missing field: lead source"
+                    status, answer = receiver.refuse_status, b"missing field: lead source"
+                    if status == 503:
+                        answer = b"down for maintenance"
                 else:
                     status, answer = 200, b"{}"
                     for entry in json.loads(body)["entries"]:
                         if entry["idempotency_key"] not in receiver.accepted:
                             receiver.accepted.append(entry["idempotency_key"])
             self.send_response(status)
+            if status == 503:
+                self.send_header("Retry-After", "600")
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
@@ -265,3 +270,32 @@ def test_secret_without_keyring_is_said_to_be_unencrypted(
     )
     assert "must use https" in dialog.error.text()
     assert load_targets() == {}
+
+
+def test_receiver_down_leaves_the_entry_waiting_with_the_reason_until_retried(
+    qtbot, sqlite_store: Store, receiver, monkeypatch
+) -> None:
+    state, url = receiver
+    state.refuse, state.refuse_status = 1, 503
+    monkeypatch.setenv("CALLDESK_SYNC_SECRET_CRM_HOOK", SECRET)
+    add_target(Target(name="crm-hook", type="webhook", url=url))
+    (entry,) = _graded(sqlite_store, 1)
+    view = _view(qtbot, sqlite_store)
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+
+    # Retry-After: 600 is further away than the run waits: it ends, the entry waits
+    assert _states(sqlite_store) == {entry: "pending"}
+    assert "will retry after: HTTP 503 Service Unavailable: down for maintenance" in (
+        view.status.text()
+    )
+    assert _cells(view.targets, 9) == ["HTTP 503 Service Unavailable: down for maintenance"]
+    assert _cells(view.targets, 8) != [""]  # when the next try is due
+    panel = view.deliveries
+    panel.show_state("pending")
+    panel.select_entry(entry)
+    assert panel.table.item(0, 5).text()
+    qtbot.mouseClick(panel.retry_button, Qt.MouseButton.LeftButton)
+    assert _cells(view.targets, 8) == [""]  # due now
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    assert _states(sqlite_store) == {entry: "delivered"}
+    assert state.requests == 2 and len(state.accepted) == 1
