@@ -303,6 +303,7 @@ def test_a_whole_shift_by_keyboard(any_desk_env, qtbot) -> None:
     assert on_card(view) == ids["busy"]
     press(qtbot, Qt.Key.Key_F2)
     assert on_card(view) == ids["vm"]
+    assert view.session.status.text().endswith("saved: Busy (James Patel)")
     press(qtbot, Qt.Key.Key_F3)
     assert on_card(view) == ids["dnc"]
     (no_answer,) = attempts(store, ids["noans"])

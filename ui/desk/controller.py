@@ -41,6 +41,7 @@ class DeskController(QObject):
     callbacks_changed = Signal(object, object)  # list of dicts, rep zone
     coming_changed = Signal(object)
     booking_failed = Signal(str)
+    saved = Signal(str, str)  # disposition code, the contact's name
     dial_checked = Signal(str, bool, str)  # e164, allowed, explanation
     #: seconds from the rep's keystroke to the next card on screen (bench and status)
     card_latency = Signal(float)
@@ -252,7 +253,7 @@ class DeskController(QObject):
         self.renew_timer.stop()
         self.ctx.background.run(
             lambda _t: work(),
-            on_done=lambda result: self._recorded(result, started, code, extra),
+            on_done=lambda result: self._saved(result, started, code, extra, lead.card.name),
             on_error=failed,
         )
 
@@ -288,6 +289,10 @@ class DeskController(QObject):
                     outcome["grade_result"] = result
         outcome.update(extra)
         return outcome
+
+    def _saved(self, result: Any, started: float, code: str, extra: Any, name: str) -> None:
+        self._recorded(result, started, code, extra)
+        self.saved.emit(code, name)
 
     def _recorded(self, result: Any, started: float, code: str = "", extra: Any = None) -> None:
         self.busy = False

@@ -124,6 +124,7 @@ class DeskView(QWidget):
         c.coming_changed.connect(self.queue.show_coming)
         c.session_changed.connect(self._session_state)
         c.booking_failed.connect(self.booking.show_error)
+        c.saved.connect(self._saved)
         c.dial_checked.connect(self.dialling.checked)
         self.session.start_requested.connect(self._start)
         self.session.pause_toggled.connect(c.toggle_pause)
@@ -252,6 +253,11 @@ class DeskView(QWidget):
         if due:
             names = ", ".join(item["name"] for item in due)
             self.show_message(f"Callback due now: {names}")
+
+    def _saved(self, code: str, name: str) -> None:
+        spec = self.bar.specs.get(code)
+        label = spec.label if spec else code
+        self.session.set_status(f"Calling as {self.controller.rep_name} · saved: {label} ({name})")
 
     def show_message(self, text: str | None) -> None:
         set_plain(self.message, text)
