@@ -7,6 +7,7 @@ before the next release goes into 0002, regenerated whole from the difference.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +41,9 @@ def regen() -> None:
     for old in versions.glob(f"{WORKING_REVISION}_*.py"):
         old.unlink()
     autogenerate("schema changes since 0001", WORKING_REVISION, base=FROZEN_BASE)
+    # Generated, but committed source all the same: keep it as tidy as the rest.
+    for new in versions.glob(f"{WORKING_REVISION}_*.py"):
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(new)], check=False)
 
 
 if __name__ == "__main__":
