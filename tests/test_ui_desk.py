@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from sqlalchemy import select
 
 from calldesk import reps as reps_mod
@@ -139,13 +139,17 @@ def build_store(store: Store) -> dict[str, int]:
             ("wrong", "Chloe", "Gagnon", "+12125550108", summit, None),
         ]
         for rank, (key, first, last, number, company, email) in enumerate(people):
-            contact = add_contact(session, first, last, number, company=company, email=email)
+            contact = add_contact(
+                session, first, last, number, company=company, email=email, shared=key == "dnc"
+            )
             contact.queue_rank = 2_000_000_000_000_000 + rank  # this order, for the test
             session.add(ListMember(list_id=purchased.id, contact_id=contact.id, source_row=rank))
             ids[key] = contact.id
         # A colleague who answers on the number the DNC contact will refuse: the number must
         # never come back, whoever it is listed under.
-        twin = add_contact(session, "Ahmad", "Nguyen-Shared", "+12125550105", company=acme)
+        twin = add_contact(
+            session, "Ahmad", "Nguyen-Shared", "+12125550105", company=acme, shared=True
+        )
         twin.queue_rank = 2_000_000_000_000_000 + 99
         ids["dnc_twin"] = twin.id
         show = Event(name="IMEX America", kind="trade_show", event_date=dt.date(2026, 10, 14))
@@ -316,6 +320,8 @@ def test_a_whole_shift_by_keyboard(any_desk_env, qtbot) -> None:
         assert retry is not None and retry > START
 
     # --- "never call me again" ------------------------------------------------------------
+    phone_lines = [label.text() for label in view.card.phones_box.findChildren(QLabel)]
+    assert any("also answers: Ahmad Nguyen-Shared" in text for text in phone_lines), phone_lines
     press(qtbot, Qt.Key.Key_F12)
     assert on_card(view) == ids["gate"]
     with store.session() as session:
