@@ -338,7 +338,8 @@ class DeskController(QObject):
                 return queue_mod.renew_claim(session, lead.claim_id, at=at, lease=lease)
 
         def failed(exc: BaseException) -> None:
-            self.message.emit(f"This contact is no longer yours: {exc}")
+            if self.lead is lead and not self.busy:  # not a renewal overtaken by a save
+                self.message.emit(f"This contact is no longer yours: {exc}")
 
         self.ctx.background.run(lambda _t: renew(), on_error=failed)
 
