@@ -389,19 +389,26 @@ def _seek_group(
     """Ready contacts of one band in one group of open places (index order, no sort)."""
     where, params = _arm_where(arm)
     skip = f" AND id NOT IN ({','.join(str(int(i)) for i in exclude)})" if exclude else ""
+    ready = _ready_sql(session)
     if _is_pg(session):
-        places = "locale_key = ANY(?)"
-        keys: Any = list(group)
+        # One index seek per place (its oldest ready contact), stopping at the first place
+        # that has one; rows another rep is claiming right now are skipped, never waited for.
         tail = " FOR UPDATE SKIP LOCKED" if lock else ""
-    else:
-        places = "locale_key IN (SELECT value FROM json_each(?))"
-        keys = json.dumps(group)
-        tail = ""
+        sql = (
+            "SELECT c.id FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
+            f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
+            f"AND locale_key = k.key AND {ready}{skip} "
+            f"ORDER BY last_attempt_at, id LIMIT ?{tail}) AS c LIMIT ?"
+        )
+        rows = _q(session, sql, list(group), *params, band[0], band[1], limit, limit)
+        return [r[0] for r in rows.all()]
+    # SQLite walks the IN list in order, one index seek per place, and stops at the limit.
     sql = (
         f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
-        f"AND {places} AND {_ready_sql(session)}{skip} LIMIT ?{tail}"
+        f"AND locale_key IN (SELECT value FROM json_each(?)) AND {ready}{skip} LIMIT ?"
     )
-    return [r[0] for r in _q(session, sql, *params, band[0], band[1], keys, limit).all()]
+    rows = _q(session, sql, *params, band[0], band[1], json.dumps(group), limit)
+    return [r[0] for r in rows.all()]
 
 
 def _walk(
