@@ -317,6 +317,9 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out) -> None:
                     )
             done += 1
         out.put(("done", rep_id, done))
+    except BaseException as exc:  # tell the parent instead of leaving it waiting
+        out.put(("error", rep_id, repr(exc)))
+        raise
     finally:
         store.close()
 
@@ -370,13 +373,17 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 p.start()
             ready = 0
             while ready < count:
-                kind, _, _ = out.get(timeout=300)
+                kind, _, info = out.get(timeout=300)
+                if kind == "error":
+                    raise SystemExit(f"a client failed: {info}")
                 ready += kind == "ready"
             started = time.perf_counter()
             total = 0
             finished = 0
             while finished < count:
                 kind, _, n_done = out.get(timeout=600)
+                if kind == "error":
+                    raise SystemExit(f"a client failed: {n_done}")
                 if kind == "done":
                     total += n_done
                     finished += 1
