@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import func, select
 
 from calldesk.cli.main import main
-from calldesk.models import Appointment, Attempt, CallList, Contact, Event, Rep
+from calldesk.models import Appointment, Attempt, CallList, Campaign, Contact, Event, Rep
 from calldesk.store import head_revision, open_store
 
 
@@ -49,6 +49,12 @@ def test_demo_then_init_print_counts_and_revision(tmp_path) -> None:
             assert len(events) == 2
             assert all(e.follow_up_deadline for e in events.values())
             assert {r.role for r in s.scalars(select(Rep))} == {"qualifier", "field", "manager"}
+            sprints = {
+                c.event_id: c.script_key
+                for c in s.scalars(select(Campaign).where(Campaign.kind == "event_sprint"))
+            }
+            by_kind = {events[name].kind: sprints[events[name].id] for name in events}
+            assert by_kind == {"trade_show": "trade_show", "webinar": "webinar"}
             assert s.scalar(select(func.count()).select_from(Attempt)) > 100
             grades = set(s.scalars(select(Attempt.grade).where(Attempt.grade.is_not(None))))
             assert {"A", "B", "C", "D"} <= grades

@@ -97,6 +97,16 @@ _COUNTRY_NAMES = {
 }
 
 
+# The shipped script each kind of event sprint starts with (a manager can change it).
+SPRINT_SCRIPTS = {
+    "trade_show": "trade_show",
+    "webinar": "webinar",
+    "seminar": "webinar",
+    "whitepaper": "whitepaper",
+    "dormant": "dormant_client",
+}
+
+
 class ImportRefused(Exception):
     """The file cannot be imported as a list; the message says why and what to do."""
 
@@ -775,6 +785,7 @@ class _Importer:
                     event_id=event.id,
                     deadline=event.follow_up_deadline,
                     priority=EVENT_SPRINT_PRIORITY,
+                    script_key=SPRINT_SCRIPTS.get(event.kind, "bant"),
                 )
                 session.add(sprint)
             else:
