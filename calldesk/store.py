@@ -11,20 +11,25 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, exc, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from calldesk import paths
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a store is not at this calldesk's head: opening a store that is
+# up to date (every start of the desk) reads the revision with one query.
+_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 
 
 class StoreError(Exception):
@@ -80,16 +85,31 @@ def make_engine(url: str) -> Engine:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(paths.migrations_dir()))
     return config
 
 
+def known_revisions() -> list[str]:
+    """The schema revisions this calldesk ships, oldest first (one linear history)."""
+    names = (p.name for p in (paths.migrations_dir() / "versions").iterdir())
+    return sorted(m.group(1) for m in map(_REVISION_FILE.match, names) if m)
+
+
 def head_revision() -> str:
     """The newest schema revision this calldesk knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return known_revisions()[-1]
+
+
+def _read_revision(engine: Engine) -> str | None:
+    """The store's schema revision in one query (None: a new, empty store)."""
+    with engine.connect() as conn:
+        try:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except (exc.OperationalError, exc.ProgrammingError):
+            return None
 
 
 @dataclass
@@ -125,16 +145,14 @@ class Store:
             yield session
 
     def revision(self) -> str | None:
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        return _read_revision(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return _read_revision(engine)
 
 
 @contextlib.contextmanager
@@ -186,9 +204,7 @@ def check_revision(revision: str | None) -> None:
     """Refuse a store whose schema revision this calldesk does not know."""
     if revision is None:
         return
-    script = ScriptDirectory.from_config(_alembic_config())
-    known = {rev.revision for rev in script.walk_revisions()}
-    if revision not in known:
+    if revision not in known_revisions():
         raise NewerStoreError(
             f"This store was written by a newer calldesk (schema revision {revision}); "
             f"this calldesk knows schemas up to {head_revision()}. "
@@ -207,6 +223,8 @@ def migrate(engine: Engine, target: str = "head") -> Path | None:
             return None
         if revision is not None:
             backup = backup_sqlite(engine, revision)
+        from alembic import command
+
         config = _alembic_config()
         with engine.connect() as conn:
             sqlite = engine.dialect.name == "sqlite"

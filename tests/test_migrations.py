@@ -82,3 +82,19 @@ def test_sqlite_store_uses_wal_and_foreign_keys(sqlite_store) -> None:
     with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_revision_files_agree_with_alembic_history() -> None:
+    """Opening an up-to-date store skips Alembic, reading revisions from file names: the
+    names must describe the same single, linear history Alembic sees."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from calldesk.store import known_revisions
+
+    config = Config()
+    config.set_main_option("script_location", str(paths.migrations_dir()))
+    script = ScriptDirectory.from_config(config)
+    assert script.get_heads() == [head_revision()]
+    history = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert history == known_revisions()

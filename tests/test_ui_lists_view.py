@@ -57,7 +57,7 @@ def test_dropped_file_is_imported_and_its_list_shown(
     _drop(window, path)
     wizard = view.wizard
     assert isinstance(wizard, ImportWizard) and wizard.isVisible()
-    assert window.tabs.currentWidget() is view
+    assert window.tabs.currentWidget() is view.parentWidget()
     assert wizard.file_page.path.text() == str(path)
     qtbot.waitUntil(lambda: wizard.file_layout is not None, timeout=10_000)
     for _ in range(3):

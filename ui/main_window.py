@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QTabWidget,
-    QWidget,
 )
 
 import calldesk
@@ -44,12 +43,16 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        self.screens: dict[str, QWidget] = {}
-        for key, title, cls in screens.available():
-            widget = screens.build(ctx, key, cls, self.tabs)
-            self.screens[key] = widget
-            self.tabs.addTab(widget, title)  # "&&" shows as "&" in a tab and a menu
-        if not self.screens:
+        hosts: dict[str, screens.ScreenHost] = {}
+        for key, title, module_name, class_name in screens.present():
+            host = screens.ScreenHost(ctx, key, module_name, class_name, self.tabs)
+            hosts[key] = host
+            self.tabs.addTab(host, title)  # "&&" shows as "&" in a tab and a menu
+            if key in screens.EAGER:
+                host.ensure()
+        self.screens = screens.Screens(hosts)
+        self.tabs.currentChanged.connect(self._tab_shown)
+        if not hosts:
             empty = QLabel("Welcome to calldesk.", self.tabs)
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.tabs.addTab(empty, "Welcome")
@@ -92,16 +95,28 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def show_screen(self, key: str) -> None:
-        widget = self.screens.get(key)
-        if widget is not None:
-            self.tabs.setCurrentWidget(widget)
+        host = self.screens.hosts.get(key)
+        if host is not None:
+            host.ensure()
+            self.tabs.setCurrentWidget(host)
+
+    def _tab_shown(self, index: int) -> None:
+        host = self.tabs.widget(index)
+        if isinstance(host, screens.ScreenHost):
+            host.ensure()
+
+    def _import(self, path: str) -> None:
+        lists = self.screens.hosts.get("lists")
+        if lists is not None:
+            lists.ensure()  # the import wizard lives there: build it before asking
+        self.ctx.import_file.emit(path)
 
     def _choose_import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Import a list", str(Path.home()), "Lists (*.csv *.txt *.tsv *.xlsx)"
         )
         if path:
-            self.ctx.import_file.emit(path)
+            self._import(path)
 
     def _open_settings(self) -> None:
         from ui.settings.dialog import SettingsDialog
@@ -124,7 +139,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API)
         for url in event.mimeData().urls():
-            self.ctx.import_file.emit(url.toLocalFile())
+            self._import(url.toLocalFile())
         event.acceptProposedAction()
 
     # --- window state ----------------------------------------------------------------------
@@ -142,7 +157,7 @@ class MainWindow(QMainWindow):
             self.show_screen(tab)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
-        for widget in self.screens.values():
+        for widget in self.screens.built():
             closer = getattr(widget, "shutdown", None)
             if closer is not None:
                 closer()
@@ -150,9 +165,8 @@ class MainWindow(QMainWindow):
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
         current = self.tabs.currentWidget()
-        for key, widget in self.screens.items():
-            if widget is current:
-                settings.setValue("tab", key)
+        if isinstance(current, screens.ScreenHost):
+            settings.setValue("tab", current.key)
         settings.sync()
         self.ctx.background.wait(5000)
         super().closeEvent(event)
