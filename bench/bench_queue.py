@@ -298,7 +298,7 @@ def _fmt(samples: list[float]) -> str:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out) -> None:
+def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> None:
     store = open_store(url, upgrade=False)
     done = 0
     at = MIDDAY
@@ -306,6 +306,7 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out) -> None:
         with store.write() as session:
             offer = queue.next_offer(session, rep_id, at=at)
         out.put(("ready", rep_id, 0))
+        start.wait()  # every client starts together, after the slowest one has started up
         end = time.perf_counter() + seconds
         while time.perf_counter() < end and isinstance(offer, queue.Offer):
             with store.write() as session:
@@ -365,8 +366,9 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
         rates = []
         for mode in ("claim", "record"):
             out = ctx.Queue()
+            start = ctx.Event()
             procs = [
-                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out))
+                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out, start))
                 for i in range(count)
             ]
             for p in procs:
@@ -377,6 +379,7 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 if kind == "error":
                     raise SystemExit(f"a client failed: {info}")
                 ready += kind == "ready"
+            start.set()
             started = time.perf_counter()
             total = 0
             finished = 0
