@@ -1,8 +1,9 @@
 """Export graded leads to a CSV or XLSX file in a CRM's import layout.
 
-The export streams: contacts are read in id order a few thousand at a time, turned into lead
-payloads in a fixed number of queries per chunk and written straight to the file, so a million
-rows take bounded memory. Contacts on the do-not-call list are never exported, and numbers on
+The export streams: contacts are read in id order a few thousand at a time (keyset pagination),
+turned into layout rows in a fixed number of queries per chunk (:mod:`calldesk.sync.rows`, the
+same cells as a row of a lead payload) and written straight to the file, so a million rows take
+bounded memory. Contacts on the do-not-call list are never exported, and numbers on
 the DNC list are left out of every row. The file appears under its name only when complete.
 """
 
@@ -17,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from calldesk.models import Contact
-from calldesk.outbox import lead_payloads
 from calldesk.store import Store
-from calldesk.sync.layouts import RowWriter, headers, row
+from calldesk.sync.layouts import RowWriter, headers
+from calldesk.sync.rows import LeadRows
 
 EXPORT_FORMATS = ("csv", "xlsx", "salesforce", "hubspot")
 GRADES = ("A", "B", "C", "D")
@@ -56,7 +57,7 @@ def export_leads(
     *,
     grades: Sequence[str] = ("A", "B"),
     fmt: str = "csv",
-    chunk_size: int = 2000,
+    chunk_size: int = 5000,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> ExportResult:
@@ -76,29 +77,18 @@ def export_leads(
         total = session.scalar(select(func.count()).select_from(Contact).where(*condition)) or 0
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     done = 0
+    source = LeadRows(layout, condition)
     with RowWriter(tmp, file_format, headers(layout)) as writer:
         last_id = 0
         while True:
             if stop is not None and stop.is_set():
                 raise ExportCancelled(f"export stopped after {done} of {total} rows")
             with store.session() as session:
-                ids = list(
-                    session.scalars(
-                        select(Contact.id)
-                        .where(*condition, Contact.id > last_id)
-                        .order_by(Contact.id)
-                        .limit(chunk_size)
-                    )
-                )
-                if not ids:
-                    break
-                payloads = lead_payloads(session, ids)
-            for contact_id in ids:
-                payload = payloads.get(contact_id)
-                if payload is not None:
-                    writer.write(row(layout, payload))
-            done += len(ids)
-            last_id = ids[-1]
+                rows, last_id = source.chunk(session, last_id, chunk_size)
+            if not rows:
+                break
+            writer.write_rows(rows)
+            done += len(rows)
             if progress is not None:
                 progress(done, total)
     os.replace(tmp, out)

@@ -16,6 +16,7 @@ receive the number intact.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -275,6 +276,18 @@ class RowWriter:
     def write_all(self, rows: Iterable[list[Any]]) -> None:
         for cells in rows:
             self.write(cells)
+
+    def write_rows(self, rows: list[list[Any]]) -> None:
+        """Write a chunk of rows (one call into the csv module for the lot)."""
+        if self.fmt == "csv":
+            # Into memory first, then one write: the file's text layer costs per call.
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            self._handle.write(buffer.getvalue())
+            self.rows += len(rows)
+        else:
+            for cells in rows:
+                self.write(cells)
 
     def close(self) -> None:
         if self.fmt == "csv":
