@@ -732,3 +732,92 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+# --- report summaries -----------------------------------------------------------------------
+# Derived from the attempts by calldesk.reports.summary, which folds new attempts in before
+# each report (written nowhere else), so that whole-store reports read a row per contact, rep
+# or hour instead of grouping every attempt. Safe to empty: the next report rebuilds them.
+
+
+class ReportContact(Base):
+    """One contact's attempts, folded: dials, conversations, best grade, first touch."""
+
+    __tablename__ = "report_contacts"
+
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dials: Mapped[int] = mapped_column(Integer)
+    conversations: Mapped[int] = mapped_column(Integer)
+    best_grade: Mapped[str | None] = mapped_column(String(1))  # A before B before C before D
+    first_at: Mapped[dt.datetime] = mapped_column()
+    first_conversation_at: Mapped[dt.datetime | None] = mapped_column()
+    first_touch_s: Mapped[int] = mapped_column(BigInteger)  # import to first attempt, seconds
+
+
+class ReportRepContact(Base):
+    """One rep's attempts on one contact, folded (rep_id 0: attempts without a rep)."""
+
+    __tablename__ = "report_rep_contacts"
+
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rep_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dials: Mapped[int] = mapped_column(Integer)
+    conversations: Mapped[int] = mapped_column(Integer)
+    best_grade: Mapped[str | None] = mapped_column(String(1))
+    first_at: Mapped[dt.datetime] = mapped_column()
+    first_conversation_at: Mapped[dt.datetime | None] = mapped_column()
+    first_touch_s: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class ReportTotal(Base):
+    """Sums of the folded contact rows: the whole store (kind "all") and each rep ("rep")."""
+
+    __tablename__ = "report_totals"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    contacts: Mapped[int] = mapped_column(BigInteger)  # contacts dialled
+    reached: Mapped[int] = mapped_column(BigInteger)
+    dials: Mapped[int] = mapped_column(BigInteger)
+    conversations: Mapped[int] = mapped_column(BigInteger)
+    graded: Mapped[int] = mapped_column(BigInteger)
+    grade_a: Mapped[int] = mapped_column(BigInteger)
+    grade_b: Mapped[int] = mapped_column(BigInteger)
+    grade_c: Mapped[int] = mapped_column(BigInteger)
+    grade_d: Mapped[int] = mapped_column(BigInteger)
+    first_touch_s: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportRepHour(Base):
+    """Dials, conversations and grades per rep and UTC clock hour (rep_id 0: no rep)."""
+
+    __tablename__ = "report_rep_hours"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rep_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dials: Mapped[int] = mapped_column(Integer)
+    conversations: Mapped[int] = mapped_column(Integer)
+    grade_a: Mapped[int] = mapped_column(Integer)
+    grade_b: Mapped[int] = mapped_column(Integer)
+    grade_c: Mapped[int] = mapped_column(Integer)
+    grade_d: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class ReportLocalHour(Base):
+    """Dials and conversations per UTC day, rep and the contact's local weekday and hour."""
+
+    __tablename__ = "report_local_hours"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rep_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    local_weekday: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dials: Mapped[int] = mapped_column(Integer)
+    conversations: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -6,9 +6,10 @@ so date arithmetic is compiled per dialect; everything else is plain SQLAlchemy 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, case, func
+from sqlalchemy import BigInteger, Date, Float, Integer, String, case, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -99,3 +100,54 @@ def rate(numerator: int | float | None, denominator: int | float | None) -> floa
     if not denominator or numerator is None:
         return None
     return round(numerator / denominator, 4)
+
+
+class epoch_int(FunctionElement[int]):  # noqa: N801
+    """Whole seconds since 1970 of a stored UTC timestamp (fractions dropped), exact on both."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_int, "sqlite")
+def _epoch_int_sqlite(element: epoch_int, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_int, "postgresql")
+def _epoch_int_pg(element: epoch_int, compiler: Any, **kw: Any) -> str:
+    return f"CAST(floor(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+class utc_day(FunctionElement[dt.date]):  # noqa: N801
+    """The UTC calendar day of a stored timestamp, as a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_pg(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+class utc_hour(FunctionElement[int]):  # noqa: N801
+    """The UTC clock hour (0-23) of a stored timestamp."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(utc_hour, "sqlite")
+def _utc_hour_sqlite(element: utc_hour, compiler: Any, **kw: Any) -> str:
+    return f"CAST(substr({compiler.process(element.clauses, **kw)}, 12, 2) AS INTEGER)"
+
+
+@compiles(utc_hour, "postgresql")
+def _utc_hour_pg(element: utc_hour, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(HOUR FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"

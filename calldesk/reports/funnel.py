@@ -19,10 +19,20 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, func, literal, not_, or_, select, true
+from sqlalchemy import Integer, Select, and_, case, func, literal, not_, null, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from calldesk.models import Appointment, Attempt, Contact, Event, EventEngagement
+from calldesk.models import (
+    Appointment,
+    Attempt,
+    Contact,
+    Event,
+    EventEngagement,
+    ReportContact,
+    ReportRepContact,
+    ReportTotal,
+)
+from calldesk.reports import summary
 from calldesk.reports._sql import count_if, epoch_seconds, rate
 from calldesk.reports.scope import (
     Report,
@@ -138,10 +148,15 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
             if getattr(flt, field_name) is not None:
                 by = grouping
                 break
-    with store.session() as session:
+    if _dated(flt):
+        # A date range counts the attempts inside it: read them (index led by started_at).
         counts_q, figures_q = _contact_queries(
             flt, by, correlated=store.is_sqlite and by in (None, "rep")
         )
+    else:
+        summary.refresh(store)
+        counts_q, figures_q = _summary_queries(flt, by)
+    with store.session() as session:
         contacts = dict(session.execute(counts_q).all())
         contact_rows = [
             {**r, "contacts": contacts.get(r["key"], 0)}
@@ -172,6 +187,84 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
         {"rows": Table(columns, rows)},
         {"by": asked_by, "filter": flt.as_dict()},
     )
+
+
+def _dated(flt: ReportFilter) -> bool:
+    return flt.date_from is not None or flt.date_to is not None
+
+
+def _summary_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Select[Any]]:
+    """(contacts per group, attempt figures per group) from the report summaries.
+
+    All time, so every attempt counts: the whole store and each rep read one row of
+    ``report_totals``; lists, events and campaigns join their contacts to ``report_contacts``
+    (or, for one rep, to that rep's rows of ``report_rep_contacts``).
+    """
+    if by in (None, "rep") and not flt.has_contact_scope:
+        t = ReportTotal
+        conds = [t.kind == ("rep" if by == "rep" or flt.rep_id is not None else "all")]
+        if flt.rep_id is not None:
+            conds.append(t.key == flt.rep_id)
+        key: Any = case((t.key == 0, null()), else_=t.key) if by == "rep" else literal(0)
+        figures = select(
+            key.label("key"),
+            t.contacts.label("dialled"),
+            t.reached.label("reached"),
+            t.dials.label("attempts"),
+            t.conversations.label("conversations"),
+            t.graded.label("graded"),
+            *[getattr(t, f"grade_{g.lower()}").label(f"grade_{g.lower()}") for g in GRADES],
+            case((t.contacts > 0, t.first_touch_s * 1.0 / t.contacts)).label("first_touch_seconds"),
+        ).where(*conds, t.contacts > 0)
+        if by == "rep" or flt.rep_id is not None:
+            counts = select(key.label("key"), t.contacts).where(*conds, t.contacts > 0)
+        else:
+            counts = select(literal(0).label("key"), func.count(Contact.id))
+        return counts, figures
+    s: Any = ReportContact if flt.rep_id is None else ReportRepContact
+    rep_cond = [] if flt.rep_id is None else [s.rep_id == flt.rep_id]
+    if by == "rep":
+        # Per rep inside a list, event or campaign: the rep's rows of those contacts.
+        s = ReportRepContact
+        rep_cond = [] if flt.rep_id is None else [s.rep_id == flt.rep_id]
+        group: Any = case((s.rep_id == 0, null()), else_=s.rep_id)
+        joined = select(group.label("key")).where(*rep_cond, *contact_scope(flt, s.contact_id))
+        counts = (
+            select(group.label("key"), func.count())
+            .where(*rep_cond, *contact_scope(flt, s.contact_id))
+            .group_by(group)
+        )
+    else:
+        m = membership(flt, by).subquery()
+        counts = select(m.c.key, func.count().label("contacts")).group_by(m.c.key)
+        joined = (
+            select(m.c.key.label("key"))
+            .select_from(m)
+            .join(s, s.contact_id == m.c.contact_id)
+            .where(*rep_cond)
+        )
+        group = m.c.key
+    extra: list[Any] = []
+    if by == "event":
+        joined = joined.join(Event, Event.id == group)
+        first_conv = epoch_seconds(s.first_conversation_at)
+        extra = [
+            count_if(first_conv < epoch_seconds(Event.created_at) + 48 * 3600).label("reached_48h"),
+            count_if(first_conv < epoch_seconds(Event.follow_up_deadline) + 86400).label(
+                "reached_by_deadline"
+            ),
+        ]
+    figures = joined.add_columns(
+        func.count().label("dialled"),
+        count_if(s.conversations > 0).label("reached"),
+        func.coalesce(func.sum(s.dials), 0).label("attempts"),
+        func.coalesce(func.sum(s.conversations), 0).label("conversations"),
+        func.count(s.best_grade).label("graded"),
+        *[count_if(s.best_grade == g).label(f"grade_{g.lower()}") for g in GRADES],
+        func.avg(s.first_touch_s).label("first_touch_seconds"),
+        *extra,
+    ).group_by(group)
+    return counts, figures
 
 
 def _contact_queries(

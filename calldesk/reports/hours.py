@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, true
 
-from calldesk.models import Appointment, Attempt
+from calldesk.models import Appointment, Attempt, ReportLocalHour, ReportRepHour
+from calldesk.reports import summary
 from calldesk.reports._sql import count_if, day_bucket, rate, week_bucket
 from calldesk.reports.funnel import HELD_OUTCOMES
 from calldesk.reports.scope import (
@@ -47,19 +49,39 @@ def best_hours(store: Store, flt: ReportFilter | None = None) -> Report:
     (the contact's zone was unknown) are left out.
     """
     flt = flt or ReportFilter()
-    conds = attempt_conditions(flt) + contact_scope(flt, Attempt.contact_id)
-    conv = Attempt.conversation == true()
-    query = (
-        select(
-            Attempt.local_weekday.label("weekday"),
-            Attempt.local_hour.label("hour"),
-            func.count().label("dials"),
-            count_if(conv).label("conversations"),
+    if flt.has_contact_scope:
+        # Some contacts only: their attempts.
+        conds = attempt_conditions(flt) + contact_scope(flt, Attempt.contact_id)
+        conv = Attempt.conversation == true()
+        query = (
+            select(
+                Attempt.local_weekday.label("weekday"),
+                Attempt.local_hour.label("hour"),
+                func.count().label("dials"),
+                count_if(conv).label("conversations"),
+            )
+            .where(Attempt.local_hour.is_not(None), Attempt.local_weekday.is_not(None), *conds)
+            .group_by(Attempt.local_weekday, Attempt.local_hour)
+            .order_by(Attempt.local_weekday, Attempt.local_hour)
         )
-        .where(Attempt.local_hour.is_not(None), Attempt.local_weekday.is_not(None), *conds)
-        .group_by(Attempt.local_weekday, Attempt.local_hour)
-        .order_by(Attempt.local_weekday, Attempt.local_hour)
-    )
+    else:
+        # Every contact: the per-day local-hour summary.
+        summary.refresh(store)
+        h = ReportLocalHour
+        query = (
+            select(
+                h.local_weekday.label("weekday"),
+                h.local_hour.label("hour"),
+                func.sum(h.dials).label("dials"),
+                func.sum(h.conversations).label("conversations"),
+            )
+            .where(
+                *summary.day_conditions(h.day, flt.date_from, flt.date_to),
+                *([h.rep_id == flt.rep_id] if flt.rep_id is not None else []),
+            )
+            .group_by(h.local_weekday, h.local_hour)
+            .order_by(h.local_weekday, h.local_hour)
+        )
     with store.session() as session:
         cells = [
             _cell(int(r["weekday"]), int(r["hour"]), int(r["dials"]), int(r["conversations"]))
@@ -108,6 +130,15 @@ def _cell(weekday: int, hour: int, dials: int, conversations: int) -> dict[str, 
     }
 
 
+def _period_key(value: Any, period: str) -> str:
+    """A period as the SQL buckets spell it: the day, or the Monday of its week."""
+    if not isinstance(value, dt.date):
+        return str(value)  # already a bucket from SQL
+    if period == "week":
+        value -= dt.timedelta(days=value.weekday())
+    return value.isoformat()
+
+
 def trend(store: Store, flt: ReportFilter | None = None, period: str = "week") -> Report:
     """Dials, conversations, connect rate, A grades, appointments booked and held per UTC day or
     week (weeks start on Monday), for the rates-over-time chart."""
@@ -115,18 +146,37 @@ def trend(store: Store, flt: ReportFilter | None = None, period: str = "week") -
         raise ValueError("period is 'day' or 'week'")
     flt = flt or ReportFilter()
     bucket = day_bucket if period == "day" else week_bucket
-    conv = Attempt.conversation == true()
-    a_period = bucket(Attempt.started_at)
-    attempts_q = (
-        select(
-            a_period.label("period"),
-            func.count().label("dials"),
-            count_if(conv).label("conversations"),
-            count_if(Attempt.grade == "A").label("graded_a"),
+    if flt.has_contact_scope:
+        # Some contacts only: their attempts.
+        conv = Attempt.conversation == true()
+        a_period = bucket(Attempt.started_at)
+        attempts_q = (
+            select(
+                a_period.label("period"),
+                func.count().label("dials"),
+                count_if(conv).label("conversations"),
+                count_if(Attempt.grade == "A").label("graded_a"),
+            )
+            .where(*attempt_conditions(flt), *contact_scope(flt, Attempt.contact_id))
+            .group_by(a_period)
         )
-        .where(*attempt_conditions(flt), *contact_scope(flt, Attempt.contact_id))
-        .group_by(a_period)
-    )
+    else:
+        # Every contact: per day from the per-rep, per-hour summary, into weeks below.
+        summary.refresh(store)
+        h = ReportRepHour
+        attempts_q = (
+            select(
+                h.day.label("period"),
+                func.sum(h.dials).label("dials"),
+                func.sum(h.conversations).label("conversations"),
+                func.sum(h.grade_a).label("graded_a"),
+            )
+            .where(
+                *summary.day_conditions(h.day, flt.date_from, flt.date_to),
+                *([h.rep_id == flt.rep_id] if flt.rep_id is not None else []),
+            )
+            .group_by(h.day)
+        )
     p_period = bucket(Appointment.created_at)
     appts_q = (
         select(
@@ -140,11 +190,9 @@ def trend(store: Store, flt: ReportFilter | None = None, period: str = "week") -
     with store.session() as session:
         periods: dict[str, dict[str, Any]] = {}
         for r in session.execute(attempts_q).mappings():
-            periods[str(r["period"])] = {
-                "dials": int(r["dials"]),
-                "conversations": int(r["conversations"]),
-                "graded_a": int(r["graded_a"]),
-            }
+            p = periods.setdefault(_period_key(r["period"], period), {})
+            for k in ("dials", "conversations", "graded_a"):
+                p[k] = p.get(k, 0) + int(r[k])
         for r in session.execute(appts_q).mappings():
             periods.setdefault(str(r["period"]), {}).update(
                 booked=int(r["booked"]), held=int(r["held"])

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select, true
 
-from calldesk.models import Appointment, Attempt, Rep
+from calldesk.models import Appointment, Attempt, Rep, ReportRepHour
+from calldesk.reports import summary
 from calldesk.reports._sql import count_if, hour_bucket, rate
 from calldesk.reports.funnel import GRADES, appointment_figures
 from calldesk.reports.scope import (
@@ -84,23 +85,44 @@ def scorecard(store: Store, flt: ReportFilter | None = None) -> Report:
     conv = Attempt.conversation == true()
     a_conds = attempt_conditions(team) + contact_scope(team, Attempt.contact_id)
     p_conds = appointment_conditions(team) + contact_scope(team, Appointment.contact_id)
-    dials_q = (
-        select(
-            Attempt.rep_id,
-            func.count().label("dials"),
-            count_if(conv).label("conversations"),
-            *[count_if(Attempt.grade == g).label(f"grade_{g.lower()}") for g in GRADES],
+    if team.has_contact_scope:
+        # Some contacts only: their attempts (per-contact index).
+        dials_q = (
+            select(
+                Attempt.rep_id,
+                func.count().label("dials"),
+                count_if(conv).label("conversations"),
+                *[count_if(Attempt.grade == g).label(f"grade_{g.lower()}") for g in GRADES],
+            )
+            .where(Attempt.rep_id.is_not(None), *a_conds)
+            .group_by(Attempt.rep_id)
         )
-        .where(Attempt.rep_id.is_not(None), *a_conds)
-        .group_by(Attempt.rep_id)
-    )
-    hours_sub = (
-        select(Attempt.rep_id.label("rep_id"), hour_bucket(Attempt.started_at).label("h"))
-        .where(Attempt.rep_id.is_not(None), *a_conds)
-        .distinct()
-        .subquery()
-    )
-    hours_q = select(hours_sub.c.rep_id, func.count()).group_by(hours_sub.c.rep_id)
+        hours_sub = (
+            select(Attempt.rep_id.label("rep_id"), hour_bucket(Attempt.started_at).label("h"))
+            .where(Attempt.rep_id.is_not(None), *a_conds)
+            .distinct()
+            .subquery()
+        )
+        hours_q = select(hours_sub.c.rep_id, func.count()).group_by(hours_sub.c.rep_id)
+    else:
+        # Every contact: the per-rep, per-hour summary (one row per hour a rep dialled in).
+        summary.refresh(store)
+        h = ReportRepHour
+        h_conds = [h.rep_id != 0, *summary.day_conditions(h.day, team.date_from, team.date_to)]
+        dials_q = (
+            select(
+                h.rep_id.label("rep_id"),
+                func.sum(h.dials).label("dials"),
+                func.sum(h.conversations).label("conversations"),
+                *[
+                    func.sum(getattr(h, f"grade_{g.lower()}")).label(f"grade_{g.lower()}")
+                    for g in GRADES
+                ],
+            )
+            .where(*h_conds)
+            .group_by(h.rep_id)
+        )
+        hours_q = select(h.rep_id, func.count()).where(*h_conds).group_by(h.rep_id)
     booked_q = (
         select(
             Appointment.qualifier_id.label("rep_id"),
