@@ -55,6 +55,8 @@ SOURCES = ("purchased", "trade_show", "webinar", "seminar", "whitepaper", "dorma
 EVENT_SOURCES = ("trade_show", "webinar", "seminar", "whitepaper")
 EVENT_SPRINT_PRIORITY = 10
 MAX_ERRORS_STORED = 100_000
+# json.dumps(value, ensure_ascii=False) without building an encoder per call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]{2,}$")
 _YES = {"yes", "y", "true", "1", "x", "attended", "checked in", "ja", "oui", "si"}
@@ -530,6 +532,8 @@ class _Importer:
         self._ranks: dict[int, int] = {}
         self._zone_texts: dict[tuple[str, ...], str | None] = {}
         self._own: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._name_keys: dict[str, str] = {}
+        self._country_codes: dict[str, str | None] = {}
         parts = tuple(
             getattr(locale_mod, name, None)
             for name in ("nanp_zones", "number_zones", "number_country", "region_zones")
@@ -704,6 +708,9 @@ class _Importer:
                     self.report("storing")
                 if self.result.rows == 0:
                     raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
+                # The dedupe indexes (millions of keys) are done with: free them before the
+                # index builds, which would otherwise add their memory on top.
+                self._forget_dedupe_state()
                 self.report("finishing")
                 self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)
                 if dropped:
@@ -720,6 +727,22 @@ class _Importer:
                 raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
                 raw.execute("PRAGMA temp_store=MEMORY")  # type: ignore[union-attr]
             conn.close()
+
+    def _forget_dedupe_state(self) -> None:
+        for cache in (
+            self.phone_index,
+            self.email_index,
+            self.name_index,
+            self.names,
+            self.in_list,
+            self.companies,
+            self.pairs,
+            self._name_keys,
+            self._country_codes,
+            self._quick,
+            self._parts,
+        ):
+            cache.clear()
 
     def _max_id(self, writer: _Writer, table: str) -> int:
         rows = writer.execute(f"SELECT max(id) FROM {table}")
@@ -980,6 +1003,14 @@ class _Importer:
         nanp_states = getattr(locale_mod, "nanp_states", None)
         first_new = self.first_new_id
         contact_ids = writer.reserve_ids("contacts", n, next_contact)
+        key_of_name = dedupe.name_key
+        # Names repeat a lot (first names, common last names): each text is keyed once.
+        name_keys = self._name_keys
+        if len(name_keys) > 200_000:
+            name_keys.clear()
+        country_codes = self._country_codes
+        if len(country_codes) > 10_000:
+            country_codes.clear()
         id_pos = 0
 
         for j in range(n):
@@ -999,8 +1030,13 @@ class _Importer:
                     )
             if middle_c is not None and middle_c[j].strip() and first:
                 first = f"{first} {middle_c[j].strip()}"
-            fkey = dedupe.name_key(first.split(" ")[0] if first else "")
-            lkey = dedupe.name_key(last)
+            fword = first.split(" ")[0] if first else ""
+            fkey = name_keys.get(fword)
+            if fkey is None:
+                fkey = name_keys[fword] = key_of_name(fword)
+            lkey = name_keys.get(last)
+            if lkey is None:
+                lkey = name_keys[last] = key_of_name(last)
             # phones
             phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
             for column_name, label, raws, e164s, infos in phone_cols:
@@ -1089,7 +1125,9 @@ class _Importer:
                 continue
             if row_invalid:
                 result.invalid += 1
-            phone_keys = [_phone_key(e164, ext) for _, _, e164, _, ext in phones if e164]
+            phone_keys = [
+                f"{e164}x{ext}" if ext else int(e164[1:]) for _, _, e164, _, ext in phones if e164
+            ]
             email_keys = [e.casefold() for e in emails]
             # Without a number or an address, only name and company can tell a person again.
             name_key = None
@@ -1140,7 +1178,12 @@ class _Importer:
                         new_companies.append(
                             (company_id, company_name[:300], company_key, self.now_db)
                         )
-                address_country = country_code(country_c[j]) if country_c is not None else None
+                address_country = None
+                if country_c is not None:
+                    country_text = country_c[j]
+                    address_country = country_codes.get(country_text, "")
+                    if address_country == "":
+                        address_country = country_codes[country_text] = country_code(country_text)
                 if country_c is not None and country_c[j].strip() and address_country is None:
                     custom.setdefault(names[t.country], country_c[j].strip())  # type: ignore[index]
                 state = state_c[j].strip()[:10] if state_c is not None else ""
@@ -1258,8 +1301,7 @@ class _Importer:
         )
         tail = ("new", 0, self.priority, self.tier, self.campaign_id, self.now_db, self.now_db)
         contact_rows = [
-            (*r[:11], json.dumps(r[11], ensure_ascii=False) if r[11] else None, *r[12:], *tail)
-            for r in new_contacts
+            (*r[:11], _json(r[11]) if r[11] else None, *r[12:], *tail) for r in new_contacts
         ]
         writer.insert(Contact.__table__, contact_columns, contact_rows)  # type: ignore[arg-type]
         writer.insert(
