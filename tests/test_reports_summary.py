@@ -108,6 +108,12 @@ def test_attempts_after_a_report_are_folded_in(store: Store) -> None:
     reps = {r["name"]: r for r in after["funnel rep"]}
     assert reps["(no rep)"]["attempts"] == 1
     assert reps["Dan"]["contacts"] == 2
+    # A list gains a contact dialled long ago, with no attempt since: the list's figures move.
+    with store.write() as s:
+        s.add(ListMember(list_id=ids["y"], contact_id=ids["c1"]))
+    lists = check_against_scratch(store, ids)["funnel list"]
+    y = next(r for r in lists if r["key"] == ids["y"])
+    assert (y["contacts"], y["dialled"], y["attempts"]) == (5, 4, 9)
 
 
 def test_summaries_built_and_folded_in_small_chunks(

@@ -156,8 +156,22 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
     else:
         summary.refresh(store)
         counts_q, figures_q = _summary_queries(flt, by)
+    per_list = (
+        by == "list"
+        and not _dated(flt)
+        and flt.rep_id is None
+        and flt.event_id is None
+        and flt.campaign_id is None
+    )
+    members: dict[Any, int] = {}
+    if per_list:
+        # Every list, or one: the per-list totals kept with the summaries.
+        members = summary.list_totals(store)
+        if flt.list_id is not None:
+            members = {k: n for k, n in members.items() if k == flt.list_id}
+        figures_q = _totals_query("list", flt.list_id)
     with store.session() as session:
-        contacts = dict(session.execute(counts_q).all())
+        contacts = members if per_list else dict(session.execute(counts_q).all())
         contact_rows = [
             {**r, "contacts": contacts.get(r["key"], 0)}
             for r in session.execute(figures_q).mappings()
@@ -193,6 +207,24 @@ def _dated(flt: ReportFilter) -> bool:
     return flt.date_from is not None or flt.date_to is not None
 
 
+def _totals_query(kind: str, key: int | None, *, one_group: bool = False) -> Select[Any]:
+    """The funnel's attempt figures from the ``report_totals`` rows of ``kind`` (one ``key``);
+    ``one_group`` labels them all 0 (the single row of an ungrouped funnel)."""
+    t = ReportTotal
+    conds = [t.kind == kind, t.contacts > 0] + ([t.key == key] if key is not None else [])
+    group: Any = case((t.key == 0, null()), else_=t.key) if kind == "rep" else t.key
+    return select(
+        (literal(0) if one_group else group).label("key"),
+        t.contacts.label("dialled"),
+        t.reached.label("reached"),
+        t.dials.label("attempts"),
+        t.conversations.label("conversations"),
+        t.graded.label("graded"),
+        *[getattr(t, f"grade_{g.lower()}").label(f"grade_{g.lower()}") for g in GRADES],
+        (t.first_touch_s * 1.0 / t.contacts).label("first_touch_seconds"),
+    ).where(*conds)
+
+
 def _summary_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Select[Any]]:
     """(contacts per group, attempt figures per group) from the report summaries.
 
@@ -201,23 +233,15 @@ def _summary_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Se
     (or, for one rep, to that rep's rows of ``report_rep_contacts``).
     """
     if by in (None, "rep") and not flt.has_contact_scope:
-        t = ReportTotal
-        conds = [t.kind == ("rep" if by == "rep" or flt.rep_id is not None else "all")]
-        if flt.rep_id is not None:
-            conds.append(t.key == flt.rep_id)
-        key: Any = case((t.key == 0, null()), else_=t.key) if by == "rep" else literal(0)
-        figures = select(
-            key.label("key"),
-            t.contacts.label("dialled"),
-            t.reached.label("reached"),
-            t.dials.label("attempts"),
-            t.conversations.label("conversations"),
-            t.graded.label("graded"),
-            *[getattr(t, f"grade_{g.lower()}").label(f"grade_{g.lower()}") for g in GRADES],
-            case((t.contacts > 0, t.first_touch_s * 1.0 / t.contacts)).label("first_touch_seconds"),
-        ).where(*conds, t.contacts > 0)
+        if by == "rep":
+            figures = _totals_query("rep", flt.rep_id)
+        elif flt.rep_id is not None:  # one rep's dialled contacts, as one group
+            figures = _totals_query("rep", flt.rep_id, one_group=True)
+        else:
+            figures = _totals_query("all", None, one_group=True)
         if by == "rep" or flt.rep_id is not None:
-            counts = select(key.label("key"), t.contacts).where(*conds, t.contacts > 0)
+            sub = figures.subquery()
+            counts = select(sub.c.key, sub.c.dialled)
         else:
             counts = select(literal(0).label("key"), func.count(Contact.id))
         return counts, figures

@@ -58,6 +58,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from calldesk.models import (
     Attempt,
     Contact,
+    ListMember,
     ReportContact,
     ReportLocalHour,
     ReportRepContact,
@@ -144,6 +145,43 @@ def day_conditions(day: Any, date_from: dt.date | None, date_to: dt.date | None)
     if date_to is not None:
         conds.append(day <= date_to)
     return conds
+
+
+def list_totals(store: Store) -> dict[int, int]:
+    """Contacts per list, with the per-list totals (``report_totals`` kind "list") current.
+
+    :func:`refresh` keeps the per-list totals up to date like the whole-store ones for as long
+    as the lists hold the contacts they held when the totals were summed (checked with
+    :func:`_list_signature`); otherwise they are summed again here from ``report_contacts``.
+    Call :func:`refresh` first.
+    """
+    with store.session() as session:
+        state = _read_state(session) or {}
+        sig = _list_signature(session)
+    lists = state.get("lists")
+    if lists is None or lists.get("sig") != sig:
+        with store.write() as session:
+            state = _lock_state(session) or {}
+            sig = _list_signature(session)
+            lists = state.get("lists")
+            if lists is None or lists.get("sig") != sig:
+                session.execute(delete(ReportTotal).where(ReportTotal.kind == "list"))
+                _add_totals(session, lambda col: true(), 1, only_lists=True)
+                members = session.execute(
+                    select(ListMember.list_id, func.count()).group_by(ListMember.list_id)
+                ).all()
+                lists = {"sig": sig, "members": {str(k): int(n) for k, n in members}}
+                _write_state(session, {**state, "lists": lists})
+    return {int(k): int(n) for k, n in lists["members"].items()}
+
+
+def _list_signature(session: Session) -> list[int]:
+    """What changes when lists gain or lose contacts (imports add memberships; they go only
+    with their list or contact): how many there are and the highest ids in them."""
+    row = session.execute(
+        select(func.count(), func.max(ListMember.contact_id), func.max(ListMember.list_id))
+    ).one()
+    return [int(v or 0) for v in row]
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -275,14 +313,19 @@ def _fold_once(store: Store) -> str:
         if hi > through:
             window.append(and_(Attempt.id > through, Attempt.id <= hi))
         window += [Attempt.id.between(int(h[0]), int(h[1])) for h in holes]
+        lists = state.get("lists")
+        if lists is not None and lists.get("sig") != _list_signature(session):
+            # Lists gained or lost contacts: their totals are summed again when next asked for.
+            session.execute(delete(ReportTotal).where(ReportTotal.kind == "list"))
+            lists = None
         if window:
-            _fold(session, or_(*window))
+            _fold(session, or_(*window), lists=lists is not None)
         if _is_pg(session):
             kept = [
                 gap for h in holes for gap in _gaps(session, int(h[0]) - 1, int(h[1]), _seen(h))
             ]
             holes = kept + _gaps(session, through, hi, now)
-        _write_state(session, {**state, "through": hi, "holes": holes})
+        _write_state(session, {**state, "through": hi, "holes": holes, "lists": lists})
         return "done" if hi == top else "more"
 
 
@@ -290,8 +333,9 @@ def _seen(hole: list[Any]) -> dt.datetime:
     return dt.datetime.fromisoformat(hole[2])
 
 
-def _fold(session: Session, window: ColumnElement[bool]) -> None:
-    """Recompute the contacts and days of the attempts matching ``window``."""
+def _fold(session: Session, window: ColumnElement[bool], *, lists: bool) -> None:
+    """Recompute the contacts and days of the attempts matching ``window`` (and the per-list
+    totals when they are kept)."""
     conn = session.connection()
     if not _is_pg(session):
         conn.exec_driver_sql("DROP TABLE IF EXISTS temp.report_touched")
@@ -305,11 +349,11 @@ def _fold(session: Session, window: ColumnElement[bool]) -> None:
     def touched(col: Any) -> ColumnElement[bool]:
         return col.in_(select(_TOUCHED.c.contact_id))
 
-    _add_totals(session, touched, -1)
+    _add_totals(session, touched, -1, lists=lists)
     session.execute(delete(ReportContact).where(touched(ReportContact.contact_id)))
     session.execute(delete(ReportRepContact).where(touched(ReportRepContact.contact_id)))
     _recompute_contacts(session, touched)
-    _add_totals(session, touched, 1)
+    _add_totals(session, touched, 1, lists=lists)
     days = sorted(
         set(session.scalars(select(utc_day(Attempt.started_at)).where(window).distinct()))
     )
@@ -413,16 +457,34 @@ def _total_figures(model: Any, sign: int) -> list[Any]:
     ]
 
 
-def _add_totals(session: Session, where: Callable[[Any], ColumnElement[bool]], sign: int) -> None:
-    """Add (``sign`` 1) or take away (-1) the summary rows in ``where`` to/from the totals."""
+def _add_totals(
+    session: Session,
+    where: Callable[[Any], ColumnElement[bool]],
+    sign: int,
+    *,
+    lists: bool = False,
+    only_lists: bool = False,
+) -> None:
+    """Add (``sign`` 1) or take away (-1) the summary rows in ``where`` to/from the totals
+    of the whole store and of each rep; of each list too with ``lists``, only with
+    ``only_lists``."""
+    rc, lm = ReportContact, ListMember
+    per_list = (
+        select(literal("list"), lm.list_id, *_total_figures(rc, sign))
+        .join_from(rc, lm, lm.contact_id == rc.contact_id)
+        .where(where(rc.contact_id))
+        .group_by(lm.list_id)
+    )
     queries = [
-        select(literal("all"), literal(0), *_total_figures(ReportContact, sign)).where(
-            where(ReportContact.contact_id)
-        ),
+        select(literal("all"), literal(0), *_total_figures(rc, sign)).where(where(rc.contact_id)),
         select(literal("rep"), ReportRepContact.rep_id, *_total_figures(ReportRepContact, sign))
         .where(where(ReportRepContact.contact_id))
         .group_by(ReportRepContact.rep_id),
     ]
+    if only_lists:
+        queries = [per_list]
+    elif lists:
+        queries.append(per_list)
     for query in queries:
         ins = _insert(session, ReportTotal).from_select(["kind", "key", *TOTAL_COLUMNS], query)
         session.execute(
