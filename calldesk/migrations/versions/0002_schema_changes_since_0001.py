@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 08:06:38.194895
+Create Date: 2026-11-23 08:20:53.894557
 """
 
 from collections.abc import Sequence
@@ -148,6 +148,7 @@ def upgrade() -> None:
                 "callable AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
             ),
         )
+        batch_op.create_index("ix_contacts_campaign", ["campaign_id"], unique=False)
         batch_op.create_index(
             "ix_contacts_cooling",
             ["next_eligible_at"],
@@ -197,6 +198,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("next_eligible_at IS NOT NULL"),
             postgresql_where=sa.text("next_eligible_at IS NOT NULL"),
         )
+        batch_op.drop_index("ix_contacts_campaign")
         batch_op.drop_index(
             "ix_contacts_queue",
             sqlite_where=sa.text(
