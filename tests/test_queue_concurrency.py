@@ -81,15 +81,18 @@ def test_sixteen_reps_drain_the_queue(pg_url: str) -> None:
     rep_ids = _seed(pg_url)
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
+    # The reps about to be killed report on a queue of their own: a process killed right after
+    # writing may leave that queue's write lock taken, which must not block the others.
+    last_words = ctx.Queue()
     doomed = [
-        ctx.Process(target=_work, args=(pg_url, rep_ids[i], AT.isoformat(), results, True))
+        ctx.Process(target=_work, args=(pg_url, rep_ids[i], AT.isoformat(), last_words, True))
         for i in range(KILLED)
     ]
     for process in doomed:
         process.start()
     held: dict[int, list[int]] = {}
     while len(held) < KILLED:
-        kind, rep_id, payload = results.get(timeout=120)
+        kind, rep_id, payload = last_words.get(timeout=300)
         assert kind == "claimed", payload
         held[rep_id] = payload
     for process in doomed:
