@@ -40,6 +40,8 @@ from pathlib import Path  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from calldesk import demo_data  # noqa: E402
+
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)  # Tuesday: 12:00 New York, 09:00 LA
 PLACES = (
     ("NY", "America/New_York", "212"),
@@ -48,35 +50,9 @@ PLACES = (
     ("AZ", "America/Phoenix", "602"),
     ("CA", "America/Los_Angeles", "415"),
 )
-FIRST = [
-    "Maria",
-    "James",
-    "Priya",
-    "Ahmed",
-    "Olivia",
-    "Noah",
-    "Chloe",
-    "Liam",
-    "Sofia",
-    "Ethan",
-    "Hannah",
-    "Lucas",
-    "Grace",
-]
-LAST = [
-    "Lopez",
-    "Chen",
-    "Patel",
-    "Okafor",
-    "Nguyen",
-    "Schmidt",
-    "Tremblay",
-    "Gagnon",
-    "Roy",
-    "Cohen",
-    "Rossi",
-    "Murphy",
-]
+# The demo's name pools: the bench store looks like the demo.
+FIRST = demo_data.FIRST[:13]
+LAST = demo_data.LAST[:13]
 STAMP = "2026-11-01 00:00:00.000000"
 
 
