@@ -307,18 +307,34 @@ class _Writer:
         columns: tuple[str, ...],
         rows: list[tuple[Any, ...]],
         on_conflict: str = "",
+        fixed: tuple[tuple[str, Any], ...] = (),
     ) -> None:
-        """INSERT ``rows`` (values for ``columns``); scalar defaults fill the other NOT NULL
-        columns, so columns other parts add later never break the importer."""
+        """INSERT ``rows`` (values for ``columns``); ``fixed`` columns take one value for every
+        row (written into the statement on SQLite: fewer values to bind per row); scalar
+        defaults fill the other NOT NULL columns, so columns other parts add later never
+        break the importer."""
         if not rows:
             return
-        key = (table.name, columns, on_conflict)
+        key = (table.name, columns, on_conflict, fixed)
         cached = self._sql.get(key)
         if cached is None:
             extra_names: list[str] = []
             extra_values: list[Any] = []
+            literals: dict[str, str] = {}
+            for name, value in fixed:
+                if self.sqlite:
+                    literals[name] = _sql_literal(value)
+                else:
+                    extra_names.append(name)
+                    extra_values.append(value)
             for column in table.columns:
-                if column.name in columns or column.primary_key or column.nullable:
+                if (
+                    column.name in columns
+                    or column.name in literals
+                    or column.name in extra_names
+                    or column.primary_key
+                    or column.nullable
+                ):
                     continue
                 default = column.default
                 if default is not None and getattr(default, "is_scalar", False):
@@ -332,6 +348,8 @@ class _Writer:
             for name in names:
                 is_json = type(table.c[name].type).__name__ == "JSON"
                 marks.append(f"CAST({mark} AS JSON)" if is_json and not self.sqlite else mark)
+            names += literals.keys()
+            marks += literals.values()
             conflict = ""
             if on_conflict:
                 conflict = f" ON CONFLICT ({on_conflict}) DO NOTHING"
@@ -375,6 +393,19 @@ class _Writer:
             (table, count),
         )
         return [row[0] for row in self.cursor.fetchall()]
+
+
+def _sql_literal(value: Any) -> str:
+    """A constant as SQLite stores a bound parameter of it (bool as 0/1, text quoted)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 # --- the import -----------------------------------------------------------------------------------
@@ -994,8 +1025,6 @@ class _Importer:
         errors: list[tuple[Any, ...]] = []
         pending: dict[int, list[Any]] = {}
         names_seen = self.names
-        list_id = self.list_id
-        now_db = self.now_db
         new_companies: list[tuple[Any, ...]] = []
         phone_index, email_index = self.phone_index, self.email_index
         dnc = self.dnc
@@ -1228,7 +1257,7 @@ class _Importer:
                 new_contacts.append(record)
                 self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
                 # A later merge may add this membership again: ON CONFLICT keeps one.
-                members.append((list_id, contact_id, rownum, now_db))
+                members.append((contact_id, rownum))
                 if engagement:
                     engagements.append((self.event.id, contact_id, *engagement[1:]))  # type: ignore[union-attr]
                 result.imported += 1
@@ -1245,7 +1274,7 @@ class _Importer:
                     match_id, phones, emails, new_phones, new_emails, dnc, existing is not None
                 )
                 if match_id not in self.in_list:
-                    members.append((self.list_id, match_id, rownum, self.now_db))
+                    members.append((match_id, rownum))
                     self.in_list.add(match_id)
                 score = engagement[0] if engagement else 0
                 if engagement:
@@ -1291,19 +1320,18 @@ class _Importer:
             "needs_review_reason",
             "engagement",
             "queue_rank",
-            "stage",
-            "attempts",
-            "priority",
-            "tier",
-            "campaign_id",
-            "created_at",
-            "updated_at",
         )
-        tail = ("new", 0, self.priority, self.tier, self.campaign_id, self.now_db, self.now_db)
-        contact_rows = [
-            (*r[:11], _json(r[11]) if r[11] else None, *r[12:], *tail) for r in new_contacts
-        ]
-        writer.insert(Contact.__table__, contact_columns, contact_rows)  # type: ignore[arg-type]
+        fixed = (
+            ("stage", "new"),
+            ("attempts", 0),
+            ("priority", self.priority),
+            ("tier", self.tier),
+            ("campaign_id", self.campaign_id),
+            ("created_at", self.now_db),
+            ("updated_at", self.now_db),
+        )
+        contact_rows = [(*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts]
+        writer.insert(Contact.__table__, contact_columns, contact_rows, fixed=fixed)  # type: ignore[arg-type]
         writer.insert(
             Phone.__table__,  # type: ignore[arg-type]
             (
@@ -1318,21 +1346,23 @@ class _Importer:
                 "time_zones",
                 "valid",
                 "invalid_reason",
-                "shared",
                 "dnc",
             ),
             new_phones,
+            fixed=(("shared", False),),
         )
         writer.insert(
             Email.__table__,  # type: ignore[arg-type]
-            ("contact_id", "address", "address_key", "shared", "role_address"),
+            ("contact_id", "address", "address_key", "role_address"),
             new_emails,
+            fixed=(("shared", False),),
         )
         writer.insert(
             ListMember.__table__,  # type: ignore[arg-type]
-            ("list_id", "contact_id", "source_row", "added_at"),
+            ("contact_id", "source_row"),
             members,
             on_conflict="list_id, contact_id",
+            fixed=(("list_id", self.list_id), ("added_at", self.now_db)),
         )
         if engagements:
             writer.insert(
@@ -1440,7 +1470,6 @@ class _Importer:
                         zones_text(info.time_zones),
                         True,
                         None,
-                        False,
                         on_dnc,
                     )
                 )
@@ -1459,7 +1488,6 @@ class _Importer:
                         False,
                         (info.reason or "invalid")[:200],
                         False,
-                        False,
                     )
                 )
             else:
@@ -1477,7 +1505,7 @@ class _Importer:
             else:
                 _index_add(email_index, hashed, contact_id)
             new_emails.append(
-                (contact_id, address[:254], key[:254], False, dedupe.is_role_address(address))
+                (contact_id, address[:254], key[:254], dedupe.is_role_address(address))
             )
         return added or None
 
