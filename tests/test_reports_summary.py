@@ -27,10 +27,12 @@ def snapshot(store: Store, ids: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for by in (None, "list", "event", "campaign", "rep"):
         out[f"funnel {by}"] = reports.funnel(store, by=by).main.rows
+    out["funnel sprint"] = reports.funnel(store, ReportFilter(campaign_id=ids["sprint"])).main.rows
     for name in ("Ann", "Carl"):
         flt = ReportFilter(rep_id=ids[name])
         out[f"funnel {name}"] = reports.funnel(store, flt).main.rows
         out[f"funnel {name} by list"] = reports.funnel(store, flt, by="list").main.rows
+        out[f"funnel {name} by campaign"] = reports.funnel(store, flt, by="campaign").main.rows
         out[f"hours {name}"] = reports.best_hours(store, flt).as_dict()
         out[f"trend {name}"] = reports.trend(store, flt, period="day").as_dict()
     out["funnel list x by rep"] = reports.funnel(
@@ -91,6 +93,9 @@ def check_against_scratch(store: Store, ids: dict[str, int]) -> dict[str, Any]:
     for by in (None, "list", "event", "campaign", "rep"):
         assert incremental[f"funnel {by}"] == from_attempts(store, by), by
     assert incremental["funnel Ann"] == from_attempts(store, None, ids["Ann"])
+    assert incremental["funnel Carl by campaign"] == [
+        r for r in from_attempts(store, "campaign", ids["Carl"])
+    ]
     summary.rebuild(store)
     assert snapshot(store, ids) == incremental
     return incremental
@@ -114,6 +119,12 @@ def test_attempts_after_a_report_are_folded_in(store: Store) -> None:
     lists = check_against_scratch(store, ids)["funnel list"]
     y = next(r for r in lists if r["key"] == ids["y"])
     assert (y["contacts"], y["dialled"], y["attempts"]) == (5, 4, 9)
+    # A contact moves to the sprint campaign: both campaigns' figures move.
+    with store.write() as s:
+        s.get(Contact, ids["c1"]).campaign_id = ids["sprint"]  # type: ignore[union-attr]
+    camps = {r["key"]: r for r in check_against_scratch(store, ids)["funnel campaign"]}
+    assert (camps[ids["sprint"]]["contacts"], camps[ids["sprint"]]["attempts"]) == (5, 9)
+    assert camps[ids["default"]]["contacts"] == 8
 
 
 def test_summaries_built_and_folded_in_small_chunks(

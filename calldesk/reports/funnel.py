@@ -167,16 +167,19 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
     members: dict[Any, int] = {}
     if per_list:
         # Every list, or one: the per-list totals kept with the summaries.
-        members = summary.list_totals(store)
+        members = summary.group_totals(store, "list")
         if flt.list_id is not None:
             members = {k: n for k, n in members.items() if k == flt.list_id}
         figures_q = _totals_query("list", flt.list_id)
     per_campaign = (
         by == "campaign" and not _dated(flt) and flt.list_id is None and flt.event_id is None
     )
+    if per_campaign:
+        # Every campaign, or one: the per-campaign totals kept with the summaries.
+        members = summary.group_totals(store, "campaign")
     with store.session() as session:
         if per_campaign:
-            contact_rows = _campaign_rows(session, flt)
+            contact_rows = _campaign_rows(session, flt, members)
         else:
             contacts = members if per_list else dict(session.execute(counts_q).all())
             contact_rows = [
@@ -210,41 +213,61 @@ def funnel(store: Store, flt: ReportFilter | None = None, by: str | None = None)
     )
 
 
-def _campaign_rows(session: Any, flt: ReportFilter) -> list[dict[str, Any]]:
-    """Contacts and attempt figures per campaign in one pass over ``ix_contacts_campaign``.
+def _campaign_rows(
+    session: Any, flt: ReportFilter, members: dict[int, int]
+) -> list[dict[str, Any]]:
+    """Contacts and attempt figures per campaign from the per-campaign totals (and, for one
+    rep, from that rep's rows of ``report_rep_contacts`` joined to the contacts).
 
-    Grouped by the stored ``campaign_id`` (index order, no sort); contacts without one belong
-    to the default campaign and are merged into its row here.
+    Totals are kept per stored ``campaign_id`` (0: none); contacts without one belong to the
+    default campaign and are merged into its row here.
     """
-    s: Any = ReportContact if flt.rep_id is None else ReportRepContact
-    on = [s.contact_id == Contact.id] + ([] if flt.rep_id is None else [s.rep_id == flt.rep_id])
-    query = (
-        select(
-            Contact.campaign_id.label("key"),
-            func.count().label("contacts"),
-            func.count(s.contact_id).label("dialled"),
-            count_if(s.conversations > 0).label("reached"),
-            func.coalesce(func.sum(s.dials), 0).label("attempts"),
-            func.coalesce(func.sum(s.conversations), 0).label("conversations"),
-            func.count(s.best_grade).label("graded"),
-            *[count_if(s.best_grade == g).label(f"grade_{g.lower()}") for g in GRADES],
-            func.coalesce(func.sum(s.first_touch_s), 0).label("first_touch_total"),
+    t = ReportTotal
+    figures = [
+        t.contacts.label("dialled"),
+        t.reached.label("reached"),
+        t.dials.label("attempts"),
+        t.conversations.label("conversations"),
+        t.graded.label("graded"),
+        *[getattr(t, f"grade_{g.lower()}").label(f"grade_{g.lower()}") for g in GRADES],
+        t.first_touch_s.label("first_touch_total"),
+    ]
+    query: Any = select(t.key.label("key"), *figures).where(t.kind == "campaign")
+    if flt.rep_id is not None:
+        s = ReportRepContact
+        query = (
+            select(
+                Contact.campaign_id.label("key"),
+                func.count().label("dialled"),
+                count_if(s.conversations > 0).label("reached"),
+                func.sum(s.dials).label("attempts"),
+                func.sum(s.conversations).label("conversations"),
+                func.count(s.best_grade).label("graded"),
+                *[count_if(s.best_grade == g).label(f"grade_{g.lower()}") for g in GRADES],
+                func.sum(s.first_touch_s).label("first_touch_total"),
+            )
+            .join_from(s, Contact, Contact.id == s.contact_id)
+            .where(s.rep_id == flt.rep_id)
+            .group_by(Contact.campaign_id)
         )
-        .select_from(Contact)
-        .outerjoin(s, and_(*on))
-        .group_by(Contact.campaign_id)
-    )
     default = session.scalar(select(Campaign.id).where(Campaign.is_default == true()).limit(1))
     merged: dict[Any, dict[str, Any]] = {}
+
+    def group(key: int | None) -> dict[str, Any]:
+        key_ = key or default  # 0 or None: no campaign of its own
+        return merged.setdefault(key_, {"key": key_})
+
+    for key, n in members.items():
+        row = group(key)
+        row["contacts"] = row.get("contacts", 0) + n
     for r in session.execute(query).mappings():
-        key = default if r["key"] is None else r["key"]
-        row = merged.setdefault(key, {"key": key})
+        row = group(r["key"])
         for k, v in r.items():
             if k != "key":
                 row[k] = row.get(k, 0) + int(v or 0)
     for row in merged.values():
-        total = row.pop("first_touch_total")
-        row["first_touch_seconds"] = total / row["dialled"] if row["dialled"] else None
+        total = row.pop("first_touch_total", 0)
+        row["first_touch_seconds"] = total / row["dialled"] if row.get("dialled") else None
     return [r for r in merged.values() if flt.campaign_id in (None, r["key"])]
 
 

@@ -147,41 +147,69 @@ def day_conditions(day: Any, date_from: dt.date | None, date_to: dt.date | None)
     return conds
 
 
-def list_totals(store: Store) -> dict[int, int]:
-    """Contacts per list, with the per-list totals (``report_totals`` kind "list") current.
+#: groupings whose totals are kept like the whole store's: list and campaign
+GROUP_KINDS = ("list", "campaign")
 
-    :func:`refresh` keeps the per-list totals up to date like the whole-store ones for as long
-    as the lists hold the contacts they held when the totals were summed (checked with
-    :func:`_list_signature`); otherwise they are summed again here from ``report_contacts``.
-    Call :func:`refresh` first.
+
+def group_totals(store: Store, kind: str) -> dict[int, int]:
+    """Contacts per list or campaign (``kind``), with that kind's ``report_totals`` current.
+
+    :func:`refresh` keeps the per-group totals up to date like the whole-store ones for as
+    long as the groups hold the contacts they held when the totals were summed (checked with
+    :func:`_signature`); otherwise they are summed again here from ``report_contacts``.
+    Campaign key 0 stands for contacts without a campaign (the default one). Call
+    :func:`refresh` first.
     """
     with store.session() as session:
         state = _read_state(session) or {}
-        sig = _list_signature(session)
-    lists = state.get("lists")
-    if lists is None or lists.get("sig") != sig:
+        sig = _signature(session, kind)
+    kept = (state.get("groups") or {}).get(kind)
+    if kept is None or kept["sig"] != sig:
         with store.write() as session:
             state = _lock_state(session) or {}
-            sig = _list_signature(session)
-            lists = state.get("lists")
-            if lists is None or lists.get("sig") != sig:
-                session.execute(delete(ReportTotal).where(ReportTotal.kind == "list"))
-                _add_totals(session, lambda col: true(), 1, only_lists=True)
-                members = session.execute(
-                    select(ListMember.list_id, func.count()).group_by(ListMember.list_id)
-                ).all()
-                lists = {"sig": sig, "members": {str(k): int(n) for k, n in members}}
-                _write_state(session, {**state, "lists": lists})
-    return {int(k): int(n) for k, n in lists["members"].items()}
+            groups = dict(state.get("groups") or {})
+            sig = _signature(session, kind)
+            kept = groups.get(kind)
+            if kept is None or kept["sig"] != sig:
+                session.execute(delete(ReportTotal).where(ReportTotal.kind == kind))
+                _add_totals(session, lambda col: true(), 1, kinds=[kind], only_groups=True)
+                m = _members(kind)
+                members = session.execute(select(m.c.key, func.count()).group_by(m.c.key)).all()
+                kept = {"sig": sig, "members": {str(k): int(n) for k, n in members}}
+                groups[kind] = kept
+                _write_state(session, {**state, "groups": groups})
+    return {int(k): int(n) for k, n in kept["members"].items()}
 
 
-def _list_signature(session: Session) -> list[int]:
-    """What changes when lists gain or lose contacts (imports add memberships; they go only
-    with their list or contact): how many there are and the highest ids in them."""
-    row = session.execute(
-        select(func.count(), func.max(ListMember.contact_id), func.max(ListMember.list_id))
-    ).one()
-    return [int(v or 0) for v in row]
+def _members(kind: str) -> Any:
+    """(key, contact_id) of every contact in each group of ``kind``."""
+    if kind == "list":
+        query = select(ListMember.list_id.label("key"), ListMember.contact_id.label("contact_id"))
+    else:
+        query = select(
+            func.coalesce(Contact.campaign_id, 0).label("key"), Contact.id.label("contact_id")
+        )
+    return query.subquery(f"members_{kind}")
+
+
+def _signature(session: Session, kind: str) -> list[Any]:
+    """What changes when groups of ``kind`` gain or lose contacts.
+
+    Lists: memberships are added by imports and removed only with their list or contact, so
+    their number and highest ids. Campaigns: contacts move between them in bulk, so the count
+    and the sum of contact ids per campaign (one pass over ``ix_contacts_campaign``).
+    """
+    if kind == "list":
+        row = session.execute(
+            select(func.count(), func.max(ListMember.contact_id), func.max(ListMember.list_id))
+        ).one()
+        return [int(v or 0) for v in row]
+    rows = session.execute(
+        select(Contact.campaign_id, func.count(), func.sum(Contact.id))
+        .group_by(Contact.campaign_id)
+        .order_by(Contact.campaign_id)
+    ).all()
+    return [[c or 0, int(n), int(total or 0)] for c, n, total in rows]
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -313,19 +341,20 @@ def _fold_once(store: Store) -> str:
         if hi > through:
             window.append(and_(Attempt.id > through, Attempt.id <= hi))
         window += [Attempt.id.between(int(h[0]), int(h[1])) for h in holes]
-        lists = state.get("lists")
-        if lists is not None and lists.get("sig") != _list_signature(session):
-            # Lists gained or lost contacts: their totals are summed again when next asked for.
-            session.execute(delete(ReportTotal).where(ReportTotal.kind == "list"))
-            lists = None
+        groups = dict(state.get("groups") or {})
+        for kind in list(groups):
+            if groups[kind]["sig"] != _signature(session, kind):
+                # The groups gained or lost contacts: summed again when next asked for.
+                session.execute(delete(ReportTotal).where(ReportTotal.kind == kind))
+                del groups[kind]
         if window:
-            _fold(session, or_(*window), lists=lists is not None)
+            _fold(session, or_(*window), kinds=list(groups))
         if _is_pg(session):
             kept = [
                 gap for h in holes for gap in _gaps(session, int(h[0]) - 1, int(h[1]), _seen(h))
             ]
             holes = kept + _gaps(session, through, hi, now)
-        _write_state(session, {**state, "through": hi, "holes": holes, "lists": lists})
+        _write_state(session, {**state, "through": hi, "holes": holes, "groups": groups})
         return "done" if hi == top else "more"
 
 
@@ -333,9 +362,9 @@ def _seen(hole: list[Any]) -> dt.datetime:
     return dt.datetime.fromisoformat(hole[2])
 
 
-def _fold(session: Session, window: ColumnElement[bool], *, lists: bool) -> None:
-    """Recompute the contacts and days of the attempts matching ``window`` (and the per-list
-    totals when they are kept)."""
+def _fold(session: Session, window: ColumnElement[bool], *, kinds: list[str]) -> None:
+    """Recompute the contacts and days of the attempts matching ``window`` (and the totals of
+    the groups of ``kinds``)."""
     conn = session.connection()
     if not _is_pg(session):
         conn.exec_driver_sql("DROP TABLE IF EXISTS temp.report_touched")
@@ -349,11 +378,11 @@ def _fold(session: Session, window: ColumnElement[bool], *, lists: bool) -> None
     def touched(col: Any) -> ColumnElement[bool]:
         return col.in_(select(_TOUCHED.c.contact_id))
 
-    _add_totals(session, touched, -1, lists=lists)
+    _add_totals(session, touched, -1, kinds=kinds)
     session.execute(delete(ReportContact).where(touched(ReportContact.contact_id)))
     session.execute(delete(ReportRepContact).where(touched(ReportRepContact.contact_id)))
     _recompute_contacts(session, touched)
-    _add_totals(session, touched, 1, lists=lists)
+    _add_totals(session, touched, 1, kinds=kinds)
     days = sorted(
         set(session.scalars(select(utc_day(Attempt.started_at)).where(window).distinct()))
     )
@@ -462,29 +491,31 @@ def _add_totals(
     where: Callable[[Any], ColumnElement[bool]],
     sign: int,
     *,
-    lists: bool = False,
-    only_lists: bool = False,
+    kinds: Iterable[str] = (),
+    only_groups: bool = False,
 ) -> None:
     """Add (``sign`` 1) or take away (-1) the summary rows in ``where`` to/from the totals
-    of the whole store and of each rep; of each list too with ``lists``, only with
-    ``only_lists``."""
-    rc, lm = ReportContact, ListMember
-    per_list = (
-        select(literal("list"), lm.list_id, *_total_figures(rc, sign))
-        .join_from(rc, lm, lm.contact_id == rc.contact_id)
-        .where(where(rc.contact_id))
-        .group_by(lm.list_id)
-    )
-    queries = [
-        select(literal("all"), literal(0), *_total_figures(rc, sign)).where(where(rc.contact_id)),
-        select(literal("rep"), ReportRepContact.rep_id, *_total_figures(ReportRepContact, sign))
-        .where(where(ReportRepContact.contact_id))
-        .group_by(ReportRepContact.rep_id),
-    ]
-    if only_lists:
-        queries = [per_list]
-    elif lists:
-        queries.append(per_list)
+    of the whole store and of each rep, and of each group of ``kinds`` (only those with
+    ``only_groups``)."""
+    rc = ReportContact
+    queries = []
+    if not only_groups:
+        queries = [
+            select(literal("all"), literal(0), *_total_figures(rc, sign)).where(
+                where(rc.contact_id)
+            ),
+            select(literal("rep"), ReportRepContact.rep_id, *_total_figures(ReportRepContact, sign))
+            .where(where(ReportRepContact.contact_id))
+            .group_by(ReportRepContact.rep_id),
+        ]
+    for kind in kinds:
+        m = _members(kind)
+        queries.append(
+            select(literal(kind), m.c.key, *_total_figures(rc, sign))
+            .join_from(rc, m, m.c.contact_id == rc.contact_id)
+            .where(where(rc.contact_id))
+            .group_by(m.c.key)
+        )
     for query in queries:
         ins = _insert(session, ReportTotal).from_select(["kind", "key", *TOTAL_COLUMNS], query)
         session.execute(
