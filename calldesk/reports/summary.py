@@ -128,6 +128,12 @@ def rebuild(store: Store) -> None:
     _fold_all(store)
 
 
+def _sum_groups(store: Store) -> None:
+    """Sum the per-list and per-campaign totals right after a build, not in the first report."""
+    for kind in GROUP_KINDS:
+        group_totals(store, kind)
+
+
 def _fold_all(store: Store) -> None:
     while True:
         step = _fold_once(store)
@@ -250,6 +256,7 @@ def _is_pg(session: Session) -> bool:
 
 def _build(store: Store, *, force: bool = False) -> None:
     """Build the summaries from all attempts: contacts in chunks, then days in chunks."""
+    done = False
     with store.write() as session:
         state = _lock_state(session)
         if force or state is None or state.get("version") != VERSION:
@@ -311,11 +318,15 @@ def _build(store: Store, *, force: bool = False) -> None:
                 start = first_at.date() if first_at is not None else None
                 if start is None:
                     build = None
+                    done = True
                 else:
                     days = [start + dt.timedelta(days=i) for i in range(DAY_CHUNK)]
                     _recompute_days(session, days)
                     build = {"phase": "days", "next": (start + dt.timedelta(DAY_CHUNK)).isoformat()}
             _write_state(session, {**state, "build": build})
+        if done:
+            _sum_groups(store)
+            return
 
 
 # --- folding new attempts ---------------------------------------------------------------------
