@@ -1,8 +1,9 @@
-"""``calldesk call record``: record what happened on a claimed call."""
+"""``calldesk call record`` (a claimed call) and ``calldesk call dial`` (a number typed by hand)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from typing import Any
 
@@ -29,6 +30,23 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--next", action="store_true", help="claim the rep's next contact in the same transaction"
     )
     record.add_argument("--campaign", type=int, help="with --next: only this campaign")
+
+    dial = add_command(
+        group,
+        common,
+        "dial",
+        cmd_dial,
+        "a number typed by hand: checked against the calling rules, then recorded",
+    )
+    dial.add_argument("--rep", required=True, help="who dials (name or id)")
+    dial.add_argument("--phone", required=True, help="the number as typed")
+    dial.add_argument("--contact", type=int, help="the contact (default: the one with this number)")
+    dial.add_argument("--disposition", required=True, help="what happened, e.g. no_answer")
+    dial.add_argument("--notes")
+    dial.add_argument("--campaign", type=int, help="apply this campaign's narrowing")
+    dial.add_argument("--at", help="the moment (ISO 8601 with offset); default now")
+    dial.add_argument("--override-by", metavar="MANAGER", help="a manager allowing the dial")
+    dial.add_argument("--reason", help="why the manager allows it (kept with the attempt)")
 
 
 def cmd_record(args: argparse.Namespace, ctx: Context) -> Output:
@@ -79,3 +97,74 @@ def cmd_record(args: argparse.Namespace, ctx: Context) -> Output:
         data["next"] = following.data
         text += "\n" + (following.text or "")
     return Output(data, text)
+
+
+def cmd_dial(args: argparse.Namespace, ctx: Context) -> Output:
+    """Refuse a dial the rules forbid (unless a manager overrides, with a reason); record it."""
+    from calldesk import rules
+    from calldesk.importing.lookup import find_by_phone
+    from calldesk.models import Campaign
+    from calldesk.reps import RepError, find_rep
+
+    at = parse_when(args.at) or dt.datetime.now(dt.UTC)
+    e164 = rules.normalize_number(args.phone)
+    if e164 is None:
+        raise CliError(f"not a valid phone number: {args.phone!r}", exit_code=2)
+    with ctx.store().write() as session:
+        try:
+            rep = find_rep(session, args.rep)
+        except (RepError, LookupError) as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+        contact_id = args.contact
+        if contact_id is None:
+            found = find_by_phone(session, args.phone).get("contacts", [])
+            if len(found) != 1:
+                raise CliError(
+                    f"{len(found)} contacts have {e164}: say which with --contact ID", exit_code=2
+                )
+            contact_id = found[0]["id"]
+        campaign_rules = None
+        if args.campaign is not None:
+            campaign = session.get(Campaign, args.campaign)
+            if campaign is None:
+                raise CliError(f"no campaign {args.campaign}", exit_code=2)
+            campaign_rules = campaign.rules
+        try:
+            status = rules.authorize_dial(
+                session,
+                e164=e164,
+                contact_id=contact_id,
+                at=at,
+                campaign_rules=campaign_rules,
+                override_by=args.override_by,
+                override_reason=args.reason,
+            )
+        except rules.DialRefused as exc:
+            nxt = exc.status.next_allowed_at
+            when = f"; next allowed {nxt.isoformat()}" if nxt else ""
+            raise CliError(f"{e164} at {exc.status.local_time}: {exc}{when}") from exc
+        overridden = not status.allowed
+        try:
+            result = outcomes.record_outcome(
+                session,
+                claim_id=None,
+                contact_id=contact_id,
+                rep_id=rep.id,
+                disposition=args.disposition,
+                notes=args.notes,
+                number_dialled=e164,
+                started_at=at,
+                manual=True,
+                override_by=args.override_by if overridden else None,
+                override_reason=args.reason if overridden else None,
+                at=at,
+            )
+        except outcomes.OutcomeError as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+    data = result.to_dict() | {
+        "rule": status.rule,
+        "local_time": status.local_time,
+        "overridden": overridden,
+    }
+    note = f" (override by {args.override_by}: {args.reason})" if overridden else ""
+    return Output(data, f"Recorded {args.disposition} on {e164} at {status.local_time}{note}.")
