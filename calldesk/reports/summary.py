@@ -6,7 +6,8 @@ report summaries in :mod:`calldesk.models`), and :func:`refresh` brings them up 
 
 - ``report_contacts`` / ``report_rep_contacts``: per contact (and per rep and contact) its
   dials, conversations, best grade, first attempt, first conversation and seconds from import
-  to first touch; ``report_totals``: their sums for the whole store and for each rep;
+  to first touch; ``report_totals``: their sums for the whole store, each rep, each list and
+  each campaign;
 - ``report_rep_hours``: dials, conversations and grades per UTC day, hour and rep;
   ``report_local_hours``: dials and conversations per UTC day, rep and the contact's local
   weekday and hour.
@@ -21,6 +22,9 @@ How they stay exact:
   new attempts, never to the store;
 - totals are sums of the contact rows: the old rows of the contacts recomputed are subtracted
   and the new ones added, in the same transaction, under a lock on the watermark row;
+- per-list and per-campaign totals are kept the same way while the lists and campaigns hold
+  the contacts they held when the totals were summed (:func:`_signature`); when that changes
+  they are summed again from ``report_contacts`` (:func:`group_totals`);
 - on PostgreSQL an attempt whose id is below the watermark may still commit (ids are handed
   out at insert, rows appear at commit): ids missing below the watermark are kept as *holes*
   and looked at again by each refresh for :data:`HOLE_TTL`. SQLite serialises writers, so a
