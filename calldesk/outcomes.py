@@ -15,7 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from calldesk import dispositions as dispositions_mod
@@ -122,7 +122,17 @@ def _retry_at(
 def _script_version(session: Session, key: str | None) -> int | None:
     if not key:
         return None
-    return session.scalar(select(func.max(Script.version)).where(Script.key == key))
+    return session.connection().scalar(_SCRIPT_VERSION, {"key": key})
+
+
+# The hot path's statements, built once so their compiled SQL is cached.
+_REP_NAME = select(Rep.name).where(Rep.id == bindparam("id"))
+_CAMPAIGN = select(Campaign.rules, Campaign.script_key).where(Campaign.id == bindparam("id"))
+_PHONE = select(Phone.id, Phone.e164, Phone.extension, Phone.dnc, Phone.valid).where(
+    Phone.id == bindparam("id")
+)
+_SCRIPT_VERSION = select(func.max(Script.version)).where(Script.key == bindparam("key"))
+_ATTEMPT_INSERT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
 
 
 def _add_dnc(
@@ -264,13 +274,17 @@ def record_outcome(
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise OutcomeError(f"no contact {contact_id}")
-    rep = session.get(Rep, rep_id) if rep_id is not None else None
-    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    # Core statements (compiled once, cached) rather than ORM loads for what is only read: the
+    # rep's name, the campaign's rules and script, the number dialled. The ORM objects are
+    # loaded only on the rare paths that change them (DNC, bad number, grading hand-off).
+    conn = session.connection()
+    rep_name = conn.scalar(_REP_NAME, {"id": rep_id}) if rep_id is not None else None
+    campaign = conn.execute(_CAMPAIGN, {"id": campaign_id}).first() if campaign_id else None
     campaign_rules = dict(campaign.rules or {}) if campaign else {}
     started_at = started_at or at
     zone = contact_zone(contact)
 
-    phone = session.get(Phone, phone_id) if phone_id is not None else None
+    phone: Any = conn.execute(_PHONE, {"id": phone_id}).first() if phone_id is not None else None
     if phone is None and number_dialled is None:
         phone = queue_mod.callable_phone(session, contact.id)
     if number_dialled is None and phone is not None:
@@ -282,31 +296,32 @@ def record_outcome(
     if script_version is None:
         script_version = _script_version(session, script_key)
     local_start = started_at.astimezone(zone)
-    attempt = Attempt(
-        contact_id=contact.id,
-        phone_id=phone.id if phone is not None else None,
-        rep_id=rep_id,
-        campaign_id=campaign_id,
-        claim_id=claim.id if claim else None,
-        number_dialled=number_dialled,
-        started_at=started_at,
-        ended_at=ended_at,
-        disposition=rule.code,
-        conversation=rule.conversation,
-        notes=notes,
-        answers=answers,
-        script_key=script_key,
-        script_version=script_version,
-        grade=getattr(grade_result, "grade", None),
-        grade_why=getattr(grade_result, "why", None),
-        local_hour=local_start.hour,
-        local_weekday=local_start.weekday(),
-        manual=manual,
-        override_by=override_by,
-        override_reason=override_reason,
-    )
-    session.add(attempt)
-    session.flush()
+    values: dict[str, Any] = {
+        "contact_id": contact.id,
+        "phone_id": phone.id if phone is not None else None,
+        "rep_id": rep_id,
+        "campaign_id": campaign_id,
+        "claim_id": claim.id if claim else None,
+        "number_dialled": number_dialled,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "disposition": rule.code,
+        "conversation": rule.conversation,
+        "notes": notes,
+        "answers": answers,
+        "script_key": script_key,
+        "script_version": script_version,
+        "grade": getattr(grade_result, "grade", None),
+        "grade_why": getattr(grade_result, "why", None),
+        "local_hour": local_start.hour,
+        "local_weekday": local_start.weekday(),
+        "manual": manual,
+        "override_by": override_by,
+        "override_reason": override_reason,
+    }
+    # INSERT ... RETURNING id: no unit-of-work flush for the one row every call writes.
+    attempt_id = conn.execute(_ATTEMPT_INSERT, values).scalar_one()
+    attempt: Attempt | None = None  # loaded only for the grading hand-off
 
     # The contact's new state.
     contact.attempts = (contact.attempts or 0) + 1
@@ -317,12 +332,15 @@ def record_outcome(
     dnc_numbers: list[str] = []
     handoff_result: Any = None
     if rule.code == "do_not_call":
+        rep = session.get(Rep, rep_id) if rep_id is not None else None
         dnc_numbers = _add_dnc(session, contact, rep, at, notes)
         _close(contact, "asked not to be called")
     elif rule.code == "bad_number":
         if phone is not None:
+            phone = session.get(Phone, phone.id)
+            assert phone is not None
             phone.valid = False
-            phone.invalid_reason = f"reported as a bad number by {rep.name if rep else 'a rep'}"
+            phone.invalid_reason = f"reported as a bad number by {rep_name or 'a rep'}"
             session.flush()
         if queue_mod.callable_phone(session, contact.id) is None:
             _close(contact, "no working number left")
@@ -333,7 +351,7 @@ def record_outcome(
         callback = Callback(
             contact_id=contact.id,
             rep_id=rep_id,
-            attempt_id=attempt.id,
+            attempt_id=attempt_id,
             due_at=callback_at,
             personal=callback_personal,
             kind="callback",
@@ -356,6 +374,8 @@ def record_outcome(
         # wrong person named becomes a new contact of the same company.
         from calldesk import handoff
 
+        attempt = session.get(Attempt, attempt_id)
+        rep = session.get(Rep, rep_id) if rep_id is not None else None
         handoff_result = handoff.apply(
             session,
             contact=contact,
@@ -383,23 +403,31 @@ def record_outcome(
             answered.status = "done"
             answered.done_at = at
 
-    outbox.enqueue(
+    # A plain attempt carries only its own facts and the contact's id and name: the full lead
+    # snapshot (outbox.lead_payload) is for grades and appointments (handoff writes those), and
+    # building it for every call was half the cost of recording one. A receiver that wants the
+    # lead fetches it from the graded entries; a CRM file reads the store, not this payload.
+    outbox.add(
         session,
         KIND_ATTEMPT,
-        key=f"attempt-{attempt.id}",
+        key=f"attempt-{attempt_id}",
         contact_id=contact.id,
-        payload=outbox.lead_payload(
-            session,
-            contact.id,
+        payload=attempt_payload(
+            contact,
             attempt={
-                "id": attempt.id,
+                "id": attempt_id,
                 "disposition": rule.code,
                 "label": rule.label,
                 "conversation": rule.conversation,
                 "started_at": started_at.isoformat(),
                 "ended_at": ended_at.isoformat(),
+                # Numbers on the DNC list never leave calldesk.
+                "number_dialled": None
+                if contact.dnc or (phone is not None and (phone.dnc or not phone.valid))
+                else number_dialled,
                 "notes": notes,
-                "rep": rep.name if rep else None,
+                "answers": answers,
+                "rep": rep_name,
                 "manual": manual,
             },
         ),
@@ -411,15 +439,73 @@ def record_outcome(
         contact.claimed_by_id = None
         contact.claim_expires_at = None
     session.flush()
+    if attempt is not None:
+        plain = attempt_dict(attempt)
+    else:
+        plain = _attempt_values_dict(attempt_id, values)
     return OutcomeResult(
-        attempt_id=attempt.id,
+        attempt_id=attempt_id,
         contact_id=contact.id,
         disposition=rule.code,
-        attempt=attempt_dict(attempt),
+        attempt=plain,
         contact=contact_state(contact),
         callback_id=callback_id,
         dnc_numbers=dnc_numbers,
         handoff=handoff_result,
+    )
+
+
+def _attempt_values_dict(attempt_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`attempt_dict` of an attempt inserted with ``values`` (no ORM object)."""
+    started, ended = values["started_at"], values["ended_at"]
+    return {
+        "id": attempt_id,
+        **{
+            k: values[k]
+            for k in ("contact_id", "rep_id", "campaign_id", "claim_id", "number_dialled")
+        },
+        "started_at": started.isoformat() if started else None,
+        "ended_at": ended.isoformat() if ended else None,
+        **{
+            k: values[k]
+            for k in (
+                "disposition",
+                "conversation",
+                "notes",
+                "answers",
+                "script_key",
+                "script_version",
+                "grade",
+                "local_hour",
+                "local_weekday",
+                "manual",
+                "override_by",
+                "override_reason",
+            )
+        },
+    }
+
+
+def attempt_payload(contact: Contact, *, attempt: dict[str, Any]) -> dict[str, Any]:
+    """The light payload of an ``attempt.recorded`` entry: the attempt and the contact's state.
+
+    Built from what recording already holds, without a query.
+    """
+    return outbox.jsonable(
+        {
+            "contact": {
+                "id": contact.id,
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
+                "full_name": " ".join(p for p in (contact.first_name, contact.last_name) if p)
+                or "(no name)",
+                "do_not_call": bool(contact.dnc),
+            },
+            "grade": contact.grade,
+            "why": contact.grade_why,
+            "stage": contact.stage,
+            "attempt": attempt,
+        }
     )
 
 
