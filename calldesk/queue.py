@@ -207,13 +207,50 @@ class _CampaignRow:
     rules: dict[str, Any] | None
 
 
-def _q(session: Session, sql: str, *params: Any) -> Any:
-    """Run a hot-path statement as driver SQL (``?`` placeholders), skipping SQL compilation:
-    the queue's per-call statements are fixed strings, so this is the cheapest safe route."""
+def _q(session: Session, sql: str, *params: Any) -> _Rows:
+    """Run a hot-path statement straight on the driver's cursor (``?`` placeholders), inside
+    the session's transaction: the queue's per-call statements are fixed strings of plain
+    values, so skipping SQL compilation and SQLAlchemy's result machinery is safe, and it is
+    most of what a statement costs here."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         sql = _pg_sql.get(sql) or _pg_sql.setdefault(sql, sql.replace("?", "%s"))
-    return conn.exec_driver_sql(sql, tuple(params))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if cursor.description is not None else []
+    finally:
+        cursor.close()
+    return _Rows(rows)
+
+
+class _Rows:
+    """The rows of a :func:`_q` statement, read the way a SQLAlchemy result is."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def first(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> Any:
+        if len(self._rows) != 1:
+            raise QueueError(f"expected one row, got {len(self._rows)}")
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
 
 
 _pg_sql: dict[str, str] = {}
