@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +24,12 @@ from ui.context import AppContext
 from ui.importer.wizard import ImportWizard
 from ui.worker import Background
 
-SHOTS = REPO / "docs" / "shots"
+# Screenshots are always taken; with CALLDESK_SHOTS=1 they replace the ones in docs/shots.
+SHOTS = (
+    REPO / "docs" / "shots"
+    if os.environ.get("CALLDESK_SHOTS")
+    else Path(tempfile.gettempdir()) / "calldesk-shots"
+)
 SALESFORCE = REALWORLD / "salesforce-dataloader" / "accountData_dataloader_export.csv"
 FIRST = [
     "Ada",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from sqlalchemy import insert
@@ -15,7 +18,12 @@ from ui.context import AppContext
 from ui.lists.view import ListsView
 from ui.worker import Background
 
-SHOTS = REPO / "docs" / "shots"
+# Screenshots are always taken; with CALLDESK_SHOTS=1 they replace the ones in docs/shots.
+SHOTS = (
+    REPO / "docs" / "shots"
+    if os.environ.get("CALLDESK_SHOTS")
+    else Path(tempfile.gettempdir()) / "calldesk-shots"
+)
 FIRST = ("Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Tim")
 LAST = (
     "Lovelace",

@@ -3,6 +3,10 @@ import a registry file, search in any format."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sqlalchemy import select
@@ -15,7 +19,12 @@ from ui.context import AppContext
 from ui.lists.dnc import DncPage
 from ui.worker import Background
 
-SHOTS = REPO / "docs" / "shots"
+# Screenshots are always taken; with CALLDESK_SHOTS=1 they replace the ones in docs/shots.
+SHOTS = (
+    REPO / "docs" / "shots"
+    if os.environ.get("CALLDESK_SHOTS")
+    else Path(tempfile.gettempdir()) / "calldesk-shots"
+)
 FTC_FILE = REALWORLD / "dnc" / "ftc_dnc_fulllist_flatfile_first10rows.txt"
 
 

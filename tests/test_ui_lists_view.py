@@ -3,6 +3,8 @@ the imported list is shown when it finishes; File > Settings… opens the settin
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -20,7 +22,12 @@ from ui.main_window import MainWindow
 from ui.settings.dialog import SettingsDialog
 from ui.worker import Background
 
-SHOTS = REPO / "docs" / "shots"
+# Screenshots are always taken; with CALLDESK_SHOTS=1 they replace the ones in docs/shots.
+SHOTS = (
+    REPO / "docs" / "shots"
+    if os.environ.get("CALLDESK_SHOTS")
+    else Path(tempfile.gettempdir()) / "calldesk-shots"
+)
 
 
 def _window(qtbot, store: Store) -> tuple[MainWindow, AppContext]:

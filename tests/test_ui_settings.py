@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,12 @@ from ui.context import AppContext
 from ui.settings.dialog import SettingsDialog
 from ui.worker import Background
 
-SHOTS = REPO / "docs" / "shots"
+# Screenshots are always taken; with CALLDESK_SHOTS=1 they replace the ones in docs/shots.
+SHOTS = (
+    REPO / "docs" / "shots"
+    if os.environ.get("CALLDESK_SHOTS")
+    else Path(tempfile.gettempdir()) / "calldesk-shots"
+)
 
 
 def _dialog(qtbot, store: Store) -> SettingsDialog:
