@@ -103,7 +103,7 @@ def head_revision() -> str:
     return known_revisions()[-1]
 
 
-def _read_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine) -> str | None:
     """The store's schema revision in one query (None: a new, empty store)."""
     with engine.connect() as conn:
         try:
@@ -145,14 +145,10 @@ class Store:
             yield session
 
     def revision(self) -> str | None:
-        return _read_revision(self.engine)
+        return current_revision(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def current_revision(engine: Engine) -> str | None:
-    return _read_revision(engine)
 
 
 @contextlib.contextmanager

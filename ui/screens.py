@@ -45,15 +45,6 @@ def present() -> list[tuple[str, str, str, str]]:
     return [entry for entry in SCREENS if _present(entry[2])]
 
 
-def available() -> list[tuple[str, str, type[QWidget]]]:
-    """(key, title, class) of every screen present in this build (imports them all)."""
-    found = []
-    for key, title, module_name, class_name in present():
-        module = importlib.import_module(module_name)
-        found.append((key, title, getattr(module, class_name)))
-    return found
-
-
 class ScreenHost(QWidget):
     """A tab's page that builds its screen on first use."""
 
