@@ -53,17 +53,19 @@ def write_appointments_ics(
     *,
     field_rep_id: int | None = None,
     upcoming_only: bool = True,
+    now: dt.datetime | None = None,
 ) -> int:
     """Write appointments (one field rep's, or everyone's) to ``path``; returns how many.
 
-    ``upcoming_only`` keeps meetings that have not ended yet (cancelled ones included, so a
-    calendar that already has them learns of the cancellation).
+    ``upcoming_only`` keeps meetings that have not ended by ``now`` (the caller's clock; the
+    current time when omitted), cancelled ones included, so a calendar that already has them
+    learns of the cancellation.
     """
     query = select(Appointment.id)
     if field_rep_id is not None:
         query = query.where(Appointment.field_rep_id == field_rep_id)
     if upcoming_only:
-        query = query.where(Appointment.ends_at >= utcnow())
+        query = query.where(Appointment.ends_at >= (now or utcnow()))
     ids = list(session.scalars(query))
     data = appointments_ics(session, ids)
     path = Path(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,14 @@ class CalendarExport(QWidget):
         ctx: AppContext,
         selected_id: Callable[[], int | None],
         field_rep: Callable[[], tuple[int, str] | None],
+        clock: Callable[[], dt.datetime],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.selected_id = selected_id
         self.field_rep = field_rep
+        self.clock = clock
         self.one = QPushButton("Export &selected (.ics)…")
         self.upcoming = QPushButton("Export all &upcoming (.ics)…")
         self.one.clicked.connect(self.export_selected)
@@ -81,11 +84,11 @@ class CalendarExport(QWidget):
         path = self._ask_path(f"{name.lower().replace(' ', '-')}-upcoming.ics")
         if not path:
             return
-        store = self.ctx.store
+        store, now = self.ctx.store, self.clock()
 
         def write(_task: Any) -> int:
             with store.session() as session:
-                return write_appointments_ics(session, path, field_rep_id=rep_id)
+                return write_appointments_ics(session, path, field_rep_id=rep_id, now=now)
 
         self.ctx.background.run(
             write,

@@ -75,7 +75,7 @@ class AppointmentsView(QWidget):
         rep_label.setBuddy(self.rep)
         self.show_all = QCheckBox("Show &past, rejected and cancelled")
         self.show_all.setChecked(True)
-        self.export = CalendarExport(ctx, self.selected_id, self._field_rep)
+        self.export = CalendarExport(ctx, self.selected_id, self._field_rep, lambda: self.clock())
         self.export.said.connect(self.say)
         self.counts = plain_label(wrap=False)
         self.counts.setObjectName("appointmentsCounts")
