@@ -236,7 +236,7 @@ def test_start_shows_the_first_card_with_plain_text_and_live_clock(desk_env, qtb
     assert "Asked about <i>pricing</i>" in view.card.sources.text()
     assert "x@acme.example" in view.card.email.text()
     assert "10:00:00" in view.card.clock.text() and "America/New_York" in view.card.clock.text()
-    assert view.card.rule.text().startswith("Allowed now: US federal")
+    assert view.card.rule.text().startswith("Allowed until 21:00 their time: US federal")
     clock.advance(seconds=61)
     qtbot.waitUntil(lambda: "10:01:01" in view.card.clock.text(), timeout=3000)
     # same company, one click away
@@ -419,42 +419,20 @@ def test_a_whole_shift_by_keyboard(any_desk_env, qtbot) -> None:
     assert "Appointments 1" in view.queue.counters.text()
 
 
-def test_a_typed_number_outside_the_rules_is_refused_and_an_override_is_kept(
-    desk_env, qtbot
-) -> None:
+def test_a_typed_number_inside_the_rules_is_dialled_at_once(desk_env, qtbot) -> None:
     view, store, _clock, phone = desk_env
     press(qtbot, Qt.Key.Key_Return)
     assert on_card(view) == view.ids["rich"]
-    # 07:00 in San Francisco: refused, with the reason
     press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is view.session.dial_box
-    type_text(qtbot, "415 555 0123")
-    press(qtbot, Qt.Key.Key_Return)
-    assert view.manual.isVisible()
-    refusal = view.manual.text.text()
-    assert refusal.startswith("Refused:") and "07:00" in refusal, refusal
-    assert phone.urls == []
-    # a manager's override needs a reason
-    assert QApplication.focusWidget() is view.manual.reason
-    press(qtbot, Qt.Key.Key_Return)
-    assert phone.urls == [] and view.manual.isVisible()
-    type_text(qtbot, "Customer asked us to call at 7 sharp")
-    press(qtbot, Qt.Key.Key_Return)
-    assert phone.urls == ["tel:+14155550123"]
-    assert not view.manual.isVisible()
-    assert "+14155550123" in view.card.dialled.text()
-    press(qtbot, Qt.Key.Key_F1)
-    (attempt,) = attempts(store, view.ids["rich"])
-    assert attempt.manual is True
-    assert attempt.number_dialled == "+14155550123"
-    assert attempt.override_by == "Dana Reyes"
-    assert attempt.override_reason == "Customer asked us to call at 7 sharp"
-    # a typed number inside the rules is dialled at once, no questions asked
-    press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, "(212) 555-0188")
     press(qtbot, Qt.Key.Key_Return)
-    assert phone.urls[-1] == "tel:+12125550188"
+    assert phone.urls == ["tel:+12125550188"]
     assert not view.manual.isVisible()
+    press(qtbot, Qt.Key.Key_F1)
+    (attempt,) = attempts(store, view.ids["rich"])
+    assert attempt.manual is True and attempt.number_dialled == "+12125550188"
+    assert attempt.override_by is None
 
 
 def test_help_overlay_lists_every_shortcut(desk_env, qtbot) -> None:

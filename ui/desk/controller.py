@@ -12,15 +12,15 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from calldesk import desk_data, handoff, outcomes
+from calldesk import desk_checks, desk_data, handoff, outcomes
 from calldesk import queue as queue_mod
-from calldesk import rules as rules_mod
 from calldesk import settings as preferences
-from calldesk.models import Attempt, Campaign, Contact, Rep
+from calldesk.models import Contact, Rep
 from ui.context import AppContext
 from ui.desk import leads
 from ui.desk.leads import Lead
@@ -29,6 +29,21 @@ from ui.desk.leads import Lead
 SIDE_REFRESH = dt.timedelta(seconds=30)
 #: how long after a card appears the queue panel is refreshed (and the next card prefetched)
 SIDE_DELAY_MS = 800
+
+
+@dataclass
+class DialRequest:
+    """A dial the rep asked for, and the rules' answer at that instant."""
+
+    number: str
+    phone_id: int | None
+    extension: str | None
+    lead: Lead
+    decision: desk_checks.DialDecision | None = None
+
+    @property
+    def manual(self) -> bool:
+        return self.phone_id is None
 
 
 class DeskController(QObject):
@@ -42,7 +57,7 @@ class DeskController(QObject):
     coming_changed = Signal(object)
     booking_failed = Signal(str)
     saved = Signal(str, str)  # disposition code, the contact's name
-    dial_checked = Signal(str, bool, str)  # e164, allowed, explanation
+    dial_checked = Signal(object)  # DialRequest, with the rules' decision
     #: seconds from the rep's keystroke to the next card on screen (bench and status)
     card_latency = Signal(float)
 
@@ -196,9 +211,10 @@ class DeskController(QObject):
         def work() -> Any:
             with store.write() as session:
                 offer = _next(session, rep_id, campaign_id, at, lease, closing)
+                verdict = _verdict(session, offer, at)
             if offer is None:
                 return None
-            return leads.build(store, offer, rep_id, at, prefetched)
+            return leads.build(store, offer, rep_id, at, prefetched, verdict)
 
         self._run(work, lambda result: self._recorded(result, started))
 
@@ -223,24 +239,40 @@ class DeskController(QObject):
 
         def work() -> Any:
             with store.write() as session:
-                result = outcomes.record_outcome(
-                    session, claim_id=lead.claim_id, disposition=code, at=at, **outcome
-                )
+                offer: Any = None
                 if referral:
+                    # Captured first, in the same transaction, so the right person can be the
+                    # very next card (the queue puts a referral right behind its referrer).
                     handoff.capture_referral(
                         session,
                         session.get(Contact, contact_id),
                         referral,
                         rep=session.get(Rep, rep_id),
                         at=at,
-                        attempt=session.get(Attempt, result.attempt_id),
                     )
-                offer = None
-                if want_next:
-                    offer = _next(session, rep_id, campaign_id, at, lease, closing)
+                if want_next and not closing.is_set():
+                    # The core's save-and-next: one transaction, so a "do not call" counts
+                    # before the next contact is chosen.
+                    _result, offer = outcomes.record_and_next(
+                        session,
+                        claim_id=lead.claim_id,
+                        disposition=code,
+                        campaign_id=campaign_id,
+                        lease=lease,
+                        at=at,
+                        **outcome,
+                    )
+                else:
+                    outcomes.record_outcome(
+                        session, claim_id=lead.claim_id, disposition=code, at=at, **outcome
+                    )
+                if closing.is_set() and isinstance(offer, queue_mod.Offer):
+                    queue_mod.release_claim(session, offer.claim_id, at=at)  # window closing
+                    offer = None
+                verdict = _verdict(session, offer, at)
             if offer is None:
                 return None
-            return leads.build(store, offer, rep_id, at, prefetched)
+            return leads.build(store, offer, rep_id, at, prefetched, verdict)
 
         def failed(exc: BaseException) -> None:
             self.busy = False
@@ -399,33 +431,39 @@ class DeskController(QObject):
     def book_and_next(self, booking: handoff.Booking) -> None:
         self.record_and_next("qualified", "", None, booking=booking)
 
-    def check_manual_dial(self, text: str) -> None:
+    def check_dial(
+        self,
+        number: str,
+        *,
+        phone_id: int | None = None,
+        extension: str | None = None,
+        override_by: str | None = None,
+        override_reason: str | None = None,
+    ) -> None:
+        """Ask the calling rules, at this instant, whether ``number`` may be dialled for the
+        contact on the card (a card number or one typed by hand); the answer comes back
+        through ``dial_checked(DialRequest)``."""
         lead = self.lead
         if lead is None:
             return
-        store, at, contact_id = self.ctx.store, self.clock(), lead.contact_id
+        store, at = self.ctx.store, self.clock()
+        request = DialRequest(number, phone_id, extension, lead)
 
-        def check() -> tuple[str, bool, str]:
-            number = rules_mod.normalize_number(text, lead.card.country or "US") or ""
+        def check() -> DialRequest:
             with store.session() as session:
-                rules = None
-                if lead.campaign_id is not None:
-                    campaign = session.get(Campaign, lead.campaign_id)
-                    rules = campaign.rules if campaign else None
-                verdict = rules_mod.check_dial(
+                request.decision = desk_checks.decide_dial(
                     session,
-                    e164=number or text,
-                    contact_id=contact_id,
+                    number=number,
+                    contact_id=lead.contact_id,
+                    campaign_id=lead.campaign_id,
                     at=at,
-                    campaign_rules=rules,
+                    default_region=lead.card.country or "US",
+                    override_by=override_by,
+                    override_reason=override_reason,
                 )
-            refused = [c.detail for c in verdict.checks if c.verdict == "refused"]
-            why = "; ".join(refused) or verdict.rule
-            if not verdict.allowed and verdict.next_allowed_at:
-                why += f" (allowed again {verdict.next_allowed_at:%a %H:%M} UTC)"
-            return number, verdict.allowed, why
+            return request
 
-        self._run(check, lambda r: self.dial_checked.emit(*r))
+        self._run(check, self.dial_checked.emit)
 
     # --- the queue panel ----------------------------------------------------------------------
 
@@ -479,6 +517,13 @@ def _next(
         queue_mod.release_claim(session, offer.claim_id, at=at)
         return None
     return offer
+
+
+def _verdict(session: Any, offer: Any, at: dt.datetime) -> desk_checks.CardVerdict | None:
+    """The offered contact's verdict with the instant it changes (the card counts down to it)."""
+    if not isinstance(offer, queue_mod.Offer):
+        return None
+    return desk_checks.card_verdict(session, offer.contact_id, offer.campaign_id, at)
 
 
 def _prepare_first(session: Any, items: list[dict[str, Any]], rep_id: int) -> dict[int, Any]:

@@ -1,5 +1,6 @@
-"""Dialling from the desk: a number on the card (one key), or one typed by hand and checked
-by the calling rules first (refused with the reason; a manager's override keeps its reason)."""
+"""Dialling from the desk: a number on the card (one key), or one typed by hand. Either is
+checked by the calling rules at the instant of the dial (authorize_dial, as the command line
+does): refused with the reason; where the law allows it, a manager's confirmed override."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLineEdit
 
 from calldesk import settings as preferences
-from ui.desk.controller import DeskController
+from ui.desk.controller import DeskController, DialRequest
 from ui.desk.dialer import Dialer, DialError
 from ui.desk.lead_card import LeadCard
 from ui.desk.manual_dial import ManualDialPanel
@@ -63,7 +64,8 @@ class Dialling(QObject):
         if phone is None or not phone.dialable or phone.e164 is None:
             self.message.emit("This number cannot be dialled")
             return
-        self._hand_over(phone.e164, phone.extension, phone_id=phone.id)
+        # Checked again at this instant: the card may have been offered minutes ago.
+        self.controller.check_dial(phone.e164, phone_id=phone.id, extension=phone.extension)
 
     def focus_box(self) -> None:
         self.box.setFocus()
@@ -74,26 +76,39 @@ class Dialling(QObject):
         if self.controller.lead is None:
             self.panel.show_message("Typed numbers are dialled for the contact on the card")
             return
-        self.controller.check_manual_dial(text)
+        self.controller.check_dial(text)
 
-    def checked(self, e164: str, allowed: bool, explanation: str) -> None:
-        if allowed:
-            self.panel.reset()
-            self._hand_over(e164, None, manual=True)
-            self.box.clear()
+    def checked(self, request: DialRequest) -> None:
+        decision = request.decision
+        if decision is None or request.lead is not self.controller.lead:
+            return  # the card changed meanwhile: that dial is no longer asked for
+        if not decision.allowed:
+            self.card.refused(decision.explanation)
+            self.panel.refuse(request)
             return
-        self.panel.refuse(e164, explanation)
+        self.panel.reset()
+        log: dict[str, Any] = {"manual": request.manual}
+        if request.phone_id is not None:
+            log["phone_id"] = request.phone_id
+        if decision.override_by:
+            log["override_by"] = decision.override_by
+            log["override_reason"] = decision.override_reason
+        self._hand_over(decision.e164 or request.number, request.extension, **log)
+        if request.manual:
+            self.box.clear()
 
-    def override(self, e164: str, reason: str) -> None:
-        self._hand_over(
-            e164,
-            None,
-            manual=True,
-            override_by=self.controller.rep_name,
+    def override(self, manager: str, reason: str) -> None:
+        """A manager confirmed the refused dial in the panel: the rules decide once more."""
+        request = self.panel.request
+        if request is None or request.lead is not self.controller.lead:
+            return
+        self.controller.check_dial(
+            request.number,
+            phone_id=request.phone_id,
+            extension=request.extension,
+            override_by=manager,
             override_reason=reason,
         )
-        self.panel.reset()
-        self.box.clear()
 
     def _hand_over(self, e164: str, extension: str | None, **log: Any) -> None:
         # Read the preference at each dial: the settings dialog may have changed it.

@@ -71,6 +71,9 @@ class LeadCard(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.card: Card | None = None
+        self._rule_text: str | None = None  # the rule that allowed the offer
+        self._until: dt.datetime | None = None  # when calling stops being allowed
+        self.window_closed = False
         body = QWidget()
         self.setWidget(body)
         layout = QVBoxLayout(body)
@@ -153,9 +156,16 @@ class LeadCard(QScrollArea):
     # --- content ----------------------------------------------------------------------------
 
     def show_card(
-        self, card: Card | None, *, why: str | None = None, rule: str | None = None
+        self,
+        card: Card | None,
+        *,
+        why: str | None = None,
+        rule: str | None = None,
+        allowed_until: dt.datetime | None = None,
     ) -> None:
         self.card = card
+        self._rule_text, self._until, self.window_closed = rule, allowed_until, False
+        self.rule.setStyleSheet("")
         self.body_visible(card is not None)
         if card is None:
             set_plain(self.name, "No contact on the desk")
@@ -274,10 +284,12 @@ class LeadCard(QScrollArea):
     # --- live parts -------------------------------------------------------------------------
 
     def tick(self, now: dt.datetime) -> None:
-        """Refresh the contact's local clock (called every second by the desk)."""
+        """Refresh the contact's local clock and the verdict (called every second by the
+        desk's timer, with the desk's clock)."""
         card = self.card
         if card is None:
             return
+        self._show_verdict(now)
         local = card.local_time(now)
         if local is None:
             self.clock.setText("Their time: unknown (no time zone)")
@@ -286,6 +298,41 @@ class LeadCard(QScrollArea):
         if len(card.time_zones) > 1:
             text += f" · also {', '.join(card.time_zones[1:])}"
         self.clock.setText(text)
+
+    def _show_verdict(self, now: dt.datetime) -> None:
+        """ "Allowed until 20:00 their time", turning to "Not allowed now" when that passes."""
+        card, until = self.card, self._until
+        if card is None or until is None or self._rule_text is None:
+            return
+        local = card.local_time(until) or until
+        when = (
+            local.strftime("%H:%M")
+            if until - now < dt.timedelta(hours=20)
+            else (local.strftime("%a %H:%M"))
+        )
+        their = "their time" if card.local_time(until) is not None else "UTC"
+        if now < until:
+            rule = self._rule_text
+            for prefix in ("Allowed now: ", "Allowed now"):
+                rule = rule.removeprefix(prefix)
+            text = f"Allowed until {when} {their}" + (f": {rule}" if rule else "")
+            set_plain(self.rule, text)
+            return
+        if not self.window_closed:
+            self.window_closed = True
+            set_plain(
+                self.rule,
+                f"Not allowed now: their calling window closed at {when} {their}. "
+                "Dialling is refused; save the call or pause.",
+            )
+            self.rule.setStyleSheet("color: #b00020; font-weight: bold;")
+            for button in self.phone_buttons:
+                button.setEnabled(False)
+
+    def refused(self, explanation: str) -> None:
+        """The rules refused a dial from this card just now: say so where the rule is shown."""
+        set_plain(self.rule, f"Not allowed now: {explanation}")
+        self.rule.setStyleSheet("color: #b00020; font-weight: bold;")
 
     def note_dialled(self, number: str, at: dt.datetime) -> None:
         set_plain(self.dialled, f"Dialled {number} at {fmt_time(at)} UTC")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calldesk import desk_data
+from calldesk import desk_checks, desk_data
 from calldesk import queue as queue_mod
 from calldesk.desk_data import Card
 from calldesk.models import Campaign, Contact, Rep
@@ -41,6 +41,12 @@ class Lead:
     objections: str = ""
     phone_id: int | None = None  # the number the queue chose to dial
     dialled: dict[str, Any] = field(default_factory=dict)
+    #: the rules' verdict when the card was offered: until when calling is allowed (None: no
+    #: end known), the contact's place and the campaign's narrowing (callback times are checked
+    #: against them)
+    allowed_until: dt.datetime | None = None
+    locale_key: str | None = None
+    campaign_rules: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ def build(
     rep_id: int,
     at: dt.datetime,
     prefetched: dict[int, Prepared] | None = None,
+    verdict: desk_checks.CardVerdict | None = None,
 ) -> Lead | Empty:
     """The lead for ``offer`` (card, script runner, opener), or why the queue is empty.
 
@@ -142,6 +149,9 @@ def build(
         script_note=ready.note,
         objections=ready.objections,
         phone_id=(offer.phone or {}).get("id"),
+        allowed_until=verdict.until if verdict else None,
+        locale_key=verdict.locale_key if verdict else None,
+        campaign_rules=verdict.campaign_rules if verdict else None,
     )
 
 

@@ -231,7 +231,9 @@ class DeskView(QWidget):
             self.bar.set_enabled(False)
             self._focus_work()
             return
-        self.card.show_card(lead.card, why=lead.why, rule=lead.rule)
+        self.card.show_card(
+            lead.card, why=lead.why, rule=lead.rule, allowed_until=lead.allowed_until
+        )
         self.card.tick(self.clock())
         self.script.set_runner(lead.runner, lead.opener, lead.script_note, lead.objections)
         self.bar.set_enabled(True)
