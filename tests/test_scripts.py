@@ -193,10 +193,12 @@ def test_runner_walks_branches_with_keys_back_and_skip() -> None:
         runner.skip()
     runner.answer("Actively looking for a solution")  # the label works too
     assert runner.current.id == "timeline"
+    # not "C: no immediate need" while Need says actively looking: undecided until it is
+    assert runner.grade_so_far() is None
     runner.answer_key("1")
     runner.skip()  # budget is optional
     assert runner.current.id == "wants_meeting"
-    assert runner.grade_so_far().grade == "B"  # need and a timeline, no meeting yet
+    assert runner.grade_so_far() is None  # A or B: the meeting question decides
     runner.answer_key("y")
     assert runner.grade_so_far().grade == "A"
     assert runner.implied_disposition() == "qualified"

@@ -8,11 +8,22 @@ does); the "why" names the rule's own reason and the answers that decided it, e.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calldesk.scripts.model import GRADE_MEANING, Question, Rule, ScriptDef, evaluate
+from calldesk.scripts.model import (
+    GRADE_MEANING,
+    AllOf,
+    Answered,
+    AnyOf,
+    Compare,
+    Condition,
+    Question,
+    Rule,
+    ScriptDef,
+    evaluate,
+)
 
 
 @dataclass(frozen=True)
@@ -108,18 +119,27 @@ def grade(
     *,
     today: dt.date,
     final: bool = True,
+    pending: Collection[str] | None = None,
 ) -> GradeResult | None:
     """The grade ``answers`` lead to under ``script``, or None when no rule applies yet.
 
     ``today`` is the call's date in the contact's zone (date tests such as "within 90 days"
     count from it). With ``final=False`` the ``otherwise`` rule is not used: a grade-so-far is
-    only shown when a rule actually matches.
+    only shown when a rule actually matches and no earlier rule could still match once the
+    ``pending`` questions (default: every unanswered one) are answered.
     """
     answers = {k: v for k, v in answers.items() if v is not None}
     chosen: Rule | None = None
     deciding_ids: list[str] = []
+    if not final and pending is None:
+        pending = {q.id for q in script.questions if q.id not in answers}
     for rule in script.rules:
         assert rule.when is not None
+        if not final and _may_hold(rule.when, answers, today, pending or set()) is None:
+            # An earlier rule may still match once more is answered: the grade is not decided
+            # yet, and a later rule's reason could contradict what comes ("C: no immediate
+            # need" while the Need answer says "actively looking").
+            return None
         ok, deciding_ids = evaluate(rule.when, answers, today)
         if ok:
             chosen = rule
@@ -191,3 +211,22 @@ def _with_summary(result: GradeResult, script: ScriptDef) -> GradeResult:
     from dataclasses import replace
 
     return replace(result, summary=qualification_summary(script, result.answers, result.why))
+
+
+def _may_hold(
+    condition: Condition, answers: Mapping[str, Any], today: dt.date, pending: Collection[str]
+) -> bool | None:
+    """``condition`` in three values: True or False when the answers settle it, None while it
+    depends on a ``pending`` question (one that may still be answered)."""
+    if isinstance(condition, Answered | Compare):
+        if condition.question not in answers and condition.question in pending:
+            return None
+        return evaluate(condition, answers, today)[0]
+    if isinstance(condition, AllOf | AnyOf):
+        values = [_may_hold(item, answers, today, pending) for item in condition.items]
+        settle = isinstance(condition, AnyOf)  # any True settles AnyOf; any False, AllOf
+        if settle in values:
+            return settle
+        return None if None in values else not settle
+    inner = _may_hold(condition.item, answers, today, pending)
+    return None if inner is None else not inner

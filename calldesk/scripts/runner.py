@@ -201,7 +201,8 @@ class ScriptRunner:
         """The grade the answers lead to now (final once the script is finished)."""
         if self.finished:
             return grade(self.script, self.answers, today=self.today, final=True)
-        return grade(self.script, self.answers, today=self.today, final=False)
+        pending = {q.id for q in self.script.questions if q.id not in self._answers} - self._skipped
+        return grade(self.script, self.answers, today=self.today, final=False, pending=pending)
 
     def result(self) -> GradeResult | None:
         """The final grade; None until the script is finished."""

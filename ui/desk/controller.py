@@ -56,6 +56,7 @@ class DeskController(QObject):
     callbacks_changed = Signal(object, object)  # list of dicts, rep zone
     coming_changed = Signal(object)
     booking_failed = Signal(str)
+    booking_ready = Signal(object, object)  # field rep choices, their taken times
     saved = Signal(str, str)  # disposition code, the contact's name
     dial_checked = Signal(object)  # DialRequest, with the rules' decision
     #: seconds from the rep's keystroke to the next card on screen (bench and status)
@@ -427,6 +428,28 @@ class DeskController(QObject):
             f", {person['title']}" if person.get("title") else ""
         )
         self.record_and_next("wrong_person", notes, None, referral=person)
+
+    def load_booking(self) -> None:
+        """The field reps for the card's contact (territory first) and their taken meeting
+        times over the next two weeks; answered through ``booking_ready``."""
+        lead = self.lead
+        if lead is None:
+            return
+        store, at = self.ctx.store, self.clock()
+
+        def load() -> tuple[Any, Any]:
+            with store.session() as session:
+                choices = desk_checks.field_reps_for(session, lead.contact_id)
+                busy = desk_checks.busy_times(
+                    session, [c.id for c in choices], at, at + dt.timedelta(days=14)
+                )
+            return choices, busy
+
+        def done(result: tuple[Any, Any]) -> None:
+            if self.lead is lead:
+                self.booking_ready.emit(*result)
+
+        self._run(load, done)
 
     def book_and_next(self, booking: handoff.Booking) -> None:
         self.record_and_next("qualified", "", None, booking=booking)

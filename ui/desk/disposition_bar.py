@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk.desk_data import DispositionSpec
-from ui.desk.callback_picker import CallbackPicker
+from ui.desk.callback_picker import CallbackPicker, Check
 from ui.desk.plain import set_plain
 
 
@@ -141,6 +141,7 @@ class DispositionBar(QWidget):
         now: dt.datetime,
         contact_zone: str | None,
         rep_zone: str | None,
+        check: Check | None = None,
     ) -> bool:
         """Complete ``code`` at once (returns True) or open the inline form for what it needs."""
         spec = self.specs[code]
@@ -158,7 +159,7 @@ class DispositionBar(QWidget):
         self.form_notes.setText(notes)
         self.form_error.clear()
         if spec.requires_callback:
-            self.picker.setup(now, contact_zone, rep_zone)
+            self.picker.setup(now, contact_zone, rep_zone, check=check)
         self.form.show()
         (self.picker.edit if spec.requires_callback else self.form_notes).setFocus()
         return False
@@ -173,6 +174,13 @@ class DispositionBar(QWidget):
             self.form_notes.setFocus()
             return
         when = self.picker.value() if spec.requires_callback else None
+        if when is not None:
+            problem = self.picker.problem()
+            if problem:
+                # said where the rep is looking, and the form stays open to pick again
+                set_plain(self.form_error, "Not saved: pick another time")
+                self.picker.edit.setFocus()
+                return
         self.pending = None
         self.form.hide()
         self.confirmed.emit(spec.code, notes, when)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk.scripts.grading import GradeResult
 from calldesk.scripts.model import CONTACT_FIELDS, GRADE_MEANING, Question
 from calldesk.scripts.runner import AnswerError, ScriptRunner
 from ui.desk.disposition_bar import button_text
@@ -51,10 +52,42 @@ class _QuestionArea(QFrame):
             super().keyPressEvent(event)
 
 
+def what_saving_does(result: GradeResult, key: str = "F9") -> str:
+    """What the "qualified" key does with this grade, in the rep's words."""
+    if result.disposition == "wrong_person":
+        return (
+            f"{key} saves it as referred (wrong person): the person you captured becomes a new "
+            "contact at this company, ready to call."
+        )
+    if result.grade == "A":
+        return (
+            f"{key} opens the booking: pick the field rep and a free slot; the qualification "
+            "summary goes with the meeting."
+        )
+    if result.grade == "B":
+        when = (
+            f"on {result.follow_up_date:%a %d %b %Y}"
+            if result.follow_up_date
+            else f"in {result.days or 30} days"
+        )
+        return f"{key} saves it as B: a follow-up call is set {when}, then it goes to sales."
+    if result.grade == "C":
+        return (
+            f"{key} saves it as C (nurture): called again in {result.days or 90} days to see "
+            "whether the need changed."
+        )
+    return (
+        f"{key} saves it as D (not qualified): set aside and never offered again unless "
+        "someone reopens it."
+    )
+
+
 class ScriptPanel(QScrollArea):
     """Shows and drives a :class:`ScriptRunner`; emits ``changed`` after every move."""
 
     changed = Signal()
+    #: the key of the "qualified" disposition (the desk sets it from the team's table)
+    save_key = "F9"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,7 +196,7 @@ class ScriptPanel(QScrollArea):
         self.progress.setValue(progress.done)
         result = runner.grade_so_far()
         if result is None:
-            set_plain(self.heading, "Heading to: no grade yet")
+            set_plain(self.heading, "Heading to: not decided yet (the next answers decide it)")
         else:
             # the "why" starts with the grade and its meaning: "A (meet now): ..."
             word = "Grade" if result.final else "Heading to"
@@ -194,11 +227,8 @@ class ScriptPanel(QScrollArea):
         if question is None:
             result = runner.result()
             if result is not None:
-                text = f"Script done: grade {result.grade} ({GRADE_MEANING[result.grade]})."
-                if result.grade == "A":
-                    text += " F9 saves it and books the meeting."
-                else:
-                    text += " F9 saves it as qualified."
+                text = f"Script done: grade {result.grade} ({GRADE_MEANING[result.grade]}). "
+                text += what_saving_does(result, self.save_key)
             else:
                 missing = ", ".join(q.label for q in runner.missing_required())
                 text = f"Still required: {missing}" if missing else "Script done."

@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from calldesk import desk_checks
 from calldesk import settings as preferences
 from calldesk.desk_data import to_zone
 from calldesk.models import utcnow
@@ -124,6 +125,7 @@ class DeskView(QWidget):
         c.coming_changed.connect(self.queue.show_coming)
         c.session_changed.connect(self._session_state)
         c.booking_failed.connect(self.booking.show_error)
+        c.booking_ready.connect(self._booking_ready)
         c.saved.connect(self._saved)
         c.dial_checked.connect(self.dialling.checked)
         self.session.start_requested.connect(self._start)
@@ -209,6 +211,8 @@ class DeskView(QWidget):
     def _choices(self, reps, campaigns, dispositions, rep_name: str, campaign_id: int) -> None:
         self.session.set_choices(reps, campaigns, rep_name, campaign_id)
         self.bar.set_dispositions(dispositions)
+        qualified = self.bar.specs.get("qualified")
+        self.script.save_key = (qualified.hotkey if qualified else None) or "the Qualified button"
         self._install_shortcuts()
         self.bar.set_enabled(False)
         if not reps:
@@ -316,6 +320,9 @@ class DeskView(QWidget):
             now=self.clock(),
             contact_zone=lead.card.time_zone,
             rep_zone=self.controller.rep_zone,
+            check=lambda when: desk_checks.callback_problem(
+                lead.locale_key, when, self.clock(), lead.campaign_rules
+            ),
         )
 
     def _confirmed(self, code: str, notes: str, callback_at) -> None:
@@ -335,8 +342,15 @@ class DeskView(QWidget):
             self.show_message("Booking needs the script to reach grade A first")
             return
         self.referral.hide()
+        self.controller.load_booking()
+
+    def _booking_ready(self, choices, busy) -> None:
+        lead = self.controller.lead
+        if lead is None:
+            return
         self.booking.open(
-            self.controller.field_reps,
+            choices,
+            busy,
             now=self.clock(),
             contact_zone=lead.card.time_zone,
             rep_zone=self.controller.rep_zone,
