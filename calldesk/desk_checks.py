@@ -116,7 +116,10 @@ def decide_dial(
                 overridable = True
         why = _explain_refusal(status, str(refused))
         if override_by is None and e164 is not None and not names and not _hard(status):
-            why += " (no manager on this store can confirm an override)"
+            why += (
+                ". A manager must confirm an override, and this store has no manager "
+                "(calldesk rep add NAME --role manager)"
+            )
         return DialDecision(
             False,
             e164,
@@ -145,10 +148,13 @@ def _hard(status: rules.LocaleStatus) -> bool:
 
 
 def _explain_refusal(status: rules.LocaleStatus, message: str) -> str:
-    refused = [c.detail for c in status.checks if c.verdict == "refused" and c.detail]
+    """The refused checks in plain words, once each, then their local time."""
+    refused = [
+        f"{c.rule}: {c.detail}" if c.detail else c.rule
+        for c in status.checks
+        if c.verdict == "refused"
+    ]
     why = "; ".join(dict.fromkeys(refused)) or message.removeprefix("refused: ")
-    if status.rule and status.rule not in why:
-        why = f"{status.rule}: {why}" if why else status.rule
     if status.local_time:
         why += f" (their time {status.local_time})"
     return why

@@ -173,7 +173,7 @@ def test_without_a_manager_no_override_is_offered(sqlite_store: Store, qtbot) ->
         type_text(qtbot, "415 555 0123")
         press(qtbot, Qt.Key.Key_Return)
         assert phone.urls == []
-        assert "no manager on this store" in view.manual.text.text()
+        assert "this store has no manager" in view.manual.text.text()
         assert not view.manual.can_override
     finally:
         _close(view)

@@ -77,3 +77,32 @@ def test_screenshots(sqlite_store, qtbot, tmp_path) -> None:
     assert view.help.isVisible()
     _shot(view, qtbot, tmp_path, "help")
     view.shutdown()
+
+
+def test_booking_and_refusal_screenshots(sqlite_store, qtbot, tmp_path) -> None:
+    """The booking panel leaves the card whole at 1280x800; a refused dial says why."""
+    build_store(sqlite_store)
+    view = _desk(sqlite_store, qtbot, Clock(START))
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), "415 555 0123")
+    press(qtbot, Qt.Key.Key_Return)
+    assert view.manual.isVisible()
+    _shot(view, qtbot, tmp_path, "refused")
+    press(qtbot, Qt.Key.Key_Escape)
+    for key in ("1", "1", "1", "3"):  # decides, looking, now, no budget
+        press(qtbot, key)
+        press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, "y")
+    press(qtbot, Qt.Key.Key_Return)
+    press(qtbot, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # no notes
+    press(qtbot, Qt.Key.Key_F9)
+    assert view.booking.isVisible()
+    _shot(view, qtbot, tmp_path, "booking")
+    # the card keeps its height: its name, rule and phones stay in sight beside the form
+    card = view.card
+    assert card.viewport().height() >= 500, card.viewport().height()
+    phones = card.phones_box.mapTo(card.viewport(), card.phones_box.rect().bottomLeft())
+    assert 0 < phones.y() < card.viewport().height()
+    assert view.booking.ok.visibleRegion().boundingRect().size() == view.booking.ok.size()
+    view.shutdown()

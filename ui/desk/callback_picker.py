@@ -79,9 +79,12 @@ class CallbackPicker(QWidget):
         self.their_label.setBuddy(self.edit)
         self.rep_clock = QLabel()
         self.rep_clock.setObjectName("callbackRepTime")
+        # The rep's clock goes under the field, not beside it: beside, its long text made the
+        # booking form so wide that it squeezed the lead card.
+        self.rep_clock.setWordWrap(True)
         layout.addWidget(self.their_label, 0, 0)
         layout.addWidget(self.edit, 0, 1)
-        layout.addWidget(self.rep_clock, 0, 2)
+        layout.addWidget(self.rep_clock, 3, 0, 1, 3)
         layout.setColumnStretch(2, 1)
         self.quick_row = QWidget()
         row = QHBoxLayout(self.quick_row)
@@ -162,7 +165,7 @@ class CallbackPicker(QWidget):
         zone = ZoneInfo(self.rep_zone) if self.rep_zone else dt.UTC
         self.rep_clock.setText(
             f"= {mine.strftime('%a %Y-%m-%d %H:%M')} your time ({zone})"
-            f"  ·  {theirs.strftime('%H:%M')} theirs"
+            f"  ·  {theirs.strftime('%a %H:%M')} theirs"
         )
         self.problem()
         self.changed.emit()

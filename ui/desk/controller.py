@@ -53,7 +53,7 @@ class DeskController(QObject):
     queue_empty = Signal(str, object)  # why, when something may become callable (or None)
     message = Signal(object)  # str | None
     counters_changed = Signal(object)
-    callbacks_changed = Signal(object, object)  # list of dicts, rep zone
+    callbacks_changed = Signal(object, object, object)  # dicts, rep zone, due and callable
     coming_changed = Signal(object)
     booking_failed = Signal(str)
     booking_ready = Signal(object, object)  # field rep choices, their taken times
@@ -81,6 +81,7 @@ class DeskController(QObject):
         self._empty_since: dt.datetime | None = None
         self._next_try: dt.datetime | None = None
         self._prefetched: dict[int, leads.Prepared] = {}
+        self._coming: list[Any] = []
         # Set when the window closes: work already running claims no new contact.
         self._closing = threading.Event()
         # A claim is renewed well before its lease runs out while the card stays open.
@@ -129,16 +130,19 @@ class DeskController(QObject):
         engine's per-place verdicts, the database pages), so the first card comes quickly."""
         store, at = self.ctx.store, self.clock()
 
-        def coming() -> tuple[list[Any], dict[int, leads.Prepared]]:
+        def coming() -> tuple[Any, ...]:
             with store.session() as session:
                 items = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
-                return leads.coming_lines(items), _prepare_first(session, items, rep_id)
+                counters = _counters(session, rep_id, at)
+                return leads.coming_lines(items), _prepare_first(session, items, rep_id), counters
 
-        def done(result: tuple[list[Any], dict[int, leads.Prepared]]) -> None:
-            lines, prepared = result
+        def done(result: tuple[Any, ...]) -> None:
+            lines, prepared, counters = result
             if self.lead is None:
                 self._prefetched = prepared
-            self.coming_changed.emit(lines)
+            # today's figures from the store before the first call, not 0 until then
+            self.counters_changed.emit(counters)
+            self._show_coming(lines)
 
         self.ctx.background.run(lambda _t: coming(), on_done=done)
 
@@ -148,12 +152,16 @@ class DeskController(QObject):
         preferences.save(rep_name=rep_name, campaign_id=campaign_id or 0)
         store = self.ctx.store
 
-        def zone() -> str | None:
-            with store.session() as session:
-                return desk_data.rep_zone(session, rep_id)
+        at = self.clock()
 
-        def done(value: str | None) -> None:
+        def zone() -> tuple[str | None, desk_data.Counters]:
+            with store.session() as session:
+                return desk_data.rep_zone(session, rep_id), _counters(session, rep_id, at)
+
+        def done(result: tuple[str | None, desk_data.Counters]) -> None:
+            value, counters = result
             self.rep_zone = value
+            self.counters_changed.emit(counters)
             self.running, self.paused = True, False
             self.session_changed.emit(True, False, f"Calling as {rep_name}")
             self.fetch_next()
@@ -354,6 +362,7 @@ class DeskController(QObject):
         self._next_try = None
         self._prefetched.pop(result.contact_id, None)
         self.card_changed.emit(result)
+        self._show_coming()
         self.renew_timer.start()
         self.card_latency.emit(time.perf_counter() - started)
         self.side_soon.start()
@@ -490,6 +499,13 @@ class DeskController(QObject):
 
     # --- the queue panel ----------------------------------------------------------------------
 
+    def _show_coming(self, lines: list[Any] | None = None) -> None:
+        """ "Coming next", never listing the contact already on the card."""
+        if lines is not None:
+            self._coming = lines
+        on_card = self.lead.contact_id if self.lead else None
+        self.coming_changed.emit([line for line in self._coming if line.contact_id != on_card])
+
     def refresh_side(self) -> None:
         if self.rep_id is None or self._closing.is_set():
             return
@@ -501,25 +517,24 @@ class DeskController(QObject):
 
         def side() -> tuple[Any, ...]:
             with store.session() as session:
-                today = queue_mod.rep_today(session, rep_id, at=at)
-                rep = session.get(Rep, rep_id)
-                since = desk_data.day_start(at, rep.time_zone if rep else None)
-                booked = desk_data.appointments_booked(session, rep_id, since)
+                counters = _counters(session, rep_id, at)
                 callbacks = queue_mod.due_callbacks(session, rep_id, at=at)
+                due = desk_checks.due_and_callable(session, callbacks, rep_id, at)
                 coming = queue_mod.upcoming(session, rep_id, campaign_id=campaign_id, at=at)
                 cards = _prepare_first(session, coming, rep_id)
                 reasons = leads.coming_lines(coming)
-            counters = desk_data.Counters(
-                today["dials"], today["conversations"], today["grades"], booked
-            )
-            return counters, callbacks, reasons, cards
+            return counters, callbacks, due, reasons, cards
 
         def done(result: tuple[Any, ...]) -> None:
-            counters, callbacks, coming, cards = result
+            counters, callbacks, due, coming, cards = result
             self._prefetched = cards
             self.counters_changed.emit(counters)
-            self.callbacks_changed.emit(callbacks, self.rep_zone)
-            self.coming_changed.emit(coming)
+            on_card = self.lead.contact_id if self.lead else None
+            # the banner names only callbacks due now whose contact may be called now, and
+            # not the one already on the card
+            due = [d for d in due if d.contact_id != on_card]
+            self.callbacks_changed.emit(callbacks, self.rep_zone, due)
+            self._show_coming(coming)
 
         self._run(side, done)
 
@@ -540,6 +555,15 @@ def _next(
         queue_mod.release_claim(session, offer.claim_id, at=at)
         return None
     return offer
+
+
+def _counters(session: Any, rep_id: int, at: dt.datetime) -> desk_data.Counters:
+    """The rep's figures for their own day so far, from the store."""
+    today = queue_mod.rep_today(session, rep_id, at=at)
+    rep = session.get(Rep, rep_id)
+    since = desk_data.day_start(at, rep.time_zone if rep else None)
+    booked = desk_data.appointments_booked(session, rep_id, since)
+    return desk_data.Counters(today["dials"], today["conversations"], today["grades"], booked)
 
 
 def _verdict(session: Any, offer: Any, at: dt.datetime) -> desk_checks.CardVerdict | None:

@@ -83,7 +83,8 @@ class Dialling(QObject):
         if decision is None or request.lead is not self.controller.lead:
             return  # the card changed meanwhile: that dial is no longer asked for
         if not decision.allowed:
-            self.card.refused(decision.explanation)
+            if not request.manual:  # the card's own number: its verdict changed
+                self.card.refused(decision.explanation)
             self.panel.refuse(request)
             return
         self.panel.reset()

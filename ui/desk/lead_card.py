@@ -165,6 +165,7 @@ class LeadCard(QScrollArea):
     ) -> None:
         self.card = card
         self._rule_text, self._until, self.window_closed = rule, allowed_until, False
+        self._refusal: str | None = None
         self.rule.setStyleSheet("")
         self.body_visible(card is not None)
         if card is None:
@@ -302,7 +303,9 @@ class LeadCard(QScrollArea):
     def _show_verdict(self, now: dt.datetime) -> None:
         """ "Allowed until 20:00 their time", turning to "Not allowed now" when that passes."""
         card, until = self.card, self._until
-        if card is None or until is None or self._rule_text is None:
+        if card is None or self._refusal is not None or self.window_closed:
+            return
+        if until is None or self._rule_text is None:
             return
         local = card.local_time(until) or until
         when = (
@@ -318,20 +321,20 @@ class LeadCard(QScrollArea):
             text = f"Allowed until {when} {their}" + (f": {rule}" if rule else "")
             set_plain(self.rule, text)
             return
-        if not self.window_closed:
-            self.window_closed = True
-            set_plain(
-                self.rule,
-                f"Not allowed now: their calling window closed at {when} {their}. "
-                "Dialling is refused; save the call or pause.",
-            )
-            self.rule.setStyleSheet("color: #b00020; font-weight: bold;")
-            for button in self.phone_buttons:
-                button.setEnabled(False)
+        self.window_closed = True
+        set_plain(
+            self.rule,
+            f"Not allowed now: their calling window closed at {when} {their}. "
+            "Dialling is refused; save the call or pause.",
+        )
+        self.rule.setStyleSheet("color: #b00020; font-weight: bold;")
+        for button in self.phone_buttons:
+            button.setEnabled(False)
 
     def refused(self, explanation: str) -> None:
         """The rules refused a dial from this card just now: say so where the rule is shown."""
-        set_plain(self.rule, f"Not allowed now: {explanation}")
+        self._refusal = f"Not allowed now: {explanation}"
+        set_plain(self.rule, self._refusal)
         self.rule.setStyleSheet("color: #b00020; font-weight: bold;")
 
     def note_dialled(self, number: str, at: dt.datetime) -> None:

@@ -39,6 +39,8 @@ class Lead:
     opener: str
     script_note: str | None
     objections: str = ""
+    closing: str = ""
+    merge: dict[str, str | None] = field(default_factory=dict)
     phone_id: int | None = None  # the number the queue chose to dial
     dialled: dict[str, Any] = field(default_factory=dict)
     #: the rules' verdict when the card was offered: until when calling is allowed (None: no
@@ -81,6 +83,8 @@ class Prepared:
     opener: str
     objections: str
     note: str | None
+    closing: str = ""
+    merge: dict[str, str | None] = field(default_factory=dict)
 
 
 def prepare(
@@ -91,7 +95,8 @@ def prepare(
     if card is None:
         return None
     key = _script_key(session, campaign_id)
-    script, opener, note, objections = None, "", None, ""
+    script, opener, note, objections, closing = None, "", None, "", ""
+    values: dict[str, str | None] = {}
     if key:
         try:
             script = library.get_script(session, key)
@@ -101,13 +106,17 @@ def prepare(
             contact = session.get(Contact, contact_id)
             values = merge_values(session, contact, session.get(Rep, rep_id))
             opener = _prose(render(script.opener, values).text)
+            # read aloud too: merged like the opener, never shown as raw "{first_name|}"
+            closing = _prose(render(script.closing, values).text) if script.closing else ""
             objections = "\n\n".join(
                 f"“{o.objection}” — {_prose(render(o.response, values).text)}"
                 for o in script.objections
             )
     else:
         note = "This campaign has no script"
-    return Prepared(contact_id, campaign_id, card, script, opener, objections, note)
+    return Prepared(
+        contact_id, campaign_id, card, script, opener, objections, note, closing, values
+    )
 
 
 def build(
@@ -148,6 +157,8 @@ def build(
         opener=ready.opener,
         script_note=ready.note,
         objections=ready.objections,
+        closing=ready.closing,
+        merge=ready.merge,
         phone_id=(offer.phone or {}).get("id"),
         allowed_until=verdict.until if verdict else None,
         locale_key=verdict.locale_key if verdict else None,

@@ -83,7 +83,7 @@ class ManualDialPanel(QFrame):
         text = f"Refused: {number}: {decision.explanation}"
         if decision.overridable:
             text += "\nA manager may confirm an override: pick the manager and their reason."
-        else:
+        elif "no manager" not in decision.explanation:
             text += "\nThis cannot be overridden."
         set_plain(self.text, text)
         self.manager.clear()

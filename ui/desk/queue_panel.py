@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk.desk_checks import CallbackDue
 from calldesk.desk_data import Counters, to_zone
 from ui.desk.plain import fmt_time, plain_label, set_plain
 
@@ -62,7 +63,7 @@ class QueuePanel(QWidget):
         self.banner_text.setObjectName("callbackBannerText")
         self.banner_dismiss = QPushButton("Dismiss")
         self.banner_dismiss.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.banner_dismiss.clicked.connect(self.banner.hide)
+        self.banner_dismiss.clicked.connect(self._dismiss)
         banner_layout.addWidget(self.banner_text)
         banner_layout.addWidget(self.banner_dismiss, 0, Qt.AlignmentFlag.AlignRight)
         self.banner.hide()
@@ -86,7 +87,8 @@ class QueuePanel(QWidget):
         self.coming.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.coming.setWordWrap(True)
         layout.addWidget(self.coming, 2)
-        self._announced: set[int] = set()
+        self._dismissed: set[int] = set()
+        self._named: list[int] = []
         self.show_counters(Counters())
         self.callbacks.addItem(QListWidgetItem("No callbacks in the next 24 hours"))
 
@@ -99,11 +101,15 @@ class QueuePanel(QWidget):
         )
 
     def show_callbacks(
-        self, items: Sequence[dict[str, Any]], now: dt.datetime, rep_zone: str | None
-    ) -> list[dict[str, Any]]:
-        """List open callbacks (the queue's ``due_callbacks``); returns the newly due ones."""
+        self,
+        items: Sequence[dict[str, Any]],
+        now: dt.datetime,
+        rep_zone: str | None,
+        due_now: Sequence[CallbackDue] = (),
+    ) -> list[CallbackDue]:
+        """List open callbacks (the queue's ``due_callbacks``); the banner names ``due_now``
+        (due and callable now) until they are handled or dismissed. Returns what it names."""
         self.callbacks.clear()
-        newly_due = []
         for item in items:
             due_at = dt.datetime.fromisoformat(item["due_at"])
             due = due_at <= now
@@ -119,16 +125,22 @@ class QueuePanel(QWidget):
             row = QListWidgetItem(text)
             row.setData(Qt.ItemDataRole.UserRole, item["contact_id"])
             self.callbacks.addItem(row)
-            if due and item["callback_id"] not in self._announced:
-                self._announced.add(item["callback_id"])
-                newly_due.append(item)
         if not items:
             self.callbacks.addItem(QListWidgetItem("No callbacks in the next 24 hours"))
-        if newly_due:
-            names = ", ".join(item["name"] for item in newly_due)
-            set_plain(self.banner_text, f"Callback due now: {names}. It comes next in the queue.")
+        named = [d for d in due_now if d.callback_id not in self._dismissed]
+        if named:
+            names = ", ".join(d.name for d in named)
+            it = "It comes" if len(named) == 1 else "They come"
+            set_plain(self.banner_text, f"Callback due now: {names}. {it} next in the queue.")
             self.banner.show()
-        return newly_due
+        else:
+            self.banner.hide()  # handled (or not callable now): nothing to announce
+        self._named = [d.callback_id for d in named]
+        return named
+
+    def _dismiss(self) -> None:
+        self._dismissed.update(self._named)
+        self.banner.hide()
 
     def show_coming(self, lines: Sequence[ComingLine]) -> None:
         self.coming.clear()

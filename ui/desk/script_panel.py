@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk.scripts.grading import GradeResult
+from calldesk.scripts.merge import render
 from calldesk.scripts.model import CONTACT_FIELDS, GRADE_MEANING, Question
 from calldesk.scripts.runner import AnswerError, ScriptRunner
 from ui.desk.disposition_bar import button_text
@@ -111,6 +112,8 @@ class ScriptPanel(QScrollArea):
         self.progress.setFormat("%v of %m questions")
         self.heading = plain_label()
         self.heading.setObjectName("gradeHeading")
+        self.closing = ""
+        self.merge: dict[str, str | None] = {}
         self.prompt = plain_label()
         self.prompt.setObjectName("questionPrompt")
         prompt_font = QFont(self.prompt.font())
@@ -164,8 +167,12 @@ class ScriptPanel(QScrollArea):
         opener: str = "",
         note: str | None = None,
         objections: str = "",
+        closing: str = "",
+        merge: dict[str, str | None] | None = None,
     ) -> None:
         self.runner = runner
+        self.closing = closing
+        self.merge = merge or {}
         if runner is None:
             set_plain(self.script_name, note or "No script on this call")
             for widget in (self.opener, self.heading, self.prompt, self.help, self.error):
@@ -204,6 +211,12 @@ class ScriptPanel(QScrollArea):
         self._build_question(runner.current)
         self.changed.emit()
 
+    def _merged(self, text: str | None) -> str | None:
+        """A question's text as read aloud: merge fields filled, like the opener."""
+        if not text or "{" not in text:
+            return text
+        return render(text, self.merge).text
+
     def _clear_area(self) -> None:
         while self.area_layout.count():
             item = self.area_layout.takeAt(0)
@@ -233,11 +246,11 @@ class ScriptPanel(QScrollArea):
                 missing = ", ".join(q.label for q in runner.missing_required())
                 text = f"Still required: {missing}" if missing else "Script done."
             set_plain(self.prompt, text)
-            set_plain(self.help, runner.script.closing or None)
+            set_plain(self.help, self.closing or None)
             self.area.setFocus()
             return
-        set_plain(self.prompt, question.prompt)
-        set_plain(self.help, question.help)
+        set_plain(self.prompt, self._merged(question.prompt))
+        set_plain(self.help, self._merged(question.help))
         previous = runner.answer_of(question.id)
         kind = question.kind
         if kind in ("choice", "yes_no"):

@@ -239,7 +239,9 @@ class DeskView(QWidget):
             lead.card, why=lead.why, rule=lead.rule, allowed_until=lead.allowed_until
         )
         self.card.tick(self.clock())
-        self.script.set_runner(lead.runner, lead.opener, lead.script_note, lead.objections)
+        self.script.set_runner(
+            lead.runner, lead.opener, lead.script_note, lead.objections, lead.closing, lead.merge
+        )
         self.bar.set_enabled(True)
         self.show_message(None)
         self._focus_work()
@@ -254,11 +256,8 @@ class DeskView(QWidget):
         self.bar.set_enabled(False)
         self._focus_work()
 
-    def _callbacks(self, lines, rep_zone) -> None:
-        due = self.queue.show_callbacks(lines, self.clock(), rep_zone)
-        if due:
-            names = ", ".join(item["name"] for item in due)
-            self.show_message(f"Callback due now: {names}")
+    def _callbacks(self, lines, rep_zone, due) -> None:
+        self.queue.show_callbacks(lines, self.clock(), rep_zone, due)
 
     def _saved(self, code: str, name: str) -> None:
         spec = self.bar.specs.get(code)
