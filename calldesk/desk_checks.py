@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calldesk import rules
@@ -258,20 +258,42 @@ def field_reps_for(session: Session, contact_id: int) -> list[FieldRepChoice]:
     uses), each with the reason it is where it is."""
     contact = session.get(Contact, contact_id)
     codes, country = territory_codes(session, contact) if contact else (set(), None)
-    ranked: list[tuple[int, str, FieldRepChoice]] = []
+    state = contact.state if contact is not None else None
+    ranked: list[tuple[int, int, str, FieldRepChoice]] = []
     for rep in session.scalars(select(Rep).where(Rep.role == "field", Rep.active.is_(True))):
         covered = {t.strip().upper() for t in (rep.territory or "").split(",") if t.strip()}
+        nearby = 0
         if covered & codes:
             tier, why = 0, f"covers {', '.join(sorted(covered & codes))}"
         elif country and country in covered:
             tier, why = 1, f"covers all of {country}"
         elif not covered or "*" in covered:
-            tier, why = 2, "no territory set"
+            # No territory to go by: the rep who already meets people in this state comes
+            # first, and the form says that is the reason.
+            nearby = _meetings_in_state(session, rep.id, state)
+            tier = 2
+            why = "no territory set" + (
+                f"; already has {nearby} meeting(s) in {state}" if nearby else ""
+            )
         else:
             tier, why = 3, f"territory {rep.territory} (not this contact's)"
-        ranked.append((tier, rep.name, FieldRepChoice(rep.id, rep.name, why, rep.time_zone)))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    return [choice for _tier, _name, choice in ranked]
+        choice = FieldRepChoice(rep.id, rep.name, why, rep.time_zone)
+        ranked.append((tier, -nearby, rep.name, choice))
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked]
+
+
+def _meetings_in_state(session: Session, rep_id: int, state: str | None) -> int:
+    if not state:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count(Appointment.id))
+            .join(Contact, Contact.id == Appointment.contact_id)
+            .where(Appointment.field_rep_id == rep_id, Contact.state == state)
+        )
+        or 0
+    )
 
 
 def busy_times(
