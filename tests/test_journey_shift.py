@@ -113,12 +113,12 @@ def test_a_reps_shift(sqlite_store: Store, qtbot, tmp_path: Path) -> None:
     phone = Softphone()
     QDesktopServices.setUrlHandler("tel", phone, "dial")
     try:
-        _shift(store, qtbot, clock, phone)
+        _shift(store, qtbot, clock, phone, tmp_path)
     finally:
         QDesktopServices.unsetUrlHandler("tel")
 
 
-def _shift(store: Store, qtbot, clock: Clock, phone: Softphone) -> None:
+def _shift(store: Store, qtbot, clock: Clock, phone: Softphone, tmp_path: Path) -> None:
     # --- 1. she picks herself and the campaign; the first card comes with one key -------------
     view = _open(store, qtbot, clock)
     assert "Dials 0" in view.queue.counters.text()
@@ -246,6 +246,33 @@ def _shift(store: Store, qtbot, clock: Clock, phone: Softphone) -> None:
         (callback,) = session.scalars(select(Callback).where(Callback.kind == "callback")).all()
         assert callback.status == "done"
     assert again.queue.banner.isHidden()
+
+    # --- 4. at 21:00 Eastern the East Coast stops; the queue goes on with the West --------------
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # a break till the evening
+    clock.now = dt.datetime(2026, 11, 27, 1, 59, 50, tzinfo=dt.UTC)  # Thu 20:59:50 in New York
+    press(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    late = _name(again)
+    assert late in retries, late
+    assert again.card.rule.text().startswith("Allowed until 21:00 their time")
+    dialled = len(phone.urls)
+    clock.advance(seconds=11)  # 21:00:01: the card says so by itself, and the dial is refused
+    qtbot.waitUntil(lambda: again.card.rule.text().startswith("Not allowed now"), timeout=3000)
+    press(qtbot, Qt.Key.Key_F10)
+    assert len(phone.urls) == dialled and again.manual.isVisible()
+    press(qtbot, Qt.Key.Key_Escape)
+    press(qtbot, Qt.Key.Key_F1)  # the card is saved all the same (not dialled: no answer)
+    assert _name(again) is None  # no East Coast contact is offered after 21:00 Eastern
+    assert "calling window" in again.card.rule.text()
+    # the manager loads a West Coast list; the desk looks again by itself
+    west = tmp_path / "west.csv"
+    west.write_text(
+        "First Name,Last Name,Company,Phone,State\nZoe,Park,Bay Events,(415) 555-0112,CA\n",
+        encoding="utf-8",
+    )
+    import_file(store, west, ImportOptions(list_name="West Coast planners"))
+    clock.advance(seconds=61)  # an idle desk asks the queue again at least every minute
+    qtbot.waitUntil(lambda: _name(again) == "Zoe Park", timeout=5000)
+    assert _check_card(again) == "Zoe Park"  # 18:00 in San Francisco: allowed until 21:00
     again.shutdown()
     view.shutdown()
 

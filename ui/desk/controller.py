@@ -27,6 +27,8 @@ from ui.desk.leads import Lead
 
 #: how often the queue panel (callbacks, counters, coming next) is refreshed, on the desk's clock
 SIDE_REFRESH = dt.timedelta(seconds=30)
+#: how often an idle desk (nothing to call) asks the queue again, at most
+IDLE_LOOK = dt.timedelta(seconds=60)
 #: how long after a card appears the queue panel is refreshed (and the next card prefetched)
 SIDE_DELAY_MS = 800
 
@@ -353,7 +355,10 @@ class DeskController(QObject):
         self.busy = False
         if isinstance(result, leads.Empty):
             self.lead = None
-            self._next_try = result.next_at
+            # Look again when something may become callable, and at least every minute:
+            # a list imported meanwhile (here or on a teammate's desk) is picked up.
+            soon = self.clock() + IDLE_LOOK
+            self._next_try = min(result.next_at, soon) if result.next_at else soon
             self.card_changed.emit(None)
             self.queue_empty.emit(result.why, result.next_at)
             self.side_soon.start()
@@ -393,6 +398,11 @@ class DeskController(QObject):
         idle = self.running and not self.paused and self.lead is None and not self.busy
         if idle and (self._next_try is None or now >= self._next_try):
             self._next_try = now + dt.timedelta(seconds=30)
+            self.fetch_next()
+
+    def look_again(self) -> None:
+        """The store changed (a list imported, a zone fixed): an idle desk asks the queue now."""
+        if self.running and not self.paused and self.lead is None and not self.busy:
             self.fetch_next()
 
     def note_dialled(self, number: str, **log: Any) -> None:

@@ -281,6 +281,8 @@ class DeskView(QWidget):
         self.controller.start(choice[0], choice[1], self.session.campaign_id())
 
     def _data_changed(self, what: str) -> None:
+        if what in ("import", "contacts", "lists", "campaigns", "dnc"):
+            self.controller.look_again()
         # New reps, campaigns or dispositions show up in the pickers (not mid-session).
         if what in ("reps", "campaigns", "dispositions") and not self.controller.running:
             choice = self.session.rep_choice()
