@@ -12,13 +12,30 @@ import shutil
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 from test_ui_desk import START, Clock, build_store, on_card, press
 
 from calldesk import settings as preferences
+from calldesk.models import Company, Contact, Email, EventEngagement
 from tests.conftest import REPO
 from ui.context import AppContext
 from ui.desk.view import DeskView
 from ui.worker import Background
+
+
+def _real_names(store) -> None:
+    """The README shows these pictures: real-looking people, not the plain-text test's
+    ``<b>x</b>`` strings."""
+    with store.write() as session:
+        for contact in session.scalars(select(Contact)):
+            if contact.first_name == "<b>x</b>":
+                contact.first_name = "Sarah"
+        for email in session.scalars(select(Email).where(Email.address == "x@acme.example")):
+            email.address = email.address_key = "sarah.lopez@acme.example"
+        for company in session.scalars(select(Company)):
+            company.name = company.name.replace("<b>", "").replace("</b>", "")
+        for engagement in session.scalars(select(EventEngagement)):
+            engagement.booth_notes = "Asked about pricing for 300 seats"
 
 
 def _desk(store, qtbot, clock: Clock) -> DeskView:
@@ -49,6 +66,7 @@ def _shot(view: DeskView, qtbot, tmp_path, name: str) -> None:
 
 def test_screenshots(sqlite_store, qtbot, tmp_path) -> None:
     build_store(sqlite_store)
+    _real_names(sqlite_store)
     # 03:00 UTC: 22:00 in New York, every window closed
     clock = Clock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC))
     view = _desk(sqlite_store, qtbot, clock)
@@ -82,6 +100,7 @@ def test_screenshots(sqlite_store, qtbot, tmp_path) -> None:
 def test_booking_and_refusal_screenshots(sqlite_store, qtbot, tmp_path) -> None:
     """The booking panel leaves the card whole at 1280x800; a refused dial says why."""
     build_store(sqlite_store)
+    _real_names(sqlite_store)
     view = _desk(sqlite_store, qtbot, Clock(START))
     press(qtbot, Qt.Key.Key_Return)
     press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
