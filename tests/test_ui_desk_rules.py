@@ -177,3 +177,28 @@ def test_without_a_manager_no_override_is_offered(sqlite_store: Store, qtbot) ->
         assert not view.manual.can_override
     finally:
         _close(view)
+
+
+def test_when_the_verdict_runs_out_but_the_rules_still_allow_the_card_stays_allowed(
+    sqlite_store: Store, qtbot
+) -> None:
+    """The card's "until" is the next instant the verdict *may* change: there the desk asks the
+    rules again rather than guessing, and a call still allowed stays allowed."""
+    view, clock, phone = _desk(sqlite_store, qtbot, START)
+    try:
+        press(qtbot, Qt.Key.Key_Return)
+        lead = view.controller.lead
+        # as if the engine had said "may change in 5 s" (a rule boundary that keeps the call
+        # allowed)
+        view.card.show_card(
+            lead.card, why=lead.why, rule=lead.rule, allowed_until=START + dt.timedelta(seconds=5)
+        )
+        clock.advance(seconds=6)
+        qtbot.waitUntil(
+            lambda: view.card.rule.text().startswith("Allowed until 21:00"), timeout=3000
+        )
+        assert view.card.phone_buttons[0].isEnabled()
+        press(qtbot, Qt.Key.Key_F10)
+        assert phone.urls == ["tel:+12125550101"]
+    finally:
+        _close(view)

@@ -61,6 +61,7 @@ class DeskController(QObject):
     booking_ready = Signal(object, object)  # field rep choices, their taken times
     saved = Signal(str, str)  # disposition code, the contact's name
     dial_checked = Signal(object)  # DialRequest, with the rules' decision
+    card_verdict = Signal(object, object)  # Lead, desk_checks.CardVerdict
     #: seconds from the rep's keystroke to the next card on screen (bench and status)
     card_latency = Signal(float)
 
@@ -399,6 +400,19 @@ class DeskController(QObject):
         if idle and (self._next_try is None or now >= self._next_try):
             self._next_try = now + dt.timedelta(seconds=30)
             self.fetch_next()
+
+    def recheck_card(self) -> None:
+        """The card's verdict ran out: ask the rules again at this instant."""
+        lead = self.lead
+        if lead is None:
+            return
+        store, at = self.ctx.store, self.clock()
+
+        def check() -> desk_checks.CardVerdict:
+            with store.session() as session:
+                return desk_checks.card_verdict(session, lead.contact_id, lead.campaign_id, at)
+
+        self._run(check, lambda verdict: self.card_verdict.emit(lead, verdict))
 
     def look_again(self) -> None:
         """The store changed (a list imported, a zone fixed): an idle desk asks the queue now."""

@@ -64,6 +64,8 @@ class LeadCard(QScrollArea):
 
     dial_requested = Signal(int)
     colleague_chosen = Signal(int)
+    #: the moment the card was allowed until has come: the desk asks the rules again
+    verdict_expired = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -330,6 +332,18 @@ class LeadCard(QScrollArea):
         self.rule.setStyleSheet("color: #b00020; font-weight: bold;")
         for button in self.phone_buttons:
             button.setEnabled(False)
+        self.verdict_expired.emit()
+
+    def still_allowed(self, until: dt.datetime | None, rule: str) -> None:
+        """Asked again when the old verdict ran out, the rules still allow the call (the
+        instant was one where the verdict might have changed, and did not)."""
+        if self.card is None:
+            return
+        self._rule_text, self._until, self.window_closed = f"Allowed now: {rule}", until, False
+        self.rule.setStyleSheet("")
+        set_plain(self.rule, f"Allowed now: {rule}")
+        for button, phone in zip(self.phone_buttons, self.card.phones, strict=False):
+            button.setEnabled(phone.dialable)
 
     def refused(self, explanation: str) -> None:
         """The rules refused a dial from this card just now: say so where the rule is shown."""

@@ -126,6 +126,8 @@ class DeskView(QWidget):
         c.session_changed.connect(self._session_state)
         c.booking_failed.connect(self.booking.show_error)
         c.booking_ready.connect(self._booking_ready)
+        c.card_verdict.connect(self._card_verdict)
+        self.card.verdict_expired.connect(c.recheck_card)
         c.saved.connect(self._saved)
         c.dial_checked.connect(self.dialling.checked)
         self.session.start_requested.connect(self._start)
@@ -245,6 +247,13 @@ class DeskView(QWidget):
         self.bar.set_enabled(True)
         self.show_message(None)
         self._focus_work()
+
+    def _card_verdict(self, lead, verdict) -> None:
+        if lead is not self.controller.lead:
+            return
+        lead.allowed_until = verdict.until
+        if verdict.allowed and (verdict.until is None or verdict.until > self.clock()):
+            self.card.still_allowed(verdict.until, verdict.rule)
 
     def _empty(self, why: str, next_at: dt.datetime | None) -> None:
         when = None
