@@ -80,7 +80,6 @@ class DeskController(QObject):
         self.paused = False
         self.busy = False
         self.lead: Lead | None = None
-        self.field_reps: list[desk_data.Choice] = []
         self._empty_since: dt.datetime | None = None
         self._next_try: dt.datetime | None = None
         self._prefetched: dict[int, leads.Prepared] = {}
@@ -116,11 +115,10 @@ class DeskController(QObject):
         def load() -> tuple[Any, ...]:
             with store.session() as session:
                 reps = [r for r in desk_data.reps(session) if r.detail != "field"]
-                field = desk_data.reps(session, role="field")
-                return reps, field, desk_data.campaigns(session), desk_data.dispositions(session)
+                return reps, desk_data.campaigns(session), desk_data.dispositions(session)
 
         def done(result: tuple[Any, ...]) -> None:
-            reps, self.field_reps, campaigns, dispositions = result
+            reps, campaigns, dispositions = result
             self.choices_loaded.emit(reps, campaigns, dispositions, rep_name, campaign_id)
             remembered = next((r for r in reps if r.name == rep_name), None)
             if remembered is not None:
