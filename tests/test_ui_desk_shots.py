@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 from test_ui_desk import START, Clock, build_store, on_card, press
 
+from calldesk import reps as reps_mod
 from calldesk import settings as preferences
 from calldesk.models import Company, Contact, Email, EventEngagement
 from tests.conftest import REPO
@@ -100,13 +101,15 @@ def test_screenshots(sqlite_store, qtbot, tmp_path) -> None:
 def test_booking_and_refusal_screenshots(sqlite_store, qtbot, tmp_path) -> None:
     """The booking panel leaves the card whole at 1280x800; a refused dial says why."""
     build_store(sqlite_store)
+    with sqlite_store.write() as session:
+        reps_mod.add_rep(session, "Maya Lind", role="manager", time_zone="America/Chicago")
     _real_names(sqlite_store)
     view = _desk(sqlite_store, qtbot, Clock(START))
     press(qtbot, Qt.Key.Key_Return)
     press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(QApplication.focusWidget(), "415 555 0123")
     press(qtbot, Qt.Key.Key_Return)
-    assert view.manual.isVisible()
+    assert view.manual.isVisible() and view.manual.can_override
     _shot(view, qtbot, tmp_path, "refused")
     press(qtbot, Qt.Key.Key_Escape)
     for key in ("1", "1", "1", "3"):  # decides, looking, now, no budget
