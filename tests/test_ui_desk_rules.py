@@ -14,11 +14,23 @@ import datetime as dt
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
-from test_ui_desk import START, Clock, Softphone, attempts, build_store, on_card, press, type_text
+from test_ui_desk import (
+    START,
+    Clock,
+    Softphone,
+    add_contact,
+    attempts,
+    build_store,
+    on_card,
+    press,
+    type_text,
+)
 
 from calldesk import reps as reps_mod
 from calldesk import settings as preferences
 from calldesk.dnc import add_number
+from calldesk.models import Callback, Contact
+from calldesk.queue import HELD
 from calldesk.store import Store
 from ui.context import AppContext
 from ui.desk.view import DeskView
@@ -200,5 +212,51 @@ def test_when_the_verdict_runs_out_but_the_rules_still_allow_the_card_stays_allo
         assert view.card.phone_buttons[0].isEnabled()
         press(qtbot, Qt.Key.Key_F10)
         assert phone.urls == ["tel:+12125550101"]
+    finally:
+        _close(view)
+
+
+def test_the_callback_banner_names_only_callbacks_due_and_callable_now(
+    sqlite_store: Store, qtbot
+) -> None:
+    view, clock, _phone = _desk(sqlite_store, qtbot, START)
+    try:
+        with sqlite_store.write() as session:
+            # due at 06:30 in San Francisco: due, but not callable before 08:00 their time
+            west = add_contact(
+                session, "Liam", "Roy", "+14155550110", state="CA", zone="America/Los_Angeles"
+            )
+            rep_id = view.ids["rep"]
+            for contact_id, due in (
+                (west.id, START - dt.timedelta(minutes=30)),
+                (view.ids["gate"], START + dt.timedelta(minutes=30)),  # not due yet
+            ):
+                session.add(
+                    Callback(
+                        contact_id=contact_id,
+                        rep_id=rep_id,
+                        due_at=due,
+                        personal=True,
+                        kind="callback",
+                        status="open",
+                        created_at=START - dt.timedelta(days=1),
+                    )
+                )
+            session.get(Contact, view.ids["gate"]).next_eligible_at = HELD
+        press(qtbot, Qt.Key.Key_Return)
+        view.controller.refresh_side()
+        rows = [view.queue.callbacks.item(i).text() for i in range(view.queue.callbacks.count())]
+        assert any(r.startswith("DUE") and "Liam Roy" in r for r in rows), rows
+        assert view.queue.banner.isHidden()  # Liam is due but may not be called now
+        clock.now = START + dt.timedelta(minutes=31)  # Olivia's is due, and she is callable
+        view.controller.refresh_side()
+        assert view.queue.banner.isVisible()
+        assert view.queue.banner_text.text() == (
+            "Callback due now: Olivia Schmidt. It comes next in the queue."
+        )
+        press(qtbot, Qt.Key.Key_F1)  # the card on screen is saved; the callback comes next
+        assert view.controller.lead.card.name == "Olivia Schmidt"
+        view.controller.refresh_side()
+        assert view.queue.banner.isHidden()  # on the card now: nothing left to announce
     finally:
         _close(view)
