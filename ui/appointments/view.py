@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from calldesk import appointments, reps
 from calldesk import settings as preferences
 from calldesk.appointments import ACTIVE_STATUSES, AppointmentView
-from calldesk.models import utcnow
 from ui.appointments.detail import AppointmentDetail
 from ui.appointments.export import CalendarExport
 from ui.appointments.forms import OutcomeForm, RejectForm
@@ -65,7 +64,7 @@ class AppointmentsView(QWidget):
         super().__init__(parent)
         self.setObjectName("appointmentsView")
         self.ctx = ctx
-        self.clock: Clock = clock or utcnow
+        self.clock: Clock = clock or ctx.clock
         self._zones: dict[int, str | None] = {}
 
         self.rep = QComboBox()

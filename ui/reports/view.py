@@ -224,7 +224,7 @@ class ReportsView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.filters = FilterBar(self)
+        self.filters = FilterBar(self, today=ctx.clock().astimezone().date())
         self.tabs = QTabWidget(self)
         self.pages: list[ReportPage] = [
             FunnelPage(self.tabs),
@@ -265,9 +265,9 @@ class ReportsView(QWidget):
 
     def _data_changed(self, what: str) -> None:
         # The desk emits this after every call: recompute only what someone is looking at.
-        if what == "settings":
+        if what in ("settings", "sync"):
             return
-        if what in ("import", "campaigns"):
+        if what in ("import", "campaigns", "reps"):
             self._reload_choices()
         self._stale = set(range(len(self.pages)))
         if self.isVisible():

@@ -155,7 +155,7 @@ class SettingsDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.data_status, 1)
         form.addRow(test_row)
-        note = QLabel("A new data location is used from the next start of calldesk.", box)
+        note = QLabel("A new data location opens as soon as it is saved, and at every start.", box)
         note.setEnabled(False)
         form.addRow(note)
 

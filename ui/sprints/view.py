@@ -33,10 +33,6 @@ EMPTY_TEXT = (
 )
 
 
-def _local_today() -> dt.date:
-    return dt.datetime.now().astimezone().date()
-
-
 class SprintBoard(QWidget):
     """One card per event. ``today`` returns the day the deadlines count from (tests set it)."""
 
@@ -50,7 +46,8 @@ class SprintBoard(QWidget):
         super().__init__(parent)
         self.setObjectName("sprintBoard")
         self.ctx = ctx
-        self.today = today or _local_today
+        # The app's clock, on this computer's calendar (where the manager sits).
+        self.today = today or (lambda: ctx.clock().astimezone().date())
         self.cards: list[SprintCard] = []
         self.figures: list[SprintFigures] = []
         self._loading = False
