@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -110,6 +111,8 @@ class SyncView(QWidget):
         # What waits and why, and when the background sync last ran (one line per target).
         self.waiting = plain_label("", self)
         self.waiting.setObjectName("syncWaiting")
+        # Never squeezed by the splitter below: each line is something a person must read.
+        self.waiting.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         # The window's background sync (a screen built on its own gets an idle one).
         self.schedule: SyncSchedule = getattr(ctx, "sync_schedule", None) or SyncSchedule(ctx, self)
         self.schedule.started.connect(self._sync_started)
