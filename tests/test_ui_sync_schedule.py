@@ -13,7 +13,8 @@ from sqlalchemy import select
 from calldesk.models import OutboxDelivery
 from calldesk.store import Store
 from calldesk.sync import Target, add_target
-from tests.test_ui_sync import SECRET, _graded, receiver  # noqa: F401 (fixture)
+from tests.test_ui_sync import SECRET, _graded
+from tests.test_ui_sync import receiver as receiver  # noqa: F401 (the fixture)
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.worker import Background
@@ -27,8 +28,8 @@ def _states(store: Store) -> dict[int, str]:
 def test_graded_leads_flow_by_themselves_and_run_sync_sends_what_waits_now(
     qtbot,
     sqlite_store: Store,
-    receiver,
-    monkeypatch,  # noqa: F811
+    receiver,  # noqa: F811 (the fixture)
+    monkeypatch,
 ) -> None:
     state, url = receiver
     monkeypatch.setenv("CALLDESK_SYNC_SECRET_CRM_HOOK", SECRET)

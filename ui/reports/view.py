@@ -134,6 +134,9 @@ class ListReturnPage(ReportPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table, self.model = report_table_view(self)
+        # A long list name is cut (the whole of it on hover) rather than pushing the money
+        # columns off the screen.
+        self.table.horizontalHeader().setMaximumSectionSize(260)
         self.layout_.addWidget(self.table)
 
     def compute(self, store: Store, flt: ReportFilter, by: str | None) -> Report:
@@ -142,6 +145,12 @@ class ListReturnPage(ReportPage):
     def show_report(self, report: Report) -> None:
         super().show_report(report)
         self.model.set_table(report.main)
+        # What the manager came for sits next to what the list cost: visible at 1280 px.
+        keys = [key for key, _label in report.main.columns]
+        header = self.table.horizontalHeader()
+        for place, key in enumerate(("cost", "cost_per_held"), start=2):
+            if key in keys:
+                header.moveSection(header.visualIndex(keys.index(key)), place)
 
 
 class HoursPage(ReportPage):
