@@ -20,12 +20,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 from sqlalchemy import select
 
-from calldesk import queue
+from calldesk import desk_data, queue
 from calldesk.cli.main import main as cli
 from calldesk.importing.pipeline import ImportOptions, import_file
 from calldesk.models import Appointment, Callback
 from calldesk.store import Store, open_store
 from ui.context import AppContext
+from ui.desk.lead_card import LeadCard
 from ui.main_window import MainWindow
 from ui.worker import Background
 
@@ -170,6 +171,15 @@ def test_field_rep_week_and_the_monday_report(
         assert "Not the decision maker: The COO signs, not the office manager" in callback.notes
         assert callback.contact_id == s.get(Appointment, ids[2]).contact_id
         queue.release_claim(s, offer.claim_id, at=AT + dt.timedelta(hours=1))
+        card = desk_data.load_card(s, callback.contact_id)
+    # the qualifier's card shows the whole reason, at the contact's own time (not UTC)
+    lead_card = LeadCard()
+    qtbot.addWidget(lead_card)
+    lead_card.show_card(card)
+    shown = lead_card.grade_stage.text()
+    assert "Open rejected: due Mon 23 Nov 10:00 PST their time" in shown
+    assert shown.endswith("Not the decision maker: The COO signs, not the office manager")
+    assert "UTC" not in shown
 
     # after the meetings (Thursday): held, no-show, and an opportunity never formally accepted
     clock.now = dt.datetime(2026, 11, 26, 17, 0, tzinfo=dt.UTC)
