@@ -119,3 +119,25 @@ def test_reps_are_added_from_the_window_and_from_the_command_line(qtbot, tmp_pat
         assert window.check_reps() is False  # nothing new: nobody is told again
     finally:
         _close_all()
+
+
+def test_the_settings_dialog_adds_a_rep_and_picks_her(qtbot, sqlite_store) -> None:
+    from ui.context import AppContext
+    from ui.worker import Background
+
+    dialog = SettingsDialog(AppContext(sqlite_store, Background(synchronous=True)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.add_rep_button, Qt.MouseButton.LeftButton)
+    rep_dialog = dialog.rep_dialog
+    qtbot.keyClicks(rep_dialog.name, "Ana Ortiz")
+    qtbot.mouseClick(
+        rep_dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert dialog.rep_name.currentText() == "Ana Ortiz"
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert dialog.saved and settings.get("rep_name") == "Ana Ortiz"
+    with sqlite_store.session() as s:
+        assert s.scalar(select(Rep.role).where(Rep.name == "Ana Ortiz")) == "qualifier"

@@ -178,7 +178,7 @@ class AppointmentsView(QWidget):
         self.rep.setCurrentIndex(max(self.rep.findText(current, Qt.MatchFlag.MatchExactly), 0))
         self.rep.blockSignals(False)
         if not rows:
-            self.say("No field reps yet: add one with `calldesk rep add NAME --role field`.")
+            self.say("No field reps yet: add one with File > Add rep… (role: Field rep).")
         self.refresh()
 
     def field_rep_id(self) -> int | None:
