@@ -86,8 +86,12 @@ def use_profile_of(url: str) -> dict[str, object]:
     its URL and the pair last used with ``url`` comes back (empty for a store never opened):
     a work store's audit log must not name the demo's rep.
     """
+    from sqlalchemy.engine import make_url
+
     from calldesk import settings
 
+    # Filed under the URL without its password: the preferences file is plain text.
+    url = make_url(url).render_as_string(hide_password=True)
     values = settings.load()
     profiles = {k: dict(v) for k, v in values["store_profiles"].items() if isinstance(v, dict)}
     current = values["profile_url"]

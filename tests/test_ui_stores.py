@@ -141,3 +141,20 @@ def test_the_settings_dialog_adds_a_rep_and_picks_her(qtbot, sqlite_store) -> No
     assert dialog.saved and settings.get("rep_name") == "Ana Ortiz"
     with sqlite_store.session() as s:
         assert s.scalar(select(Rep.role).where(Rep.name == "Ana Ortiz")) == "qualifier"
+
+
+def test_the_rep_is_remembered_per_store_without_passwords() -> None:
+    from calldesk.reps import use_profile_of
+
+    use_profile_of("sqlite:////data/demo.sqlite3")
+    settings.save(rep_name="Dana Demo", campaign_id=3)
+    team = "postgresql+psycopg://desk:s3cret@db.example/calldesk"
+    assert use_profile_of(team) == {"rep_name": "", "campaign_id": 0}
+    settings.save(rep_name="Maria Lopez")
+    assert use_profile_of("sqlite:////data/demo.sqlite3") == {
+        "rep_name": "Dana Demo",
+        "campaign_id": 3,
+    }
+    assert settings.get("rep_name") == "Dana Demo"
+    assert use_profile_of(team)["rep_name"] == "Maria Lopez"
+    assert not [key for key in settings.get("store_profiles") if "s3cret" in key]

@@ -45,8 +45,20 @@ def open_window(db_url: str | None = None) -> MainWindow:
 
 
 def switch_store(window: MainWindow, url: str) -> MainWindow:
-    """Close ``window`` and its store and open the store at ``url`` in a new window."""
-    replacement = open_window(url)
+    """Close ``window`` and its store and open the store at ``url`` in a new window.
+
+    A store that cannot be opened (a server gone since Settings checked it) is said in a
+    message and the current window stays as it is.
+    """
+    try:
+        replacement = open_window(url)
+    except Exception as exc:  # noqa: BLE001 - told to the person, nothing is lost
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(
+            window, "Data location", f"The new data location cannot be opened: {exc}"
+        )
+        return window
     old_store = window.ctx.store
     window.close()
     old_store.close()
