@@ -369,6 +369,23 @@ def upcoming_ids(
     return list(session.scalars(query.order_by(Appointment.starts_at)))
 
 
+def upcoming_counts(
+    session: Session, *, now: dt.datetime, field_rep_id: int | None = None
+) -> tuple[int, int]:
+    """(upcoming, closed) meetings that have not ended by ``now``.
+
+    "Upcoming" is one definition for every screen and message: not ended and still on
+    (booked or accepted). "Closed" ones (rejected, cancelled) still go into a calendar export
+    so the calendar learns they are off.
+    """
+    query = select(Appointment.status).where(Appointment.ends_at >= now)
+    if field_rep_id is not None:
+        query = query.where(Appointment.field_rep_id == field_rep_id)
+    statuses = list(session.scalars(query))
+    active = sum(1 for status in statuses if status in ACTIVE_STATUSES)
+    return active, len(statuses) - active
+
+
 def _enqueue(session: Session, appointment: Appointment, kind: str, key: str, **extra: Any) -> None:
     session.flush()
     field_rep = session.get(Rep, appointment.field_rep_id)

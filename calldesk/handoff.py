@@ -623,8 +623,41 @@ def capture_referral(
         select(ListMember.list_id).where(ListMember.contact_id == referrer.id)
     ):
         session.add(ListMember(list_id=list_id, contact_id=new.id, added_at=at))
+    _queue_like_referrer(session, referrer, new, at)
     session.flush()
     return new
+
+
+def _queue_like_referrer(
+    session: Session, referrer: Contact, new: Contact, at: dt.datetime
+) -> None:
+    """Place a referred person in the referrer's campaign: in a sprint, right after its hot ones.
+
+    She joins the referrer's events (so the sprint holds her whenever campaigns are re-applied)
+    with a heat just below a hot booth visitor's, and takes the referrer's campaign and its
+    rank at once: a decision maker named at a sprint is not left behind the purchased list.
+    """
+    from calldesk.campaigns import queue_rank
+    from calldesk.importing.pipeline import engagement_score
+    from calldesk.models import Campaign, EventEngagement
+
+    event_ids = list(
+        session.scalars(
+            select(EventEngagement.event_id).where(EventEngagement.contact_id == referrer.id)
+        )
+    )
+    heat = engagement_score("hot", None, None, None, None, None) - 1
+    for event_id in event_ids:
+        session.add(
+            EventEngagement(event_id=event_id, contact_id=new.id, score=heat, engaged_at=at)
+        )
+    campaign = session.get(Campaign, referrer.campaign_id) if referrer.campaign_id else None
+    new.campaign_id = referrer.campaign_id
+    if campaign is not None and campaign.kind == "event_sprint":
+        new.tier, new.priority, new.engagement = 1, campaign.priority, heat
+        new.queue_rank = queue_rank(1, campaign.priority, heat, campaign.deadline)
+    else:
+        new.queue_rank = referrer.queue_rank  # the same place as the referrer in her list
 
 
 def _parse_phone(

@@ -76,3 +76,39 @@ def rep_dict(rep: Rep) -> dict[str, object]:
         "territory": rep.territory,
         "active": rep.active,
     }
+
+
+def use_profile_of(url: str) -> dict[str, object]:
+    """Make the remembered rep and campaign those of the store at ``url``; returns them.
+
+    The preferences keep one ``rep_name``/``campaign_id`` pair (what the desk reads). Each
+    store has its own reps and campaigns, so the pair of the store left behind is filed under
+    its URL and the pair last used with ``url`` comes back (empty for a store never opened):
+    a work store's audit log must not name the demo's rep.
+    """
+    from sqlalchemy.engine import make_url
+
+    from calldesk import settings
+
+    # Filed under the URL without its password: the preferences file is plain text.
+    url = make_url(url).render_as_string(hide_password=True)
+    values = settings.load()
+    profiles = {k: dict(v) for k, v in values["store_profiles"].items() if isinstance(v, dict)}
+    current = values["profile_url"]
+    if current == url:
+        return {"rep_name": values["rep_name"], "campaign_id": values["campaign_id"]}
+    if current:
+        profiles[current] = {"rep_name": values["rep_name"], "campaign_id": values["campaign_id"]}
+    # Preferences written before stores had profiles: they belong to the first store opened.
+    chosen = profiles.get(url) or (
+        {"rep_name": values["rep_name"], "campaign_id": values["campaign_id"]}
+        if not current
+        else {}
+    )
+    rep_name = chosen.get("rep_name") if isinstance(chosen.get("rep_name"), str) else ""
+    campaign_id = chosen.get("campaign_id") if isinstance(chosen.get("campaign_id"), int) else 0
+    profiles[url] = {"rep_name": rep_name, "campaign_id": campaign_id}
+    settings.save(
+        store_profiles=profiles, profile_url=url, rep_name=rep_name, campaign_id=campaign_id
+    )
+    return {"rep_name": rep_name, "campaign_id": campaign_id}

@@ -32,6 +32,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("dialer_command", str, "", "Dial command template, e.g. 'softphone --call {e164}'"),
     Option("db_url", str, "", "Data location (empty: the default SQLite file)"),
     Option("claim_minutes", int, 15, "Minutes a contact stays claimed while its card is open"),
+    Option("store_profiles", dict, {}, "Rep and campaign remembered per data location"),
+    Option("profile_url", str, "", "Data location that rep_name and campaign_id belong to"),
 )
 _BY_KEY = {option.key: option for option in OPTIONS}
 

@@ -40,7 +40,7 @@ class SprintFigures:
     graded: int
     grades: dict[str, int]  # A, B, C, D: each contact counted once, at its best grade
     appointments: int
-    reached_48h_share: float | None  # reached within 48 hours of the import
+    reached_48h_share: float | None  # reached within 48 h of the event day; None: no date
     untouched: int  # never dialled
     untouched_hot: int  # rated hot at the event and never dialled
 
@@ -136,3 +136,57 @@ def _board_order(figures: SprintFigures) -> tuple[int, int, str]:
     if figures.days_left >= 0:
         return (0, figures.days_left, figures.name.casefold())
     return (1, -figures.days_left, figures.name.casefold())
+
+
+@dataclass(frozen=True)
+class HotContact:
+    """A contact rated hot at the event whom nobody has dialled yet."""
+
+    contact_id: int
+    name: str
+    title: str | None
+    company: str | None
+    state: str | None
+    booth_notes: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def untouched_hot(store: Store, event_id: int, *, limit: int = 1000) -> list[HotContact]:
+    """The event's hot contacts nobody has dialled: the board's "Hot, nobody called yet"."""
+    from calldesk.models import Company, Contact
+
+    never_dialled = ~exists().where(Attempt.contact_id == EventEngagement.contact_id)
+    with store.session() as session:
+        rows = session.execute(
+            select(
+                Contact.id,
+                Contact.first_name,
+                Contact.last_name,
+                Contact.title,
+                Company.name,
+                Contact.state,
+                EventEngagement.booth_notes,
+            )
+            .join(Contact, Contact.id == EventEngagement.contact_id)
+            .outerjoin(Company, Company.id == Contact.company_id)
+            .where(
+                EventEngagement.event_id == event_id,
+                func.lower(EventEngagement.rating) == "hot",
+                never_dialled,
+            )
+            .order_by(EventEngagement.engaged_at, Contact.id)
+            .limit(limit)
+        ).all()
+    return [
+        HotContact(
+            contact_id=cid,
+            name=" ".join(p for p in (first, last) if p) or f"Contact {cid}",
+            title=title,
+            company=company,
+            state=state,
+            booth_notes=notes,
+        )
+        for cid, first, last, title, company, state, notes in rows
+    ]

@@ -41,13 +41,20 @@ class NewerStoreError(StoreError):
 
 
 def resolve_url(url: str | None = None) -> str:
-    """The store URL: ``url`` if given, else ``CALLDESK_DB``, else the default SQLite file."""
-    url = url or os.environ.get("CALLDESK_DB")
+    """The store URL: ``url`` if given, else ``CALLDESK_DB``, else the data location chosen in
+    Settings (remembered in the preferences), else the default SQLite file."""
+    url = url or os.environ.get("CALLDESK_DB") or _chosen_url()
     if not url:
         return f"sqlite:///{paths.default_db_path()}"
     if "://" not in url:  # a bare path to a SQLite file
         return f"sqlite:///{Path(url).expanduser().resolve()}"
     return url
+
+
+def _chosen_url() -> str:
+    from calldesk import settings  # the preferences file, read only when no store was named
+
+    return settings.get("db_url")
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:

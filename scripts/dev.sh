@@ -105,6 +105,11 @@ cmd_run() {
     say "  xvfb-run -a -s '-screen 0 1280x800x24' scripts/dev.sh run"
     exit 1
   fi
+  # A data location chosen in Settings wins; the demo is only for when nothing was chosen.
+  if [ -n "$("$VENV/bin/python" -c 'from calldesk import settings; print(settings.get("db_url"))')" ]; then
+    say "opening the desk on the data location chosen in Settings"
+    exec "$VENV/bin/calldesk" desk
+  fi
   say "opening the desk on $demo"
   exec "$VENV/bin/calldesk" --db "$demo" desk
 }

@@ -64,7 +64,7 @@ def build_history(store: Store) -> dict[str, int]:
         expo = Event(
             name="Expo",
             kind="trade_show",
-            event_date=dt.date(2026, 10, 30),
+            event_date=dt.date(2026, 11, 1),
             follow_up_deadline=dt.date(2026, 11, 6),
             cost=Decimal("900"),
             created_at=at(2, 9),
@@ -248,7 +248,8 @@ def test_funnel_by_list_event_campaign(history: tuple[Store, dict[str, int]]) ->
     (expo,) = reports.funnel(store, by="event").main.rows
     assert pick(expo, *FUNNEL_KEYS) == EXPO
     assert expo["first_touch_hours"] == 33.25  # (32 + 6 + 72 + 23) / 4
-    # First conversations: c5 11-03 16:00 and c9 11-02 15:00 within 48 h of 11-02 09:00;
+    # First conversations: c5 11-03 16:00 and c9 11-02 15:00 within 48 h of the show's day
+    # (Sun 11-01, so until 11-04 00:00 UTC);
     # c10 11-05 by the deadline; c11 11-07 after it; c12 never.
     assert expo["reached_48h_share"] == 0.4
     assert expo["reached_by_deadline_share"] == 0.6

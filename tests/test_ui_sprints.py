@@ -124,7 +124,7 @@ def test_board_moves_as_the_sprint_is_worked(qtbot, sqlite_store: Store, tmp_pat
     assert figure(view, event_id, "untouched_hot") == "0"
     assert figure(view, event_id, "reached") == "1 (25%)"
     assert figure(view, event_id, "graded") == "1   A 0  B 0  C 0  D 1"
-    assert figure(view, event_id, "reached_48h") == "25%"
+    assert figure(view, event_id, "reached_48h") == "0%"  # the show was 4 days ago
     assert figure(view, event_id, "appointments") == "0"
     assert card.reach_bar.value() == 25
     with sqlite_store.session() as s:
@@ -169,3 +169,32 @@ def test_sprints_are_ordered_by_deadline_and_finished_ones_come_last(sqlite_stor
     figures = sprint_board(sqlite_store, today=TODAY)
     assert [f.name for f in figures] == ["Soon", "Later", "Over", "Open-ended"]
     assert [f.days_left for f in figures] == [1, 9, -3, None]
+
+
+def test_hot_nobody_called_opens_the_list_of_them(
+    qtbot, sqlite_store: Store, tmp_path: Path
+) -> None:
+    event_id, _sprint_id, _rep_id = import_show(sqlite_store, tmp_path)
+    view = board(qtbot, sqlite_store)
+    hot = view.card_for(event_id).values["untouched_hot"]
+    assert hot.text() == "2" and hot.isEnabled()
+    opened: list[int] = []
+    view.ctx.open_contact.connect(opened.append)
+    qtbot.mouseClick(hot, Qt.MouseButton.LeftButton)
+    dialog = view.hot_dialog
+    assert dialog.isVisible()
+    cells = [
+        [dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+        for r in range(dialog.table.rowCount())
+    ]
+    assert [(row[0], row[2], row[4]) for row in cells] == [
+        ("Ava Stone", "Harbor Events", "wants a demo of the API"),
+        ("Ben Ortiz", "Lakeside Meetings", "asked about pricing"),
+    ]
+    assert dialog.heading.text().startswith("2 hot contacts nobody has dialled yet")
+    dialog.table.selectRow(1)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert opened == [dialog.rows[1].contact_id]
+    qtbot.wait(50)
+    view.window().grab().save("/tmp/screens-sprint.png")
+    dialog.grab().save("/tmp/screens-hot.png")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 
+from calldesk.models import utcnow
 from calldesk.store import Store
 from ui.worker import Background
 
@@ -22,7 +26,15 @@ class AppContext(QObject):
     #: start the import wizard on a file (a drop on the window, File > Import)
     import_file = Signal(str)
 
-    def __init__(self, store: Store, background: Background | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        background: Background | None = None,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.background = background or Background()
+        #: the app's one clock (aware UTC); screens read the time only through it (tests set it)
+        self.clock: Callable[[], dt.datetime] = clock or utcnow

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QTabWidget,
 )
+from sqlalchemy import func, select
 
 import calldesk
 from calldesk import paths
+from calldesk.models import Rep
 from ui import screens
 from ui.context import AppContext
+from ui.settings.rep_dialog import AddRepDialog
+from ui.sync.schedule import SyncSchedule
 
 IMPORTABLE = (".csv", ".txt", ".tsv", ".xlsx")
 
@@ -32,9 +37,15 @@ def window_settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    #: Settings saved another data location: the app opens it (the URL) in place of this one
+    store_chosen = Signal(str)
+
+    def __init__(self, ctx: AppContext, *, sync_every: float | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        # Sync runs by itself while the window is open (the sync screen shows and drives it).
+        self.sync_schedule = SyncSchedule(ctx, self)
+        ctx.sync_schedule = self.sync_schedule  # type: ignore[attr-defined]
         self.setWindowTitle(f"calldesk — {_store_label(ctx.store.url)}")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -61,7 +72,21 @@ class MainWindow(QMainWindow):
         ctx.show_screen.connect(self.show_screen)
         ctx.work_campaign.connect(lambda _campaign: self.show_screen("desk"))
         self.statusBar().showMessage(f"Store: {_store_label(ctx.store.url)}")
+        # A new store has no reps: say so, with the way to add one, until there is one.
+        self.no_reps = QPushButton("No reps in this store yet: Add rep…", self)
+        self.no_reps.setObjectName("addFirstRep")
+        self.no_reps.setFlat(True)
+        self.no_reps.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.no_reps.clicked.connect(self.add_rep)
+        self.no_reps.hide()
+        self.statusBar().addPermanentWidget(self.no_reps)
+        self._rep_signature: tuple[int, int] | None = None
+        self.rep_dialog: AddRepDialog | None = None
+        self.check_reps()
         self._restore_state()
+        self.sync_schedule.start(sync_every)
+        # A first background sync soon after start: what waited since the last session goes.
+        QTimer.singleShot(5000, self.sync_schedule, self.sync_schedule.tick)
 
     # --- menus -----------------------------------------------------------------------------
 
@@ -75,6 +100,9 @@ class MainWindow(QMainWindow):
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(self._open_settings)
         file_menu.addAction(self.settings_action)
+        self.add_rep_action = QAction("Add &rep…", self)
+        self.add_rep_action.triggered.connect(self.add_rep)
+        file_menu.addAction(self.add_rep_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -121,7 +149,51 @@ class MainWindow(QMainWindow):
     def _open_settings(self) -> None:
         from ui.settings.dialog import SettingsDialog
 
-        SettingsDialog(self.ctx, self).exec()
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.exec()
+        self.settings_saved(dialog)
+
+    def settings_saved(self, dialog: object) -> None:
+        """After the settings dialog: a newly saved data location is opened at once."""
+        if not getattr(dialog, "saved", False):
+            return
+        url = dialog.values["db_url"] or f"sqlite:///{paths.default_db_path()}"  # type: ignore[attr-defined]
+        if url != self.ctx.store.url:
+            self.store_chosen.emit(url)
+
+    def add_rep(self) -> AddRepDialog:
+        """File > Add rep…: the same core function as ``calldesk rep add``."""
+        self.rep_dialog = AddRepDialog(self.ctx, self)
+        self.rep_dialog.accepted.connect(self._rep_added)
+        self.rep_dialog.open()
+        return self.rep_dialog
+
+    def _rep_added(self) -> None:
+        added = self.rep_dialog.added if self.rep_dialog is not None else None
+        if added is not None:
+            self.statusBar().showMessage(f"Rep {added['name']} ({added['role']}) added.", 8000)
+        self.check_reps()
+
+    def check_reps(self) -> bool:
+        """Look at the store's reps; True (and ``data_changed("reps")``) when they changed.
+
+        Runs on start and whenever the window comes back to the front, so reps added with
+        ``calldesk rep add`` (or by a colleague on a shared store) appear without a restart.
+        """
+        with self.ctx.store.session() as session:
+            count, last = session.execute(select(func.count(Rep.id), func.max(Rep.id))).one()
+        signature = (int(count or 0), int(last or 0))
+        self.no_reps.setVisible(signature[0] == 0)
+        changed = self._rep_signature is not None and signature != self._rep_signature
+        self._rep_signature = signature
+        if changed:
+            self.ctx.data_changed.emit("reps")
+        return changed
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.check_reps()
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -168,6 +240,7 @@ class MainWindow(QMainWindow):
         if isinstance(current, screens.ScreenHost):
             settings.setValue("tab", current.key)
         settings.sync()
+        self.sync_schedule.stop()
         self.ctx.background.wait(5000)
         super().closeEvent(event)
 

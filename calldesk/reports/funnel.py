@@ -8,10 +8,10 @@ an *opportunity* when opportunity, won or lost.
 
 Time to first touch runs from the contact's import (``Contact.created_at``) to its first attempt
 inside the filter. For events, "reached within 48 hours" counts contacts whose first
-conversation came less than 48 hours after the event was imported into calldesk
-(``Event.created_at``: the leads cannot be called before they are in), and "by the deadline"
-those reached before the end of the follow-up deadline day (UTC); both are shares of the
-event's contacts.
+conversation came less than 48 hours after the end of the event's day (``Event.event_date``,
+UTC): the trade-show rule of thumb, so a list imported late shows as a late follow-up. Without
+an event date the share is unknown (None), never 0 %. "By the deadline" counts those reached
+before the end of the follow-up deadline day (UTC); both are shares of the event's contacts.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ from calldesk.reports.scope import (
     membership,
 )
 from calldesk.store import Store
+
+#: the end of the event's day plus 48 hours, in seconds from the start of that day
+REACH_WINDOW_S = (24 + 48) * 3600
 
 HELD_OUTCOMES = ("held", "opportunity", "won", "lost")
 OPPORTUNITY_OUTCOMES = ("opportunity", "won", "lost")
@@ -341,7 +344,9 @@ def _summary_queries(flt: ReportFilter, by: str | None) -> tuple[Select[Any], Se
         joined = joined.join(Event, Event.id == group)
         first_conv = epoch_seconds(s.first_conversation_at)
         extra = [
-            count_if(first_conv < epoch_seconds(Event.created_at) + 48 * 3600).label("reached_48h"),
+            count_if(first_conv < epoch_seconds(Event.event_date) + REACH_WINDOW_S).label(
+                "reached_48h"
+            ),
             count_if(first_conv < epoch_seconds(Event.follow_up_deadline) + 86400).label(
                 "reached_by_deadline"
             ),
@@ -406,7 +411,9 @@ def _contact_queries(
         joined = joined.join(Event, Event.id == group)
         first_conv = epoch_seconds(s.c.first_conv_at)
         extra = [
-            count_if(first_conv < epoch_seconds(Event.created_at) + 48 * 3600).label("reached_48h"),
+            count_if(first_conv < epoch_seconds(Event.event_date) + REACH_WINDOW_S).label(
+                "reached_48h"
+            ),
             count_if(first_conv < epoch_seconds(Event.follow_up_deadline) + 86400).label(
                 "reached_by_deadline"
             ),
@@ -449,10 +456,13 @@ def _appointment_query(flt: ReportFilter, by: str | None) -> Select[Any]:
 
 
 def _event_figures(session: Any, flt: ReportFilter) -> dict[int, dict[str, Any]]:
-    query = select(Event.id, Event.follow_up_deadline)
+    query = select(Event.id, Event.follow_up_deadline, Event.event_date)
     if flt.event_id is not None:
         query = query.where(Event.id == flt.event_id)
-    return {eid: {"deadline": deadline} for eid, deadline in session.execute(query).all()}
+    return {
+        eid: {"deadline": deadline, "event_date": day}
+        for eid, deadline, day in session.execute(query).all()
+    }
 
 
 def _row(r: Any, a: Any, names: dict[Any, str], event: dict[str, Any] | None) -> dict[str, Any]:
@@ -492,7 +502,12 @@ def _row(r: Any, a: Any, names: dict[Any, str], event: dict[str, Any] | None) ->
     row["first_touch_hours"] = round(float(seconds) / 3600, 2) if seconds is not None else None
     row["untouched"] = row["contacts"] - row["dialled"]
     if event is not None:
-        row["reached_48h_share"] = rate(get(r, "reached_48h"), row["contacts"])
+        # No event date, no honest 48 hours: shown as unknown, never as 0 %.
+        row["reached_48h_share"] = (
+            rate(get(r, "reached_48h"), row["contacts"])
+            if event.get("event_date") is not None
+            else None
+        )
         row["reached_by_deadline_share"] = (
             rate(get(r, "reached_by_deadline"), row["contacts"])
             if event["deadline"] is not None

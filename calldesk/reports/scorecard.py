@@ -59,6 +59,7 @@ FIELD_COLUMNS: list[tuple[str, str]] = [
     ("pending", "Awaiting review"),
     ("accepted", "Accepted"),
     ("rejected", "Rejected"),
+    ("cancelled", "Cancelled"),
     ("held", "Held"),
     ("no_show", "No-show"),
     ("rescheduled", "Rescheduled"),
@@ -140,7 +141,13 @@ def scorecard(store: Store, flt: ReportFilter | None = None) -> Report:
         select(
             Appointment.field_rep_id.label("rep_id"),
             *appointment_figures(Appointment.outcome, Appointment.status),
-            count_if(Appointment.status == "booked").label("pending"),
+            # Awaiting review: not decided and nothing recorded. A meeting with an outcome
+            # (recorded without a formal accept, which is allowed) counts as accepted, as in
+            # the funnel: received = awaiting + accepted + rejected + cancelled.
+            count_if((Appointment.status == "booked") & Appointment.outcome.is_(None)).label(
+                "pending"
+            ),
+            count_if(Appointment.status == "cancelled").label("cancelled"),
             count_if(Appointment.outcome == "rescheduled").label("rescheduled"),
             count_if((Appointment.status == "accepted") & Appointment.outcome.is_(None)).label(
                 "no_outcome"
@@ -236,6 +243,7 @@ def _field_row(r: Any, names: dict[int, str]) -> dict[str, Any]:
         "pending",
         "accepted",
         "rejected",
+        "cancelled",
         "held",
         "no_show",
         "rescheduled",

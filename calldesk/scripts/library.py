@@ -266,4 +266,14 @@ def render_attempt(session: Session, attempt: Attempt) -> list[AskedQuestion]:
             script = get_script(session, attempt.script_key, attempt.script_version)
         except (ScriptNotFound, ScriptError):
             script = None
+    if script is not None:
+        # The questions as the rep read them to this contact, not their merge syntax.
+        from calldesk.models import Contact, Rep
+        from calldesk.scripts.merge import merge_values
+        from calldesk.scripts.runner import personalise
+
+        contact = session.get(Contact, attempt.contact_id)
+        if contact is not None:
+            rep = session.get(Rep, attempt.rep_id) if attempt.rep_id else None
+            script = personalise(script, merge_values(session, contact, rep))
     return render_answers(script, attempt.answers)

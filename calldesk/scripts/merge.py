@@ -129,12 +129,35 @@ def render(template: str, values: dict[str, str | None]) -> Rendered:
     return Rendered(_TOKEN.sub(fill, template), tuple(dict.fromkeys(missing)))
 
 
+# What an empty field leaves behind in a sentence: "at the show, ." / "Thank you , I'll".
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
+_COMMA_BEFORE_STOP = re.compile(r",+\s*([.!?])")
+_DOUBLE_COMMA = re.compile(r",(\s*,)+")
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def speakable(template: str, values: dict[str, str | None]) -> str:
+    """``template`` rendered for reading aloud: no merge syntax, no stray commas or spaces.
+
+    Fields without a value use their fallback (``{first_name|}`` is simply left out); one with
+    no fallback shows as ``[name]`` so the rep sees the gap (see :func:`render`).
+    """
+    text = render(template, values).text
+    text = _DOUBLE_COMMA.sub(",", text)
+    text = _COMMA_BEFORE_STOP.sub(r"\1", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACES.sub(" ", text)
+    return text
+
+
 def merge_values(
     session: Session, contact: Any, rep: Any | None = None, *, event_id: int | None = None
 ) -> dict[str, str | None]:
     """The merge-field values for ``contact`` called by ``rep``.
 
-    Event fields come from the contact's engagement with ``event_id``, or its most recent one.
+    Event fields come from the contact's engagement with ``event_id``; without one, from the
+    engagement the rep can speak to most personally: one with booth notes first (a contact at
+    the booth and on the webinar hears about the booth), then a trade show, then the latest.
     """
     from calldesk.models import (
         CallList,
@@ -164,7 +187,12 @@ def merge_values(
     if event_id is not None:
         query = query.where(EventEngagement.event_id == event_id)
     row = session.execute(
-        query.order_by(Event.event_date.desc().nulls_last(), EventEngagement.id.desc()).limit(1)
+        query.order_by(
+            EventEngagement.booth_notes.is_(None),
+            Event.kind != "trade_show",
+            Event.event_date.desc().nulls_last(),
+            EventEngagement.id.desc(),
+        ).limit(1)
     ).first()
     if row is not None:
         engagement, event = row

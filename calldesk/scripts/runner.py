@@ -14,13 +14,45 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import phonenumbers
 
 from calldesk.scripts.grading import GradeResult, grade
 from calldesk.scripts.model import CONTACT_FIELDS, Question, ScriptDef, evaluate
+
+
+def personalise(script: ScriptDef, values: Mapping[str, str | None]) -> ScriptDef:
+    """``script`` with every text a rep reads aloud rendered for one contact.
+
+    Opener, closing, question prompts and help, and objection answers get their merge fields
+    filled (defaults used, empty ones left out: see :func:`calldesk.scripts.merge.speakable`), so
+    no screen shows ``{event_name|the show}``. Questions, rules and version are unchanged: the
+    answers are graded and recorded against the same script.
+    """
+    from calldesk.scripts.merge import speakable
+
+    given = dict(values)
+
+    def say(text: str | None) -> str | None:
+        return speakable(text, given) if text else text
+
+    questions = tuple(
+        replace(q, prompt=say(q.prompt) or "", help=say(q.help)) for q in script.questions
+    )
+    objections = tuple(
+        replace(o, objection=say(o.objection) or "", response=say(o.response) or "")
+        for o in script.objections
+    )
+    return replace(
+        script,
+        opener=say(script.opener) or "",
+        closing=say(script.closing) or "",
+        questions=questions,
+        objections=objections,
+        _by_id={},
+    )
 
 
 class AnswerError(ValueError):

@@ -870,18 +870,24 @@ def retry(
     *,
     target: str | None = None,
     all_failed: bool = False,
+    waiting: bool = False,
 ) -> int:
     """Make failed (or waiting) deliveries due now; returns how many.
 
     ``entry_id`` retries one entry (on ``target``, or on every target it waits for);
-    ``all_failed`` retries every failed delivery of ``target``. A delivered entry is never
-    retried: that would send it twice.
+    ``all_failed`` retries every failed delivery of ``target``; ``waiting`` makes every pending
+    delivery (of ``target``, or of all targets) that waits for its next try due now (a person
+    pressed "Run sync": the receiver may be back). A delivered entry is never retried: that
+    would send it twice.
     """
-    if entry_id is None and not all_failed:
+    if entry_id is None and not all_failed and not waiting:
         raise SyncError("name an entry to retry, or ask for all failed ones")
     conditions = [OutboxDelivery.state.in_(("failed", "pending"))]
     if entry_id is not None:
         conditions.append(OutboxDelivery.outbox_id == entry_id)
+    elif waiting:
+        conditions.append(OutboxDelivery.state == "pending")
+        conditions.append(OutboxDelivery.next_try_at.is_not(None))
     else:
         conditions.append(OutboxDelivery.state == "failed")
     if target is not None:

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
 
+from calldesk.appointments import upcoming_counts
 from calldesk.sync.ics import appointments_ics, write_appointments_ics
 from ui.context import AppContext
 
@@ -86,14 +87,16 @@ class CalendarExport(QWidget):
             return
         store, now = self.ctx.store, self.clock()
 
-        def write(_task: Any) -> int:
+        def write(_task: Any) -> tuple[int, int]:
             with store.session() as session:
-                return write_appointments_ics(session, path, field_rep_id=rep_id, now=now)
+                write_appointments_ics(session, path, field_rep_id=rep_id, now=now)
+                return upcoming_counts(session, now=now, field_rep_id=rep_id)
 
-        self.ctx.background.run(
-            write,
-            on_done=lambda n: self.said.emit(
-                f"Saved {n} upcoming meeting{'s' if n != 1 else ''} to {path}", False
-            ),
-            on_error=self._failed,
-        )
+        def done(counts: tuple[int, int]) -> None:
+            upcoming, closed = counts
+            text = f"Saved {upcoming} upcoming meeting{'s' if upcoming != 1 else ''} to {path}"
+            if closed:
+                text += f" (and {closed} rejected or cancelled, marked off in your calendar)"
+            self.said.emit(text, False)
+
+        self.ctx.background.run(write, on_done=done, on_error=self._failed)

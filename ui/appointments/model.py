@@ -82,5 +82,5 @@ class AppointmentsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and not view.upcoming:
             return QBrush(QColor("#757575"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return view.when
+            return f"{view.when}\n{standing(view)}"
         return None

@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
 from calldesk import appointments, reps
 from calldesk import settings as preferences
 from calldesk.appointments import ACTIVE_STATUSES, AppointmentView
-from calldesk.models import utcnow
 from ui.appointments.detail import AppointmentDetail
 from ui.appointments.export import CalendarExport
 from ui.appointments.forms import OutcomeForm, RejectForm
-from ui.appointments.model import AppointmentsModel
+from ui.appointments.model import AppointmentsModel, short_when
 from ui.context import AppContext
 from ui.desk.plain import plain_label, set_plain
 
@@ -65,7 +64,7 @@ class AppointmentsView(QWidget):
         super().__init__(parent)
         self.setObjectName("appointmentsView")
         self.ctx = ctx
-        self.clock: Clock = clock or utcnow
+        self.clock: Clock = clock or ctx.clock
         self._zones: dict[int, str | None] = {}
 
         self.rep = QComboBox()
@@ -94,7 +93,10 @@ class AppointmentsView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        # "Where it stands" wraps (a rejection's reason is read in full); a field rep's list is
+        # short, so rows may size to their contents.
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -112,17 +114,23 @@ class AppointmentsView(QWidget):
         actions.addWidget(self.reject_button)
         actions.addWidget(self.outcome_button)
         actions.addStretch(1)
+        # Why a button is greyed, in words (the tooltip says it too).
+        self.action_hint = plain_label()
+        self.action_hint.setObjectName("appointmentActionHint")
+        self.action_hint.setStyleSheet("color: #5f6368;")
         self.reject_form = RejectForm()
         self.outcome_form = OutcomeForm()
-        self.message = plain_label()
+        # One line reserved for messages: showing one never moves the table under the cursor.
+        self.message = plain_label(wrap=False)
         self.message.setObjectName("appointmentsMessage")
-        self.message.hide()
+        self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() + 4)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.detail, 1)
         right_layout.addWidget(self.reject_form)
         right_layout.addWidget(self.outcome_form)
+        right_layout.addWidget(self.action_hint)
         right_layout.addLayout(actions)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -170,7 +178,7 @@ class AppointmentsView(QWidget):
         self.rep.setCurrentIndex(max(self.rep.findText(current, Qt.MatchFlag.MatchExactly), 0))
         self.rep.blockSignals(False)
         if not rows:
-            self.say("No field reps yet: add one with `calldesk rep add NAME --role field`.")
+            self.say("No field reps yet: add one with File > Add rep… (role: Field rep).")
         self.refresh()
 
     def field_rep_id(self) -> int | None:
@@ -268,12 +276,20 @@ class AppointmentsView(QWidget):
         self.accept_button.setEnabled(view is not None and view.status == "booked")
         self.reject_button.setEnabled(active and view is not None and view.outcome is None)
         self.outcome_button.setEnabled(active and started)
-        self.outcome_button.setToolTip("" if started else "After the meeting has started")
+        hint = ""
+        if view is not None and active and not started:
+            hint = f"Record outcome opens when the meeting starts ({short_when(view)})."
+        elif view is not None and not active:
+            hint = f"This meeting is {view.status}: nothing more to record."
+        self.outcome_button.setToolTip(hint)
+        set_plain(self.action_hint, hint)
+        self.action_hint.setVisible(bool(hint))
         self.export.update_state()
 
     def say(self, text: str | None, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
         set_plain(self.message, text)
+        self.message.setToolTip(text or "")  # a long path is cut: the whole of it on hover
 
     def _failed(self, exc: BaseException) -> None:
         self.say(str(exc) if isinstance(exc, ValueError) else repr(exc), error=True)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calldesk.desk_data import Card, PhoneLine
+from calldesk.desk_data import Card, PhoneLine, to_zone
 from ui.desk.plain import fmt_time, plain_label, set_plain
 
 GRADE_WORDS = {
@@ -189,7 +189,12 @@ class LeadCard(QScrollArea):
             line += f" · closed: {card.closed_reason}"
         for callback in card.open_callbacks:
             line += f"\nOpen {callback.kind.replace('_', ' ')}: due "
-            line += callback.due_at.strftime("%a %Y-%m-%d %H:%M UTC")
+            due = to_zone(callback.due_at, card.time_zone)  # their clock, as they asked
+            line += (
+                f"{due:%a %d %b %H:%M} {due.tzname()} their time"
+                if due
+                else (callback.due_at.strftime("%a %d %b %H:%M UTC"))
+            )
             if callback.notes:
                 line += f" — {callback.notes}"
         set_plain(self.grade_stage, line)

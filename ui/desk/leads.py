@@ -17,9 +17,9 @@ from calldesk import queue as queue_mod
 from calldesk.desk_data import Card
 from calldesk.models import Campaign, Contact, Rep
 from calldesk.scripts import library
-from calldesk.scripts.merge import merge_values, render
+from calldesk.scripts.merge import merge_values
 from calldesk.scripts.model import ScriptDef
-from calldesk.scripts.runner import ScriptRunner
+from calldesk.scripts.runner import ScriptRunner, personalise
 from calldesk.store import Store
 from ui.desk.queue_panel import ComingLine
 
@@ -105,12 +105,11 @@ def prepare(
         else:
             contact = session.get(Contact, contact_id)
             values = merge_values(session, contact, session.get(Rep, rep_id))
-            opener = _prose(render(script.opener, values).text)
-            # read aloud too: merged like the opener, never shown as raw "{first_name|}"
-            closing = _prose(render(script.closing, values).text) if script.closing else ""
+            script = personalise(script, values)  # no merge syntax reaches the screen
+            opener = _prose(script.opener)
+            closing = _prose(script.closing) if script.closing else ""
             objections = "\n\n".join(
-                f"“{o.objection}” — {_prose(render(o.response, values).text)}"
-                for o in script.objections
+                f"“{o.objection}” — {_prose(o.response)}" for o in script.objections
             )
     else:
         note = "This campaign has no script"

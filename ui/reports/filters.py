@@ -54,7 +54,7 @@ class FilterBar(QWidget):
     changed = Signal()
     export_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
         super().__init__(parent)
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
@@ -65,7 +65,7 @@ class FilterBar(QWidget):
         self.use_dates = QCheckBox("From", self)
         self.date_from = QDateEdit(self)
         self.date_to = QDateEdit(self)
-        today = QDate.currentDate()
+        today = QDate(today) if today is not None else QDate.currentDate()
         for edit, value in ((self.date_from, today.addDays(-7)), (self.date_to, today)):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")

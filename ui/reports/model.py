@@ -69,6 +69,8 @@ class ReportTableModel(QAbstractTableModel):
             return FLAG_BRUSH
         if role == Qt.ItemDataRole.ToolTipRole and key == "flag" and value:
             return f"{row.get('rep', '')}: {value}"
+        if role == Qt.ItemDataRole.ToolTipRole and key == "name" and value:
+            return str(value)  # a long name may be cut in its column
         return None
 
 

@@ -134,6 +134,9 @@ class ListReturnPage(ReportPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table, self.model = report_table_view(self)
+        # A long list name is cut (the whole of it on hover) rather than pushing the money
+        # columns off the screen.
+        self.table.horizontalHeader().setMaximumSectionSize(260)
         self.layout_.addWidget(self.table)
 
     def compute(self, store: Store, flt: ReportFilter, by: str | None) -> Report:
@@ -142,6 +145,12 @@ class ListReturnPage(ReportPage):
     def show_report(self, report: Report) -> None:
         super().show_report(report)
         self.model.set_table(report.main)
+        # What the manager came for sits next to what the list cost: visible at 1280 px.
+        keys = [key for key, _label in report.main.columns]
+        header = self.table.horizontalHeader()
+        for place, key in enumerate(("cost", "cost_per_held"), start=2):
+            if key in keys:
+                header.moveSection(header.visualIndex(keys.index(key)), place)
 
 
 class HoursPage(ReportPage):
@@ -224,7 +233,7 @@ class ReportsView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.filters = FilterBar(self)
+        self.filters = FilterBar(self, today=ctx.clock().astimezone().date())
         self.tabs = QTabWidget(self)
         self.pages: list[ReportPage] = [
             FunnelPage(self.tabs),
@@ -265,9 +274,9 @@ class ReportsView(QWidget):
 
     def _data_changed(self, what: str) -> None:
         # The desk emits this after every call: recompute only what someone is looking at.
-        if what == "settings":
+        if what in ("settings", "sync"):
             return
-        if what in ("import", "campaigns"):
+        if what in ("import", "campaigns", "reps"):
             self._reload_choices()
         self._stale = set(range(len(self.pages)))
         if self.isVisible():

@@ -80,7 +80,12 @@ class SettingsDialog(QDialog):
         self.rep_name.lineEdit().setPlaceholderText("Your name as the desk records it")
         self._load_reps()
         self.rep_name.setEditText(self.values["rep_name"])
-        form.addRow("Your name:", self.rep_name)
+        self.add_rep_button = QPushButton("Add rep…", box)
+        self.add_rep_button.clicked.connect(self.add_rep)
+        rep_row = QHBoxLayout()
+        rep_row.addWidget(self.rep_name, 1)
+        rep_row.addWidget(self.add_rep_button)
+        form.addRow("Your name:", rep_row)
 
         self.country = QComboBox(box)
         for code, label in controller.country_choices():
@@ -155,7 +160,7 @@ class SettingsDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.data_status, 1)
         form.addRow(test_row)
-        note = QLabel("A new data location is used from the next start of calldesk.", box)
+        note = QLabel("A new data location opens as soon as it is saved, and at every start.", box)
         note.setEnabled(False)
         form.addRow(note)
 
@@ -207,6 +212,22 @@ class SettingsDialog(QDialog):
         with self.ctx.store.session() as session:
             names = [rep.name for rep in list_reps(session)]
         self.rep_name.addItems(names)
+
+    def add_rep(self) -> Any:
+        """A new rep (the same core function as ``calldesk rep add``), chosen as "Your name"."""
+        from ui.settings.rep_dialog import AddRepDialog
+
+        self.rep_dialog = AddRepDialog(self.ctx, self)
+
+        def added() -> None:
+            if self.rep_dialog.added is not None:
+                name = str(self.rep_dialog.added["name"])
+                self.rep_name.addItem(name)
+                self.rep_name.setEditText(name)
+
+        self.rep_dialog.accepted.connect(added)
+        self.rep_dialog.open()
+        return self.rep_dialog
 
     @staticmethod
     def _sync_targets() -> tuple[list[tuple[str, str, str, str]], str | None]:

@@ -60,6 +60,8 @@ class SprintCard(QFrame):
     """Emits ``work(campaign_id)`` when the manager or a rep asks to work this sprint."""
 
     work = Signal(int)
+    #: open the list of hot contacts nobody has called (the event's id)
+    show_hot = Signal(int)
 
     def __init__(self, figures: SprintFigures, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,7 +91,7 @@ class SprintCard(QFrame):
         head.addLayout(titles, 1)
         head.addWidget(self.deadline, 0, Qt.AlignmentFlag.AlignTop)
 
-        self.values: dict[str, QLabel] = {}
+        self.values: dict[str, QLabel | QPushButton] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grades = "  ".join(f"{g} {n}" for g, n in figures.grades.items())
@@ -98,18 +100,36 @@ class SprintCard(QFrame):
             ("reached", "Reached", f"{figures.reached} ({percent(figures.reached_share)})"),
             ("graded", "Graded", f"{figures.graded}   {grades}"),
             ("appointments", "Appointments", str(figures.appointments)),
-            ("reached_48h", "Reached within 48 h", percent(figures.reached_48h_share)),
+            (
+                "reached_48h",
+                "Reached within 48 h",
+                percent(figures.reached_48h_share)
+                if figures.event_date is not None
+                else "— (no event date)",
+            ),
             ("untouched", "Never touched", str(figures.untouched)),
             ("untouched_hot", "Hot, nobody called yet", str(figures.untouched_hot)),
         )
         for column, (key, label, value) in enumerate(cells):
             caption = QLabel(label)
             caption.setStyleSheet("color: #616161;")
-            number = plain_label(value, wrap=False)
+            if key == "untouched_hot":
+                # A number you can open: who they are, and what the booth noted.
+                number = QPushButton(value)
+                number.setFlat(True)
+                number.setStyleSheet(
+                    "text-align: left; padding: 0;"
+                    + (f" color: {BEHIND}; text-decoration: underline;" if value != "0" else "")
+                )
+                number.setEnabled(figures.untouched_hot > 0)
+                number.setToolTip("Show who they are")
+                number.clicked.connect(lambda: self.show_hot.emit(figures.event_id))
+            else:
+                number = plain_label(value, wrap=False)
             number.setObjectName(f"sprint_{key}")
             number.setFont(bold)
-            if key == "untouched_hot" and figures.untouched_hot:
-                number.setStyleSheet(f"color: {BEHIND};")
+            if key == "reached_48h":
+                caption.setToolTip("First conversation within 48 hours after the event's day")
             self.values[key] = number
             grid.addWidget(caption, 0, column)
             grid.addWidget(number, 1, column)

@@ -26,15 +26,12 @@ from calldesk.sprints import SprintFigures, sprint_board
 from ui.context import AppContext
 from ui.desk.plain import plain_label, set_plain
 from ui.sprints.card import SprintCard
+from ui.sprints.hot import HotContactsDialog
 
 EMPTY_TEXT = (
     "No events yet. Import badge scans, an attendee report or a download list as an event "
     "(Lists & campaigns → Import) with a follow-up deadline, and its sprint starts here at once."
 )
-
-
-def _local_today() -> dt.date:
-    return dt.datetime.now().astimezone().date()
 
 
 class SprintBoard(QWidget):
@@ -50,7 +47,8 @@ class SprintBoard(QWidget):
         super().__init__(parent)
         self.setObjectName("sprintBoard")
         self.ctx = ctx
-        self.today = today or _local_today
+        # The app's clock, on this computer's calendar (where the manager sits).
+        self.today = today or (lambda: ctx.clock().astimezone().date())
         self.cards: list[SprintCard] = []
         self.figures: list[SprintFigures] = []
         self._loading = False
@@ -136,6 +134,7 @@ class SprintBoard(QWidget):
         for index, item in enumerate(figures):
             card = SprintCard(item)
             card.work.connect(self.ctx.work_campaign)
+            card.show_hot.connect(self.open_hot)
             self.cards_layout.insertWidget(index, card)
             self.cards.append(card)
         self.empty.setVisible(not figures)
@@ -146,6 +145,14 @@ class SprintBoard(QWidget):
             text += f" · {hot} hot contact{'s' if hot != 1 else ''} nobody has called yet"
         set_plain(self.status, text)
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def open_hot(self, event_id: int) -> HotContactsDialog:
+        """Open the list of the event's hot contacts nobody has called."""
+        card = self.card_for(event_id)
+        name = card.figures.name if card is not None else ""
+        self.hot_dialog = HotContactsDialog(self.ctx, event_id, name, self)
+        self.hot_dialog.open()
+        return self.hot_dialog
 
     def card_for(self, event_id: int) -> SprintCard | None:
         return next((c for c in self.cards if c.figures.event_id == event_id), None)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -37,6 +38,7 @@ from ui.context import AppContext
 from ui.rules.tables import ERROR_STYLE, fill, fit_columns, plain_label, read_only_table
 from ui.rules.tables import selected_data as selected_target
 from ui.sync.deliveries import DeliveriesPanel, local_time
+from ui.sync.schedule import INTERVAL_SECONDS, SyncSchedule
 from ui.sync.target_dialog import FILE_NOTICE, SECRET_WHERE, TargetDialog
 from ui.worker import Task
 
@@ -106,6 +108,17 @@ class SyncView(QWidget):
         self.remove_button = QPushButton("Remove target", self)
         self.remove_button.clicked.connect(self.remove_selected)
         self.status = plain_label("", self)
+        # What waits and why, and when the background sync last ran (one line per target).
+        self.waiting = plain_label("", self)
+        self.waiting.setObjectName("syncWaiting")
+        # Never squeezed by the splitter below: each line is something a person must read.
+        self.waiting.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        # The window's background sync (a screen built on its own gets an idle one).
+        self.schedule: SyncSchedule = getattr(ctx, "sync_schedule", None) or SyncSchedule(ctx, self)
+        self.schedule.started.connect(self._sync_started)
+        self.schedule.progressed.connect(self._progressed)
+        self.schedule.finished.connect(self._sync_finished)
+        self.schedule.failed.connect(self._sync_failed)
         self.targets = read_only_table(HEADERS, self)
         fit_columns(self.targets, (130, 70, 260, 170, 65, 75, 55, 60, 130))
         self.targets.itemSelectionChanged.connect(self._target_chosen)
@@ -130,6 +143,7 @@ class SyncView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.status)
+        layout.addWidget(self.waiting)
         layout.addWidget(splitter, 1)
         # Loaded when first shown (and again when shown after a change): the window opens at
         # once and the desk is not kept waiting by screens nobody is looking at.
@@ -211,7 +225,37 @@ class SyncView(QWidget):
         self.targets.blockSignals(False)
         if not names:
             self.status.setText("No sync targets yet: add a webhook, a CRM folder or a calendar.")
+        self.waiting.setText(self._waiting_text(statuses))
         self.deliveries.show_target(selected_target(self.targets))
+
+    def _waiting_text(self, statuses: dict[str, TargetStatus]) -> str:
+        """Per target what waits and why; and that sync runs by itself."""
+        lines = []
+        for name, s in statuses.items():
+            if not s.pending and not s.failed:
+                continue
+            parts = []
+            if s.pending:
+                when = (
+                    f"next try {local_time(s.next_try_at)}"
+                    if s.next_try_at is not None and s.next_try_at > self.ctx.clock()
+                    else "due now"
+                )
+                why = f" after: {s.last_error}" if s.last_error else ""
+                parts.append(f"{s.pending:,} waiting ({when}{why})")
+            if s.failed:
+                parts.append(f"{s.failed:,} failed, need review below")
+            lines.append(f"{name}: " + "; ".join(parts))
+        if not statuses:
+            return ""
+        minutes = max(1, round((self.schedule.timer.interval() or INTERVAL_SECONDS * 1000) / 60000))
+        ran = self.schedule.last_run_at
+        tail = (
+            f"Sync runs by itself every {minutes} min while calldesk is open"
+            + (f"; last run {local_time(ran)}." if ran else ".")
+            + " Run sync sends what waits now."
+        )
+        return "\n".join([*(lines or ["Nothing waits: everything was delivered."]), tail])
 
     def _target_chosen(self) -> None:
         self.deliveries.show_target(selected_target(self.targets))
@@ -220,7 +264,10 @@ class SyncView(QWidget):
 
     def run(self, *, dry_run: bool = False) -> None:
         """Sync (or preview) every enabled target in the background."""
-        if self._running:
+        if self._running or self.schedule.running:
+            # Never silently nothing: the run going on is the one that sends.
+            self.status.setStyleSheet("")
+            self.status.setText("A sync is already running; its progress shows here.")
             return
         store, config, max_wait = self.ctx.store, dict(self.config), self.max_wait
         if not config:
@@ -233,6 +280,12 @@ class SyncView(QWidget):
         for button in (self.run_button, self.preview_button, self.add_button, self.remove_button):
             button.setEnabled(False)
         self.stop_button.setEnabled(not dry_run)
+        if not dry_run:
+            self._running = True
+            if not self.schedule.run_now(max_wait=max_wait, config=config):
+                self.status.setText("A sync is already running; its progress shows here.")
+            self.task = self.schedule.task if self._running else None
+            return
 
         def work(task: Task) -> SyncReport:
             return run_sync(
@@ -253,8 +306,9 @@ class SyncView(QWidget):
 
     def stop(self) -> None:
         """Ask the running sync to stop after the batch in flight (nothing is lost)."""
-        if self.task is not None:
-            self.task.cancel()
+        task = self.task or self.schedule.task
+        if task is not None:
+            task.cancel()
             self.stop_button.setEnabled(False)
             self.status.setText("Stopping after the batch in flight…")
 
@@ -262,7 +316,8 @@ class SyncView(QWidget):
         done = p.delivered + p.failed
         self.progress.setRange(0, max(1, done + p.pending))
         self.progress.setValue(done)
-        if not (self.task is not None and self.task.cancelled):
+        task = self.task or self.schedule.task
+        if not (task is not None and task.cancelled):
             self.status.setText(
                 f"{p.target}: {p.message} ({p.delivered:,} delivered, {p.failed:,} failed, "
                 f"{p.pending:,} pending)"
@@ -278,6 +333,30 @@ class SyncView(QWidget):
         self.status.setText(report_text(report))
         self.reload()
         self.ctx.data_changed.emit("sync")
+
+    def _sync_started(self, manual: bool) -> None:
+        self._running = True
+        if not manual:
+            self.status.setStyleSheet("")
+            self.status.setText("Syncing by itself (what is due now)…")
+            self.progress.setFormat("%v of %m")
+            self.progress.setRange(0, 0)
+            for button in (self.run_button, self.preview_button, self.remove_button):
+                button.setEnabled(False)
+            self.stop_button.setEnabled(True)
+
+    def _sync_finished(self, report: SyncReport | None) -> None:
+        if report is None:
+            self._idle()
+            self._error("No enabled sync targets: add one or turn one on.")
+            self.reload()
+            return
+        self._finished(report)
+
+    def _sync_failed(self, message: str) -> None:
+        self._idle()
+        self._error(f"Sync failed: {message}")
+        self.reload()
 
     def _preview_text(self, report: SyncReport) -> str:
         lines = []
@@ -354,3 +433,4 @@ class SyncView(QWidget):
     def shutdown(self) -> None:
         """The window closes: let a running sync stop cleanly."""
         self.stop()
+        self.schedule.stop()
