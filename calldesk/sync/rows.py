@@ -7,7 +7,7 @@ Here each chunk of contacts costs seven plain queries (contacts with their compa
 without DNC numbers; emails; list memberships; event engagements; graded attempts;
 appointments) whose rows are grouped per contact in dictionaries, and each layout row is one
 tuple built directly from them. The cells are the same as ``row(layout, lead_payload(...))``
-(tests/test_export_fast.py compares whole files): same values, same neutralisation, DNC numbers
+(tests/test_export_fast.py compares whole files): same values, DNC numbers
 left out, DNC contacts never read.
 
 List, event and rep names are few and repeated on every row, so they are read once and cached
@@ -17,7 +17,6 @@ List, event and rep names are few and repeated on every row, so they are read on
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,12 +46,6 @@ from calldesk.sync.layouts import (
     NOT_PROVIDED,
 )
 
-# The same rules as layouts.neutralise, inlined in a comprehension (a call per cell was a
-# measurable share of the export). "" is not in the set, so an empty cell stays empty. A sign
-# followed by digits only (every E.164 number) is a plain number without the regex.
-_FORMULA_START = frozenset("=+-@\t\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$").match
-
 # json.dumps(answers, ensure_ascii=False, sort_keys=True) without a new encoder per call.
 _answers_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _ANSWER_CACHE_SIZE = 4096
@@ -71,18 +64,8 @@ _NO_APPOINTMENT = (None,) * 11
 
 
 def _clean(cells: Sequence[Any]) -> list[Any]:
-    """``cells`` as :func:`calldesk.sync.layouts.row` leaves them: None -> "", text neutralised."""
-    return [
-        (
-            "'" + v
-            if v[:1] in _FORMULA_START
-            and not ((v[0] in "+-" and v[1:].isdecimal()) or _PLAIN_NUMBER(v))
-            else v
-        )
-        if v.__class__ is str
-        else ("" if v is None else v)
-        for v in cells
-    ]
+    """``cells`` as :func:`calldesk.sync.layouts.row` leaves them: None -> "" (the writer guards)."""
+    return ["" if v is None else v for v in cells]
 
 
 class LeadRows:
