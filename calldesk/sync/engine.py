@@ -33,10 +33,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from calldesk.models import Contact, OutboxDelivery, OutboxEntry, Setting, utcnow
-from calldesk.outbox import dnc_numbers_among, lead_payloads
+from calldesk.outbox import lead_payloads
 from calldesk.store import Store
 from calldesk.sync import ics, layouts
 from calldesk.sync.config import Target, load_targets
+from calldesk.sync.privacy import scrub_payloads
 from calldesk.sync.secrets import env_var, get_secret
 from calldesk.sync.webhook import (
     SendResult,
@@ -464,32 +465,15 @@ def _head(session: Session, target: Target, limit: int) -> list[_Item]:
 
 
 def _scrub_dnc(session: Session, items: list[_Item]) -> None:
-    """Numbers that joined the DNC list after the entry was written never leave either."""
-    contact_ids = {i.contact_id for i in items if i.contact_id}
-    dnc_contacts = set(
-        session.scalars(select(Contact.id).where(Contact.id.in_(contact_ids), Contact.dnc))
-    )
-    numbers = {
-        p.get("e164")
-        for i in items
-        for p in ((i.entry["payload"] or {}).get("contact") or {}).get("phones") or []
-        if p.get("e164")
-    }
-    dnc_numbers = dnc_numbers_among(session, numbers)
-    if not dnc_contacts and not dnc_numbers:
-        return
-    for item in items:
-        contact = (item.entry["payload"] or {}).get("contact")
-        if not isinstance(contact, dict):
-            continue
-        is_dnc = item.contact_id in dnc_contacts
-        phones = contact.get("phones") or []
-        kept = [] if is_dnc else [p for p in phones if p.get("e164") not in dnc_numbers]
-        if is_dnc or len(kept) != len(phones):
-            contact = dict(
-                contact, phones=kept, do_not_call=bool(contact.get("do_not_call") or is_dnc)
-            )
-            item.entry = dict(item.entry, payload=dict(item.entry["payload"], contact=contact))
+    """Numbers that joined the DNC list after the entry was written never leave either.
+
+    Every shape of payload is scrubbed (see :mod:`calldesk.sync.privacy`), not only the
+    contact's phones: an attempt's ``number_dialled``, an appointment, notes.
+    """
+    payloads = scrub_payloads(session, [(i.contact_id, i.entry["payload"]) for i in items])
+    for item, payload in zip(items, payloads, strict=True):
+        if payload is not item.entry["payload"]:
+            item.entry = dict(item.entry, payload=payload)
 
 
 def _deliver_webhook(
@@ -696,13 +680,17 @@ def _write_leads_file(
     tmp = path.with_name(f".{path.name}.part")
     last_contact = 0
     with run.store.session() as session:
-        orphans = list(
-            session.scalars(
-                select(OutboxEntry.payload)
-                .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
-                .where(due, OutboxEntry.contact_id.is_(None))
-                .order_by(OutboxEntry.id)
-            )
+        orphans = scrub_payloads(
+            session,
+            [
+                (None, payload)
+                for payload in session.scalars(
+                    select(OutboxEntry.payload)
+                    .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
+                    .where(due, OutboxEntry.contact_id.is_(None))
+                    .order_by(OutboxEntry.id)
+                )
+            ],
         )
     with layouts.RowWriter(tmp, target.format, layouts.headers(target.layout)) as writer:
         for payload in orphans:  # the contact was deleted: its last snapshot is all there is
@@ -724,9 +712,12 @@ def _write_leads_file(
                 if not ids:
                     break
                 payloads = lead_payloads(session, ids)
-            for contact_id in ids:
-                if contact_id in payloads:
-                    writer.write(layouts.row(target.layout, payloads[contact_id]))
+                found = [c for c in ids if c in payloads]
+                # Listed numbers are already left out of the phones; this catches the rest
+                # (a number in the notes or the meeting place).
+                scrubbed = scrub_payloads(session, [(c, payloads[c]) for c in found])
+            for payload in scrubbed:
+                writer.write(layouts.row(target.layout, payload))
             last_contact = ids[-1]
             run.report(report, f"writing {path.name}: {writer.rows} rows")
     if writer.rows == 0:
