@@ -19,8 +19,9 @@ a plain callback: the interface runs it in the background.
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -217,48 +218,79 @@ def _unmaterialised_count(session: Session, target: Target) -> int:
 # --- one run at a time per target -------------------------------------------------------------
 
 
-class _Lease:
-    """A target's run lease, kept in the settings table so it works for SQLite and PostgreSQL."""
+LEASE_SECONDS = 30.0  # a lease left by a killed run blocks its target at most this long
 
-    def __init__(self, store: Store, target: str, seconds: float) -> None:
+
+class _Lease:
+    """A target's run lease, kept in the settings table so it works for SQLite and PostgreSQL.
+
+    The lease lasts ``seconds``; a heartbeat thread renews it every third of that while the run
+    lives (also during a slow request), so a run killed by kill -9 or a power cut holds its
+    target for at most ``seconds``.
+    """
+
+    def __init__(self, store: Store, target: str, seconds: float = LEASE_SECONDS) -> None:
         self.store = store
         self.key = f"sync.lease.{target}"
         self.seconds = seconds
         self.owner = uuid.uuid4().hex
-        self._renewed = 0.0
+        self.lost = False
+        self._beat: threading.Thread | None = None
+        self._stop_beat = threading.Event()
 
-    def acquire(self) -> bool:
+    def _claim(self) -> bool:
+        """Take or extend the lease; False when another live run holds it (DB errors raise)."""
         now = utcnow()
-        try:
-            with self.store.write() as session:
-                row = session.get(Setting, self.key, with_for_update=True)
-                value = {
-                    "owner": self.owner,
-                    "until": (now + dt.timedelta(seconds=self.seconds)).isoformat(),
-                }
-                if row is None:
-                    session.add(Setting(key=self.key, value=value))
-                else:
-                    held = row.value or {}
-                    until = held.get("until")
-                    if (
-                        held.get("owner") not in (None, self.owner)
-                        and until
-                        and dt.datetime.fromisoformat(until) > now
-                    ):
-                        return False
-                    row.value = value
-        except (IntegrityError, OperationalError):
-            return False
-        self._renewed = time.monotonic()
+        with self.store.write() as session:
+            row = session.get(Setting, self.key, with_for_update=True)
+            value = {
+                "owner": self.owner,
+                "until": (now + dt.timedelta(seconds=self.seconds)).isoformat(),
+            }
+            if row is None:
+                session.add(Setting(key=self.key, value=value))
+            else:
+                held = row.value or {}
+                until = held.get("until")
+                if (
+                    held.get("owner") not in (None, self.owner)
+                    and until
+                    and dt.datetime.fromisoformat(until) > now
+                ):
+                    return False
+                row.value = value
         return True
 
+    def acquire(self) -> bool:
+        try:
+            return self._claim()
+        except (IntegrityError, OperationalError):
+            return False
+
+    def start_heartbeat(self) -> None:
+        """Renew the lease in the background until :meth:`release`."""
+        self._beat = threading.Thread(
+            target=self._heartbeat, name=f"calldesk {self.key} heartbeat", daemon=True
+        )
+        self._beat.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop_beat.wait(self.seconds / 3):
+            try:
+                if not self._claim():
+                    self.lost = True  # another run took over after we stalled
+                    return
+            except (IntegrityError, OperationalError):
+                continue  # the store is busy: the next beat tries again, well in time
+
     def renew(self) -> bool:
-        if time.monotonic() - self._renewed < self.seconds / 3:
-            return True
-        return self.acquire()
+        """Whether the lease is still ours (the heartbeat keeps it)."""
+        return not self.lost
 
     def release(self) -> None:
+        self._stop_beat.set()
+        if self._beat is not None:
+            self._beat.join()
         with self.store.write() as session:
             row = session.get(Setting, self.key, with_for_update=True)
             if row is not None and (row.value or {}).get("owner") == self.owner:
@@ -275,11 +307,13 @@ class _Run:
         stop: threading.Event,
         progress: ProgressCallback | None,
         max_wait: float,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
         self.stop = stop
         self.progress = progress
         self.max_wait = max_wait
+        self.lease_seconds = lease_seconds
 
     def report(self, report: TargetReport, message: str) -> None:
         if self.progress is not None:
@@ -307,13 +341,16 @@ def run_sync(
     progress: ProgressCallback | None = None,
     max_wait: float = 30.0,
     config: dict[str, Target] | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> SyncReport:
     """Deliver pending outbox entries to the configured targets (all, or those named).
 
     A run ends when nothing is pending, when the next retry is further away than ``max_wait``
     seconds, or soon after ``stop`` is set (at most one request timeout later; nothing is lost
     or marked wrongly). ``dry_run`` sends and changes nothing and lists what would go.
-    ``progress`` is called from the running thread after each batch.
+    ``progress`` is called from the running thread after each batch. A target that fails in
+    an unexpected way is reported with its error and the other targets still run; an entry
+    that cannot be sent or written is parked (``failed``, with the reason) and the rest go on.
     """
     config = load_targets() if config is None else config
     names = list(targets) if targets else [n for n, t in config.items() if t.enabled]
@@ -321,7 +358,7 @@ def run_sync(
     if unknown:
         raise SyncError(f"no sync target named {', '.join(map(repr, unknown))}")
     stop = stop or threading.Event()
-    run = _Run(store, stop, progress, max_wait)
+    run = _Run(store, stop, progress, max_wait, lease_seconds)
     reports: dict[str, TargetReport] = {}
     for name in names:
         target = config[name]
@@ -332,10 +369,17 @@ def run_sync(
         if dry_run:
             _dry_run(store, target, report)
             continue
-        _run_target(run, target, report)
+        try:
+            _run_target(run, target, report)
+        except Exception as exc:  # one target's trouble never stops the others
+            report.error = f"{target.name}: {type(exc).__name__}: {exc}"
+            run.report(report, report.error)
     for name, report in reports.items():
         if not dry_run:
-            _fill_counts(store, config[name], report)
+            try:
+                _fill_counts(store, config[name], report)
+            except Exception as exc:
+                report.error = report.error or f"cannot read the state: {exc}"
     return SyncReport(
         delivered=sum(r.delivered for r in reports.values()),
         failed=sum(r.failed for r in reports.values()),
@@ -388,11 +432,12 @@ def _run_target(run: _Run, target: Target, report: TargetReport) -> None:
             run.report(report, report.error)
             return
         secret = found[0]
-    lease = _Lease(run.store, target.name, seconds=max(120.0, target.timeout * 6))
+    lease = _Lease(run.store, target.name, seconds=run.lease_seconds)
     if not lease.acquire():
         report.error = f"another sync is already working on {target.name!r}"
         run.report(report, report.error)
         return
+    lease.start_heartbeat()
     try:
         with run.store.write() as session:
             materialise(session, target)
@@ -514,7 +559,17 @@ def _send(
     """Send one batch and record the answer; False when the target should not be worked on."""
     keys = [i.entry["idempotency_key"] for i in items]
     key = batch_key(keys)
-    result = client.post(key, batch_body(key, [i.entry for i in items]))
+    try:
+        body = batch_body(key, [i.entry for i in items])
+    except (TypeError, ValueError, UnicodeError) as exc:
+        if len(items) > 1:  # find the entry that cannot be sent; the others go
+            return all(_send(run, client, target, [item], report) for item in items)
+        _mark_failed(run.store, items, f"cannot be sent as JSON: {exc}")
+        report.failed += 1
+        report.pending -= 1
+        run.report(report, f"parked entry {items[0].entry['id']}: cannot be sent as JSON")
+        return True
+    result = client.post(key, body)
     if result.ok:
         _mark_delivered(run.store, items)
         report.delivered += len(items)
@@ -632,12 +687,14 @@ def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
     if max_id is None:
         return
     due_upto = and_(due, OutboxDelivery.outbox_id <= max_id)
+    parked: list[tuple[Any, str]] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_partial_files(folder, target.name)
         if target.type == "calendar":
-            written = _write_calendar_file(run, target, folder, due_upto, report)
+            written = _write_calendar_file(run, target, folder, due_upto, report, parked)
         else:
-            written = _write_leads_file(run, target, folder, due_upto, report)
+            written = _write_leads_file(run, target, folder, due_upto, report, parked)
     except _Stopped:
         run.report(report, "stopped")
         return
@@ -652,6 +709,8 @@ def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
         report.error = error
         run.report(report, error)
         return
+    if parked:
+        report.failed += _park(run.store, due_upto, parked)
     now = utcnow()
     with run.store.write() as session:
         count = session.execute(
@@ -672,29 +731,78 @@ def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
     run.report(report, f"wrote {written}" if written else "nothing to write")
 
 
+_PARTIAL_STAMP = re.compile(r"-\d{8}T\d{6}Z(-\d+)?\.(csv|xlsx|ics)\.part")
+
+
+def _remove_partial_files(folder: Path, name: str) -> None:
+    """Delete the half-written files a killed run of target ``name`` left (we hold its lease)."""
+    prefix = f".{name}"
+    for path in folder.glob(f".{glob.escape(name)}-*.part"):
+        if _PARTIAL_STAMP.fullmatch(path.name[len(prefix) :]):
+            path.unlink(missing_ok=True)
+
+
+def _park(store: Store, due: Any, parked: list[tuple[Any, str]]) -> int:
+    """Mark the due deliveries of the entries matching each condition failed with its reason."""
+    count = 0
+    with store.write() as session:
+        for condition, reason in parked:
+            count += session.execute(
+                update(OutboxDelivery)
+                .where(due, OutboxDelivery.outbox_id.in_(select(OutboxEntry.id).where(condition)))
+                .values(
+                    state="failed",
+                    attempts=OutboxDelivery.attempts + 1,
+                    last_error=reason[:2000],
+                    next_try_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    return count
+
+
+def _row_or_park(
+    layout: str, payload: Any, condition: Any, parked: list[tuple[Any, str]]
+) -> list[Any] | None:
+    try:
+        return layouts.row(layout, payload)
+    except Exception as exc:  # a payload of an unexpected shape: park it, write the rest
+        parked.append((condition, f"cannot be written as a {layout} row: {exc!r}"))
+        return None
+
+
 def _write_leads_file(
-    run: _Run, target: Target, folder: Path, due: Any, report: TargetReport
+    run: _Run,
+    target: Target,
+    folder: Path,
+    due: Any,
+    report: TargetReport,
+    parked: list[tuple[Any, str]],
 ) -> Path | None:
-    """The file written (None: nothing to write); raises _Stopped when asked to stop."""
+    """The file written (None: nothing to write); raises _Stopped when asked to stop.
+
+    An entry whose row cannot be built is added to ``parked`` (with the reason) and left out.
+    """
     path = _run_file_path(folder, target.name, target.format)
     tmp = path.with_name(f".{path.name}.part")
     last_contact = 0
     with run.store.session() as session:
-        orphans = scrub_payloads(
-            session,
-            [
-                (None, payload)
-                for payload in session.scalars(
-                    select(OutboxEntry.payload)
-                    .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
-                    .where(due, OutboxEntry.contact_id.is_(None))
-                    .order_by(OutboxEntry.id)
-                )
-            ],
+        orphan_rows = session.execute(
+            select(OutboxEntry.id, OutboxEntry.payload)
+            .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
+            .where(due, OutboxEntry.contact_id.is_(None))
+            .order_by(OutboxEntry.id)
+        ).all()
+        orphans = zip(
+            [entry_id for entry_id, _ in orphan_rows],
+            scrub_payloads(session, [(None, payload) for _, payload in orphan_rows]),
+            strict=True,
         )
     with layouts.RowWriter(tmp, target.format, layouts.headers(target.layout)) as writer:
-        for payload in orphans:  # the contact was deleted: its last snapshot is all there is
-            writer.write(layouts.row(target.layout, payload))
+        for entry_id, payload in orphans:  # the contact was deleted: its last snapshot it is
+            cells = _row_or_park(target.layout, payload, OutboxEntry.id == entry_id, parked)
+            if cells is not None:
+                writer.write(cells)
         while True:
             if run.stop.is_set():
                 raise _Stopped
@@ -716,8 +824,11 @@ def _write_leads_file(
                 # Listed numbers are already left out of the phones; this catches the rest
                 # (a number in the notes or the meeting place).
                 scrubbed = scrub_payloads(session, [(c, payloads[c]) for c in found])
-            for payload in scrubbed:
-                writer.write(layouts.row(target.layout, payload))
+            for contact_id, payload in zip(found, scrubbed, strict=True):
+                condition = OutboxEntry.contact_id == contact_id
+                cells = _row_or_park(target.layout, payload, condition, parked)
+                if cells is not None:
+                    writer.write(cells)
             last_contact = ids[-1]
             run.report(report, f"writing {path.name}: {writer.rows} rows")
     if writer.rows == 0:
@@ -728,7 +839,12 @@ def _write_leads_file(
 
 
 def _write_calendar_file(
-    run: _Run, target: Target, folder: Path, due: Any, report: TargetReport
+    run: _Run,
+    target: Target,
+    folder: Path,
+    due: Any,
+    report: TargetReport,
+    parked: list[tuple[Any, str]],
 ) -> Path | None:
     with run.store.session() as session:
         ids = list(
@@ -743,7 +859,11 @@ def _write_calendar_file(
             raise _Stopped
         if not ids:
             return None
-        data = ics.appointments_ics(session, ids)
+        skipped: list[tuple[int, str]] = []
+        data = ics.appointments_ics(session, ids, skipped)
+    parked.extend((OutboxEntry.appointment_id == a, reason) for a, reason in skipped)
+    if len(skipped) == len(ids):
+        return None
     path = _run_file_path(folder, target.name, "ics")
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_bytes(data)

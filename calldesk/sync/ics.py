@@ -10,6 +10,7 @@ attendee and the description holds the qualification summary.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -123,19 +124,26 @@ def _calendar(
     }
     reps = {r.id: r for r in session.scalars(select(Rep).where(Rep.id.in_(rep_ids)))}
     stamp = utcnow()
+    written: list[Appointment] = []
     for appointment, text in zip(appointments, texts, strict=True):
         try:
             event = _event(appointment, text, reps, stamp)
             event.to_ical()  # a value that cannot be written fails here, not for the whole file
-        except ValueError as exc:
+        except (ValueError, OverflowError, TypeError) as exc:
             skipped.append((appointment.id, f"cannot be written to a calendar: {exc}"))
             continue
         calendar.add_component(event)
-    if appointments:
+        written.append(appointment)
+    if written:
         # Transitions only around these meetings: a VTIMEZONE from 1970 would dwarf the events.
-        first = min(a.starts_at for a in appointments).date() - dt.timedelta(days=366)
-        last = max(a.ends_at for a in appointments).date() + dt.timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        year = dt.timedelta(days=366)
+        first = min(a.starts_at for a in written).date()
+        last = max(a.ends_at for a in written).date()
+        first = first - year if first > dt.date.min + year else dt.date.min
+        last = last + year if last < dt.date.max - year else dt.date.max
+        # Should the zone table fail, times keep their TZID: calendars still read them.
+        with contextlib.suppress(ValueError, OverflowError):
+            calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar
 
 
