@@ -49,7 +49,7 @@ HEADERS = (
     "Secret",
     "Pending",
     "Delivered",
-    "Failed",
+    "Parked",
     "Skipped",
     "Next try",
     "Last error",
@@ -62,9 +62,9 @@ def report_text(report: SyncReport) -> str:
         if report.dry_run:
             lines.append(f"{name}: would send {t.pending:,}")
             continue
-        line = f"{name}: {t.delivered:,} delivered, {t.failed:,} failed, {t.pending:,} pending"
+        line = f"{name}: {t.delivered:,} delivered, {t.failed:,} parked, {t.pending:,} pending"
         if t.failed_waiting:
-            line += f"; {t.failed_waiting:,} failed waiting for review"
+            line += f"; {t.failed_waiting:,} parked, waiting for review (see their reasons)"
         if t.last_error and t.pending:
             line += f"; will retry after: {t.last_error}"
         if t.error:
