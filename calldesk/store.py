@@ -70,13 +70,31 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by this user only (0600), unless it exists.
+
+    A new SQLite store holds contacts' personal data: it must not be created world-readable.
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they follow.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with calldesk's connection settings (WAL and foreign keys on SQLite)."""
+    """An engine for ``url`` with calldesk's connection settings (WAL and foreign keys on SQLite).
+
+    A SQLite file that does not exist yet is created 0600 (see :func:`create_private_file`).
+    """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)
         engine = create_engine(sa_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
@@ -185,6 +203,8 @@ def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
     source_path = Path(database)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     target = paths.backups_dir() / f"{source_path.stem}-{revision or 'empty'}-{stamp}.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(target)  # a copy of personal data: this user only
     source = sqlite3.connect(str(source_path))
     try:
         dest = sqlite3.connect(str(target))

@@ -33,6 +33,7 @@ from calldesk.sync import (
     run_sync,
     sync_status,
 )
+from calldesk.sync.config import mask_url
 from ui.context import AppContext
 from ui.rules.tables import ERROR_STYLE, fill, fit_columns, plain_label, read_only_table
 from ui.rules.tables import selected_data as selected_target
@@ -183,7 +184,7 @@ class SyncView(QWidget):
                 kind, where, secret = "removed", "(no longer configured)", ""
             else:
                 kind = target.type + ("" if target.enabled else " (off)")
-                where = target.url or target.folder or ""
+                where = mask_url(target.url) if target.url else target.folder or ""
                 if target.type == "files":
                     where += f" ({target.layout}, {target.format})"
                 secret = ""
