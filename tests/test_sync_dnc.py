@@ -87,7 +87,12 @@ def _called_then_listed(store: Store) -> tuple[int, int]:
             why="Call her back on 813-555-0142 after 3",
             answers={"best number": "(813) 555-0142"},
         )
-        colleague = make_lead(session, first="Colin", phones=[("813 555 0177", KEPT, "work")])
+        colleague = make_lead(
+            session,
+            first="Colin",
+            phones=[("813 555 0177", KEPT, "work")],
+            why="Direct line 813-555-0177, mornings",
+        )
         outcomes.record_outcome(
             session,
             claim_id=None,
@@ -174,7 +179,9 @@ def test_exports_never_carry_it(sqlite_store: Store, tmp_path: Path, fmt: str) -
     else:
         text = out.read_text(encoding="utf-8-sig")
     _assert_absent(text, out.name)
-    assert KEPT not in text and "Colin" in text
+    for form in (KEPT, "8135550177", "555-0177"):  # not in a phone column, nor in the why
+        assert form not in text, form
+    assert "Colin" in text and f"Direct line {REMOVED}, mornings" in text
 
 
 def test_any_payload_shape_is_scrubbed(sqlite_store: Store) -> None:

@@ -17,6 +17,7 @@ List, event and rep names are few and repeated on every row, so they are read on
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +46,20 @@ from calldesk.sync.layouts import (
     LAYOUTS,
     NOT_PROVIDED,
 )
+from calldesk.sync.privacy import scrub_payloads
+
+# Columns a person typed into, where a phone number may hide (see _scrub_free_text).
+_FREE_TEXT = (
+    "why",
+    "answers",
+    "notes",
+    "appointment_location",
+    "appointment_link",
+    "appointment_summary",
+    "Description",
+    "calldesk Qualification Summary",
+)
+_digit_run = re.compile(r"\d[\d \-.()/\u00a0]{5,}\d").search
 
 # json.dumps(answers, ensure_ascii=False, sort_keys=True) without a new encoder per call.
 _answers_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
@@ -84,6 +99,8 @@ class LeadRows:
         self._events: dict[int, str] = {}
         self._reps: dict[int, tuple[str, str | None]] = {}
         self._answer_cache: dict[str | None, tuple[str | None, tuple[str, ...]]] = {}
+        names = [name for name, _ in LAYOUTS[layout]]
+        self._text_columns = [names.index(n) for n in _FREE_TEXT if n in names]
 
     def _answers(self, raw: str | None) -> tuple[str | None, tuple[str, ...]]:
         cells = self._answer_cache.get(raw)
@@ -236,7 +253,30 @@ class LeadRows:
 
         build = self._calldesk if self.layout == "calldesk" else self._crm
         rows = build(contacts, phones, emails, lists_text, events_text, attempts, appointments)
+        self._scrub_free_text(session, contacts, rows)
         return rows, high
+
+    def _scrub_free_text(self, session: Session, contacts: Any, rows: list[list[Any]]) -> None:
+        """Take do-not-call numbers out of the free-text cells (notes, why, the meeting place).
+
+        Phone columns never hold a listed number (the phones query leaves them out); a rep may
+        still have typed one into the notes. Only cells with a run of digits are looked at.
+        """
+        found = []
+        for contact, cells in zip(contacts, rows, strict=True):
+            texts = {
+                j: cells[j]
+                for j in self._text_columns
+                if cells[j].__class__ is str and cells[j] and _digit_run(cells[j])
+            }
+            if texts:
+                found.append((contact[0], cells, texts))
+        if not found:
+            return
+        scrubbed = scrub_payloads(session, [(cid, texts) for cid, _, texts in found])
+        for (_, cells, _), texts in zip(found, scrubbed, strict=True):
+            for j, text in texts.items():
+                cells[j] = text
 
     def _learn_names(self, db: Connection, memberships: Any, engagements: Any) -> None:
         if any(list_id not in self._lists for _, list_id in memberships):
