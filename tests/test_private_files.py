@@ -132,3 +132,12 @@ def _check_private_store(tmp_path: Path) -> None:
     open_store(str(old)).close()
     [backup] = set(paths.backups_dir().iterdir()) - before
     assert _mode(backup) == 0o600 and _mode(old) == 0o600
+
+
+def test_the_settings_dialog_never_shows_url_credentials(qtbot, sqlite_store) -> None:
+    from test_ui_settings import _dialog
+
+    add_target(Target(name="crm", type="webhook", url="https://bob:hunter2@crm.example.com/in"))
+    dialog = _dialog(qtbot, sqlite_store)
+    shown = dialog.sync_table.item(0, 2).text()
+    assert shown == "https://bob:***@crm.example.com/in"
