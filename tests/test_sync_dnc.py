@@ -118,8 +118,9 @@ def _called_then_listed(store: Store) -> tuple[int, int]:
 
 
 def test_the_webhook_never_carries_the_listed_number(
-    sqlite_store: Store, receiver: tuple[list[bytes], str]
+    store: Store, receiver: tuple[list[bytes], str]
 ) -> None:
+    sqlite_store = store  # both back ends
     bodies, url = receiver
     _called_then_listed(sqlite_store)
     config = {"crm": Target(name="crm", type="webhook", url=url, batch_size=2)}
@@ -163,7 +164,8 @@ def test_files_targets_and_calendar_never_carry_it(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "salesforce", "hubspot"])
-def test_exports_never_carry_it(sqlite_store: Store, tmp_path: Path, fmt: str) -> None:
+def test_exports_never_carry_it(store: Store, tmp_path: Path, fmt: str) -> None:
+    sqlite_store = store  # both back ends
     _, colleague = _called_then_listed(sqlite_store)
     with sqlite_store.write() as session:
         # The colleague's line is listed too, straight in the registry table: exports must read

@@ -271,3 +271,21 @@ def test_a_killed_file_run_leaves_no_part_file(sqlite_store: Store, tmp_path: Pa
     with sqlite_store.session() as session:
         states = set(session.scalars(select(OutboxDelivery.state)))
     assert states == {"delivered"}
+
+
+def test_an_export_cleans_the_part_file_of_a_killed_export(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from calldesk.sync.export import export_leads
+
+    with sqlite_store.write() as session:
+        make_lead(session)
+    out = tmp_path / "leads.csv"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs, as after kill -9
+    stale = tmp_path / f".leads.csv.{dead.pid}.part"
+    stale.write_text("half a file")
+    alive = tmp_path / f".leads.csv.{os.getppid()}.part"  # a running writer's: left alone
+    alive.write_text("being written")
+    export_leads(sqlite_store, out, grades=["A"])
+    assert not stale.exists() and alive.exists() and out.exists()

@@ -84,6 +84,9 @@ def write_appointments_ics(
     left_out: list[tuple[int, str]] = [] if skipped is None else skipped
     data = appointments_ics(session, ids, left_out)
     path = Path(path)
+    from calldesk.sync.export import remove_stale_parts  # late: export imports the row builder
+
+    remove_stale_parts(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     tmp.write_bytes(data)
     os.replace(tmp, path)
