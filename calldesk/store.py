@@ -63,7 +63,7 @@ class StoreFault(StoreError, exc.OperationalError):
 # (code that looks for "database is locked" still finds it).
 _FAULTS = (
     (
-        ("database is locked", "database table is locked", "could not obtain lock"),
+        ("database is locked", "database table is locked"),
         "the store is locked by another program ({orig}); nothing was changed: "
         "close the other program (or wait for it) and try again",
     ),
