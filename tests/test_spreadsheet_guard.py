@@ -210,3 +210,36 @@ def test_import_refused_rows_file(sqlite_store: Store, tmp_path: Path) -> None:
     with sqlite_store.session() as session:
         assert write_import_errors_csv(session, run_id, out) == len(HOSTILE) + 1
     _assert_safe_csv(out, ["'" + CONTROL_FORMULA[1:], PHONE])
+
+
+# --- any text at all ------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PREFIXES = st.sampled_from(
+    ["", "=", "+", "-", "@", "\t", "\r", "\n", " ", "\x01", "\x00=", "\uff1d"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_PREFIXES, st.text()).map("".join), min_size=1, max_size=6))
+def test_no_text_becomes_a_formula_in_either_format(tmp_path_factory, cells: list[str]) -> None:
+    from calldesk.sync.layouts import RowWriter
+
+    for cell in cells:
+        safe = neutralise(cell)
+        assert neutralise(safe) == safe
+        assert not _live(safe)
+        safe.encode("utf-8")  # always writable
+    folder = tmp_path_factory.mktemp("any")
+    for fmt in ("csv", "xlsx"):
+        path = folder / f"x.{fmt}"
+        with RowWriter(path, fmt, ["a"] * len(cells)) as writer:
+            writer.write(cells)
+        if fmt == "csv":
+            [_, row] = _csv_cells(path)
+        else:
+            [_, row] = [[c.value or "" for c in r] for r in _xlsx_cells(path)]
+            assert not any(c.data_type == "f" for r in _xlsx_cells(path) for c in r)
+        assert not [c for c in row if _live(c)]
