@@ -140,9 +140,12 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> Output:
         if args.dry_run:
             line = f"{name} ({t.type}): would send {t.pending}"
         else:
-            line = f"{name} ({t.type}): {t.delivered} delivered, {t.failed} failed, {t.pending} pending"
+            line = f"{name} ({t.type}): {t.delivered} delivered, {t.failed} parked, {t.pending} pending"
             if t.failed_waiting:
-                line += f"; {t.failed_waiting} failed waiting for review (calldesk sync status)"
+                line += (
+                    f"; {t.failed_waiting} parked, waiting for review with their reasons "
+                    f"(calldesk sync status --state failed --target {name})"
+                )
             if t.last_error and t.pending:
                 line += f"; last trouble: {t.last_error}"
             for path in t.files:
