@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from calldesk.models import Contact, OutboxDelivery, OutboxEntry, Setting, utcnow
 from calldesk.outbox import lead_payloads
-from calldesk.store import Store
+from calldesk.store import Store, StoreError
 from calldesk.sync import ics, layouts
 from calldesk.sync.config import Target, load_targets
 from calldesk.sync.privacy import scrub_payloads
@@ -372,7 +372,8 @@ def run_sync(
         try:
             _run_target(run, target, report)
         except Exception as exc:  # one target's trouble never stops the others
-            report.error = f"{target.name}: {type(exc).__name__}: {exc}"
+            detail = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+            report.error = f"{target.name}: {detail}"
             run.report(report, report.error)
     for name, report in reports.items():
         if not dry_run:
