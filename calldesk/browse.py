@@ -446,7 +446,7 @@ def write_import_errors_csv(session: Session, run_id: int, path: str | Path) -> 
     Values are written as the file had them, except that a cell a spreadsheet would run as a
     formula is neutralised: the rows go back to a vendor who opens them in Excel.
     """
-    from calldesk.sync.layouts import neutralise
+    from calldesk.spreadsheet import neutralise
 
     count = 0
     target = Path(path)

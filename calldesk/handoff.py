@@ -16,6 +16,7 @@ outbox entry with a stable idempotency key.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -216,6 +217,32 @@ def apply(
 # --- grade A: the appointment -----------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_meeting_place(meeting_link: str | None, location: str | None) -> None:
+    """Refuse a meeting link or place that cannot travel to a calendar or a CRM unchanged.
+
+    Both are one line of text (a line break would split a calendar property or inject another
+    one); the link is a web address without spaces, at most 500 characters; the place at most
+    300. Raises :class:`HandoffError` saying what to fix.
+    """
+    if meeting_link is not None:
+        if _CONTROL.search(meeting_link):
+            raise HandoffError("the meeting link must be one line (no line breaks or tabs)")
+        if not re.fullmatch(r"https?://\S+", meeting_link.strip(), re.IGNORECASE):
+            raise HandoffError(
+                f"the meeting link must be a web address starting https:// (got {meeting_link!r})"
+            )
+        if len(meeting_link) > 500:
+            raise HandoffError("the meeting link is longer than 500 characters")
+    if location is not None:
+        if _CONTROL.search(location):
+            raise HandoffError("the meeting place must be one line (no line breaks or tabs)")
+        if len(location) > 300:
+            raise HandoffError("the meeting place is longer than 300 characters")
+
+
 def _book(
     session: Session,
     contact: Contact,
@@ -236,6 +263,7 @@ def _book(
         raise HandoffError("the meeting must be in the future")
     if not (booking.meeting_link or booking.location):
         raise HandoffError("give the meeting a video link or a place")
+    check_meeting_place(booking.meeting_link, booking.location)
     minutes = booking.minutes or grade_result.meeting_minutes
     if minutes <= 0:
         raise HandoffError("the meeting needs a length in minutes")

@@ -1,15 +1,22 @@
 """User preferences, declared once with type, default and label.
 
-Preferences live in ``settings.json`` in the config directory (per user, per machine); window
-state is kept apart by the interface. Store-wide settings shared by a team live in the store's
-``settings`` table instead.
+Preferences live in ``settings.json`` in the config directory (per user, per machine; mode
+0600); window state is kept apart by the interface. Store-wide settings shared by a team live
+in the store's ``settings`` table instead.
+
+A database URL's password never reaches ``settings.json``: :func:`save` keeps it in the system
+keyring (or, without one, in ``db-secrets.yaml``, mode 0600) and writes the URL without it;
+:func:`load` puts it back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from calldesk import paths
@@ -53,7 +60,52 @@ def load() -> dict[str, Any]:
         option = _BY_KEY.get(key)
         if option is not None and isinstance(value, option.type):
             values[key] = value
+    url, password = _split_password(values["db_url"])
+    if password is not None:  # written by an older calldesk: move the password out now
+        from calldesk.sync.secrets import set_db_password
+
+        set_db_password(url, password)
+        _write_private(_file(), json.dumps(dict(stored, db_url=url), indent=2))
+    values["db_url"] = _with_password(values["db_url"])
     return values
+
+
+def _split_password(url: str) -> tuple[str, str | None]:
+    """``url`` without its password, and the password (None when it has none)."""
+    if "://" not in url:
+        return url, None
+    from sqlalchemy.engine import make_url  # late import: keeps `calldesk --version` fast
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url, None
+    if not parsed.password:
+        return url, None
+    # URL.set(password=None) keeps the password: replace the field itself.
+    bare = parsed._replace(password=None)
+    return bare.render_as_string(hide_password=False), str(parsed.password)
+
+
+def _with_password(url: str) -> str:
+    if "://" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from calldesk.sync.secrets import get_db_password
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if parsed.password or not parsed.username:
+        return url
+    password = get_db_password(url)
+    if password is None:
+        return url
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def get(key: str) -> Any:
@@ -70,8 +122,26 @@ def save(**changes: Any) -> dict[str, Any]:
         if not isinstance(value, option.type):
             raise TypeError(f"setting {key!r} must be {option.type.__name__}")
         values[key] = value
-    target = _file()
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(values, indent=2), encoding="utf-8")
-    os.replace(tmp, target)
+    stored = dict(values)
+    url, password = _split_password(values["db_url"])
+    if password is not None:
+        from calldesk.sync.secrets import set_db_password
+
+        set_db_password(url, password)
+        stored["db_url"] = url
+    _write_private(_file(), json.dumps(stored, indent=2))
     return values
+
+
+def _write_private(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` atomically, readable by this user only (0600)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=target.parent)  # created 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

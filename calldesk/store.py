@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, exc, select, text
 from sqlalchemy.engine import Connection, make_url
@@ -38,6 +38,76 @@ class StoreError(Exception):
 
 class NewerStoreError(StoreError):
     """The store was written by a newer calldesk than this one."""
+
+
+class StoreFault(StoreError, exc.OperationalError):
+    """The database refused work for a reason outside calldesk: the store is locked by another
+    program, read-only, or the disk is full. Its message says so in plain words.
+
+    Still an ``OperationalError`` (code that retries a locked store keeps working) and a
+    :class:`StoreError` (the command line prints the message, never a traceback).
+    """
+
+    def __init__(self, message: str, statement: str | None, params: Any, orig: BaseException):
+        exc.OperationalError.__init__(self, statement, params, orig)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:  # pickling (worker threads, multiprocessing)
+        return (type(self), (self.message, self.statement, self.params, self.orig))
+
+
+# What the database says -> what the user reads; the database's own words stay in the message
+# (code that looks for "database is locked" still finds it).
+_FAULTS = (
+    (
+        ("database is locked", "database table is locked"),
+        "the store is locked by another program ({orig}); nothing was changed: "
+        "close the other program (or wait for it) and try again",
+    ),
+    (
+        ("readonly database", "read-only transaction", "read-only file system"),
+        "the store is read-only ({orig}); nothing was changed: check the file's permissions "
+        "and that its disk is mounted writable",
+    ),
+    (
+        ("database or disk is full", "no space left on device", "could not extend file"),
+        "the disk holding the store is full ({orig}); nothing was changed and what was stored "
+        "before is intact: free some space and try again",
+    ),
+    (
+        ("disk i/o error",),
+        "the store could not be written ({orig}): the disk may be full or failing; nothing "
+        "was changed and what was stored before is intact",
+    ),
+    (
+        ("unable to open database file",),
+        "the store file cannot be opened ({orig}): check that its folder exists and that you "
+        "may write to it",
+    ),
+)
+
+
+def explain_fault(error: BaseException) -> str | None:
+    """A plain message for a database error the user can act on, or None for other errors."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    low = text.lower()
+    for needles, message in _FAULTS:
+        if any(needle in low for needle in needles):
+            return message.format(orig=text)
+    return None
+
+
+def _on_error(context: Any) -> None:
+    """Replace a locked / read-only / full-disk database error by a :class:`StoreFault`."""
+    original = context.original_exception
+    if isinstance(original, StoreFault):
+        return
+    message = explain_fault(original)
+    if message is not None:
+        raise StoreFault(message, context.statement, context.parameters, original) from original
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -77,18 +147,39 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by this user only (0600), unless it exists.
+
+    A new SQLite store holds contacts' personal data: it must not be created world-readable.
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they follow.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with calldesk's connection settings (WAL and foreign keys on SQLite)."""
+    """An engine for ``url`` with calldesk's connection settings (WAL and foreign keys on SQLite).
+
+    A SQLite file that does not exist yet is created 0600 (see :func:`create_private_file`).
+    """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)
         engine = create_engine(sa_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "handle_error", _on_error)
         return engine
-    return create_engine(sa_url, pool_pre_ping=True)
+    engine = create_engine(sa_url, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _on_error)
+    return engine
 
 
 def _alembic_config() -> Config:
@@ -115,6 +206,8 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except StoreFault:
+            raise  # locked or unreadable: not a new store
         except (exc.OperationalError, exc.ProgrammingError):
             return None
 
@@ -192,6 +285,8 @@ def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
     source_path = Path(database)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     target = paths.backups_dir() / f"{source_path.stem}-{revision or 'empty'}-{stamp}.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(target)  # a copy of personal data: this user only
     source = sqlite3.connect(str(source_path))
     try:
         dest = sqlite3.connect(str(target))
@@ -261,12 +356,17 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
     when the database cannot be reached.
     """
     resolved = resolve_url(url)
-    engine = make_engine(resolved)
+    try:
+        engine = make_engine(resolved)
+    except OSError as exc:  # the folder cannot be created, the file is on a read-only disk...
+        reason = _read_only(resolved) or str(exc)
+        raise StoreError(f"cannot open store {_safe_url(resolved)}: {reason}") from exc
     try:
         revision = current_revision(engine)
     except Exception as exc:  # connection refused, bad path, wrong password...
         engine.dispose()
-        raise StoreError(f"cannot open store {_safe_url(resolved)}: {exc}") from exc
+        reason = _read_only(resolved) or _plain(exc)
+        raise StoreError(f"cannot open store {_safe_url(resolved)}: {reason}") from exc
     try:
         check_revision(revision)
         if upgrade and revision != head_revision():
@@ -277,6 +377,34 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
     store = Store(resolved, engine, sessionmaker(engine, expire_on_commit=False))
     ensure_defaults(store)
     return store
+
+
+def _read_only(url: str) -> str | None:
+    """Why a SQLite store cannot be written (file or folder read-only), or None."""
+    sa_url = make_url(url)
+    database = sa_url.database
+    if sa_url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    path = Path(database).expanduser()
+    if not path.exists():
+        return None
+    for place in (path, path.parent):
+        if not os.access(place, os.W_OK):
+            return (
+                f"the store is read-only ({place} cannot be written; calldesk writes the store "
+                "and its -wal and -shm files beside it); nothing was changed: check the "
+                "permissions and that the disk is mounted writable"
+            )
+    return None
+
+
+def _plain(error: BaseException) -> str:
+    """An error's message without SQLAlchemy's technical tail ("Background on this error...")."""
+    if isinstance(error, StoreFault):
+        return error.message
+    if isinstance(error, exc.DBAPIError) and error.orig is not None:
+        return str(error.orig).strip() or type(error.orig).__name__
+    return str(error)
 
 
 def _safe_url(url: str) -> str:

@@ -14,9 +14,10 @@ from test_sync_support import make_lead, make_rep
 
 from calldesk.cli.main import main
 from calldesk.models import DncEntry
+from calldesk.spreadsheet import neutralise
 from calldesk.store import Store
 from calldesk.sync.export import ExportCancelled, export_leads
-from calldesk.sync.layouts import headers, neutralise
+from calldesk.sync.layouts import headers
 
 NASTY = [
     '=HYPERLINK("http://evil.example","click")',

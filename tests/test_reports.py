@@ -676,7 +676,7 @@ def test_export_neutralises_formulas(
     [
         ("=1+2", "'=1+2"),
         ("+1 555", "'+1 555"),
-        ("-3", "'-3"),
+        ("-3", "-3"),  # a plain number is not a formula (one rule with the exports)
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),

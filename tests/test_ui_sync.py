@@ -159,12 +159,13 @@ def test_refused_entry_shows_why_and_is_delivered_after_retry(
 
     assert state.requests == 1 and state.accepted == []
     assert _states(store) == {entry: "failed"}
-    assert "0 delivered, 1 failed" in view.status.text()
+    assert "0 delivered, 1 parked" in view.status.text()
     assert _cells(view.targets, 6) == ["1"]
     assert _cells(view.targets, 9) == ["HTTP 422 Unprocessable Entity: missing field: lead source"]
     panel = view.deliveries
     assert panel.state.currentData() == "failed"
     assert _cells(panel.table, 0) == [f"#{entry}"]
+    assert _cells(panel.table, 3) == ["parked"]  # with its reason beside it
     assert _cells(panel.table, 6) == ["HTTP 422 Unprocessable Entity: missing field: lead source"]
 
     panel.select_entry(entry)

@@ -42,6 +42,9 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> Output:
         result = export_leads(store, args.out, grades=grades, fmt=args.format, progress=progress)
     except ValueError as exc:
         raise CliError(str(exc), exit_code=2) from exc
+    except OSError as exc:  # a full disk, a read-only folder: the half-written file is gone
+        reason = exc.strerror or str(exc)
+        raise CliError(f"cannot write {args.out}: {reason}; no file was left", exit_code=1) from exc
     data = {
         "path": str(result.path),
         "rows": result.rows,

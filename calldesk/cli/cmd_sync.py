@@ -35,7 +35,7 @@ from calldesk.sync import (
     skip,
     sync_status,
 )
-from calldesk.sync.config import FILE_FORMATS, FILE_LAYOUTS, TARGET_TYPES
+from calldesk.sync.config import FILE_FORMATS, FILE_LAYOUTS, TARGET_TYPES, mask_url
 from calldesk.sync.engine import STATES
 from calldesk.sync.secrets import FILE_NOTICE, env_var
 
@@ -140,9 +140,12 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> Output:
         if args.dry_run:
             line = f"{name} ({t.type}): would send {t.pending}"
         else:
-            line = f"{name} ({t.type}): {t.delivered} delivered, {t.failed} failed, {t.pending} pending"
+            line = f"{name} ({t.type}): {t.delivered} delivered, {t.failed} parked, {t.pending} pending"
             if t.failed_waiting:
-                line += f"; {t.failed_waiting} failed waiting for review (calldesk sync status)"
+                line += (
+                    f"; {t.failed_waiting} parked, waiting for review with their reasons "
+                    f"(calldesk sync status --state failed --target {name})"
+                )
             if t.last_error and t.pending:
                 line += f"; last trouble: {t.last_error}"
             for path in t.files:
@@ -258,7 +261,10 @@ def cmd_target_add(args: argparse.Namespace, ctx: Context) -> Output:
         add_target(target, replace=args.replace)
     except SyncConfigError as exc:
         raise CliError(str(exc), exit_code=2) from exc
-    data: dict[str, Any] = {"target": {"name": target.name, **target.to_dict()}}
+    shown = target.to_dict()
+    if shown.get("url"):
+        shown["url"] = mask_url(shown["url"])  # credentials in a URL are never printed
+    data: dict[str, Any] = {"target": {"name": target.name, **shown}}
     text = f"sync target {target.name!r} ({target.type}) saved in {config_path()}"
     if target.type == "webhook":
         if args.secret_stdin:
@@ -282,8 +288,10 @@ def cmd_target_list(args: argparse.Namespace, ctx: Context) -> Output:
     for name, target in targets.items():
         found = get_secret(name) if target.type == "webhook" else None
         entry = {"name": name, **target.to_dict(), "secret": found[1] if found else None}
+        if entry.get("url"):
+            entry["url"] = mask_url(entry["url"])  # credentials in a URL are never printed
         data.append(entry)
-        where = target.url or target.folder
+        where = mask_url(target.url) if target.url else target.folder
         extra = ""
         if target.type == "webhook":
             extra = f", secret: {found[1] if found else 'MISSING'}"

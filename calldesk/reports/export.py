@@ -1,8 +1,7 @@
 """Export of report tables to CSV or XLSX, safe to open in a spreadsheet.
 
-A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be read
-as a formula by spreadsheet programs (CSV injection); such cells are written with a leading
-apostrophe so they stay text.
+Every cell passes the one spreadsheet guard (:mod:`calldesk.spreadsheet`): text a spreadsheet
+would run as a formula gets a leading apostrophe, a plain number stays intact.
 """
 
 from __future__ import annotations
@@ -14,13 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from calldesk.reports.scope import Report, Table
+from calldesk.spreadsheet import neutralise, neutralise_row, xlsx_row
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """``text`` made safe as a spreadsheet cell (prefixed with ' when it could be a formula)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+__all__ = ["cell_value", "export_report", "neutralise", "write_csv"]
 
 
 def cell_value(value: Any) -> Any:
@@ -67,14 +62,13 @@ def write_csv(table: Table, path: Path) -> None:
     """One table as a UTF-8 CSV (with BOM, so spreadsheet programs guess the encoding)."""
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow([neutralise(label) for _, label in table.columns])
+        writer.writerow(neutralise_row([label for _, label in table.columns]))
         for row in table.rows:
             values = [cell_value(row.get(key)) for key, _ in table.columns]
             writer.writerow(
-                [
-                    "" if v is None else v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v
-                    for v in values
-                ]
+                neutralise_row(
+                    [v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in values]
+                )
             )
 
 
@@ -84,7 +78,7 @@ def _write_xlsx(report: Report, path: Path) -> None:
     book = Workbook(write_only=True)
     for name, table in report.tables.items():
         sheet = book.create_sheet(title=name[:31])
-        sheet.append([neutralise(label) for _, label in table.columns])
+        sheet.append(xlsx_row(sheet, [label for _, label in table.columns]))
         for row in table.rows:
-            sheet.append([cell_value(row.get(key)) for key, _ in table.columns])
+            sheet.append(xlsx_row(sheet, [cell_value(row.get(key)) for key, _ in table.columns]))
     book.save(path)

@@ -144,6 +144,33 @@ def known_dispositions() -> frozenset[str]:
     return frozenset(d["code"] for d in default_dispositions())
 
 
+MAX_CONDITION_DEPTH = 32  # all/any/not inside each other; deeper is never a real script
+MAX_NESTING = 200  # YAML levels: deeper would exhaust Python's stack while composing
+
+
+def _too_deep_line(text: str) -> int:
+    """The 1-based line where ``text`` first nests deeper than :data:`MAX_NESTING` (else 1)."""
+    depth = 0
+    opening = (
+        yaml.BlockMappingStartToken,
+        yaml.BlockSequenceStartToken,
+        yaml.FlowMappingStartToken,
+        yaml.FlowSequenceStartToken,
+    )
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return token.start_mark.line + 1
+            elif isinstance(token, closing):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return 1
+
+
 def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
@@ -268,6 +295,19 @@ class _Reader:
     def read(self, text: str) -> ScriptDef:
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except RecursionError:
+            # The composer recurses per level: find the line with the scanner, which does not.
+            line = _too_deep_line(text)
+            raise ScriptError(
+                [
+                    ScriptProblem(
+                        self.source,
+                        line,
+                        f"nested more than {MAX_NESTING} levels deep here: "
+                        "a script is never that deep; simplify the conditions",
+                    )
+                ]
+            ) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or str(exc)
@@ -524,8 +564,15 @@ class _Reader:
 
     # --- conditions -----------------------------------------------------------------------
 
-    def _condition(self, node: Node, what: str, *, limit: int | None) -> Condition:
+    def _condition(self, node: Node, what: str, *, limit: int | None, depth: int = 0) -> Condition:
         """A condition; ``limit``: only questions before this position may be referred to."""
+        if depth > MAX_CONDITION_DEPTH:
+            self.error(
+                node,
+                f"{what}: conditions nested more than {MAX_CONDITION_DEPTH} deep "
+                "(all/any/not inside each other); simplify them",
+            )
+            raise _Stop
         if not isinstance(node, MappingNode):
             self.error(
                 node,
@@ -541,12 +588,15 @@ class _Reader:
                     raise _Stop
                 value = node.value[0][1]
                 if combinator == "not":
-                    return Not(self._condition(value, what, limit=limit), _line(node))
+                    inner = self._condition(value, what, limit=limit, depth=depth + 1)
+                    return Not(inner, _line(node))
                 items = self.sequence(value, f"{what}: {combinator}")
                 if not items:
                     self.error(value, f"{what}: '{combinator}' needs at least one condition")
                     raise _Stop
-                parts = tuple(self._condition(item, what, limit=limit) for item in items)
+                parts = tuple(
+                    self._condition(item, what, limit=limit, depth=depth + 1) for item in items
+                )
                 return (AllOf if combinator == "all" else AnyOf)(parts, _line(node))
         fields = self.mapping(node, what, ("question", *_OPS))
         if "question" not in fields:

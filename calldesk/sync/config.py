@@ -111,6 +111,32 @@ def validate_target(target: Target) -> Target:
     return target
 
 
+_SECRET_PARAM = re.compile(
+    r"(token|key|secret|password|passwd|pwd|sig|signature|auth|code|credential)", re.IGNORECASE
+)
+
+
+def mask_url(url: str | None) -> str:
+    """``url`` fit to print: a password or token in it (user info, a secret-looking query
+    parameter) shown as ``***``. The real URL stays in ``sync.yaml`` only."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:***@{host}" if has_password else f"***@{host}"
+    query = "&".join(
+        f"{name}=***" if sep and _SECRET_PARAM.search(name) else f"{name}{sep}{value}"
+        for name, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
 def check_webhook_url(url: str, where: str = "webhook") -> None:
     """HTTPS only, except plain HTTP to this machine (a local relay, or tests)."""
     parts = urlsplit(url)

@@ -19,8 +19,9 @@ a plain callback: the interface runs it in the background.
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,10 +34,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from calldesk.models import Contact, OutboxDelivery, OutboxEntry, Setting, utcnow
-from calldesk.outbox import dnc_numbers_among, lead_payloads
-from calldesk.store import Store
+from calldesk.outbox import lead_payloads
+from calldesk.store import Store, StoreError
 from calldesk.sync import ics, layouts
 from calldesk.sync.config import Target, load_targets
+from calldesk.sync.privacy import scrub_payloads
 from calldesk.sync.secrets import env_var, get_secret
 from calldesk.sync.webhook import (
     SendResult,
@@ -216,48 +218,79 @@ def _unmaterialised_count(session: Session, target: Target) -> int:
 # --- one run at a time per target -------------------------------------------------------------
 
 
-class _Lease:
-    """A target's run lease, kept in the settings table so it works for SQLite and PostgreSQL."""
+LEASE_SECONDS = 30.0  # a lease left by a killed run blocks its target at most this long
 
-    def __init__(self, store: Store, target: str, seconds: float) -> None:
+
+class _Lease:
+    """A target's run lease, kept in the settings table so it works for SQLite and PostgreSQL.
+
+    The lease lasts ``seconds``; a heartbeat thread renews it every third of that while the run
+    lives (also during a slow request), so a run killed by kill -9 or a power cut holds its
+    target for at most ``seconds``.
+    """
+
+    def __init__(self, store: Store, target: str, seconds: float = LEASE_SECONDS) -> None:
         self.store = store
         self.key = f"sync.lease.{target}"
         self.seconds = seconds
         self.owner = uuid.uuid4().hex
-        self._renewed = 0.0
+        self.lost = False
+        self._beat: threading.Thread | None = None
+        self._stop_beat = threading.Event()
 
-    def acquire(self) -> bool:
+    def _claim(self) -> bool:
+        """Take or extend the lease; False when another live run holds it (DB errors raise)."""
         now = utcnow()
-        try:
-            with self.store.write() as session:
-                row = session.get(Setting, self.key, with_for_update=True)
-                value = {
-                    "owner": self.owner,
-                    "until": (now + dt.timedelta(seconds=self.seconds)).isoformat(),
-                }
-                if row is None:
-                    session.add(Setting(key=self.key, value=value))
-                else:
-                    held = row.value or {}
-                    until = held.get("until")
-                    if (
-                        held.get("owner") not in (None, self.owner)
-                        and until
-                        and dt.datetime.fromisoformat(until) > now
-                    ):
-                        return False
-                    row.value = value
-        except (IntegrityError, OperationalError):
-            return False
-        self._renewed = time.monotonic()
+        with self.store.write() as session:
+            row = session.get(Setting, self.key, with_for_update=True)
+            value = {
+                "owner": self.owner,
+                "until": (now + dt.timedelta(seconds=self.seconds)).isoformat(),
+            }
+            if row is None:
+                session.add(Setting(key=self.key, value=value))
+            else:
+                held = row.value or {}
+                until = held.get("until")
+                if (
+                    held.get("owner") not in (None, self.owner)
+                    and until
+                    and dt.datetime.fromisoformat(until) > now
+                ):
+                    return False
+                row.value = value
         return True
 
+    def acquire(self) -> bool:
+        try:
+            return self._claim()
+        except (IntegrityError, OperationalError):
+            return False
+
+    def start_heartbeat(self) -> None:
+        """Renew the lease in the background until :meth:`release`."""
+        self._beat = threading.Thread(
+            target=self._heartbeat, name=f"calldesk {self.key} heartbeat", daemon=True
+        )
+        self._beat.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop_beat.wait(self.seconds / 3):
+            try:
+                if not self._claim():
+                    self.lost = True  # another run took over after we stalled
+                    return
+            except (IntegrityError, OperationalError):
+                continue  # the store is busy: the next beat tries again, well in time
+
     def renew(self) -> bool:
-        if time.monotonic() - self._renewed < self.seconds / 3:
-            return True
-        return self.acquire()
+        """Whether the lease is still ours (the heartbeat keeps it)."""
+        return not self.lost
 
     def release(self) -> None:
+        self._stop_beat.set()
+        if self._beat is not None:
+            self._beat.join()
         with self.store.write() as session:
             row = session.get(Setting, self.key, with_for_update=True)
             if row is not None and (row.value or {}).get("owner") == self.owner:
@@ -274,11 +307,13 @@ class _Run:
         stop: threading.Event,
         progress: ProgressCallback | None,
         max_wait: float,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
         self.stop = stop
         self.progress = progress
         self.max_wait = max_wait
+        self.lease_seconds = lease_seconds
 
     def report(self, report: TargetReport, message: str) -> None:
         if self.progress is not None:
@@ -306,13 +341,16 @@ def run_sync(
     progress: ProgressCallback | None = None,
     max_wait: float = 30.0,
     config: dict[str, Target] | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> SyncReport:
     """Deliver pending outbox entries to the configured targets (all, or those named).
 
     A run ends when nothing is pending, when the next retry is further away than ``max_wait``
     seconds, or soon after ``stop`` is set (at most one request timeout later; nothing is lost
     or marked wrongly). ``dry_run`` sends and changes nothing and lists what would go.
-    ``progress`` is called from the running thread after each batch.
+    ``progress`` is called from the running thread after each batch. A target that fails in
+    an unexpected way is reported with its error and the other targets still run; an entry
+    that cannot be sent or written is parked (``failed``, with the reason) and the rest go on.
     """
     config = load_targets() if config is None else config
     names = list(targets) if targets else [n for n, t in config.items() if t.enabled]
@@ -320,7 +358,7 @@ def run_sync(
     if unknown:
         raise SyncError(f"no sync target named {', '.join(map(repr, unknown))}")
     stop = stop or threading.Event()
-    run = _Run(store, stop, progress, max_wait)
+    run = _Run(store, stop, progress, max_wait, lease_seconds)
     reports: dict[str, TargetReport] = {}
     for name in names:
         target = config[name]
@@ -331,10 +369,18 @@ def run_sync(
         if dry_run:
             _dry_run(store, target, report)
             continue
-        _run_target(run, target, report)
+        try:
+            _run_target(run, target, report)
+        except Exception as exc:  # one target's trouble never stops the others
+            detail = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+            report.error = f"{target.name}: {detail}"
+            run.report(report, report.error)
     for name, report in reports.items():
         if not dry_run:
-            _fill_counts(store, config[name], report)
+            try:
+                _fill_counts(store, config[name], report)
+            except Exception as exc:
+                report.error = report.error or f"cannot read the state: {exc}"
     return SyncReport(
         delivered=sum(r.delivered for r in reports.values()),
         failed=sum(r.failed for r in reports.values()),
@@ -387,11 +433,12 @@ def _run_target(run: _Run, target: Target, report: TargetReport) -> None:
             run.report(report, report.error)
             return
         secret = found[0]
-    lease = _Lease(run.store, target.name, seconds=max(120.0, target.timeout * 6))
+    lease = _Lease(run.store, target.name, seconds=run.lease_seconds)
     if not lease.acquire():
         report.error = f"another sync is already working on {target.name!r}"
         run.report(report, report.error)
         return
+    lease.start_heartbeat()
     try:
         with run.store.write() as session:
             materialise(session, target)
@@ -464,32 +511,15 @@ def _head(session: Session, target: Target, limit: int) -> list[_Item]:
 
 
 def _scrub_dnc(session: Session, items: list[_Item]) -> None:
-    """Numbers that joined the DNC list after the entry was written never leave either."""
-    contact_ids = {i.contact_id for i in items if i.contact_id}
-    dnc_contacts = set(
-        session.scalars(select(Contact.id).where(Contact.id.in_(contact_ids), Contact.dnc))
-    )
-    numbers = {
-        p.get("e164")
-        for i in items
-        for p in ((i.entry["payload"] or {}).get("contact") or {}).get("phones") or []
-        if p.get("e164")
-    }
-    dnc_numbers = dnc_numbers_among(session, numbers)
-    if not dnc_contacts and not dnc_numbers:
-        return
-    for item in items:
-        contact = (item.entry["payload"] or {}).get("contact")
-        if not isinstance(contact, dict):
-            continue
-        is_dnc = item.contact_id in dnc_contacts
-        phones = contact.get("phones") or []
-        kept = [] if is_dnc else [p for p in phones if p.get("e164") not in dnc_numbers]
-        if is_dnc or len(kept) != len(phones):
-            contact = dict(
-                contact, phones=kept, do_not_call=bool(contact.get("do_not_call") or is_dnc)
-            )
-            item.entry = dict(item.entry, payload=dict(item.entry["payload"], contact=contact))
+    """Numbers that joined the DNC list after the entry was written never leave either.
+
+    Every shape of payload is scrubbed (see :mod:`calldesk.sync.privacy`), not only the
+    contact's phones: an attempt's ``number_dialled``, an appointment, notes.
+    """
+    payloads = scrub_payloads(session, [(i.contact_id, i.entry["payload"]) for i in items])
+    for item, payload in zip(items, payloads, strict=True):
+        if payload is not item.entry["payload"]:
+            item.entry = dict(item.entry, payload=payload)
 
 
 def _deliver_webhook(
@@ -530,7 +560,17 @@ def _send(
     """Send one batch and record the answer; False when the target should not be worked on."""
     keys = [i.entry["idempotency_key"] for i in items]
     key = batch_key(keys)
-    result = client.post(key, batch_body(key, [i.entry for i in items]))
+    try:
+        body = batch_body(key, [i.entry for i in items])
+    except (TypeError, ValueError, UnicodeError) as exc:
+        if len(items) > 1:  # find the entry that cannot be sent; the others go
+            return all(_send(run, client, target, [item], report) for item in items)
+        _mark_failed(run.store, items, f"cannot be sent as JSON: {exc}")
+        report.failed += 1
+        report.pending -= 1
+        run.report(report, f"parked entry {items[0].entry['id']}: cannot be sent as JSON")
+        return True
+    result = client.post(key, body)
     if result.ok:
         _mark_delivered(run.store, items)
         report.delivered += len(items)
@@ -648,12 +688,14 @@ def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
     if max_id is None:
         return
     due_upto = and_(due, OutboxDelivery.outbox_id <= max_id)
+    parked: list[tuple[Any, str]] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_partial_files(folder, target.name)
         if target.type == "calendar":
-            written = _write_calendar_file(run, target, folder, due_upto, report)
+            written = _write_calendar_file(run, target, folder, due_upto, report, parked)
         else:
-            written = _write_leads_file(run, target, folder, due_upto, report)
+            written = _write_leads_file(run, target, folder, due_upto, report, parked)
     except _Stopped:
         run.report(report, "stopped")
         return
@@ -668,6 +710,8 @@ def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
         report.error = error
         run.report(report, error)
         return
+    if parked:
+        report.failed += _park(run.store, due_upto, parked)
     now = utcnow()
     with run.store.write() as session:
         count = session.execute(
@@ -688,25 +732,78 @@ def _deliver_files(run: _Run, target: Target, report: TargetReport) -> None:
     run.report(report, f"wrote {written}" if written else "nothing to write")
 
 
+_PARTIAL_STAMP = re.compile(r"-\d{8}T\d{6}Z(-\d+)?\.(csv|xlsx|ics)\.part")
+
+
+def _remove_partial_files(folder: Path, name: str) -> None:
+    """Delete the half-written files a killed run of target ``name`` left (we hold its lease)."""
+    prefix = f".{name}"
+    for path in folder.glob(f".{glob.escape(name)}-*.part"):
+        if _PARTIAL_STAMP.fullmatch(path.name[len(prefix) :]):
+            path.unlink(missing_ok=True)
+
+
+def _park(store: Store, due: Any, parked: list[tuple[Any, str]]) -> int:
+    """Mark the due deliveries of the entries matching each condition failed with its reason."""
+    count = 0
+    with store.write() as session:
+        for condition, reason in parked:
+            count += session.execute(
+                update(OutboxDelivery)
+                .where(due, OutboxDelivery.outbox_id.in_(select(OutboxEntry.id).where(condition)))
+                .values(
+                    state="failed",
+                    attempts=OutboxDelivery.attempts + 1,
+                    last_error=reason[:2000],
+                    next_try_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    return count
+
+
+def _row_or_park(
+    layout: str, payload: Any, condition: Any, parked: list[tuple[Any, str]]
+) -> list[Any] | None:
+    try:
+        return layouts.row(layout, payload)
+    except Exception as exc:  # a payload of an unexpected shape: park it, write the rest
+        parked.append((condition, f"cannot be written as a {layout} row: {exc!r}"))
+        return None
+
+
 def _write_leads_file(
-    run: _Run, target: Target, folder: Path, due: Any, report: TargetReport
+    run: _Run,
+    target: Target,
+    folder: Path,
+    due: Any,
+    report: TargetReport,
+    parked: list[tuple[Any, str]],
 ) -> Path | None:
-    """The file written (None: nothing to write); raises _Stopped when asked to stop."""
+    """The file written (None: nothing to write); raises _Stopped when asked to stop.
+
+    An entry whose row cannot be built is added to ``parked`` (with the reason) and left out.
+    """
     path = _run_file_path(folder, target.name, target.format)
     tmp = path.with_name(f".{path.name}.part")
     last_contact = 0
     with run.store.session() as session:
-        orphans = list(
-            session.scalars(
-                select(OutboxEntry.payload)
-                .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
-                .where(due, OutboxEntry.contact_id.is_(None))
-                .order_by(OutboxEntry.id)
-            )
+        orphan_rows = session.execute(
+            select(OutboxEntry.id, OutboxEntry.payload)
+            .join(OutboxDelivery, OutboxDelivery.outbox_id == OutboxEntry.id)
+            .where(due, OutboxEntry.contact_id.is_(None))
+            .order_by(OutboxEntry.id)
+        ).all()
+        orphans = zip(
+            [entry_id for entry_id, _ in orphan_rows],
+            scrub_payloads(session, [(None, payload) for _, payload in orphan_rows]),
+            strict=True,
         )
     with layouts.RowWriter(tmp, target.format, layouts.headers(target.layout)) as writer:
-        for payload in orphans:  # the contact was deleted: its last snapshot is all there is
-            writer.write(layouts.row(target.layout, payload))
+        for entry_id, payload in orphans:  # the contact was deleted: its last snapshot it is
+            cells = _row_or_park(target.layout, payload, OutboxEntry.id == entry_id, parked)
+            if cells is not None:
+                writer.write(cells)
         while True:
             if run.stop.is_set():
                 raise _Stopped
@@ -724,9 +821,15 @@ def _write_leads_file(
                 if not ids:
                     break
                 payloads = lead_payloads(session, ids)
-            for contact_id in ids:
-                if contact_id in payloads:
-                    writer.write(layouts.row(target.layout, payloads[contact_id]))
+                found = [c for c in ids if c in payloads]
+                # Listed numbers are already left out of the phones; this catches the rest
+                # (a number in the notes or the meeting place).
+                scrubbed = scrub_payloads(session, [(c, payloads[c]) for c in found])
+            for contact_id, payload in zip(found, scrubbed, strict=True):
+                condition = OutboxEntry.contact_id == contact_id
+                cells = _row_or_park(target.layout, payload, condition, parked)
+                if cells is not None:
+                    writer.write(cells)
             last_contact = ids[-1]
             run.report(report, f"writing {path.name}: {writer.rows} rows")
     if writer.rows == 0:
@@ -737,7 +840,12 @@ def _write_leads_file(
 
 
 def _write_calendar_file(
-    run: _Run, target: Target, folder: Path, due: Any, report: TargetReport
+    run: _Run,
+    target: Target,
+    folder: Path,
+    due: Any,
+    report: TargetReport,
+    parked: list[tuple[Any, str]],
 ) -> Path | None:
     with run.store.session() as session:
         ids = list(
@@ -752,7 +860,11 @@ def _write_calendar_file(
             raise _Stopped
         if not ids:
             return None
-        data = ics.appointments_ics(session, ids)
+        skipped: list[tuple[int, str]] = []
+        data = ics.appointments_ics(session, ids, skipped)
+    parked.extend((OutboxEntry.appointment_id == a, reason) for a, reason in skipped)
+    if len(skipped) == len(ids):
+        return None
     path = _run_file_path(folder, target.name, "ics")
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_bytes(data)

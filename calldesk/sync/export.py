@@ -9,6 +9,7 @@ the DNC list are left out of every row. The file appears under its name only whe
 
 from __future__ import annotations
 
+import glob
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -36,6 +37,30 @@ class ExportResult:
     rows: int
     layout: str
     file_format: str
+
+
+def remove_stale_parts(out: Path) -> None:
+    """Delete ``.<name>.<pid>.part`` files a killed writer of ``out`` left behind.
+
+    A part file of a process still running is left alone (it may be writing right now).
+    """
+    prefix = f".{out.name}."
+    for path in out.parent.glob(f"{glob.escape(prefix)}*.part"):
+        pid = path.name[len(prefix) : -len(".part")]
+        if pid.isdigit() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours from an earlier, failed attempt
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def layout_and_format(fmt: str, out: Path) -> tuple[str, str]:
@@ -75,6 +100,7 @@ def export_leads(
     condition = (Contact.grade.in_(wanted), Contact.dnc.is_(False))
     with store.session() as session:
         total = session.scalar(select(func.count()).select_from(Contact).where(*condition)) or 0
+    remove_stale_parts(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     done = 0
     source = LeadRows(layout, condition)

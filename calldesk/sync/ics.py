@@ -10,6 +10,7 @@ attendee and the description holds the qualification summary.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -25,8 +26,11 @@ from sqlalchemy.orm import Session
 import calldesk
 from calldesk.models import Appointment, Rep, utcnow
 from calldesk.outbox import lead_payloads
+from calldesk.sync.privacy import scrub_payloads
 
 PRODID = f"-//calldesk//calldesk {calldesk.__version__}//EN"
+# A link a calendar may open: http(s), no spaces or line breaks.
+_LINK = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _STATUS = {
     "booked": "TENTATIVE",
     "accepted": "CONFIRMED",
@@ -35,8 +39,16 @@ _STATUS = {
 }
 
 
-def appointments_ics(session: Session, appointment_ids: Sequence[int]) -> bytes:
-    """One VCALENDAR (METHOD:PUBLISH) holding the given appointments, in start order."""
+def appointments_ics(
+    session: Session,
+    appointment_ids: Sequence[int],
+    skipped: list[tuple[int, str]] | None = None,
+) -> bytes:
+    """One VCALENDAR (METHOD:PUBLISH) holding the given appointments, in start order.
+
+    An appointment with a value no calendar file can hold is left out, with its id and the
+    reason appended to ``skipped``: one bad meeting never stops the others.
+    """
     appointments = list(
         session.scalars(
             select(Appointment)
@@ -44,7 +56,7 @@ def appointments_ics(session: Session, appointment_ids: Sequence[int]) -> bytes:
             .order_by(Appointment.starts_at, Appointment.id)
         )
     )
-    return _calendar(session, appointments).to_ical()
+    return _calendar(session, appointments, skipped).to_ical()
 
 
 def write_appointments_ics(
@@ -54,12 +66,14 @@ def write_appointments_ics(
     field_rep_id: int | None = None,
     upcoming_only: bool = True,
     now: dt.datetime | None = None,
+    skipped: list[tuple[int, str]] | None = None,
 ) -> int:
     """Write appointments (one field rep's, or everyone's) to ``path``; returns how many.
 
     ``upcoming_only`` keeps meetings that have not ended by ``now`` (the caller's clock; the
     current time when omitted), cancelled ones included, so a calendar that already has them
-    learns of the cancellation.
+    learns of the cancellation. Appointments that cannot be written are left out and listed
+    in ``skipped`` (id, reason); the count returned is of those written.
     """
     query = select(Appointment.id)
     if field_rep_id is not None:
@@ -67,35 +81,72 @@ def write_appointments_ics(
     if upcoming_only:
         query = query.where(Appointment.ends_at >= (now or utcnow()))
     ids = list(session.scalars(query))
-    data = appointments_ics(session, ids)
+    left_out: list[tuple[int, str]] = [] if skipped is None else skipped
+    data = appointments_ics(session, ids, left_out)
     path = Path(path)
+    from calldesk.sync.export import remove_stale_parts  # late: export imports the row builder
+
+    remove_stale_parts(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-    return len(ids)
+    return len(ids) - len(left_out)
 
 
-def _calendar(session: Session, appointments: list[Appointment]) -> Calendar:
+def _calendar(
+    session: Session, appointments: list[Appointment], skipped: list[tuple[int, str]] | None
+) -> Calendar:
+    """The calendar of ``appointments``; one that cannot be written is left out and its reason
+    appended to ``skipped``, so one bad meeting never stops the others."""
+    skipped = [] if skipped is None else skipped
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     calendar.add("calscale", "GREGORIAN")
     payloads = lead_payloads(session, {a.contact_id for a in appointments})
+    # What leaves in the file, with every do-not-call number taken out (notes, place, link).
+    texts = scrub_payloads(
+        session,
+        [
+            (
+                a.contact_id,
+                {
+                    "payload": payloads.get(a.contact_id) or {},
+                    "summary": a.summary,
+                    "location": a.location,
+                    "meeting_link": a.meeting_link,
+                    "reject": a.reject_text or a.reject_reason,
+                },
+            )
+            for a in appointments
+        ],
+    )
     rep_ids = {a.field_rep_id for a in appointments} | {
         a.qualifier_id for a in appointments if a.qualifier_id
     }
     reps = {r.id: r for r in session.scalars(select(Rep).where(Rep.id.in_(rep_ids)))}
     stamp = utcnow()
-    for appointment in appointments:
-        calendar.add_component(
-            _event(appointment, payloads.get(appointment.contact_id) or {}, reps, stamp)
-        )
-    if appointments:
+    written: list[Appointment] = []
+    for appointment, text in zip(appointments, texts, strict=True):
+        try:
+            event = _event(appointment, text, reps, stamp)
+            event.to_ical()  # a value that cannot be written fails here, not for the whole file
+        except (ValueError, OverflowError, TypeError) as exc:
+            skipped.append((appointment.id, f"cannot be written to a calendar: {exc}"))
+            continue
+        calendar.add_component(event)
+        written.append(appointment)
+    if written:
         # Transitions only around these meetings: a VTIMEZONE from 1970 would dwarf the events.
-        first = min(a.starts_at for a in appointments).date() - dt.timedelta(days=366)
-        last = max(a.ends_at for a in appointments).date() + dt.timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        year = dt.timedelta(days=366)
+        first = min(a.starts_at for a in written).date()
+        last = max(a.ends_at for a in written).date()
+        first = first - year if first > dt.date.min + year else dt.date.min
+        last = last + year if last < dt.date.max - year else dt.date.max
+        # Should the zone table fail, times keep their TZID: calendars still read them.
+        with contextlib.suppress(ValueError, OverflowError):
+            calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar
 
 
@@ -120,9 +171,19 @@ def _address(rep: Rep | None, fallback: str) -> vCalAddress:
     return address
 
 
+def _one_line(value: str | None) -> str | None:
+    """A single-line property's value: line breaks (refused at booking since) become spaces."""
+    if value is None:
+        return None
+    return " ".join(value.split()) or None
+
+
 def _event(
-    appointment: Appointment, payload: dict[str, Any], reps: dict[int, Rep], stamp: dt.datetime
+    appointment: Appointment, text: dict[str, Any], reps: dict[int, Rep], stamp: dt.datetime
 ) -> Event:
+    payload = text["payload"]
+    location = _one_line(text["location"])
+    link = _one_line(text["meeting_link"])
     field_rep = reps.get(appointment.field_rep_id)
     qualifier = reps.get(appointment.qualifier_id) if appointment.qualifier_id else None
     zone = _zone(appointment, field_rep)
@@ -139,11 +200,11 @@ def _event(
     event.add("created", appointment.created_at)
     event.add("last-modified", appointment.updated_at)
     event.add("summary", f"Meeting: {who}" + (f" ({company})" if company else ""))
-    event.add("description", _description(appointment, payload, qualifier))
-    if appointment.location or appointment.meeting_link:
-        event.add("location", appointment.location or appointment.meeting_link)
-    if appointment.meeting_link:
-        event.add("url", appointment.meeting_link)
+    event.add("description", _description(appointment, text, qualifier))
+    if location or link:
+        event.add("location", location or link)
+    if link and _LINK.fullmatch(link):
+        event.add("url", link)
     event.add("status", _STATUS.get(appointment.status, "TENTATIVE"))
     event.add("organizer", _address(field_rep, "Field rep"))
     if contact.get("email"):
@@ -155,13 +216,14 @@ def _event(
     return event
 
 
-def _description(appointment: Appointment, payload: dict[str, Any], qualifier: Rep | None) -> str:
+def _description(appointment: Appointment, text: dict[str, Any], qualifier: Rep | None) -> str:
     """The qualification summary a field rep reads before the meeting."""
+    payload = text["payload"]
     contact = payload.get("contact") or {}
     company = payload.get("company") or {}
     lines = []
-    if appointment.summary:
-        lines.append(appointment.summary)
+    if text["summary"]:
+        lines.append(text["summary"])
         lines.append("")
     who = contact.get("full_name") or ""
     if contact.get("title"):
@@ -183,6 +245,6 @@ def _description(appointment: Appointment, payload: dict[str, Any], qualifier: R
     if qualifier is not None:
         lines.append(f"Qualified by: {qualifier.name}")
     if appointment.status in ("rejected", "cancelled"):
-        reason = appointment.reject_text or appointment.reject_reason
+        reason = text["reject"]
         lines.append(f"Status: {appointment.status}" + (f" ({reason})" if reason else ""))
     return "\n".join(lines)

@@ -7,10 +7,9 @@ Three layouts of one lead payload (see :func:`calldesk.outbox.lead_payload`):
   map them, with calldesk facts in ``Calldesk_*__c`` custom fields;
 - ``hubspot``: HubSpot contact property labels, as its import tool maps them.
 
-Every text cell goes through :func:`neutralise`: a cell a spreadsheet would read as a formula
-(starting with ``=``, ``+``, ``-``, ``@``, tab or CR) gets a leading ``'``. A plain number such
-as an E.164 phone (``+15551234567``) is left alone: it cannot be a formula, and a CRM must
-receive the number intact.
+Every cell :class:`RowWriter` writes goes through the one spreadsheet guard
+(:func:`calldesk.spreadsheet.neutralise`): formula-looking text gets a leading ``'``, a plain
+number such as an E.164 phone is left intact (and is a text cell in XLSX).
 """
 
 from __future__ import annotations
@@ -18,26 +17,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def neutralise(value: Any) -> Any:
-    """``value`` made safe for a spreadsheet cell (formula-looking text gets a leading ``'``)."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
-
+from calldesk.spreadsheet import neutralise_row, xlsx_row
 
 Column = tuple[str, Callable[[dict[str, Any]], Any]]
 
@@ -234,11 +220,11 @@ def headers(layout: str) -> list[str]:
 
 
 def row(layout: str, payload: dict[str, Any]) -> list[Any]:
-    """One payload as a row of ``layout``, every cell neutralised."""
+    """One payload as a row of ``layout`` (None -> ""; the writer applies the spreadsheet guard)."""
     out = []
     for _name, get in LAYOUTS[layout]:
         value = get(payload)
-        out.append(neutralise(value) if value not in (None, "") else "")
+        out.append(value if value is not None else "")
     return out
 
 
@@ -246,7 +232,8 @@ class RowWriter:
     """Writes rows to a CSV (UTF-8 with BOM, so spreadsheets read accents) or XLSX file.
 
     Rows are streamed: neither format keeps the rows in memory (XLSX through openpyxl's
-    write-only mode).
+    write-only mode). Every cell, the header too, passes the spreadsheet guard here, on its
+    final text, so no caller can write a live formula.
     """
 
     def __init__(self, path: Path, fmt: str, header: list[str]) -> None:
@@ -258,20 +245,18 @@ class RowWriter:
         if fmt == "csv":
             self._handle = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by close/abort)
             self._csv = csv.writer(self._handle)
-            self._csv.writerow(header)
+            self._csv.writerow(neutralise_row(header))
         else:
             self._book = Workbook(write_only=True)
             self._sheet = self._book.create_sheet("Leads")
-            self._sheet.append(header)
+            self._sheet.append(xlsx_row(self._sheet, header))
 
     def write(self, cells: list[Any]) -> None:
         self.rows += 1
         if self.fmt == "csv":
-            self._csv.writerow(cells)
+            self._csv.writerow(neutralise_row(cells))
         else:
-            self._sheet.append(
-                [ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in cells]
-            )
+            self._sheet.append(xlsx_row(self._sheet, cells))
 
     def write_all(self, rows: Iterable[list[Any]]) -> None:
         for cells in rows:
@@ -282,7 +267,7 @@ class RowWriter:
         if self.fmt == "csv":
             # Into memory first, then one write: the file's text layer costs per call.
             buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
+            csv.writer(buffer).writerows([neutralise_row(cells) for cells in rows])
             self._handle.write(buffer.getvalue())
             self.rows += len(rows)
         else:

@@ -7,7 +7,7 @@ Here each chunk of contacts costs seven plain queries (contacts with their compa
 without DNC numbers; emails; list memberships; event engagements; graded attempts;
 appointments) whose rows are grouped per contact in dictionaries, and each layout row is one
 tuple built directly from them. The cells are the same as ``row(layout, lead_payload(...))``
-(tests/test_export_fast.py compares whole files): same values, same neutralisation, DNC numbers
+(tests/test_export_fast.py compares whole files): same values, DNC numbers
 left out, DNC contacts never read.
 
 List, event and rep names are few and repeated on every row, so they are read once and cached
@@ -46,12 +46,20 @@ from calldesk.sync.layouts import (
     LAYOUTS,
     NOT_PROVIDED,
 )
+from calldesk.sync.privacy import scrub_payloads
 
-# The same rules as layouts.neutralise, inlined in a comprehension (a call per cell was a
-# measurable share of the export). "" is not in the set, so an empty cell stays empty. A sign
-# followed by digits only (every E.164 number) is a plain number without the regex.
-_FORMULA_START = frozenset("=+-@\t\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$").match
+# Columns a person typed into, where a phone number may hide (see _scrub_free_text).
+_FREE_TEXT = (
+    "why",
+    "answers",
+    "notes",
+    "appointment_location",
+    "appointment_link",
+    "appointment_summary",
+    "Description",
+    "calldesk Qualification Summary",
+)
+_digit_run = re.compile(r"\d[\d \-.()/\u00a0]{5,}\d").search
 
 # json.dumps(answers, ensure_ascii=False, sort_keys=True) without a new encoder per call.
 _answers_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
@@ -71,18 +79,8 @@ _NO_APPOINTMENT = (None,) * 11
 
 
 def _clean(cells: Sequence[Any]) -> list[Any]:
-    """``cells`` as :func:`calldesk.sync.layouts.row` leaves them: None -> "", text neutralised."""
-    return [
-        (
-            "'" + v
-            if v[:1] in _FORMULA_START
-            and not ((v[0] in "+-" and v[1:].isdecimal()) or _PLAIN_NUMBER(v))
-            else v
-        )
-        if v.__class__ is str
-        else ("" if v is None else v)
-        for v in cells
-    ]
+    """``cells`` as :func:`calldesk.sync.layouts.row` leaves them: None -> "" (the writer guards)."""
+    return ["" if v is None else v for v in cells]
 
 
 class LeadRows:
@@ -101,6 +99,8 @@ class LeadRows:
         self._events: dict[int, str] = {}
         self._reps: dict[int, tuple[str, str | None]] = {}
         self._answer_cache: dict[str | None, tuple[str | None, tuple[str, ...]]] = {}
+        names = [name for name, _ in LAYOUTS[layout]]
+        self._text_columns = [names.index(n) for n in _FREE_TEXT if n in names]
 
     def _answers(self, raw: str | None) -> tuple[str | None, tuple[str, ...]]:
         cells = self._answer_cache.get(raw)
@@ -253,7 +253,30 @@ class LeadRows:
 
         build = self._calldesk if self.layout == "calldesk" else self._crm
         rows = build(contacts, phones, emails, lists_text, events_text, attempts, appointments)
+        self._scrub_free_text(session, contacts, rows)
         return rows, high
+
+    def _scrub_free_text(self, session: Session, contacts: Any, rows: list[list[Any]]) -> None:
+        """Take do-not-call numbers out of the free-text cells (notes, why, the meeting place).
+
+        Phone columns never hold a listed number (the phones query leaves them out); a rep may
+        still have typed one into the notes. Only cells with a run of digits are looked at.
+        """
+        found = []
+        for contact, cells in zip(contacts, rows, strict=True):
+            texts = {
+                j: cells[j]
+                for j in self._text_columns
+                if cells[j].__class__ is str and cells[j] and _digit_run(cells[j])
+            }
+            if texts:
+                found.append((contact[0], cells, texts))
+        if not found:
+            return
+        scrubbed = scrub_payloads(session, [(cid, texts) for cid, _, texts in found])
+        for (_, cells, _), texts in zip(found, scrubbed, strict=True):
+            for j, text in texts.items():
+                cells[j] = text
 
     def _learn_names(self, db: Connection, memberships: Any, engagements: Any) -> None:
         if any(list_id not in self._lists for _, list_id in memberships):

@@ -97,17 +97,57 @@ def delete_secret(target: str) -> None:
     _file_write(target, None)
 
 
-def _file_read() -> dict[str, str]:
-    path = secrets_file()
+# --- the password of a team store's database URL -----------------------------------------------
+
+DB_SERVICE = "calldesk-db"
+DB_FILE_NOTICE = (
+    "# calldesk database passwords. NOT ENCRYPTED: this machine has no usable system keyring.\n"
+    "# Only your user may read this file (mode 0600). Keep it out of backups you share.\n"
+)
+
+
+def db_secrets_file() -> Path:
+    return paths.config_dir() / "db-secrets.yaml"
+
+
+def set_db_password(key: str, password: str) -> SecretSource:
+    """Keep the password of the database URL ``key`` (the URL without it): keyring, else file."""
+    if keyring_usable():
+        try:
+            keyring.set_password(DB_SERVICE, key, password)
+            _file_write(key, None, db_secrets_file(), DB_FILE_NOTICE)
+            return "keyring"
+        except KeyringError:
+            pass
+    _file_write(key, password, db_secrets_file(), DB_FILE_NOTICE)
+    return "file"
+
+
+def get_db_password(key: str) -> str | None:
+    """The password kept for the database URL ``key``, or None."""
+    if keyring_usable():
+        try:
+            value = keyring.get_password(DB_SERVICE, key)
+        except KeyringError:
+            value = None
+        if value:
+            return value
+    return _file_read(db_secrets_file()).get(key)
+
+
+def _file_read(path: Path | None = None) -> dict[str, str]:
+    path = path or secrets_file()
     if not path.exists():
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _file_write(target: str, secret: str | None) -> None:
-    path = secrets_file()
-    data = _file_read()
+def _file_write(
+    target: str, secret: str | None, path: Path | None = None, notice: str = FILE_NOTICE
+) -> None:
+    path = path or secrets_file()
+    data = _file_read(path)
     if secret is None:
         if target not in data:
             return
@@ -118,7 +158,7 @@ def _file_write(target: str, secret: str | None) -> None:
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(FILE_NOTICE)
+            handle.write(notice)
             handle.write(yaml.safe_dump(data, sort_keys=True) if data else "")
         os.replace(tmp, path)
     except BaseException:

@@ -232,7 +232,7 @@ class SettingsDialog(QDialog):
     @staticmethod
     def _sync_targets() -> tuple[list[tuple[str, str, str, str]], str | None]:
         try:
-            from calldesk.sync.config import SyncConfigError, load_targets
+            from calldesk.sync.config import SyncConfigError, load_targets, mask_url
         except ImportError:
             return [], "Sync is not part of this build."
         try:
@@ -243,7 +243,7 @@ class SettingsDialog(QDialog):
             (
                 t.name,
                 t.type,
-                t.url or t.folder or "",
+                mask_url(t.url) if t.url else t.folder or "",  # credentials never shown
                 "yes" if t.enabled else "no",
             )
             for t in targets.values()

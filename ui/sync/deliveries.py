@@ -23,15 +23,17 @@ from ui.rules.tables import (
     selected_data,
 )
 
-HEADERS = ("Entry", "Kind", "Contact", "State", "Tries", "Next try", "Why (last error)")
+HEADERS = ("Entry", "Kind", "Contact", "State", "Tries", "Next try", "Why (reason)")
 STATE_CHOICES = (
-    ("Failed: need review", "failed"),
+    ("Parked: need review", "failed"),
     ("Pending", "pending"),
     ("Delivered", "delivered"),
     ("Skipped", "skipped"),
     ("Everything", None),
 )
 LIMIT = 500
+# A failed entry is parked: the others went on without it; retry or skip it once fixed.
+STATE_WORDS = {"failed": "parked"}
 
 
 def local_time(moment: dt.datetime | None) -> str:
@@ -115,7 +117,7 @@ class DeliveriesPanel(QWidget):
                     f"#{r.entry_id}",
                     r.kind,
                     r.contact_name or (f"contact {r.contact_id}" if r.contact_id else ""),
-                    r.state,
+                    STATE_WORDS.get(r.state, r.state),
                     r.attempts,
                     local_time(r.next_try_at) if r.state == "pending" else "",
                     r.last_error or "",

@@ -34,6 +34,7 @@ from calldesk.sync import (
     run_sync,
     sync_status,
 )
+from calldesk.sync.config import mask_url
 from ui.context import AppContext
 from ui.rules.tables import ERROR_STYLE, fill, fit_columns, plain_label, read_only_table
 from ui.rules.tables import selected_data as selected_target
@@ -51,7 +52,7 @@ HEADERS = (
     "Secret",
     "Pending",
     "Delivered",
-    "Failed",
+    "Parked",
     "Skipped",
     "Next try",
     "Last error",
@@ -64,9 +65,9 @@ def report_text(report: SyncReport) -> str:
         if report.dry_run:
             lines.append(f"{name}: would send {t.pending:,}")
             continue
-        line = f"{name}: {t.delivered:,} delivered, {t.failed:,} failed, {t.pending:,} pending"
+        line = f"{name}: {t.delivered:,} delivered, {t.failed:,} parked, {t.pending:,} pending"
         if t.failed_waiting:
-            line += f"; {t.failed_waiting:,} failed waiting for review"
+            line += f"; {t.failed_waiting:,} parked, waiting for review (see their reasons)"
         if t.last_error and t.pending:
             line += f"; will retry after: {t.last_error}"
         if t.error:
@@ -197,7 +198,7 @@ class SyncView(QWidget):
                 kind, where, secret = "removed", "(no longer configured)", ""
             else:
                 kind = target.type + ("" if target.enabled else " (off)")
-                where = target.url or target.folder or ""
+                where = mask_url(target.url) if target.url else target.folder or ""
                 if target.type == "files":
                     where += f" ({target.layout}, {target.format})"
                 secret = ""
