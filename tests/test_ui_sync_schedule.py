@@ -66,7 +66,7 @@ def test_graded_leads_flow_by_themselves_and_run_sync_sends_what_waits_now(
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     assert _states(sqlite_store) == {first: "delivered", second: "delivered"}
     assert len(state.accepted) == 2  # nothing twice
-    assert "1 delivered, 0 failed, 0 pending" in view.status.text()
+    assert "1 delivered, 0 parked, 0 pending" in view.status.text()
     assert "Nothing waits: everything was delivered." in view.waiting.text()
     qtbot.wait(100)  # let the layout take the new lines in
     view.grab().save("/tmp/screens-sync.png")
