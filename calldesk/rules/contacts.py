@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from calldesk.locale import Placement, locate, parse_key
 from calldesk.models import Attempt, Contact, DncEntry, Phone
-from calldesk.rules.engine import UTC, LocaleStatus, RuleCheck, locale_status
+from calldesk.rules.engine import UTC, LocaleStatus, RuleCheck, _states_of, locale_status
 from calldesk.rules.packs import Rule, pack_for
 from calldesk.rules.windows import zone_info
 
@@ -29,17 +29,18 @@ def _cap_rules(locale_key: str | None, at: dt.datetime) -> list[Rule]:
         locale = parse_key(locale_key)
     except ValueError:
         return []
-    pack = pack_for(locale.country)
-    if pack is None:
-        return []
     zone = locale.zones[0] if locale.zones else "UTC"
     rules = []
-    for rule in pack.rules_for(locale.states):
-        if rule.cap is None:
+    for country in locale.countries:
+        pack = pack_for(country)
+        if pack is None:
             continue
-        local_day = at.astimezone(zone_info(rule.clock or zone)).date()
-        if rule.in_effect(local_day):
-            rules.append(rule)
+        for rule in pack.rules_for(_states_of(locale, country)):
+            if rule.cap is None or (locale.business and not rule.binds_business):
+                continue
+            local_day = at.astimezone(zone_info(rule.clock or zone)).date()
+            if rule.in_effect(local_day):
+                rules.append(rule)
     return rules
 
 
