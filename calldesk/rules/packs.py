@@ -66,7 +66,7 @@ class Rule:
     effective: dt.date
     effective_note: str | None = None
     until: dt.date | None = None  # the law stopped applying on this local day (amended, repealed)
-    business: str = "exempt"  # "exempt": protects consumers/residences only; "binds": every call
+    business: str = "binds"  # "exempt": protects consumers/residences only; "binds": every call
     business_source: str = ""  # why (the statute's words on business lines)
     also_closed: tuple[str, ...] = ()  # further closed days: "MM-DD" yearly, or "election_day"
 
@@ -190,7 +190,7 @@ _RULE_KEYS = {
     "business_source",
     "also_closed",
 }
-_ALSO_CLOSED = re.compile(r"^(\d{2}-\d{2}|election_day)$")
+_ALSO_CLOSED = re.compile(r"^(\d{2}-\d{2}|election_day|good_friday)$")
 
 
 def parse_pack(data: Any, origin: str) -> RulePack:
@@ -238,14 +238,16 @@ def parse_pack(data: Any, origin: str) -> RulePack:
             ):
                 raise RulePackError(f"{where}: cap must be {{calls: N, hours: H}} (positive)")
             cap = Cap(cap_raw["calls"], cap_raw["hours"])
-        business = str(raw.get("business") or "exempt")
+        business = str(raw.get("business") or "binds")  # unstated: the stricter reading
         if business not in ("exempt", "binds"):
             raise RulePackError(f"{where}: business must be exempt or binds")
         also_closed = raw.get("also_closed") or []
         if not isinstance(also_closed, list) or not all(
             isinstance(d, str) and _ALSO_CLOSED.match(d) for d in also_closed
         ):
-            raise RulePackError(f'{where}: also_closed is a list of "MM-DD" or election_day')
+            raise RulePackError(
+                f'{where}: also_closed is a list of "MM-DD", good_friday or election_day'
+            )
         until = _date(raw["until"], where) if raw.get("until") else None
         effective = _date(raw["effective"], where)
         if until is not None and until <= effective:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from dateutil.easter import easter
 
 from calldesk.rules.packs import WeekHours
 
@@ -51,7 +52,7 @@ def holiday_calendar(
 
 @dataclass(frozen=True)
 class DayClosures:
-    """Closed days given as data: yearly "MM-DD" days, US Election Day, or exact dates.
+    """Closed days given as data: yearly "MM-DD" days, Good Friday, US Election Day, exact dates.
 
     Quacks like a ``holidays`` calendar (``get(day)``) so a window treats them alike.
     """
@@ -64,7 +65,10 @@ class DayClosures:
             if when == day:
                 return why
         for spec in self.yearly:
-            if spec == "election_day":
+            if spec == "good_friday":
+                if day == easter(day.year) - dt.timedelta(days=2):
+                    return "Good Friday"
+            elif spec == "election_day":
                 # The Tuesday after the first Monday of November, even years and odd alike.
                 if day.month == 11 and day.weekday() == 1 and 2 <= day.day <= 8:
                     return "Election Day"
