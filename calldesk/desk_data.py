@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from calldesk.locale import parse_key
 from calldesk.models import (
     Appointment,
     Attempt,
@@ -31,6 +30,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.places import contact_zones
 
 #: most attempts the card lists; older ones are summarised by the count
 HISTORY_LIMIT = 50
@@ -183,19 +183,7 @@ def _name(first: str | None, last: str | None) -> str:
 
 
 def _contact_zones(contact: Contact) -> tuple[str, ...]:
-    if contact.time_zone_override:
-        return (contact.time_zone_override,)
-    if contact.locale_key:
-        try:
-            return parse_key(contact.locale_key).zones
-        except ValueError:
-            pass
-    zones: list[str] = []
-    for phone in contact.phones:
-        for zone in (phone.time_zones or "").split("|"):
-            if zone and zone != "Etc/Unknown" and zone not in zones:
-                zones.append(zone)
-    return tuple(zones)
+    return contact_zones(contact)
 
 
 def _engagement_detail(engagement: EventEngagement, event: Event) -> str:

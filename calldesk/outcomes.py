@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from calldesk import dispositions as dispositions_mod
 from calldesk import outbox
 from calldesk import queue as queue_mod
-from calldesk.locale import parse_key
 from calldesk.models import (
     Attempt,
     Callback,
@@ -34,6 +33,7 @@ from calldesk.models import (
     Script,
     utcnow,
 )
+from calldesk.places import contact_clock, parse_key
 
 KIND_ATTEMPT = "attempt.recorded"
 _BUSINESS_DAY_START = dt.time(9, 0)
@@ -83,14 +83,16 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
 
 
 def contact_zone(contact: Contact) -> zoneinfo.ZoneInfo:
-    """The contact's clock: its first zone (the key is sorted), else UTC."""
+    """The contact's clock (:func:`calldesk.places.contact_clock`); UTC only to schedule a retry
+    for a contact whose place is unknown (it is never offered until someone sets it)."""
     if contact.time_zone_override:
         return zoneinfo.ZoneInfo(contact.time_zone_override)
     if contact.locale_key:
         zones = parse_key(contact.locale_key).zones
         if zones:
             return zoneinfo.ZoneInfo(zones[0])
-    return zoneinfo.ZoneInfo("UTC")
+    zone = contact_clock(contact)
+    return zoneinfo.ZoneInfo(zone or "UTC")
 
 
 def next_business_day(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:

@@ -23,6 +23,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from calldesk import paths
 
@@ -500,3 +501,24 @@ def derive_locale(
     if not zones:
         return None, "time zone unknown (no valid number with a known zone)"
     return Locale(country.upper(), tuple(states), tuple(zones)), None
+
+
+def contact_zones(contact: Any) -> tuple[str, ...]:
+    """The zones of a contact, the one rule everywhere: a manager's zone, else the zones of its
+    stored places, else those its numbers and address give (``()``: unknown, never guessed)."""
+    if contact.time_zone_override:
+        return (contact.time_zone_override,)
+    if contact.locale_key:
+        try:
+            return parse_key(contact.locale_key).zones
+        except ValueError:
+            pass
+    numbers = [p.e164 for p in contact.phones if p.e164 and p.valid]
+    placement = locate(contact.country, contact.state, numbers)
+    return placement.locale.zones if placement.locale else ()
+
+
+def contact_clock(contact: Any) -> str | None:
+    """The zone a contact's clock is shown and scheduled in: the first of :func:`contact_zones`."""
+    zones = contact_zones(contact)
+    return zones[0] if zones else None

@@ -160,7 +160,7 @@ def closed_days(session: Session) -> tuple[tuple[str, str, dt.date, str], ...]:
     return tuple(sorted((c, s or "", d, f"{r} ({src})" if src else r) for c, s, d, r, src in rows))
 
 
-_cache: dict[tuple[str, dt.date], tuple[float, int, RulesContext]] = {}
+_cache: dict[tuple[int, dt.date], tuple[float, int, RulesContext]] = {}
 _generation = [0]
 _TTL_SECONDS = 30.0  # another process's edit (a new registry copy) is seen within this
 
@@ -174,8 +174,7 @@ def invalidate() -> None:
 def load_context(session: Session, at: dt.datetime) -> RulesContext:
     """The store facts for deciding at ``at`` (cached per store and day for a few seconds)."""
     day = at.astimezone(dt.UTC).date()
-    bind = session.get_bind()
-    key = (str(bind.url), day)
+    key = (id(session.get_bind()), day)
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and hit[1] == _generation[0] and now - hit[0] < _TTL_SECONDS:
