@@ -466,6 +466,8 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
 
 def _strictest(pairs: list[_Pair], at: dt.datetime) -> str:
     """The rule that closes first from ``at``: the one a rep is really working under."""
+    if not pairs:
+        return "no calling-hours rule binds this business line (see the exemptions)"
     best: tuple[dt.datetime, _Pair] | None = None
     for pair in pairs:
         change = pair.window.next_change(at)
