@@ -86,7 +86,15 @@ ROWS = [
     *closed("us-pa-holidays", PA_HOL + " (Good Friday)", f"US|PA|{NY}", NY, "2027-03-26"),
     *closed("us-pa-holidays", PA_HOL + " (Flag Day)", f"US|PA|{NY}", NY, "2027-06-14"),
     # ... and before Act 47 (Friday 2026-10-16): 08:00-21:00
-    *edges("us-pa", "73 P.S. 2245(a)(1) before Act 47", f"US|PA|{NY}", NY, "2026-10-16", "08:00", "21:00"),
+    *edges(
+        "us-pa",
+        "73 P.S. 2245(a)(1) before Act 47",
+        f"US|PA|{NY}",
+        NY,
+        "2026-10-16",
+        "08:00",
+        "21:00",
+    ),
     # Rhode Island: Mon-Fri 09:00-18:00, Sat 10:00-17:00, no Sundays or holidays
     *edges("us-ri", RI, f"US|RI|{NY}", NY, TUE, "09:00", "18:00"),
     *edges("us-ri", RI, f"US|RI|{NY}", NY, SAT, "10:00", "17:00"),
@@ -101,7 +109,15 @@ ROWS = [
     *edges("us-tx", TX, f"US|TX|{CHI}", CHI, SUN, "12:00", "21:00"),
     # Oregon: 08:00-20:00 since 2026-01-01; the federal window before
     *edges("us-or", OR, f"US|OR|{LAX}", LAX, TUE, "08:00", "20:00"),
-    *edges("us-federal", FED + " (Oregon before HB 3865)", f"US|OR|{LAX}", LAX, "2025-11-25", "08:00", "21:00"),
+    *edges(
+        "us-federal",
+        FED + " (Oregon before HB 3865)",
+        f"US|OR|{LAX}",
+        LAX,
+        "2025-11-25",
+        "08:00",
+        "21:00",
+    ),
     # Washington: calls end at 20:00
     *edges("us-wa", WA, f"US|WA|{LAX}", LAX, TUE, "08:00", "20:00"),
     # Wyoming: 08:00-20:00
@@ -133,8 +149,12 @@ ROWS = [
     *edges("us-fl", FL + " (DST ends)", f"US|FL|{NY}", NY, "2026-11-01", "08:00", "20:00"),
     *edges("us-fl", FL + " (DST starts)", f"US|FL|{NY}", NY, "2027-03-14", "08:00", "20:00"),
     *edges("us-fl", FL + " (DST ends)", f"US|FL|{NY}", NY, "2027-11-07", "08:00", "20:00"),
-    *edges("us-tx", TX + " (Sunday, DST starts)", f"US|TX|{CHI}", CHI, "2027-03-14", "12:00", "21:00"),
-    *edges("us-tx", TX + " (Sunday, DST ends)", f"US|TX|{CHI}", CHI, "2026-11-01", "12:00", "21:00"),
+    *edges(
+        "us-tx", TX + " (Sunday, DST starts)", f"US|TX|{CHI}", CHI, "2027-03-14", "12:00", "21:00"
+    ),
+    *edges(
+        "us-tx", TX + " (Sunday, DST ends)", f"US|TX|{CHI}", CHI, "2026-11-01", "12:00", "21:00"
+    ),
     *edges("ca-crtc", CRTC + " (DST ends)", f"CA|ON|{TOR}", TOR, "2027-11-07", "10:00", "18:00"),
     *edges("ca-crtc", CRTC + " (DST starts)", f"CA|BC|{VAN}", VAN, "2026-03-08", "10:00", "18:00"),
     # Business lines: exempt rules do not bind (the federal window neither) ...
@@ -146,17 +166,56 @@ ROWS = [
     ("us-or", OR + " (business: exempt, 646.561)", f"US|OR|{LAX}|B", LAX, f"{TUE} 20:30:00", True),
     ("us-wy", WY + " (business: exempt)", f"US|WY|{DEN}|B", DEN, f"{TUE} 20:30:00", True),
     ("us-la", LA + " (business: residential only)", f"US|LA|{CHI}|B", CHI, f"{SUN} 12:00:00", True),
-    ("us-pa-holidays", PA_HOL + " (business: consumer goods only)", f"US|PA|{NY}|B", NY, "2026-11-26 12:00:00", True),
-    ("us-federal", FED + " (business: 310.6(b)(7))", f"US|CA|{LAX}|B", LAX, f"{TUE} 22:00:00", True),
-    ("ca-bc", BC + " (business: consumers only)", f"CA|BC|{VAN}|B", VAN, "2026-08-03 12:00:00", True),
+    (
+        "us-pa-holidays",
+        PA_HOL + " (business: consumer goods only)",
+        f"US|PA|{NY}|B",
+        NY,
+        "2026-11-26 12:00:00",
+        True,
+    ),
+    (
+        "us-federal",
+        FED + " (business: 310.6(b)(7))",
+        f"US|CA|{LAX}|B",
+        LAX,
+        f"{TUE} 22:00:00",
+        True,
+    ),
+    (
+        "ca-bc",
+        BC + " (business: consumers only)",
+        f"CA|BC|{VAN}|B",
+        VAN,
+        "2026-08-03 12:00:00",
+        True,
+    ),
     # ... binding rules still do
-    *edges("us-pa-2026", PA_47 + " (binds business subscribers)", f"US|PA|{NY}|B", NY, TUE, "09:00", "19:00"),
+    *edges(
+        "us-pa-2026",
+        PA_47 + " (binds business subscribers)",
+        f"US|PA|{NY}|B",
+        NY,
+        TUE,
+        "09:00",
+        "19:00",
+    ),
     *closed("us-pa-2026", PA_47 + " (binds business subscribers)", f"US|PA|{NY}|B", NY, SUN),
     *edges("us-fl", FL + " (binds business)", f"US|FL|{NY}|B", NY, TUE, "08:00", "20:00"),
     *edges("us-wa", WA + " (no carve-out)", f"US|WA|{LAX}|B", LAX, TUE, "08:00", "20:00"),
-    *edges("us-ms", MS + " (consumer includes a business)", f"US|MS|{CHI}|B", CHI, TUE, "08:00", "20:00"),
+    *edges(
+        "us-ms",
+        MS + " (consumer includes a business)",
+        f"US|MS|{CHI}|B",
+        CHI,
+        TUE,
+        "08:00",
+        "20:00",
+    ),
     *closed("us-ut", UT + " (cellular: binds)", f"US|UT|{DEN}|B", DEN, SUN),
-    *edges("ca-crtc", CRTC + " (hours bind business)", f"CA|ON|{TOR}|B", TOR, TUE, "09:00", "21:30"),
+    *edges(
+        "ca-crtc", CRTC + " (hours bind business)", f"CA|ON|{TOR}|B", TOR, TUE, "09:00", "21:30"
+    ),
 ]
 
 

@@ -182,7 +182,7 @@ def load_context(session: Session, at: dt.datetime) -> RulesContext:
     closed = closed_days(session)
     registry = registry_states(session, at)
     enforce = registry_gate_enabled()
-    version = repr((closed, tuple((r.country, r.ok) for r in registry), enforce))
+    version = repr((closed, tuple((r.country, r.ok, r.message) for r in registry), enforce))
     context = RulesContext(day, closed, registry, enforce, version)
     if len(_cache) > 64:
         _cache.clear()

@@ -294,7 +294,9 @@ def decide(
         elif e164 is not None:
             business = is_business_number(session, e164, person.id if person else None)
         else:
-            business = False
+            # The contact's key says it: every valid number of theirs is a business line.
+            key = person.locale_key if person is not None else None
+            business = bool(key) and parse_key(key).business
     line = "business" if business else "consumer"
 
     placement: Placement | None = None
