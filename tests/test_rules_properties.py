@@ -360,3 +360,45 @@ def add_key(country: str, numbers: list[str], state: str | None) -> str:
     placement = locate(country, state, numbers)
     assert placement.locale is not None
     return placement.locale.key
+
+
+@PROPERTY
+@given(
+    contact=contacts(),
+    column=st.sampled_from([None, "US", "CA", "GB"]),
+    address=st.one_of(st.none(), st.sampled_from(STATES["US"] + STATES["CA"])),
+    business=st.booleans(),
+    data=st.data(),
+)
+def test_conflicting_columns_never_allow_an_offer_or_dial_outside_a_rule(
+    sqlite_store: Store,
+    contact: tuple[str, list[str], str | None],
+    column: str | None,
+    address: str | None,
+    business: bool,
+    data: st.DataObject,
+) -> None:
+    """Rows whose Country column and address disagree with their numbers: the numbers'
+    countries always apply, so neither the queue nor the dial check allows a call that any
+    rule of any place the person may be in forbids (business lines: binding rules only)."""
+    from calldesk import queue
+    from calldesk.rules import decide
+    from calldesk.rules.marks import mark_business
+
+    _, numbers, _ = contact
+    zones = sorted({z for n in numbers for z in nanp_zones(n)} | {"America/Chicago"})
+    at = data.draw(instants_near_edges(zones))
+    with sqlite_store.write() as session:
+        stored = add_contact(session, numbers, state=address, country=column)
+        assume(stored.locale_key is not None)
+        if business:
+            mark_business(session, contact_id=stored.id)
+        expected = oracle_allows(column, numbers, address, at, business=business)
+        dial = decide(session, at=at, number=numbers[0], contact=stored.id)
+        assert not dial.allowed or expected, (stored.locale_key, at, dial.rule)
+        rep = add_rep(session, f"rep-{stored.id}")
+        offer = queue.next_offer(session, rep.id, at=at)
+        if isinstance(offer, queue.Offer) and offer.contact_id == stored.id:
+            assert expected, (stored.locale_key, at, offer.rule)
+        if isinstance(offer, queue.Offer):
+            queue.release_claim(session, offer.claim_id, at=at)
