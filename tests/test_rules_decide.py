@@ -380,3 +380,25 @@ def test_cli_ledger_closed_days_and_phone_type(sqlite_store: Store, capsys) -> N
     assert data["allowed"] is True and data["line"] == "business" and data["exemptions"]
     assert main(["--db", url, "rules", "ledger", "--format", "json", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["count"] == 0
+
+
+def test_card_verdict_closes_with_the_window(sqlite_store: Store) -> None:
+    from calldesk.desk_data import load_card
+
+    # Vancouver, Saturday: the CRTC weekend window ends at 18:00.
+    before = at_local("America/Vancouver", "2026-11-28 17:59:40")
+    with sqlite_store.write() as session:
+        contact = add_contact(session, ["+16045550100"], state="BC", country="CA")
+        card = load_card(session, contact.id, at=before)
+        assert card is not None and card.allowed_now
+        assert card.verdict.closes_at == at_local("America/Vancouver", "2026-11-28 18:00")
+        assert card.allowed_at(before + dt.timedelta(seconds=19))
+        assert not card.allowed_at(at_local("America/Vancouver", "2026-11-28 18:00:20"))
+        with pytest.raises(DialRefused):
+            authorize_dial(
+                session,
+                e164="+16045550100",
+                contact_id=contact.id,
+                at=at_local("America/Vancouver", "2026-11-28 18:00:20"),
+            )
+        assert load_card(session, contact.id).verdict is None
