@@ -20,16 +20,15 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from calldesk.models import Attempt, Campaign, Contact, Phone, Rep
+from calldesk.models import Attempt, Campaign, Contact, DncEntry, Phone, Rep
 from calldesk.places import Placement, locate, parse_key
 from calldesk.rules.contacts import (
     _dnc_check,
     _refused,
     apply_caps,
-    is_dnc_number,
     normalize_number,
 )
 from calldesk.rules.context import RulesContext, load_context
@@ -288,11 +287,20 @@ def decide(
             )
             return verdict(status, None, False, None, "consumer")
     campaign_business = bool((campaign_rules or {}).get("business_lines"))
+    listed_phone = False
+    if e164 is not None:
+        # One read of the number's phones answers both "marked business?" and "flagged DNC?".
+        rows = session.execute(
+            select(Phone.contact_id, Phone.business, Phone.dnc).where(Phone.e164 == e164)
+        ).all()
+        listed_phone = any(r.dnc for r in rows)
+        mine = [r for r in rows if person is None or r.contact_id == person.id]
     if business is None:
         if campaign_business:
             business = True
         elif e164 is not None:
-            business = is_business_number(session, e164, person.id if person else None)
+            # Fail closed: marked business on every phone row, else consumer rules.
+            business = bool(mine) and all(r.business for r in mine)
         else:
             # The contact's key says it: every valid number of theirs is a business line.
             key = person.locale_key if person is not None else None
@@ -330,7 +338,9 @@ def decide(
         status = replace(status, rule=f"not callable: {person.needs_review_reason} (needs review)")
     elif placement is not None and placement.locale is None and placement.reason:
         status = replace(status, rule=f"not callable: {placement.reason}")
-    if e164 is not None and is_dnc_number(session, e164):
+    if e164 is not None and (
+        listed_phone or session.scalar(select(exists().where(DncEntry.e164 == e164)))
+    ):
         return verdict(
             _refused(status, _dnc_check(f"{e164} is on the do-not-call list")),
             placement,
