@@ -402,3 +402,28 @@ def test_card_verdict_closes_with_the_window(sqlite_store: Store) -> None:
                 at=at_local("America/Vancouver", "2026-11-28 18:00:20"),
             )
         assert load_card(session, contact.id).verdict is None
+
+
+def test_rules_overview_says_consumer_calls_are_refused(
+    sqlite_store: Store, registry_gate: None
+) -> None:
+    from calldesk.rules import rules_overview
+
+    noon = at_local("America/New_York", "2026-11-24 12:00")
+    with sqlite_store.write() as session:
+        session.add(
+            DncSnapshot(
+                source="us_national", country="US", file_name="old.txt",
+                file_date=dt.date(2026, 9, 1),
+            )
+        )  # fmt: skip
+        session.flush()
+        from calldesk.rules.context import invalidate
+
+        invalidate()
+        data = rules_overview(session, noon)
+    assert data["registry_gate"] is True
+    us = next(w for w in data["warnings"] if "National Do Not Call Registry" in w)
+    assert "84 days old" in us and "consumer calls to US are refused" in us
+    assert any("National DNCL" in w for w in data["warnings"])
+    assert not any(w.startswith("US do-not-call snapshot") for w in data["warnings"])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from calldesk.models import Campaign
 from calldesk.rules.campaign import CAMPAIGN_KEYS, validate_campaign_rules
-from calldesk.rules.context import GATE_ENV, load_context
+from calldesk.rules.context import load_context
 from calldesk.rules.packs import RulePackError, active_packs, format_week_hours
 from calldesk.rules.review import dnc_snapshot_ages, dnc_snapshot_warnings, needs_review_count
 
@@ -82,9 +82,10 @@ def rules_overview(session: Session, at: dt.datetime) -> dict[str, Any]:
     registry = [r.as_dict() for r in context.registry]
     warnings = dnc_snapshot_warnings(session, at)
     # Fail closed: a missing or stale registry copy refuses consumer calls; say so first.
-    refusals = [r["message"] for r in registry if not r["ok"]]
-    if not context.enforce_registry:
-        refusals = [f"registry check turned off ({GATE_ENV}=off): {m}" for m in refusals]
+    refused = [r for r in registry if not r["ok"]] if context.enforce_registry else []
+    refusals = [r["message"] for r in refused]
+    # A stale copy's warning is already said by its refusal.
+    warnings = [w for w in warnings if not any(w.startswith(f"{r['country']} ") for r in refused)]
     return {
         "packs": pack_summaries(),
         "pack_problems": list(active_packs().problems),
