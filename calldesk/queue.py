@@ -912,8 +912,12 @@ def explain_empty(
         .select_from(Contact)
         .where(Contact.callable, Contact.locale_key.is_(None))
     )
+    # Consumer calls refused for want of a fresh registry copy: say so, with the fix.
+    registry = [r.message for r in context.registry if not r.ok] if context.enforce_registry else []
     if waiting_for_window:
         reason = f"no contact is inside its calling window now ({len(closed)} place(s) closed)"
+    elif registry and closed:
+        reason = " | ".join(registry)
     elif cooling_next is not None:
         reason = "every remaining contact is cooling down after a recent attempt"
     elif claimed:
@@ -929,6 +933,7 @@ def explain_empty(
             "next_callback_due": callback_next.isoformat() if callback_next else None,
             "claimed_by_reps": int(claimed or 0),
             "needs_review": int(review or 0),
+            "registry": registry,
         },
     )
 

@@ -259,6 +259,8 @@ def test_queue_offers_nothing_without_a_registry_copy(
         add_contact(session, [MIAMI], state="FL", country="US")
         empty = queue.next_offer(session, rep.id, at=noon)
         assert isinstance(empty, queue.QueueEmpty)
+        assert "no National Do Not Call Registry copy" in empty.reason
+        assert "calldesk dnc import" in empty.reason
         session.add(
             DncSnapshot(
                 source="us_national", country="US", file_name="us.txt",
