@@ -429,3 +429,21 @@ def test_rules_overview_says_consumer_calls_are_refused(
     assert "84 days old" in us and "consumer calls to US are refused" in us
     assert any("National DNCL" in w for w in data["warnings"])
     assert not any(w.startswith("US do-not-call snapshot") for w in data["warnings"])
+
+
+def test_a_business_campaign_is_offered_under_business_rules(sqlite_store: Store) -> None:
+    sunday_morning = at_local("America/Chicago", "2026-11-29 10:00")  # Texas: Sunday from 12
+    with sqlite_store.write() as session:
+        from calldesk.models import Campaign
+
+        rep = add_rep(session, "Ada")
+        add_contact(session, [DALLAS], state="TX", country="US")
+        assert isinstance(queue.next_offer(session, rep.id, at=sunday_morning), queue.QueueEmpty)
+        default = session.scalar(select(Campaign).where(Campaign.is_default))
+        if default is None:
+            default = Campaign(name="Default", is_default=True)
+            session.add(default)
+        default.rules = {"business_lines": True}
+        session.flush()
+        offer = queue.next_offer(session, rep.id, at=sunday_morning)
+        assert isinstance(offer, queue.Offer)

@@ -495,6 +495,8 @@ def locale_status(
         at = _require_aware(at)
     if not locale_key:
         return _evaluate(_Compiled(None, [], "place unknown (needs review)", []), at)
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"  # the campaign calls businesses only: every line is a business line
     campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
     cache_key = (locale_key, campaign_key, context.version if context is not None else "")
     cached = _status_cache.get(cache_key)
