@@ -336,7 +336,7 @@ def decide(
     status = locale_status(key, at, campaign_rules, context)
     if person is not None and not person.locale_key and person.needs_review_reason and stored:
         status = replace(status, rule=f"not callable: {person.needs_review_reason} (needs review)")
-    elif placement is not None and placement.locale is None and placement.reason:
+    elif not stored and placement is not None and placement.locale is None and placement.reason:
         status = replace(status, rule=f"not callable: {placement.reason}")
     if e164 is not None and (
         listed_phone or session.scalar(select(exists().where(DncEntry.e164 == e164)))
