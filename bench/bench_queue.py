@@ -262,6 +262,7 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
     src.close()
     dst.close()
     store = open_store(f"sqlite:///{work}")
+    _fresh_registry(store)
     rows = []
     held = min(15_000, size // 20)
     for label, at, prep in (
@@ -293,6 +294,25 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
 
 def _fmt(samples: list[float]) -> str:
     return f"{statistics.median(samples):.2f}/{_pct(samples, 0.99):.2f}"
+
+
+def _fresh_registry(store) -> None:
+    """US and Canadian registry copies five days old at the bench's clock: without them every
+    consumer call is refused (fail closed, issue 14) and the bench would time an empty queue."""
+    from sqlalchemy import select
+
+    from calldesk.models import DncSnapshot
+
+    with store.write() as session:
+        for source, country in (("us_national", "US"), ("ca_dncl", "CA")):
+            if session.scalar(select(DncSnapshot.id).where(DncSnapshot.source == source)):
+                continue
+            taken = (MIDDAY - dt.timedelta(days=5)).date()
+            session.add(
+                DncSnapshot(
+                    source=source, country=country, file_name=f"bench-{source}", file_date=taken
+                )
+            )
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -327,6 +347,7 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
 
 def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
     store = open_store(url)
+    _fresh_registry(store)
     with store.write() as session:
         session.execute(
             text(

@@ -4,7 +4,8 @@
 
 1. *Per call*: ``locale_status`` cold (pack evaluation, cache cleared before each call) and warm
    (cached until the verdict may change), ``contact_status`` on a Florida contact (window plus
-   a 3-per-24-h cap counted over its attempts) and ``check_dial`` on a typed number.
+   a 3-per-24-h cap counted over its attempts), ``check_dial`` on a typed number, the dial
+   key's ``authorize_dial`` and the card's ``decide``.
 2. *Next contact at N contacts*: a SQLite store of N contacts spread over every NANP area code
    (about 400 locale keys, overlays and caps included: Florida, Oklahoma, Maryland, Alabama...)
    is generated once with bulk SQL and reused. ``queue.next_offer`` is timed with the real
@@ -124,6 +125,25 @@ def generate(path: Path, contacts: int) -> float:
     return time.perf_counter() - started
 
 
+def _fresh_registry(store) -> None:
+    """US and Canadian registry copies five days old at the bench's clock: without them every
+    consumer call is refused (fail closed) and next_offer would time an empty queue."""
+    from sqlalchemy import select
+
+    from calldesk.models import DncSnapshot
+
+    with store.write() as session:
+        for source, country in (("us_national", "US"), ("ca_dncl", "CA")):
+            if session.scalar(select(DncSnapshot.id).where(DncSnapshot.source == source)):
+                continue
+            taken = (NOW - dt.timedelta(days=5)).date()
+            session.add(
+                DncSnapshot(
+                    source=source, country=country, file_name=f"bench-{source}", file_date=taken
+                )
+            )
+
+
 def per_call(store) -> dict[str, dict[str, float]]:
     """Cost of each public rules function, one call at a time."""
     from calldesk import rules
@@ -168,7 +188,7 @@ def per_call(store) -> dict[str, dict[str, float]]:
                 )
             )
         contact_id = contact.id
-    samples, dials = [], []
+    samples, dials, authorized, cards = [], [], [], []
     with store.session() as session:
         for i in range(2_000):
             at = NOW + dt.timedelta(seconds=i)
@@ -180,10 +200,23 @@ def per_call(store) -> dict[str, dict[str, float]]:
             t0 = time.perf_counter()
             rules.check_dial(session, e164="(305) 555-0100", contact_id=contact_id, at=at)
             dials.append(time.perf_counter() - t0)
+        # The dial key: the one entry point (re-check at the instant of the dial).
+        for i in range(500):
+            at = NOW + dt.timedelta(seconds=i)
+            t0 = time.perf_counter()
+            rules.authorize_dial(session, e164="+13055550100", contact_id=contact_id, at=at)
+            authorized.append(time.perf_counter() - t0)
+        for i in range(500):
+            at = NOW + dt.timedelta(seconds=i)
+            t0 = time.perf_counter()
+            rules.decide(session, at=at, contact=contact_id, purpose="card")
+            cards.append(time.perf_counter() - t0)
     with store.write() as session:  # leave the store as generated, so the next run reuses it
         session.delete(session.get(Contact, contact_id))
     figures["contact_status (Florida, 2 attempts in 24 h)"] = _ms(samples)
     figures["check_dial (typed number + contact)"] = _ms(dials)
+    figures["authorize_dial (dial key: number + contact)"] = _ms(authorized)
+    figures["decide (card: contact, places and why)"] = _ms(cards)
     return figures
 
 
@@ -193,23 +226,35 @@ def _allow_all():
 
     status = LocaleStatus(True, None, None, "", (), (), "no rules (bench stand-in)", [])
 
-    def locale_status(key, at, campaign_rules=None):
+    def locale_status(key, at, campaign_rules=None, context=None):
         return status
 
     def contact_status(session, contact_id, at, campaign_rules=None):
         return status
 
-    return SimpleNamespace(locale_status=locale_status, contact_status=contact_status)
+    def load_context(session, at):
+        return None
+
+    return SimpleNamespace(
+        locale_status=locale_status, contact_status=contact_status, load_context=load_context
+    )
 
 
 def _timed(spent: list[float]):
     """The real rules engine, adding the time spent inside it to ``spent[0]``."""
     from calldesk import rules
 
-    def locale_status(key, at, campaign_rules=None):
+    def locale_status(key, at, campaign_rules=None, context=None):
         t0 = time.perf_counter()
         try:
-            return rules.locale_status(key, at, campaign_rules)
+            return rules.locale_status(key, at, campaign_rules, context)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    def load_context(session, at):
+        t0 = time.perf_counter()
+        try:
+            return rules.load_context(session, at)
         finally:
             spent[0] += time.perf_counter() - t0
 
@@ -220,7 +265,9 @@ def _timed(spent: list[float]):
         finally:
             spent[0] += time.perf_counter() - t0
 
-    return SimpleNamespace(locale_status=locale_status, contact_status=contact_status)
+    return SimpleNamespace(
+        locale_status=locale_status, contact_status=contact_status, load_context=load_context
+    )
 
 
 def next_contact(store, offers: int) -> dict[str, object]:
@@ -309,6 +356,7 @@ def main() -> None:
     if _count(db) != args.contacts:
         generated = round(generate(db, args.contacts), 1)
     store = open_store(f"sqlite:///{db}")
+    _fresh_registry(store)
     try:
         result = {
             "contacts": args.contacts,

@@ -83,6 +83,20 @@ def build(
         for name, zone, territory in FIELD_REPS:
             reps.add_rep(session, name, role="field", time_zone=zone, territory=territory)
         reps.add_rep(session, MANAGER[0], role="manager", time_zone=MANAGER[1])
+        # Consumer calls need a registry copy at most 31 days old (fail closed); the demo
+        # records empty stand-ins, named as such, so its desk has someone to call.
+        from calldesk.models import DncSnapshot
+
+        for source, country in (("us_national", "US"), ("ca_dncl", "CA")):
+            session.add(
+                DncSnapshot(
+                    source=source,
+                    country=country,
+                    file_name="demo stand-in (empty): import your real registry copy",
+                    file_date=now.date() - dt.timedelta(days=3),
+                    numbers=0,
+                )
+            )
 
     summary: dict[str, Any] = {"imports": {}}
     today = now.date()

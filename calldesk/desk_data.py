@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from calldesk.locale import parse_key
 from calldesk.models import (
     Appointment,
     Attempt,
@@ -31,6 +30,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.places import contact_zones
 
 #: most attempts the card lists; older ones are summarised by the count
 HISTORY_LIMIT = 50
@@ -141,6 +141,23 @@ class Card:
     open_callbacks: list[CallbackLine] = field(default_factory=list)
     #: merge fields a script opener may use
     merge: dict[str, str] = field(default_factory=dict)
+    #: the rules' verdict when the card was loaded with ``at`` (calldesk.rules.Verdict): allowed,
+    #: closes_at (when an allowed window closes: the card must turn "not allowed" then),
+    #: opens_at, line, exemptions, overridable. The dial key re-checks with authorize_dial.
+    verdict: Any = None
+
+    @property
+    def allowed_now(self) -> bool:
+        """Whether the verdict the card holds still allows a call (False once it closes)."""
+        return self.verdict is not None and self.verdict.allowed
+
+    def allowed_at(self, now: dt.datetime) -> bool:
+        """Whether the card's verdict still holds at ``now``: allowed and its window not closed
+        yet. A card loaded while allowed says False from the instant the window closes."""
+        verdict = self.verdict
+        if verdict is None or not verdict.allowed:
+            return False
+        return verdict.closes_at is None or now < verdict.closes_at
 
     @property
     def time_zone(self) -> str | None:
@@ -183,19 +200,7 @@ def _name(first: str | None, last: str | None) -> str:
 
 
 def _contact_zones(contact: Contact) -> tuple[str, ...]:
-    if contact.time_zone_override:
-        return (contact.time_zone_override,)
-    if contact.locale_key:
-        try:
-            return parse_key(contact.locale_key).zones
-        except ValueError:
-            pass
-    zones: list[str] = []
-    for phone in contact.phones:
-        for zone in (phone.time_zones or "").split("|"):
-            if zone and zone != "Etc/Unknown" and zone not in zones:
-                zones.append(zone)
-    return tuple(zones)
+    return contact_zones(contact)
 
 
 def _engagement_detail(engagement: EventEngagement, event: Event) -> str:
@@ -216,8 +221,24 @@ def _engagement_detail(engagement: EventEngagement, event: Event) -> str:
     return "; ".join(parts) or event.kind.replace("_", " ")
 
 
-def load_card(session: Session, contact_id: int) -> Card | None:
-    """The lead card of ``contact_id`` (None when the contact no longer exists)."""
+def card_verdict(
+    session: Session,
+    contact_id: int,
+    at: dt.datetime,
+    *,
+    number: str | None = None,
+    rep: Any = None,
+) -> Any:
+    """The rules' verdict for the card at ``at`` (:func:`calldesk.rules.decide`, purpose card):
+    the contact's places, or ``number`` (the phone the rep is about to dial) with them."""
+    from calldesk.rules import decide
+
+    return decide(session, at=at, contact=contact_id, number=number, rep=rep, purpose="card")
+
+
+def load_card(session: Session, contact_id: int, at: dt.datetime | None = None) -> Card | None:
+    """The lead card of ``contact_id`` (None when the contact no longer exists); with ``at``,
+    the card carries the rules' verdict for that instant (``Card.verdict``)."""
     contact = session.scalar(
         select(Contact)
         .where(Contact.id == contact_id)
@@ -378,6 +399,7 @@ def load_card(session: Session, contact_id: int) -> Card | None:
         referred_by=referred_by,
         open_callbacks=callbacks,
         merge=merge,
+        verdict=card_verdict(session, contact.id, at) if at is not None else None,
     )
 
 

@@ -208,6 +208,9 @@ def import_dnc_file(
                 detail={"file": path.name, "source": source, "numbers": len(seen)},
             )
         )
+    from calldesk.rules.context import invalidate  # a new registry copy changes the verdicts
+
+    invalidate()
     result.seconds = time.perf_counter() - started
     return result
 

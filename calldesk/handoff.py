@@ -24,12 +24,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from phonenumbers import timezone as phone_timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calldesk import outbox
-from calldesk.locale import derive_locale, parse_key
 from calldesk.models import (
     Appointment,
     Attempt,
@@ -41,6 +39,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.places import derive_locale, number_zones, parse_key
 from calldesk.queue import HELD
 from calldesk.scripts.grading import GradeResult
 
@@ -558,9 +557,8 @@ def capture_referral(
 
     zones: list[str] = []
     if number is not None:
-        zones = [
-            z for z in phone_timezone.time_zones_for_number(number) if z and z != "Etc/Unknown"
-        ]
+        # The one home of a number's zones (the NANP table corrects phonenumbers' errors).
+        zones = list(number_zones(e164)) if e164 else []
     referrer_locale = parse_key(referrer.locale_key) if referrer.locale_key else None
     region = phonenumbers.region_code_for_number(number) if number is not None else None
     referrer_zones = set(referrer_locale.zones) if referrer_locale else set()

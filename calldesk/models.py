@@ -30,6 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -252,6 +253,9 @@ class Phone(Base):
     invalid_reason: Mapped[str | None] = mapped_column(String(200))
     shared: Mapped[bool] = mapped_column(Boolean, default=False)  # other people answer on it
     dnc: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A business line (marked by hand, an import column or the campaign's default): the
+    # business exemptions of each calling rule apply. Unmarked: consumer rules (fail closed).
+    business: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     contact: Mapped[Contact] = relationship(back_populates="phones")
 
@@ -823,3 +827,45 @@ class ReportLocalHour(Base):
     conversations: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class ClosedDay(Base):
+    """A day a manager closed for calling in a country or state, with its source (a governor's
+    proclaimed holiday, Louisiana's emergency ban): the rules treat it like a holiday."""
+
+    __tablename__ = "closed_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    state: Mapped[str | None] = mapped_column(String(3))  # None: the whole country
+    day: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(500))
+    added_by: Mapped[str | None] = mapped_column(String(120))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_closed_days_day", "day"),)
+
+
+class RuleLedgerEntry(Base):
+    """The compliance ledger: the decision that allowed one attempt, written with it."""
+
+    __tablename__ = "rule_ledger"
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    decided_at: Mapped[dt.datetime] = mapped_column()
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    rep: Mapped[str | None] = mapped_column(String(120))  # who dialled
+    override_by: Mapped[str | None] = mapped_column(String(120))  # the manager who confirmed
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[str | None] = mapped_column(String(40))
+    line: Mapped[str] = mapped_column(String(10))  # business|consumer
+    locale_key: Mapped[str | None] = mapped_column(String(300))
+    local_time: Mapped[str | None] = mapped_column(String(200))
+    packs: Mapped[str | None] = mapped_column(String(200))  # "US 2026.12+abc; CA ..."
+    registry_copy: Mapped[str | None] = mapped_column(Text)  # snapshot and age per country
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # rules applied, sources
+
+    __table_args__ = (Index("ix_rule_ledger_decided", "decided_at"),)

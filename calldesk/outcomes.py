@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from calldesk import dispositions as dispositions_mod
 from calldesk import outbox
 from calldesk import queue as queue_mod
-from calldesk.locale import parse_key
 from calldesk.models import (
     Attempt,
     Callback,
@@ -34,6 +33,7 @@ from calldesk.models import (
     Script,
     utcnow,
 )
+from calldesk.places import contact_clock, parse_key
 
 KIND_ATTEMPT = "attempt.recorded"
 _BUSINESS_DAY_START = dt.time(9, 0)
@@ -83,14 +83,16 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
 
 
 def contact_zone(contact: Contact) -> zoneinfo.ZoneInfo:
-    """The contact's clock: its first zone (the key is sorted), else UTC."""
+    """The contact's clock (:func:`calldesk.places.contact_clock`); UTC only to schedule a retry
+    for a contact whose place is unknown (it is never offered until someone sets it)."""
     if contact.time_zone_override:
         return zoneinfo.ZoneInfo(contact.time_zone_override)
     if contact.locale_key:
         zones = parse_key(contact.locale_key).zones
         if zones:
             return zoneinfo.ZoneInfo(zones[0])
-    return zoneinfo.ZoneInfo("UTC")
+    zone = contact_clock(contact)
+    return zoneinfo.ZoneInfo(zone or "UTC")
 
 
 def next_business_day(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -234,12 +236,15 @@ def record_outcome(
     override_by: str | None = None,
     override_reason: str | None = None,
     at: dt.datetime | None = None,
+    verdict: Any = None,
 ) -> OutcomeResult:
     """Record one call and everything that follows from it, inside the caller's transaction.
 
     Normally ``claim_id`` names the claim the queue handed out; a manual dial (``manual=True``,
     a number typed by hand) may instead give ``contact_id`` and ``rep_id`` with no claim, with
-    any override (``override_by``, ``override_reason``) kept on the attempt. Raises
+    any override (``override_by``, ``override_reason``) kept on the attempt; ``verdict`` is
+    what :func:`calldesk.rules.authorize_dial` returned for it (its override included). The
+    compliance ledger keeps the decision behind the attempt in the same transaction. Raises
     :class:`OutcomeError` for a disposition that needs notes or a callback time it was not
     given, and :class:`calldesk.queue.QueueError` for an unknown or released claim.
     """
@@ -319,8 +324,27 @@ def record_outcome(
         "override_by": override_by,
         "override_reason": override_reason,
     }
+    if verdict is not None and getattr(verdict, "override_by", None):
+        values["override_by"] = override_by = verdict.override_by
+        values["override_reason"] = override_reason = verdict.override_reason
     # INSERT ... RETURNING id: no unit-of-work flush for the one row every call writes.
     attempt_id = conn.execute(_ATTEMPT_INSERT, values).scalar_one()
+    # The compliance ledger: the decision that allowed this attempt, in the same transaction.
+    from calldesk.rules import ledger as rules_ledger  # late: the rules load packs
+
+    rules_ledger.write_entry(
+        session,
+        attempt_id=attempt_id,
+        locale_key=contact.locale_key,
+        at=started_at,
+        campaign_rules=campaign_rules,
+        rep=rep_name,
+        number=number_dialled,
+        override_by=override_by,
+        override_reason=override_reason,
+        verdict=verdict,
+        offered_under=(claim.reason or {}).get("rule") if claim is not None else None,
+    )
     attempt: Attempt | None = None  # loaded only for the grading hand-off
 
     # The contact's new state.

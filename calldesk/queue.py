@@ -367,7 +367,7 @@ def _fingerprint(rules: dict[str, Any] | None) -> str:
 
 
 def _open_groups(
-    keys: tuple[str, ...], at: dt.datetime, rules: dict[str, Any] | None
+    keys: tuple[str, ...], at: dt.datetime, rules: dict[str, Any] | None, context: Any = None
 ) -> list[list[str]]:
     """The keys callable at ``at``, grouped by when their window closes, soonest first.
 
@@ -375,7 +375,7 @@ def _open_groups(
     evening). The grouping holds until the first key's verdict may change, so it is computed
     a few times an hour, not per call.
     """
-    cache_key = (keys, _fingerprint(rules))
+    cache_key = (keys, _fingerprint(rules), context.version if context is not None else "")
     hit = _open_cache.get(cache_key)
     if hit is not None and hit[0] <= at and (hit[1] is None or at < hit[1]):
         return hit[2]
@@ -383,7 +383,7 @@ def _open_groups(
     closing: dict[Any, list[str]] = {}
     valid_until: dt.datetime | None = None
     for key in keys:
-        status = engine.locale_status(key, at, rules)
+        status = engine.locale_status(key, at, rules, context)
         change = status.changes_at
         if change is not None and (valid_until is None or change < valid_until):
             valid_until = change
@@ -463,7 +463,9 @@ def _walk(
     keys = _all_keys(session, version)
     if not keys:
         return
-    groups = [_open_groups(keys, at, arm.rules) for arm in arms]
+    # The store's facts (closed days, registry copies) once per walk: cached, no query per offer.
+    context = _rules().load_context(session, at)
+    groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
     heads = [_first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)]
     while True:
         live = [(band, i) for i, band in enumerate(heads) if band is not None]
@@ -868,11 +870,12 @@ def explain_empty(
     closed: dict[str, Any] = {}
     candidates: list[dt.datetime] = []
     ready = _ready_sql(session)
+    context = engine.load_context(session, at)
     for arm in arms:
         where, params = _arm_where(arm)
         waiting = []
         for key in _all_keys(session):
-            status = engine.locale_status(key, at, arm.rules)
+            status = engine.locale_status(key, at, arm.rules, context)
             if not status.allowed:
                 closed[key] = status.next_allowed_at.isoformat() if status.next_allowed_at else None
                 if status.next_allowed_at is not None:
@@ -909,8 +912,12 @@ def explain_empty(
         .select_from(Contact)
         .where(Contact.callable, Contact.locale_key.is_(None))
     )
+    # Consumer calls refused for want of a fresh registry copy: say so, with the fix.
+    registry = [r.message for r in context.registry if not r.ok] if context.enforce_registry else []
     if waiting_for_window:
         reason = f"no contact is inside its calling window now ({len(closed)} place(s) closed)"
+    elif registry and closed:
+        reason = " | ".join(registry)
     elif cooling_next is not None:
         reason = "every remaining contact is cooling down after a recent attempt"
     elif claimed:
@@ -926,6 +933,7 @@ def explain_empty(
             "next_callback_due": callback_next.isoformat() if callback_next else None,
             "claimed_by_reps": int(claimed or 0),
             "needs_review": int(review or 0),
+            "registry": registry,
         },
     )
 

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calldesk.locale import parse_key
 from calldesk.models import Campaign, Contact
+from calldesk.places import parse_key
 from calldesk.rules import active_packs
 
 
@@ -44,11 +44,13 @@ def packs_per_campaign(session: Session) -> list[dict[str, Any]]:
             if key is None:
                 continue
             locale = parse_key(key)
-            entry = per_country.setdefault(locale.country, {"contacts": 0, "rules": set()})
-            entry["contacts"] += count
-            pack = packs.get(locale.country)
-            if pack is not None:
-                entry["rules"].update(r.name for r in pack.rules_for(tuple(locale.states)))
+            # Every country of the key brings its pack (a Toronto number in a US row: both).
+            for country in locale.countries:
+                entry = per_country.setdefault(country, {"contacts": 0, "rules": set()})
+                entry["contacts"] += count
+                pack = packs.get(country)
+                if pack is not None:
+                    entry["rules"].update(r.name for r in pack.rules_for(tuple(locale.states)))
         rows.append(
             {
                 "campaign_id": campaign_id,

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # Alembic is imported only when a store is not at this calldesk's head: opening a store that is
 # up to date (every start of the desk) reads the revision with one query.
 _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+_REVISION_ID = re.compile(r'^revision(?:: str)? = "([^"]+)"', re.MULTILINE)
 
 
 class StoreError(Exception):
@@ -192,8 +193,15 @@ def _alembic_config() -> Config:
 
 def known_revisions() -> list[str]:
     """The schema revisions this calldesk ships, oldest first (one linear history)."""
-    names = (p.name for p in (paths.migrations_dir() / "versions").iterdir())
-    return sorted(m.group(1) for m in map(_REVISION_FILE.match, names) if m)
+    files = sorted(
+        p for p in (paths.migrations_dir() / "versions").iterdir() if _REVISION_FILE.match(p.name)
+    )
+    # A file's own ``revision = "..."`` names it ("0003_rules"), else its four digits.
+    revisions = []
+    for path in files:
+        found = _REVISION_ID.search(path.read_text(encoding="utf-8"))
+        revisions.append(found.group(1) if found else _REVISION_FILE.match(path.name).group(1))
+    return revisions
 
 
 def head_revision() -> str:

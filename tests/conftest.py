@@ -123,3 +123,16 @@ def store(request: pytest.FixtureRequest) -> Store:
     """The same test on a SQLite file and on a PostgreSQL database."""
     name = "sqlite_store" if request.param == "sqlite" else "pg_store"
     return request.getfixturevalue(name)
+
+
+@pytest.fixture(autouse=True)
+def _registry_gate_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores built by tests hold no do-not-call registry copy, which refuses every consumer
+    call (fail closed); tests of that gate turn it back on with ``registry_gate``."""
+    monkeypatch.setenv("CALLDESK_REGISTRY_GATE", "off")
+
+
+@pytest.fixture
+def registry_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry gate as shipped: no fresh registry copy, no consumer calls."""
+    monkeypatch.setenv("CALLDESK_REGISTRY_GATE", "on")

@@ -1,10 +1,12 @@
 """A number typed by hand goes through the same rules on the command line: refused outside
 the window with the reason, allowed by a manager's override that stays with the attempt."""
 
+import json
+
 from sqlalchemy import select
 
 from calldesk.cli.main import main
-from calldesk.models import Attempt, Contact, Phone
+from calldesk.models import Attempt, Contact, Phone, RuleLedgerEntry
 from calldesk.reps import add_rep
 from calldesk.store import Store
 
@@ -82,10 +84,20 @@ def test_only_a_manager_with_a_reason_can_override(store: Store, capsys) -> None
 
     reason = "Client asked us to call after their evening board meeting"
     assert _dial(store, "--at", LATE, "--override-by", "Morgan Lee", "--reason", reason) == 0
-    capsys.readouterr()
+    out = json.loads(capsys.readouterr().out)
+    assert (out["dialled_by"], out["confirmed_by"]) == ("Ada Moreno", "Morgan Lee")
     (attempt,) = _attempts(store)
     assert attempt.manual and attempt.number_dialled == "+13055550123"
     assert (attempt.override_by, attempt.override_reason) == ("Morgan Lee", reason)
+    # The compliance ledger keeps the refusal that was overridden, and both names.
+    with store.session() as session:
+        entry = session.get(RuleLedgerEntry, attempt.id)
+        assert (entry.rep, entry.override_by, entry.override_reason) == (
+            "Ada Moreno",
+            "Morgan Lee",
+            reason,
+        )
+        assert entry.allowed is False and "outside hours at 21:30" in entry.decision["rule"]
 
 
 def test_dial_inside_the_window_is_recorded_without_override(sqlite_store: Store, capsys) -> None:

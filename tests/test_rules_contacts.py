@@ -221,7 +221,8 @@ def test_explain_names_zones_states_and_sources(store: Store) -> None:
         assert sources["FL"] == [f"area code of {MIAMI}"]
         verdicts = {r["id"]: r["verdict"] for r in data["rules"]}
         assert verdicts["us-fl"] == "refused" and verdicts["us-federal"] == "allowed"
-        assert data["next_allowed_at"] == ny("2026-11-25 10:00").isoformat()  # 8:00 Mountain
+        # Texas opens at 9:00 (Tex. Bus. & Com. Code 301.051(b)): 9:00 Mountain is 11:00 Eastern.
+        assert data["next_allowed_at"] == ny("2026-11-25 11:00").isoformat()
         assert "EST" in data["local_time"] and "CST" in data["local_time"]
 
 

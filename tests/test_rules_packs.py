@@ -39,9 +39,9 @@ def test_shipped_packs_are_valid_and_sourced() -> None:
                 assert rule.effective_note, rule.id  # says the statute's date was not verified
     us = packs["US"]
     assert {r.cap.calls for r in us.rules if r.cap} == {3}
-    assert {s for r in us.rules if r.cap for s in r.states} == {"FL", "OK", "MD"}
+    assert {s for r in us.rules if r.cap for s in r.states} == {"FL", "OK", "MD", "OR"}
     assert packs["US"].rules_for(("FL",))[0].id == "us-federal"
-    assert {r.id for r in us.rules_for(("TX",))} == {"us-federal"}
+    assert {r.id for r in us.rules_for(("TX",))} == {"us-federal", "us-tx"}
 
 
 def test_every_pack_file_loads_on_its_own() -> None:

@@ -14,31 +14,57 @@ import holidays
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from calldesk.locale import _area_codes, nanp_states, nanp_zones, region_zones
+from calldesk.locale import _area_codes, nanp_country, nanp_states, nanp_zones, region_zones
 from calldesk.rules import contact_status, locale_status
 from calldesk.store import Store
 from tests.rules_helpers import add_attempt, add_contact, add_rep
 
 UTC = dt.UTC
-VENDOR_FROM = dt.date(2026, 11, 1)  # the packs adopted the vendor-table rules on this date
+EARLY = dt.date(2000, 1, 1)  # rules whose statute date was not verified apply to every instant
+T = dt.time
 
-# state: (opens, closes, closed on Sundays, closed on state holidays, fixed clock, in force from)
-US_STATES: dict[str, tuple[dt.time, dt.time, bool, bool, str | None, dt.date]] = {
-    "FL": (dt.time(8), dt.time(20), False, False, None, dt.date(2021, 7, 1)),
-    "OK": (dt.time(8), dt.time(20), False, False, None, dt.date(2022, 11, 1)),
-    "MD": (dt.time(8), dt.time(20), False, False, None, dt.date(2024, 1, 1)),
-    "AL": (dt.time(8), dt.time(20), True, True, None, VENDOR_FROM),
-    "LA": (dt.time(8), dt.time(20), True, True, None, VENDOR_FROM),
-    "MS": (dt.time(8), dt.time(20), True, False, "America/Chicago", VENDOR_FROM),
-    "MA": (dt.time(8), dt.time(20), False, False, None, VENDOR_FROM),
-    "CT": (dt.time(9), dt.time(20), False, False, None, VENDOR_FROM),
-    "KY": (dt.time(10), dt.time(21), False, False, None, VENDOR_FROM),
-    "MI": (dt.time(9), dt.time(21), False, False, None, VENDOR_FROM),
-    "MN": (dt.time(9), dt.time(21), False, False, None, VENDOR_FROM),
-    "NM": (dt.time(9), dt.time(21), False, False, None, VENDOR_FROM),
-    "NV": (dt.time(9), dt.time(20), False, False, None, VENDOR_FROM),
+# The 2026 law (COMPLIANCE.md "2026 review") restated by hand, per state, for a consumer line:
+# state -> list of (in force from, until, {weekday: (opens, closes) or None}, holidays closed,
+# fixed clock). Weekday 0 is Monday; a missing weekday means the default of the entry ("*").
+US_STATES: dict[str, list[tuple[dt.date, dt.date | None, dict, bool, str | None]]] = {
+    "FL": [(dt.date(2021, 7, 1), None, {"*": (T(8), T(20))}, False, None)],
+    "OK": [(dt.date(2022, 11, 1), None, {"*": (T(8), T(20))}, False, None)],
+    "MD": [(dt.date(2024, 1, 1), None, {"*": (T(8), T(20))}, False, None)],
+    "AL": [(EARLY, None, {"*": (T(8), T(20)), 6: None}, True, None)],
+    "LA": [(EARLY, None, {"*": (T(8), T(20)), 6: None}, True, None)],
+    "MS": [(EARLY, None, {"*": (T(8), T(20)), 6: None}, False, "America/Chicago")],
+    "MA": [(EARLY, None, {"*": (T(8), T(20))}, False, None)],
+    "CT": [
+        (dt.date(2023, 10, 1), None, {"*": (T(9), T(20))}, False, None),
+        (EARLY, dt.date(2023, 10, 1), {"*": (T(9), T(21))}, False, None),
+    ],
+    "KY": [(EARLY, None, {"*": (T(10), T(21))}, False, None)],
+    "MI": [(EARLY, None, {"*": (T(9), T(21))}, False, None)],
+    "MN": [(EARLY, None, {"*": (T(9), T(21))}, False, None)],
+    "NM": [(EARLY, None, {"*": (T(9), T(21))}, False, None)],
+    "PA": [
+        (dt.date(2026, 10, 18), None, {"*": (T(9), T(19)), 6: None}, False, None),
+        (EARLY, dt.date(2026, 10, 18), {"*": (T(8), T(21))}, False, None),
+        (dt.date(2019, 12, 3), None, {"*": (T(0), None)}, True, None),
+    ],
+    "RI": [
+        (EARLY, None, {"*": (T(9), T(18)), 5: (T(10), T(17)), 6: None}, True, None),
+    ],
+    "UT": [(EARLY, None, {"*": (T(8), T(21)), 6: None}, True, None)],
+    "TX": [(EARLY, None, {"*": (T(9), T(21)), 6: (T(12), T(21))}, False, None)],
+    "OR": [(dt.date(2026, 1, 1), None, {"*": (T(8), T(20))}, False, None)],
+    "WA": [(EARLY, None, {"*": (T(8), T(20))}, False, None)],
+    "WY": [(EARLY, None, {"*": (T(8), T(20))}, False, None)],
 }
-CAPPED = {"FL": dt.date(2021, 7, 1), "OK": dt.date(2022, 11, 1), "MD": dt.date(2024, 1, 1)}
+# Rules that bind a business line too (the others protect consumers or residences only).
+BINDS_BUSINESS = {"FL", "OK", "MD", "MS", "MI", "NM", "RI", "UT", "WA"}
+BINDS_BUSINESS_PA_FROM = dt.date(2026, 10, 18)  # Act 47's hours; PA holidays: consumers only
+CAPPED = {
+    "FL": dt.date(2021, 7, 1),
+    "OK": dt.date(2022, 11, 1),
+    "MD": dt.date(2024, 1, 1),
+    "OR": dt.date(2026, 1, 1),
+}
 
 AREA_CODES = {
     country: sorted(code for code, entry in _area_codes().items() if entry[0] == country)
@@ -50,46 +76,89 @@ STATES = {
 }
 
 
-def _inside(at: dt.datetime, zone: str, opens: dt.time, closes: dt.time) -> bool:
+def _inside(at: dt.datetime, zone: str, opens: dt.time, closes: dt.time | None) -> bool:
     wall = at.astimezone(ZoneInfo(zone))
-    return opens <= wall.time() < closes
+    return opens <= wall.time() and (closes is None or wall.time() < closes)
+
+
+def _pa_closed(day: dt.date) -> bool:
+    from dateutil.easter import easter
+
+    if day in holidays.country_holidays("US", subdiv="PA"):
+        return True
+    if (day.month, day.day) == (6, 14) or day == easter(day.year) - dt.timedelta(days=2):
+        return True
+    return day.month == 11 and day.weekday() == 1 and 2 <= day.day <= 8  # Election Day
+
+
+def _state_allows(state: str, zone: str, at: dt.datetime, business: bool) -> bool:
+    for since, until, week, holidays_closed, clock in US_STATES.get(state, []):
+        if business:
+            if state == "PA":
+                if holidays_closed or since < BINDS_BUSINESS_PA_FROM:
+                    continue
+            elif state not in BINDS_BUSINESS:
+                continue
+        clock_zone = clock or zone
+        local = at.astimezone(ZoneInfo(clock_zone))
+        if local.date() < since or (until is not None and local.date() >= until):
+            continue
+        span = week.get(local.weekday(), week["*"])
+        if span is None or not _inside(at, clock_zone, *span):
+            return False
+        if holidays_closed:
+            closed = (
+                _pa_closed(local.date())
+                if state == "PA"
+                else local.date() in holidays.country_holidays("US", subdiv=state)
+            )
+            if closed:
+                return False
+    return True
+
+
+def state_country(state: str) -> str:
+    return "CA" if state in STATES["CA"] else "US"
 
 
 def oracle_allows(
-    country: str, numbers: list[str], address_state: str | None, at: dt.datetime
+    country: str | None,
+    numbers: list[str],
+    address_state: str | None,
+    at: dt.datetime,
+    *,
+    business: bool = False,
 ) -> bool:
-    """Whether calling is allowed by COMPLIANCE.md for every place the contact may be."""
+    """Whether calling is allowed by COMPLIANCE.md for every place the contact may be: the
+    numbers' countries, the row's country column and the address state's country all apply."""
     zones = {z for n in numbers for z in nanp_zones(n)}
-    own = set(region_zones(country, address_state))
-    if own and not zones & own:
-        zones |= own
+    if address_state:
+        own = set(region_zones(state_country(address_state), address_state))
+        if own and not zones & own:
+            zones |= own
     states = {s for n in numbers for s in nanp_states(n)} | ({address_state} - {None})
-    if not zones:
+    countries = {nanp_country(n) for n in numbers} - {None}
+    countries |= {state_country(s) for s in states}
+    if country:
+        countries.add(country)
+    if not zones or not countries:
         return False
     for zone in zones:
         wall = at.astimezone(ZoneInfo(zone))
-        if country == "CA":
+        if "CA" in countries:
             weekend = wall.weekday() >= 5
-            opens, closes = (dt.time(10), dt.time(18)) if weekend else (dt.time(9), dt.time(21, 30))
+            opens, closes = (T(10), T(18)) if weekend else (T(9), T(21, 30))
             if not _inside(at, zone, opens, closes):
                 return False
-            continue
-        if not _inside(at, zone, dt.time(8), dt.time(21)):
-            return False
-        for state in states:
-            if state not in US_STATES:
-                continue
-            opens, closes, no_sunday, no_holiday, clock, since = US_STATES[state]
-            clock_zone = clock or zone
-            local = at.astimezone(ZoneInfo(clock_zone))
-            if local.date() < since:
-                continue
-            if not _inside(at, clock_zone, opens, closes):
+            bc_holiday = wall.date() in holidays.country_holidays("CA", subdiv="BC")
+            if not business and "BC" in states and bc_holiday:
                 return False
-            if no_sunday and local.weekday() == 6:
+        if "US" in countries:
+            if not business and not _inside(at, zone, T(8), T(21)):
                 return False
-            if no_holiday and local.date() in holidays.country_holidays("US", subdiv=state):
-                return False
+            for state in states:
+                if state_country(state) == "US" and not _state_allows(state, zone, at, business):
+                    return False
     return True
 
 
@@ -132,7 +201,10 @@ PROPERTY = settings(
 )
 
 
-EDGES = [dt.time(h, m) for h, m in ((8, 0), (9, 0), (10, 0), (18, 0), (20, 0), (21, 0), (21, 30))]
+EDGES = [
+    dt.time(h, m)
+    for h, m in ((8, 0), (9, 0), (10, 0), (12, 0), (17, 0), (18, 0), (19, 0), (20, 0), (21, 0))
+] + [dt.time(21, 30)]
 
 
 @st.composite
@@ -253,6 +325,11 @@ SWEEP_DAYS = [
     dt.date(2027, 3, 14),
     dt.date(2027, 4, 26),  # Confederate Memorial Day (Alabama)
     dt.date(2027, 11, 7),
+    dt.date(2026, 10, 18),  # Pennsylvania Act 47 (a Sunday)
+    dt.date(2026, 11, 3),  # Election Day (Pennsylvania)
+    dt.date(2026, 6, 14),  # Flag Day (Pennsylvania), a Sunday
+    dt.date(2023, 9, 30),  # Connecticut before P.A. 23-98
+    dt.date(2026, 8, 3),  # British Columbia Day
 ]
 
 
@@ -283,3 +360,45 @@ def add_key(country: str, numbers: list[str], state: str | None) -> str:
     placement = locate(country, state, numbers)
     assert placement.locale is not None
     return placement.locale.key
+
+
+@PROPERTY
+@given(
+    contact=contacts(),
+    column=st.sampled_from([None, "US", "CA", "GB"]),
+    address=st.one_of(st.none(), st.sampled_from(STATES["US"] + STATES["CA"])),
+    business=st.booleans(),
+    data=st.data(),
+)
+def test_conflicting_columns_never_allow_an_offer_or_dial_outside_a_rule(
+    sqlite_store: Store,
+    contact: tuple[str, list[str], str | None],
+    column: str | None,
+    address: str | None,
+    business: bool,
+    data: st.DataObject,
+) -> None:
+    """Rows whose Country column and address disagree with their numbers: the numbers'
+    countries always apply, so neither the queue nor the dial check allows a call that any
+    rule of any place the person may be in forbids (business lines: binding rules only)."""
+    from calldesk import queue
+    from calldesk.rules import decide
+    from calldesk.rules.marks import mark_business
+
+    _, numbers, _ = contact
+    zones = sorted({z for n in numbers for z in nanp_zones(n)} | {"America/Chicago"})
+    at = data.draw(instants_near_edges(zones))
+    with sqlite_store.write() as session:
+        stored = add_contact(session, numbers, state=address, country=column)
+        assume(stored.locale_key is not None)
+        if business:
+            mark_business(session, contact_id=stored.id)
+        expected = oracle_allows(column, numbers, address, at, business=business)
+        dial = decide(session, at=at, number=numbers[0], contact=stored.id)
+        assert not dial.allowed or expected, (stored.locale_key, at, dial.rule)
+        rep = add_rep(session, f"rep-{stored.id}")
+        offer = queue.next_offer(session, rep.id, at=at)
+        if isinstance(offer, queue.Offer) and offer.contact_id == stored.id:
+            assert expected, (stored.locale_key, at, offer.rule)
+        if isinstance(offer, queue.Offer):
+            queue.release_claim(session, offer.claim_id, at=at)

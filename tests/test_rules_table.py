@@ -84,28 +84,56 @@ ROWS = [
     ("us-ma", f"US|MA|{NY}", NY, "2026-11-24 08:00", True),
     ("us-ma", f"US|MA|{NY}", NY, "2026-11-24 19:59", True),
     ("us-ma", f"US|MA|{NY}", NY, "2026-11-24 20:00", False),
-    # Connecticut 9:00-20:00
-    ("us-ct", f"US|CT|{NY}", NY, "2026-11-24 08:59", False),
-    ("us-ct", f"US|CT|{NY}", NY, "2026-11-24 09:00", True),
-    ("us-ct", f"US|CT|{NY}", NY, "2026-11-24 19:59", True),
-    ("us-ct", f"US|CT|{NY}", NY, "2026-11-24 20:00", False),
+    # Connecticut 9:00-20:00 since 2023-10-01 (P.A. 23-98), 9:00-21:00 before
+    ("us-ct-2023", f"US|CT|{NY}", NY, "2026-11-24 08:59", False),
+    ("us-ct-2023", f"US|CT|{NY}", NY, "2026-11-24 09:00", True),
+    ("us-ct-2023", f"US|CT|{NY}", NY, "2026-11-24 19:59", True),
+    ("us-ct-2023", f"US|CT|{NY}", NY, "2026-11-24 20:00", False),
+    ("us-ct", f"US|CT|{NY}", NY, "2023-09-29 20:30", True),
+    ("us-ct", f"US|CT|{NY}", NY, "2023-09-29 21:00", False),
     # Kentucky 10:00-21:00
     ("us-ky", f"US|KY|{NY}", NY, "2026-11-24 09:59", False),
     ("us-ky", f"US|KY|{NY}", NY, "2026-11-24 10:00", True),
     ("us-ky", f"US|KY|{NY}", NY, "2026-11-24 20:59", True),
     ("us-ky", f"US|KY|{NY}", NY, "2026-11-24 21:00", False),
-    # Michigan, Minnesota, New Mexico 9:00-21:00
-    ("us-mi-mn-nm", "US|MI|America/Detroit", "America/Detroit", "2026-11-24 08:59", False),
-    ("us-mi-mn-nm", "US|MI|America/Detroit", "America/Detroit", "2026-11-24 09:00", True),
-    ("us-mi-mn-nm", f"US|MN|{CHI}", CHI, "2026-11-24 08:59", False),
-    ("us-mi-mn-nm", f"US|MN|{CHI}", CHI, "2026-11-24 20:59", True),
-    ("us-mi-mn-nm", "US|NM|America/Denver", "America/Denver", "2026-11-24 09:00", True),
-    ("us-mi-mn-nm", "US|NM|America/Denver", "America/Denver", "2026-11-24 21:00", False),
-    # Nevada 9:00-20:00
-    ("us-nv", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 08:59", False),
-    ("us-nv", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 09:00", True),
-    ("us-nv", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 19:59", True),
-    ("us-nv", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 20:00", False),
+    # Michigan, New Mexico 9:00-21:00 (vendor table); Minnesota 9:00-21:00 (325E.30)
+    ("us-mi-nm", "US|MI|America/Detroit", "America/Detroit", "2026-11-24 08:59", False),
+    ("us-mi-nm", "US|MI|America/Detroit", "America/Detroit", "2026-11-24 09:00", True),
+    ("us-mn", f"US|MN|{CHI}", CHI, "2026-11-24 08:59", False),
+    ("us-mn", f"US|MN|{CHI}", CHI, "2026-11-24 20:59", True),
+    ("us-mi-nm", "US|NM|America/Denver", "America/Denver", "2026-11-24 09:00", True),
+    ("us-mi-nm", "US|NM|America/Denver", "America/Denver", "2026-11-24 21:00", False),
+    # Nevada: no statutory live-call window (NRS 597.814 binds only automatic dialers): federal
+    ("us-federal", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 07:59", False),
+    ("us-federal", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 08:00", True),
+    ("us-federal", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 20:59", True),
+    ("us-federal", f"US|NV|{LA_ZONE}", LA_ZONE, "2026-11-24 21:00", False),
+    # Pennsylvania: Act 47 from 2026-10-18 (9:00-19:00, no Sundays), 8:00-21:00 before;
+    # legal holidays closed since 2019-12-03 (73 P.S. 2245(a)(10))
+    ("us-pa-2026", f"US|PA|{NY}", NY, "2026-11-24 18:59", True),
+    ("us-pa-2026", f"US|PA|{NY}", NY, "2026-11-24 19:00", False),
+    ("us-pa", f"US|PA|{NY}", NY, "2026-10-16 20:30", True),
+    ("us-pa", f"US|PA|{NY}", NY, "2026-10-16 21:00", False),
+    ("us-pa-holidays", f"US|PA|{NY}", NY, "2026-11-26 12:00", False),  # Thanksgiving
+    ("us-pa-holidays", f"US|PA|{NY}", NY, "2026-11-24 12:00", True),
+    # Rhode Island Mon-Fri 9:00-18:00, Sat 10:00-17:00, no Sundays
+    ("us-ri", f"US|RI|{NY}", NY, "2026-11-24 17:59", True),
+    ("us-ri", f"US|RI|{NY}", NY, "2026-11-28 17:00", False),
+    # Utah 8:00-21:00, no Sundays
+    ("us-ut", "US|UT|America/Denver", "America/Denver", "2026-11-24 20:59", True),
+    ("us-ut", "US|UT|America/Denver", "America/Denver", "2026-11-29 12:00", False),
+    # Texas Mon-Sat 9:00-21:00, Sunday 12:00-21:00
+    ("us-tx", f"US|TX|{CHI}", CHI, "2026-11-29 11:59", False),
+    ("us-tx", f"US|TX|{CHI}", CHI, "2026-11-29 12:00", True),
+    # Oregon 8:00-20:00 since 2026-01-01 (HB 3865)
+    ("us-or", f"US|OR|{LA_ZONE}", LA_ZONE, "2026-11-24 20:00", False),
+    ("us-or", f"US|OR|{LA_ZONE}", LA_ZONE, "2025-11-24 20:00", True),
+    # Washington ends 20:00; Wyoming 8:00-20:00
+    ("us-wa", f"US|WA|{LA_ZONE}", LA_ZONE, "2026-11-24 20:00", False),
+    ("us-wy", "US|WY|America/Denver", "America/Denver", "2026-11-24 19:59", True),
+    # British Columbia: no calls on statutory holidays (BC Day 2026-08-03)
+    ("ca-bc", "CA|BC|America/Vancouver", "America/Vancouver", "2026-08-03 12:00", False),
+    ("ca-bc", "CA|BC|America/Vancouver", "America/Vancouver", "2026-08-04 12:00", True),
     # Canada: weekdays 9:00-21:30, weekends 10:00-18:00
     ("ca-crtc", f"CA|ON|{TOR}", TOR, "2026-11-24 08:59", False),
     ("ca-crtc", f"CA|ON|{TOR}", TOR, "2026-11-24 09:00", True),

@@ -85,17 +85,20 @@ def test_try_a_number_outside_its_window(qtbot, sqlite_store: Store) -> None:
     summary = page.summary.text()
     assert "Next allowed: Tue 24 Nov 2026 08:00 EST" in summary
     assert page.result["next_allowed_at"] == "2026-11-24T13:00:00+00:00"
+    assert "Line: consumer" in summary and "Override: a manager may allow" in summary
     places = [page.places.item(r, 0).text() for r in range(page.places.rowCount())]
-    assert places == ["Zone America/New_York", "State FL"]
-    assert page.places.item(1, 1).text() == "area code of +13055550123"
+    assert places == ["Country US", "Zone America/New_York", "State FL"]
+    assert page.places.item(2, 1).text() == "area code of +13055550123"
     rules = {
         page.rules.item(r, 1).text(): page.rules.item(r, 0).text()
         for r in range(page.rules.rowCount())
     }
     # the federal window is still open at 20:30; Florida's closed at 20:00
+    # caps are counted for a number alone too (no calls to it yet)
     assert rules == {
         "US federal calling hours": "allowed",
         "Florida calling hours and 3 calls per 24 h": "REFUSED",
+        "Florida calling hours and 3 calls per 24 h (cap)": "allowed",
     }
     florida = next(
         r for r in range(page.rules.rowCount()) if page.rules.item(r, 0).text() != "allowed"

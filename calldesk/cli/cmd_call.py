@@ -241,11 +241,12 @@ def cmd_dial(args: argparse.Namespace, ctx: Context) -> Output:
                 raise CliError(f"no campaign {args.campaign}", exit_code=2)
             campaign_rules = campaign.rules
         try:
-            status = rules.authorize_dial(
+            verdict = rules.authorize_dial(
                 session,
                 e164=e164,
                 contact_id=contact_id,
                 at=at,
+                rep=rep,
                 campaign_rules=campaign_rules,
                 override_by=args.override_by,
                 override_reason=args.reason,
@@ -254,7 +255,7 @@ def cmd_dial(args: argparse.Namespace, ctx: Context) -> Output:
             nxt = exc.status.next_allowed_at
             when = f"; next allowed {nxt.isoformat()}" if nxt else ""
             raise CliError(f"{e164} at {exc.status.local_time}: {exc}{when}") from exc
-        overridden = not status.allowed
+        overridden = not verdict.allowed
         try:
             result = outcomes.record_outcome(
                 session,
@@ -266,16 +267,19 @@ def cmd_dial(args: argparse.Namespace, ctx: Context) -> Output:
                 number_dialled=e164,
                 started_at=at,
                 manual=True,
-                override_by=args.override_by if overridden else None,
-                override_reason=args.reason if overridden else None,
+                override_by=verdict.override_by if overridden else None,
+                override_reason=verdict.override_reason if overridden else None,
                 at=at,
+                verdict=verdict,
             )
         except outcomes.OutcomeError as exc:
             raise CliError(str(exc), exit_code=2) from exc
     data = result.to_dict() | {
-        "rule": status.rule,
-        "local_time": status.local_time,
+        "rule": verdict.rule,
+        "local_time": verdict.local_time,
         "overridden": overridden,
+        "dialled_by": rep.name,
+        "confirmed_by": verdict.override_by,
     }
-    note = f" (override by {args.override_by}: {args.reason})" if overridden else ""
-    return Output(data, f"Recorded {args.disposition} on {e164} at {status.local_time}{note}.")
+    note = f" (override by {verdict.override_by}: {verdict.override_reason})" if overridden else ""
+    return Output(data, f"Recorded {args.disposition} on {e164} at {verdict.local_time}{note}.")

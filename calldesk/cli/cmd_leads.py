@@ -13,6 +13,13 @@ def register(subparsers: object, common: argparse.ArgumentParser) -> None:
     cmd = add_command(group, common, "find", _find, "find contacts by phone number")
     cmd.add_argument("--phone", required=True, help="the number, in any format")
     cmd.add_argument("--country", default="US", help="country of numbers without +CC")
+    cmd = add_command(
+        group, common, "phone-type", _phone_type, "mark a number as a business line (or not)"
+    )
+    cmd.add_argument("--phone", required=True, help="the number, in any format")
+    cmd.add_argument("--type", required=True, choices=("business", "consumer"))
+    cmd.add_argument("--country", default="US", help="country of numbers without +CC")
+    cmd.add_argument("--by", metavar="NAME", help="who marks it (kept in the audit log)")
 
 
 def _find(args: argparse.Namespace, ctx: Context) -> Output:
@@ -28,3 +35,22 @@ def _find(args: argparse.Namespace, ctx: Context) -> Output:
         flags = " [DNC]" if c["dnc"] else ""
         lines.append(f"{c['id']}: {c['name']} ({c['company'] or '-'}) {numbers}{flags}")
     return Output(data, "\n".join(lines))
+
+
+def _phone_type(args: argparse.Namespace, ctx: Context) -> Output:
+    """Business lines get the business exemptions of each rule (with its source)."""
+    from calldesk.rules import normalize_number
+    from calldesk.rules.marks import mark_business
+
+    e164 = normalize_number(args.phone, args.country)
+    if e164 is None:
+        raise CliError(f"not a valid phone number: {args.phone!r}", exit_code=2)
+    with ctx.store().write() as session:
+        try:
+            changed = mark_business(
+                session, e164=e164, business=args.type == "business", actor=args.by
+            )
+        except LookupError as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+    data = {"e164": e164, "type": args.type, "phones_changed": changed}
+    return Output(data, f"{e164}: {args.type} line ({changed} phone(s) changed)")

@@ -23,6 +23,13 @@ from calldesk.rules import (
     set_zone,
     validate_campaign_rules,
 )
+from calldesk.rules.ledger import export_ledger, ledger_rows
+from calldesk.rules.marks import (
+    add_closed_day,
+    closed_day_dict,
+    closed_days_list,
+    remove_closed_day,
+)
 
 
 def _at(text: str | None) -> dt.datetime:
@@ -71,7 +78,7 @@ def _check_dial(args: argparse.Namespace, ctx: Context) -> Output:
         raise CliError("an override needs both --override-by and --reason", exit_code=2)
     with ctx.store().session() as session:
         try:
-            status = authorize_dial(
+            verdict = authorize_dial(
                 session,
                 e164=args.phone,
                 contact_id=args.contact,
@@ -81,25 +88,81 @@ def _check_dial(args: argparse.Namespace, ctx: Context) -> Output:
                 override_reason=args.reason,
             )
         except DialRefused as exc:
-            data = {**exc.status.as_dict(), "dial": "refused", "reason": str(exc)}
+            data = {**exc.verdict.as_dict(), "dial": "refused", "reason": str(exc)}
             return Output(data, str(exc), exit_code=1)
         except LookupError as exc:
             raise CliError(str(exc), exit_code=2) from exc
-    if status.allowed:
-        data = {**status.as_dict(), "dial": "allowed", "reason": status.rule}
-        return Output(data, f"allowed: {status.rule}")
-    data = {
-        **status.as_dict(),
-        "dial": "overridden",
-        "reason": status.rule,
-        "override_by": args.override_by,
-        "override_reason": args.reason,
-    }
+    if verdict.allowed:
+        data = {**verdict.as_dict(), "dial": "allowed", "reason": verdict.rule}
+        return Output(data, f"allowed: {verdict.rule}")
+    data = {**verdict.as_dict(), "dial": "overridden", "reason": verdict.rule}
     text = (
-        f"overridden by {args.override_by} ({args.reason}): {status.rule}; record the call "
-        "with this override so the reason is kept with the attempt"
+        f"overridden by {verdict.override_by} ({verdict.override_reason}): {verdict.rule}; "
+        "record the call with this override so the reason is kept with the attempt"
     )
     return Output(data, text)
+
+
+def _day(text: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f'{flag} "{text}" is not a date (YYYY-MM-DD)', exit_code=2) from exc
+
+
+def _ledger(args: argparse.Namespace, ctx: Context) -> Output:
+    start = _at(args.start) if args.start else None
+    end = _at(args.end) if args.end else None
+    with ctx.store().session() as session:
+        rows = list(ledger_rows(session, start, end))
+        text = export_ledger(session, start, end, args.format)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc}", exit_code=2) from exc
+        return Output({"rows": len(rows), "file": args.output}, f"{len(rows)} row(s) written")
+    return Output({"rows": rows, "count": len(rows)}, text.rstrip("\n"))
+
+
+def _closed_add(args: argparse.Namespace, ctx: Context) -> Output:
+    with ctx.store().write() as session:
+        try:
+            entry = add_closed_day(
+                session,
+                country=args.country,
+                state=args.state,
+                day=_day(args.day, "--day"),
+                reason=args.reason,
+                source=args.source,
+                actor=args.by,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+        data = closed_day_dict(entry)
+    where = f"{data['country']}-{data['state']}" if data["state"] else data["country"]
+    return Output(data, f"closed #{data['id']}: {where} on {data['day']} ({data['reason']})")
+
+
+def _closed_list(args: argparse.Namespace, ctx: Context) -> Output:
+    with ctx.store().session() as session:
+        rows = closed_days_list(session)
+    lines = [
+        f"#{r['id']} {r['day']} {r['country']}{'-' + r['state'] if r['state'] else ''}: "
+        f"{r['reason']} ({r['source']})"
+        for r in rows
+    ] or ["no closed days entered"]
+    return Output({"closed_days": rows}, "\n".join(lines))
+
+
+def _closed_remove(args: argparse.Namespace, ctx: Context) -> Output:
+    with ctx.store().write() as session:
+        try:
+            remove_closed_day(session, args.id, actor=args.by)
+        except LookupError as exc:
+            raise CliError(str(exc), exit_code=2) from exc
+    return Output({"removed": args.id}, f"closed day #{args.id} removed")
 
 
 def _review(args: argparse.Namespace, ctx: Context) -> Output:
@@ -238,3 +301,24 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     cmd = add_command(group, common, "dnc-age", _dnc_age, "age of each DNC registry snapshot")
     cmd.add_argument("--at", metavar="ISO8601", help="the moment to check (default now)")
+
+    cmd = add_command(
+        group, common, "ledger", _ledger, "the compliance ledger: why each attempt was lawful"
+    )
+    cmd.add_argument("--from", dest="start", metavar="ISO8601", help="attempts from (UTC)")
+    cmd.add_argument("--to", dest="end", metavar="ISO8601", help="attempts before (UTC)")
+    cmd.add_argument("--format", choices=("csv", "json"), default="csv")
+    cmd.add_argument("--output", metavar="FILE", help="write to a file instead of stdout")
+
+    closed = add_group(group, common, "closed", "extra closed days (proclaimed holidays, bans)")
+    cmd = add_command(closed, common, "add", _closed_add, "close a day for calling, with source")
+    cmd.add_argument("--country", required=True, metavar="CC", help="ISO code, e.g. US")
+    cmd.add_argument("--state", metavar="ST", help="state or province (default: whole country)")
+    cmd.add_argument("--day", required=True, metavar="YYYY-MM-DD")
+    cmd.add_argument("--reason", required=True, help="e.g. Governor's proclaimed holiday")
+    cmd.add_argument("--source", required=True, help="the proclamation, order or link")
+    cmd.add_argument("--by", metavar="NAME", help="who adds it (kept in the audit log)")
+    add_command(closed, common, "list", _closed_list, "the closed days entered")
+    cmd = add_command(closed, common, "remove", _closed_remove, "remove a closed day")
+    cmd.add_argument("id", type=int, help="the closed day's number (see list)")
+    cmd.add_argument("--by", metavar="NAME", help="who removes it (kept in the audit log)")

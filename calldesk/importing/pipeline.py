@@ -1555,9 +1555,9 @@ class _Importer:
             return known
         if len(self._quick) > 50_000:
             self._quick.clear()
-        self._quick[quick] = answer = self._assemble(
-            country, state, numbers, acs, nanp_states, number_zones, number_country, region_zones
-        )
+        # One home for a contact's places (calldesk.places.locate: the number's country always
+        # applies, the row's adds); computed once per (country, state, area codes).
+        self._quick[quick] = answer = self._locale_fallback(country, state, valid, nanp_states)
         return answer
 
     def _assemble(

@@ -2,6 +2,9 @@
 
 Public functions (the queue, the desk, the Rules screen and the command line call these):
 
+- :func:`decide` - THE decision: may this number/contact be dialled by whom at an instant, and
+  the whole explanation (a :class:`Verdict`); every other function here is a view of it;
+
 - :func:`locale_status` - the verdict for a locale key at a moment (cached per key);
 - :func:`contact_status` - the same plus per-person caps for one contact;
 - :func:`check_dial` - a number typed by hand (DNC, its own place, the contact's, caps);
@@ -15,13 +18,21 @@ Public functions (the queue, the desk, the Rules screen and the command line cal
 
 from calldesk.rules.campaign import campaign_rule, validate_campaign_rules
 from calldesk.rules.contacts import (
-    DialRefused,
     apply_caps,
-    authorize_dial,
     check_dial,
     contact_status,
     is_dnc_number,
     normalize_number,
+)
+from calldesk.rules.context import RulesContext, load_context
+from calldesk.rules.decide import (
+    NOT_OVERRIDABLE,
+    DialRefused,
+    Verdict,
+    authorize_dial,
+    contact_is_business,
+    decide,
+    is_business_number,
 )
 from calldesk.rules.engine import LocaleStatus, RuleCheck, clear_caches, locale_status
 from calldesk.rules.explain import explain, explain_text
@@ -43,6 +54,13 @@ from calldesk.rules.review import (
 )
 
 __all__ = [
+    "NOT_OVERRIDABLE",
+    "RulesContext",
+    "Verdict",
+    "contact_is_business",
+    "decide",
+    "is_business_number",
+    "load_context",
     "DialRefused",
     "authorize_dial",
     "LocaleStatus",

@@ -77,6 +77,8 @@ def campaign_rule(
         clock=None,
         source="campaign settings (narrows the legal rules, never widens them)",
         effective=dt.date(1970, 1, 1),
+        business="binds",
+        business_source="the campaign's own hours apply to every call it makes",
     )
     return rule, _notes(rule, pack)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from calldesk.locale import Placement, locate, parse_key
 from calldesk.models import Attempt, Contact, DncEntry, Phone
-from calldesk.rules.engine import UTC, LocaleStatus, RuleCheck, locale_status
+from calldesk.rules.engine import LocaleStatus, RuleCheck, _states_of, locale_status
 from calldesk.rules.packs import Rule, pack_for
 from calldesk.rules.windows import zone_info
 
@@ -29,17 +29,18 @@ def _cap_rules(locale_key: str | None, at: dt.datetime) -> list[Rule]:
         locale = parse_key(locale_key)
     except ValueError:
         return []
-    pack = pack_for(locale.country)
-    if pack is None:
-        return []
     zone = locale.zones[0] if locale.zones else "UTC"
     rules = []
-    for rule in pack.rules_for(locale.states):
-        if rule.cap is None:
+    for country in locale.countries:
+        pack = pack_for(country)
+        if pack is None:
             continue
-        local_day = at.astimezone(zone_info(rule.clock or zone)).date()
-        if rule.in_effect(local_day):
-            rules.append(rule)
+        for rule in pack.rules_for(_states_of(locale, country)):
+            if rule.cap is None or (locale.business and not rule.binds_business):
+                continue
+            local_day = at.astimezone(zone_info(rule.clock or zone)).date()
+            if rule.in_effect(local_day):
+                rules.append(rule)
     return rules
 
 
@@ -61,16 +62,29 @@ def attempt_times(session: Session, contact_id: int, since: dt.datetime, until: 
 def apply_caps(
     session: Session,
     status: LocaleStatus,
-    contact_id: int,
+    contact_id: int | None,
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
+    *,
+    context: Any = None,
+    times: Any = None,
 ) -> LocaleStatus:
-    """``status`` with the per-person caps of its locale applied for ``contact_id`` at ``at``."""
+    """``status`` with the per-person caps of its locale applied for ``contact_id`` at ``at``.
+
+    ``times(since, until)`` gives the attempts to count when there is no contact (a number
+    alone: every attempt to anyone who has it, :func:`calldesk.rules.decide.number_attempt_times`).
+    """
     rules = _cap_rules(status.locale_key, at)
     if not rules:
         return status
     longest = max(r.cap.hours for r in rules if r.cap)
-    times = attempt_times(session, contact_id, at - dt.timedelta(hours=longest), at)
+    since = at - dt.timedelta(hours=longest)
+    if times is not None:
+        times = times(since, at)
+    elif contact_id is not None:
+        times = attempt_times(session, contact_id, since, at)
+    else:
+        times = []
     checks = list(status.checks)
     free_at: dt.datetime | None = None
     deciding = ""
@@ -118,7 +132,7 @@ def apply_caps(
         )
     if free_at is None:
         return replace(status, checks=checks)
-    later = locale_status(status.locale_key, free_at, campaign_rules)
+    later = locale_status(status.locale_key, free_at, campaign_rules, context)
     next_at = free_at if later.allowed else later.next_allowed_at
     return replace(
         status,
@@ -158,22 +172,17 @@ def contact_status(
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
 ) -> LocaleStatus:
-    """May this contact be called at ``at``: their locale's window plus per-person caps.
+    """May this contact be called at ``at``: :func:`calldesk.rules.decide` on the contact alone.
 
     A contact without a locale key (needs review) or on the DNC list is never allowed. When
     refused, ``next_allowed_at`` says when the contact becomes callable (None: not by itself).
     Raises LookupError for an unknown contact id.
     """
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise LookupError(f"no contact {contact_id}")
-    at = at.astimezone(UTC)
-    status = locale_status(contact.locale_key, at, campaign_rules)
-    if not contact.locale_key and contact.needs_review_reason:
-        status = replace(status, rule=f"not callable: {contact.needs_review_reason} (needs review)")
-    if contact.dnc:
-        return _refused(status, _dnc_check("the contact asked not to be called"))
-    return apply_caps(session, status, contact_id, at, campaign_rules)
+    from calldesk.rules.decide import decide
+
+    return decide(
+        session, at=at, contact=contact_id, purpose="offer", campaign_rules=campaign_rules or {}
+    ).status
 
 
 def normalize_number(text: str, default_region: str | None = "US") -> str | None:
@@ -217,87 +226,10 @@ def check_dial(
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
 ) -> LocaleStatus:
-    """Check a number a rep types by hand: the same rules as a queue offer.
+    """Check a number a rep types by hand: :func:`calldesk.rules.decide` for the number (its own
+    place with the contact's, DNC, caps). Use :func:`calldesk.rules.authorize_dial` to dial."""
+    from calldesk.rules.decide import decide
 
-    The typed number's own place (area code, zones) applies together with the contact's
-    (address, other numbers); DNC and per-person caps apply. A refused dial says why; a
-    manager's override is recorded with the attempt (Attempt.override_by/override_reason).
-    """
-    at = at.astimezone(UTC)
-    contact = session.get(Contact, contact_id) if contact_id is not None else None
-    if contact_id is not None and contact is None:
-        raise LookupError(f"no contact {contact_id}")
-    number = normalize_number(e164, contact.country if contact else None) if e164 else None
-    placement = place_of(session, e164=number, contact=contact)
-    if number is None:
-        status = locale_status(None, at, campaign_rules)
-        return _refused(
-            status,
-            RuleCheck(
-                "number",
-                "A valid phone number",
-                "phonenumbers",
-                "",
-                "refused",
-                f'"{e164}" is not a valid phone number',
-            ),
-        )
-    key = placement.locale.key if placement.locale else None
-    status = locale_status(key, at, campaign_rules)
-    if placement.locale is None and placement.reason:
-        status = replace(status, rule=f"not callable: {placement.reason}")
-    if is_dnc_number(session, number):
-        return _refused(status, _dnc_check(f"{number} is on the do-not-call list"))
-    if contact is not None:
-        if contact.dnc:
-            return _refused(status, _dnc_check("the contact asked not to be called"))
-        status = apply_caps(session, status, contact.id, at, campaign_rules)
-    return status
-
-
-class DialRefused(Exception):
-    """A dial the rules refuse; ``status`` says why and when it is next allowed."""
-
-    def __init__(self, message: str, status: LocaleStatus) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def authorize_dial(
-    session: Session,
-    *,
-    e164: str,
-    contact_id: int | None,
-    at: dt.datetime,
-    campaign_rules: dict[str, Any] | None = None,
-    override_by: str | None = None,
-    override_reason: str | None = None,
-) -> LocaleStatus:
-    """Check a hand-typed dial and refuse it unless allowed or overridden by a manager.
-
-    Outside the calling window (or over a cap) a dial goes ahead only with an override: a rep
-    named ``override_by`` whose role is manager, and a reason (record both on the Attempt).
-    A number on the do-not-call list, or one whose place is unknown, is refused even then.
-    Raises :class:`DialRefused`.
-    """
-    status = check_dial(
-        session, e164=e164, contact_id=contact_id, at=at, campaign_rules=campaign_rules
-    )
-    if status.allowed:
-        return status
-    hard = [c for c in status.checks if c.verdict == "refused" and c.rule_id in _NOT_OVERRIDABLE]
-    if hard:
-        raise DialRefused(f"refused: {hard[0].rule}: {hard[0].detail}", status)
-    if override_by is None:
-        raise DialRefused(f"refused: {status.rule}", status)
-    from calldesk.models import Rep  # the override must come from a manager
-
-    manager = session.scalar(select(Rep).where(Rep.name == override_by))
-    if manager is None or manager.role != "manager":
-        raise DialRefused(f"refused: only a manager may override ({override_by} is not)", status)
-    if not (override_reason or "").strip():
-        raise DialRefused("refused: an override needs a reason", status)
-    return status
-
-
-_NOT_OVERRIDABLE = {"dnc", "number", "fail-closed"}
+    return decide(
+        session, at=at, number=e164, contact=contact_id, campaign_rules=campaign_rules
+    ).status

@@ -15,8 +15,9 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from calldesk.locale import Locale, parse_key
+from calldesk.places import Locale, _region_zones, parse_key
 from calldesk.rules.campaign import CAMPAIGN_KEYS, campaign_rule
+from calldesk.rules.context import RulesContext
 from calldesk.rules.packs import (
     Rule,
     RulePack,
@@ -25,7 +26,7 @@ from calldesk.rules.packs import (
     pack_for,
     reload_packs,
 )
-from calldesk.rules.windows import Window, holiday_calendar, next_allowed, zone_info
+from calldesk.rules.windows import DayClosures, Window, holiday_calendar, next_allowed, zone_info
 
 UTC = dt.UTC
 
@@ -38,7 +39,7 @@ class RuleCheck:
     rule: str  # plain words, e.g. "Florida calling hours and 3 calls per 24 h"
     source: str
     effective: str  # ISO date the rule took effect
-    verdict: str  # "allowed" | "refused" | "not in effect"
+    verdict: str  # "allowed" | "refused" | "not in effect" | "exempt"
     detail: str  # plain words: "20:30 EST is outside 08:00-20:00"
     zones: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
@@ -75,10 +76,16 @@ class LocaleStatus:
     checks: list[RuleCheck] = field(default_factory=list)
     country: str | None = None
     locale_key: str | None = None
+    countries: tuple[str, ...] = ()
+    business: bool = False
+    packs: tuple[str, ...] = ()  # "US 2026.12+<digest>" per pack that decided
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able form (times as ISO 8601 UTC)."""
         return {
+            "countries": list(self.countries),
+            "line": "business" if self.business else "consumer",
+            "packs": list(self.packs),
             "allowed": self.allowed,
             "next_allowed_at": _iso(self.next_allowed_at),
             "changes_at": _iso(self.changes_at),
@@ -128,25 +135,61 @@ class _Pair:
     window: Window
 
 
+def _rule_window(rule: Rule, zone: str, locale: Locale, pack: RulePack) -> Window:
+    calendars: tuple[Any, ...] = ()
+    states = _states_of(locale, pack.country)
+    if rule.closed_on_holidays:
+        # A state overlay closes on that state's holidays; a national rule (or a campaign's
+        # "skip holidays") on the holidays of every state the contact may be in.
+        subdivs = tuple(s for s in states if s in rule.states) or states
+        calendars = holiday_calendar(pack.holidays, tuple(sorted(subdivs)))
+    if rule.also_closed:
+        calendars = (*calendars, DayClosures(yearly=rule.also_closed))
+    return Window(rule.hours, zone, calendars, rule.effective, rule.until)
+
+
+def _states_of(locale: Locale, country: str) -> tuple[str, ...]:
+    """The locale's states that belong to ``country`` (codes of no known country count too)."""
+    table = _region_zones()
+    return tuple(
+        s
+        for s in locale.states
+        if (country, s) in table or not any((c, s) in table for c in ("US", "CA", "GB"))
+    )
+
+
+def _closed_rule(country: str, days: tuple[tuple[dt.date, str], ...]) -> tuple[Rule, DayClosures]:
+    rule = Rule(
+        id=f"closed-days-{country.lower()}",
+        name=f"Closed days entered by a manager ({country})",
+        country=country,
+        states=(),
+        hours=((0, 24 * 60),) * 7,
+        closed_on_holidays=False,
+        cap=None,
+        clock=None,
+        source="; ".join(sorted({why for _, why in days})),
+        effective=dt.date(1970, 1, 1),
+        business="binds",
+        business_source="a closed day closes every call (calldesk policy)",
+    )
+    return rule, DayClosures(dates=days)
+
+
 @dataclass
 class _Compiled:
     locale: Locale | None
     pairs: list[_Pair]
     refusal: str | None  # set when the locale can never be called (fail closed)
     notes: list[str]
+    exempt: list[Rule] = field(default_factory=list)  # skipped: the line is a business line
+    registry: list[str] = field(default_factory=list)  # registry refusals (consumer calls)
+    packs: tuple[str, ...] = ()
 
 
-def _rule_window(rule: Rule, zone: str, locale: Locale, pack: RulePack) -> Window:
-    calendars = ()
-    if rule.closed_on_holidays:
-        # A state overlay closes on that state's holidays; a national rule (or a campaign's
-        # "skip holidays") on the holidays of every state the contact may be in.
-        subdivs = tuple(s for s in locale.states if s in rule.states) or locale.states
-        calendars = holiday_calendar(pack.holidays, tuple(sorted(subdivs)))
-    return Window(rule.hours, zone, calendars, rule.effective)
-
-
-def _compile(locale_key: str, campaign_rules: dict[str, Any] | None) -> _Compiled:
+def _compile(
+    locale_key: str, campaign_rules: dict[str, Any] | None, context: RulesContext | None = None
+) -> _Compiled:
     try:
         locale = parse_key(locale_key)
     except (ValueError, AttributeError):
@@ -158,26 +201,46 @@ def _compile(locale_key: str, campaign_rules: dict[str, Any] | None) -> _Compile
             zone_info(zone)
         except Exception:
             return _Compiled(locale, [], f'unknown time zone "{zone}"', [])
-    pack = pack_for(locale.country) if locale.country else None
-    if pack is None:
-        return _Compiled(
-            locale, [], f"no calling rules for country {locale.country or '(unknown)'}", []
-        )
-    rules = list(pack.rules_for(locale.states))
+    packs: list[RulePack] = []
+    for country in locale.countries:
+        pack = pack_for(country)
+        if pack is None:
+            return _Compiled(locale, [], f"no calling rules for country {country}", [])
+        packs.append(pack)
     notes: list[str] = []
-    if campaign_rules:
-        try:
-            narrowing, notes = campaign_rule(campaign_rules, pack)
-        except RulePackError as exc:
-            return _Compiled(locale, [], f"campaign rules are invalid: {exc}", [])
-        if narrowing is not None:
-            rules.append(narrowing)
-    pairs = [
-        _Pair(rule, _rule_window(rule, zone, locale, pack))
-        for rule in rules
-        for zone in ((rule.clock,) if rule.clock else locale.zones)
-    ]
-    return _Compiled(locale, pairs, None, notes)
+    exempt: list[Rule] = []
+    pairs: list[_Pair] = []
+    registry: list[str] = []
+    for pack in packs:
+        states = _states_of(locale, pack.country)
+        rules = list(pack.rules_for(states))
+        if campaign_rules:
+            try:
+                narrowing, more = campaign_rule(campaign_rules, pack)
+            except RulePackError as exc:
+                return _Compiled(locale, [], f"campaign rules are invalid: {exc}", [])
+            notes.extend(more)
+            if narrowing is not None and not any(p.rule.id == "campaign" for p in pairs):
+                rules.append(narrowing)
+        for rule in rules:
+            if locale.business and not rule.binds_business:
+                exempt.append(rule)
+                continue
+            for zone in (rule.clock,) if rule.clock else locale.zones:
+                pairs.append(_Pair(rule, _rule_window(rule, zone, locale, pack)))
+        if context is not None:
+            days = context.closed_for(pack.country, states)
+            if days:
+                rule, closures = _closed_rule(pack.country, days)
+                for zone in locale.zones:
+                    window = Window(rule.hours, zone, (closures,), rule.effective)
+                    pairs.append(_Pair(rule, window))
+            if context.enforce_registry and not locale.business:
+                state = context.registry_for(pack.country)
+                if state is not None and not state.ok:
+                    registry.append(state.message)
+    versions = tuple(f"{p.country} {p.version}" for p in packs)
+    return _Compiled(locale, pairs, None, notes, exempt, registry, versions)
 
 
 _last_campaign: list[Any] = [None, None, ""]  # [rules object, a copy of it, its key]
@@ -196,7 +259,7 @@ def _campaign_key(campaign_rules: dict[str, Any] | None) -> str:
     return key
 
 
-_compiled_cache: dict[tuple[str, str], _Compiled] = {}
+_compiled_cache: dict[tuple[str, str, str], _Compiled] = {}
 
 
 @dataclass
@@ -209,17 +272,22 @@ class _CachedStatus:
 
 _MINUTE = dt.timedelta(minutes=1)
 _CACHE_HORIZON = dt.timedelta(hours=6)
-_status_cache: dict[tuple[str, str], _CachedStatus] = {}
+_status_cache: dict[tuple[str, str, str], _CachedStatus] = {}
 _CACHE_LIMIT = 50_000
 
 
-def _compiled(locale_key: str, campaign_key: str, campaign_rules: dict[str, Any] | None):
-    key = (locale_key, campaign_key)
+def _compiled(
+    locale_key: str,
+    campaign_key: str,
+    campaign_rules: dict[str, Any] | None,
+    context: RulesContext | None = None,
+):
+    key = (locale_key, campaign_key, context.version if context is not None else "")
     compiled = _compiled_cache.get(key)
     if compiled is None:
         if len(_compiled_cache) > _CACHE_LIMIT:
             _compiled_cache.clear()
-        compiled = _compile(locale_key, campaign_rules)
+        compiled = _compile(locale_key, campaign_rules, context)
         _compiled_cache[key] = compiled
     return compiled
 
@@ -237,6 +305,11 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
     states = locale.states if locale else ()
     country = locale.country if locale else None
     key = locale.key if locale else None
+    facts = {
+        "countries": locale.countries if locale else (),
+        "business": locale.business if locale else False,
+        "packs": compiled.packs,
+    }
     if compiled.refusal:
         return LocaleStatus(
             allowed=False,
@@ -260,8 +333,22 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             ],
             country=country,
             locale_key=key,
+            **facts,
         )
-    checks: list[RuleCheck] = []
+    checks: list[RuleCheck] = [
+        RuleCheck(
+            rule.id,
+            rule.name,
+            rule.source,
+            rule.effective.isoformat(),
+            "exempt",
+            "business line: "
+            + (rule.business_source or "the rule protects consumers and residences only"),
+            zones,
+            tuple(s for s in states if s in rule.states),
+        )
+        for rule in compiled.exempt
+    ]
     refused: list[tuple[_Pair, str]] = []
     by_rule: dict[str, list[_Pair]] = {}
     for pair in compiled.pairs:
@@ -280,7 +367,9 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
                     rule.source,
                     rule.effective.isoformat(),
                     "not in effect",
-                    f"takes effect {rule.effective.isoformat()}",
+                    f"takes effect {rule.effective.isoformat()}"
+                    if local_day < rule.effective
+                    else f"no longer in force since {rule.until.isoformat() if rule.until else ''}",
                     pair_zones,
                     rule_states,
                 )
@@ -311,6 +400,36 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             )
         )
     windows = [p.window for p in compiled.pairs]
+    if compiled.registry:
+        # Fail closed: without a fresh registry copy no consumer call is lawful to place.
+        for message in compiled.registry:
+            checks.insert(
+                0,
+                RuleCheck(
+                    "registry",
+                    "Do-not-call registry copy at most 31 days old",
+                    "16 CFR 310.4(b)(3)(iv); 47 CFR 64.1200(c)(2); CRTC Unsolicited "
+                    "Telecommunications Rules (National DNCL)",
+                    "",
+                    "refused",
+                    message,
+                    zones,
+                    states,
+                ),
+            )
+        return LocaleStatus(
+            allowed=False,
+            next_allowed_at=None,
+            changes_at=None,
+            local_time=local_time_text(at, zones),
+            zones=zones,
+            states=states,
+            rule=f"not callable: {compiled.registry[0]}",
+            checks=checks,
+            country=country,
+            locale_key=key,
+            **facts,
+        )
     if refused:
         next_at = next_allowed(windows, at)
         first, why = refused[0]
@@ -326,6 +445,7 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             checks=checks,
             country=country,
             locale_key=key,
+            **facts,
         )
     changes = [c for c in (w.next_change(at) for w in windows) if c is not None]
     strictest = _strictest(compiled.pairs, at)
@@ -340,11 +460,14 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
         checks=checks,
         country=country,
         locale_key=key,
+        **facts,
     )
 
 
 def _strictest(pairs: list[_Pair], at: dt.datetime) -> str:
     """The rule that closes first from ``at``: the one a rep is really working under."""
+    if not pairs:
+        return "no calling-hours rule binds this business line (see the exemptions)"
     best: tuple[dt.datetime, _Pair] | None = None
     for pair in pairs:
         change = pair.window.next_change(at)
@@ -355,21 +478,27 @@ def _strictest(pairs: list[_Pair], at: dt.datetime) -> str:
 
 
 def locale_status(
-    locale_key: str | None, at: dt.datetime, campaign_rules: dict[str, Any] | None = None
+    locale_key: str | None,
+    at: dt.datetime,
+    campaign_rules: dict[str, Any] | None = None,
+    context: RulesContext | None = None,
 ) -> LocaleStatus:
     """May a contact with ``locale_key`` be called at ``at`` (aware), and if not, when.
 
     Every rule of the country's pack that applies to one of the key's states is checked on the
     clock of every one of its zones, with the campaign's narrowing; allowed only when all pass.
-    An unknown key (None, no zone, no pack) is never allowed. Cached per key until the verdict
-    may change.
+    An unknown key (None, no zone, no pack) is never allowed. ``context`` adds the store's
+    facts (closed days a manager entered, registry copies: :func:`calldesk.rules.context.
+    load_context`); None decides on the packs alone. Cached per key until the verdict may change.
     """
     if at.tzinfo is not dt.UTC:
         at = _require_aware(at)
     if not locale_key:
         return _evaluate(_Compiled(None, [], "place unknown (needs review)", []), at)
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"  # the campaign calls businesses only: every line is a business line
     campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
-    cache_key = (locale_key, campaign_key)
+    cache_key = (locale_key, campaign_key, context.version if context is not None else "")
     cached = _status_cache.get(cache_key)
     if cached is not None and cached.valid_from <= at < cached.valid_until:
         # The hot path: same verdict; the local time text only changes once a minute.
@@ -380,7 +509,7 @@ def locale_status(
                 cached.status, local_time=_safe_local_time(minute, cached.status.zones)
             )
         return cached.status
-    compiled = _compiled(locale_key, campaign_key, campaign_rules)
+    compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
     status = _evaluate(compiled, at)
     if len(_status_cache) > _CACHE_LIMIT:
         _status_cache.clear()

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from calldesk.models import Contact
-from calldesk.rules.contacts import check_dial, contact_status, normalize_number, place_of
+from calldesk.rules.decide import decide
 from calldesk.rules.engine import UTC
 
 
@@ -19,50 +18,32 @@ def explain(
     contact_id: int | None = None,
     at: dt.datetime | None = None,
     campaign_rules: dict[str, Any] | None = None,
+    rep: str | None = None,
 ) -> dict[str, Any]:
     """Why a number or contact may (not) be called at ``at``, for people and for JSON.
 
-    ``{"allowed", "local_time", "zones": [{"zone", "from"}], "states": [{"state", "from"}],
-    "rules": [{"id", "rule", "source", "effective", "verdict", "detail"}], "next_allowed_at",
-    "rule", ...}``. With a phone, the typed-number check (DNC, the number's and the contact's
-    places, caps); with only a contact, exactly what the queue decides for it.
+    :meth:`calldesk.rules.decide.Verdict.as_dict`: ``{"allowed", "local_time", "zones":
+    [{"zone", "from"}], "states": [...], "countries": [...], "line", "exemptions", "rules":
+    [{"id", "rule", "source", "effective", "verdict", "detail"}], "next_allowed_at",
+    "closes_at", "opens_at", "registry", "overridable", "rule", ...}``. With a phone, the dial
+    check (DNC, the number's and the contact's places, caps, counted by number when no contact
+    is given); with only a contact, exactly what the queue decides for it.
     """
     if phone is None and contact_id is None:
         raise ValueError("give a phone number, a contact, or both")
     at = (at or dt.datetime.now(UTC)).astimezone(UTC)
-    contact = session.get(Contact, contact_id) if contact_id is not None else None
-    if contact_id is not None and contact is None:
-        raise LookupError(f"no contact {contact_id}")
-    number = None
-    if phone is not None:
-        number = normalize_number(phone, contact.country if contact else None)
-        status = check_dial(
-            session, e164=phone, contact_id=contact_id, at=at, campaign_rules=campaign_rules
-        )
-    else:
-        assert contact_id is not None
-        status = contact_status(session, contact_id, at, campaign_rules)
-    placement = place_of(session, e164=number, contact=contact)
-    zone_sources = dict(placement.zone_sources)
-    state_sources = dict(placement.state_sources)
-    if phone is None and contact is not None and contact.locale_key:
-        # The queue decides on the stored key; show its zones even where sources are unknown.
-        for zone in status.zones:
-            zone_sources.setdefault(zone, ["stored locale"])
-        for state in status.states:
-            state_sources.setdefault(state, ["stored locale"])
-    data = status.as_dict()
-    data.update(
-        {
-            "at": at.isoformat(),
-            "phone": number or phone,
-            "contact_id": contact_id,
-            "zones": [{"zone": z, "from": zone_sources.get(z, [])} for z in status.zones]
-            or [{"zone": z, "from": s} for z, s in zone_sources.items()],
-            "states": [{"state": s, "from": state_sources.get(s, [])} for s in status.states]
-            or [{"state": s, "from": f} for s, f in state_sources.items()],
-        }
+    verdict = decide(
+        session,
+        at=at,
+        number=phone,
+        contact=contact_id,
+        rep=rep,
+        purpose="explain",
+        campaign_rules=campaign_rules,
     )
+    data = verdict.as_dict()
+    if data["phone"] is None and phone is not None:
+        data["phone"] = phone
     return data
 
 
@@ -71,13 +52,25 @@ def explain_text(data: dict[str, Any]) -> str:
     lines = [
         ("ALLOWED" if data["allowed"] else "NOT ALLOWED") + f" at {data['local_time']}",
         f"Deciding rule: {data['rule']}",
+        f"Line: {data.get('line', 'consumer')}",
     ]
+    if data.get("closes_at"):
+        lines.append(f"Window closes: {data['closes_at']}")
     if data.get("next_allowed_at"):
         lines.append(f"Next allowed: {data['next_allowed_at']}")
+    if not data["allowed"]:
+        lines.append(
+            "Override: a manager, with a reason" if data.get("overridable") else "Override: none"
+        )
+    for country in data.get("countries", []):
+        lines.append(f"Country {country['country']} from {', '.join(country['from']) or 'unknown'}")
     for zone in data["zones"]:
         lines.append(f"Zone {zone['zone']} from {', '.join(zone['from']) or 'unknown'}")
     for state in data["states"]:
         lines.append(f"State {state['state']} from {', '.join(state['from']) or 'unknown'}")
+    for state in data.get("registry", []):
+        if state.get("message"):
+            lines.append(f"Registry: {state['message']}")
     for rule in data["rules"]:
         lines.append(f"  [{rule['verdict']}] {rule['rule']}: {rule['detail']} ({rule['source']})")
     return "\n".join(lines)

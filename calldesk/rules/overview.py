@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from calldesk.models import Campaign
 from calldesk.rules.campaign import CAMPAIGN_KEYS, validate_campaign_rules
+from calldesk.rules.context import load_context
 from calldesk.rules.packs import RulePackError, active_packs, format_week_hours
 from calldesk.rules.review import dnc_snapshot_ages, dnc_snapshot_warnings, needs_review_count
 
@@ -26,6 +27,7 @@ def pack_summaries() -> list[dict[str, Any]]:
                 "file": pack.path,
                 "overridden": country in in_use.overridden,
                 "dnc_refresh_days": pack.dnc_refresh_days,
+                "version": pack.version,
                 "rules": [
                     {
                         "id": r.id,
@@ -38,6 +40,9 @@ def pack_summaries() -> list[dict[str, Any]]:
                         "source": r.source,
                         "effective": r.effective.isoformat(),
                         "effective_note": r.effective_note,
+                        "until": r.until.isoformat() if r.until else None,
+                        "business": r.business,
+                        "business_source": r.business_source,
                     }
                     for r in pack.rules
                 ],
@@ -69,12 +74,26 @@ def campaign_narrowings(session: Session) -> list[dict[str, Any]]:
 
 
 def rules_overview(session: Session, at: dt.datetime) -> dict[str, Any]:
-    """Packs in use, campaign narrowings, the needs-review count, DNC snapshot ages."""
+    """Packs in use, campaign narrowings, the needs-review count, DNC snapshot ages, registry
+    copies (and whether consumer calls are refused for want of one), closed days."""
+    from calldesk.rules.marks import closed_days_list
+
+    context = load_context(session, at)
+    registry = [r.as_dict() for r in context.registry]
+    warnings = dnc_snapshot_warnings(session, at)
+    # Fail closed: a missing or stale registry copy refuses consumer calls; say so first.
+    refused = [r for r in registry if not r["ok"]] if context.enforce_registry else []
+    refusals = [r["message"] for r in refused]
+    # A stale copy's warning is already said by its refusal.
+    warnings = [w for w in warnings if not any(w.startswith(f"{r['country']} ") for r in refused)]
     return {
         "packs": pack_summaries(),
         "pack_problems": list(active_packs().problems),
         "campaigns": campaign_narrowings(session),
         "needs_review": needs_review_count(session),
         "dnc_snapshots": dnc_snapshot_ages(session, at),
-        "warnings": dnc_snapshot_warnings(session, at),
+        "registry": registry,
+        "registry_gate": context.enforce_registry,
+        "closed_days": closed_days_list(session),
+        "warnings": refusals + warnings,
     }

@@ -9,8 +9,10 @@ with messages that name the file and the rule; nothing in them is evaluated as c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,12 +65,21 @@ class Rule:
     source: str
     effective: dt.date
     effective_note: str | None = None
+    until: dt.date | None = None  # the law stopped applying on this local day (amended, repealed)
+    business: str = "binds"  # "exempt": protects consumers/residences only; "binds": every call
+    business_source: str = ""  # why (the statute's words on business lines)
+    also_closed: tuple[str, ...] = ()  # further closed days: "MM-DD" yearly, or "election_day"
 
     def applies_to(self, states: tuple[str, ...]) -> bool:
         return not self.states or any(s in self.states for s in states)
 
     def in_effect(self, day: dt.date) -> bool:
-        return day >= self.effective
+        return day >= self.effective and (self.until is None or day < self.until)
+
+    @property
+    def binds_business(self) -> bool:
+        """Whether the rule applies to a call to a business line too."""
+        return self.business == "binds"
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class RulePack:
     dnc_refresh_days: int | None
     rules: tuple[Rule, ...]
     path: str = field(default="", compare=False)
+    version: str = field(default="", compare=False)  # "<pack version>+<digest of its file>"
 
     def rules_for(self, states: tuple[str, ...]) -> tuple[Rule, ...]:
         """The rules that apply to a contact in ``states`` (national rules always)."""
@@ -173,7 +185,12 @@ _RULE_KEYS = {
     "source",
     "effective",
     "effective_note",
+    "until",
+    "business",
+    "business_source",
+    "also_closed",
 }
+_ALSO_CLOSED = re.compile(r"^(\d{2}-\d{2}|election_day|good_friday)$")
 
 
 def parse_pack(data: Any, origin: str) -> RulePack:
@@ -221,6 +238,20 @@ def parse_pack(data: Any, origin: str) -> RulePack:
             ):
                 raise RulePackError(f"{where}: cap must be {{calls: N, hours: H}} (positive)")
             cap = Cap(cap_raw["calls"], cap_raw["hours"])
+        business = str(raw.get("business") or "binds")  # unstated: the stricter reading
+        if business not in ("exempt", "binds"):
+            raise RulePackError(f"{where}: business must be exempt or binds")
+        also_closed = raw.get("also_closed") or []
+        if not isinstance(also_closed, list) or not all(
+            isinstance(d, str) and _ALSO_CLOSED.match(d) for d in also_closed
+        ):
+            raise RulePackError(
+                f'{where}: also_closed is a list of "MM-DD", good_friday or election_day'
+            )
+        until = _date(raw["until"], where) if raw.get("until") else None
+        effective = _date(raw["effective"], where)
+        if until is not None and until <= effective:
+            raise RulePackError(f"{where}: until must be after effective")
         closed = raw.get("closed_on_holidays", False)
         if not isinstance(closed, bool):
             raise RulePackError(f"{where}: closed_on_holidays must be true or false")
@@ -235,8 +266,12 @@ def parse_pack(data: Any, origin: str) -> RulePack:
                 cap=cap,
                 clock=_zone(raw["clock"], where) if raw.get("clock") else None,
                 source=str(raw["source"]),
-                effective=_date(raw["effective"], where),
+                effective=effective,
                 effective_note=str(raw["effective_note"]) if raw.get("effective_note") else None,
+                until=until,
+                business=business,
+                business_source=str(raw.get("business_source") or ""),
+                also_closed=tuple(also_closed),
             )
         )
     return RulePack(
@@ -246,16 +281,21 @@ def parse_pack(data: Any, origin: str) -> RulePack:
         dnc_refresh_days=refresh,
         rules=tuple(rules),
         path=origin,
+        version=str(data.get("version") or "unversioned"),
     )
 
 
 def load_pack_file(path: Path) -> RulePack:
     """Read and validate one pack file."""
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RulePackError(f"{path.name}: not valid YAML: {exc}") from exc
-    return parse_pack(data, path.name)
+    pack = parse_pack(data, path.name)
+    # The ledger keeps this: which text of the law decided a call, even after an edit.
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return dataclasses.replace(pack, version=f"{pack.version}+{digest}")
 
 
 @functools.cache
@@ -305,14 +345,7 @@ def active_packs() -> PackSet:
             except (RulePackError, OSError) as exc:
                 problems.append(f"{path}: {exc}; the shipped pack stays in force")
                 continue
-            packs[pack.country] = RulePack(
-                pack.country,
-                pack.name,
-                pack.holidays,
-                pack.dnc_refresh_days,
-                pack.rules,
-                path=f"override {path}",
-            )
+            packs[pack.country] = dataclasses.replace(pack, path=f"override {path}")
             overridden.append(pack.country)
         _active = PackSet(packs, tuple(overridden), tuple(problems))
     return _active

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from calldesk.locale import locate, region_code
 from calldesk.models import AuditEntry, Contact, DncSnapshot
+from calldesk.places import locate, region_code
 from calldesk.rules.packs import active_packs
 
 # Registry sources whose snapshots carry no country of their own.
@@ -106,7 +106,8 @@ def set_zone(
     )
     if placement.locale is None:
         raise ValueError(f"contact {contact_id}: {placement.reason}; give --country as well")
-    contact.locale_key = placement.locale.key
+    marks = [p.business for p in contact.phones if p.e164 and p.valid]
+    contact.locale_key = placement.locale.with_business(bool(marks) and all(marks)).key
     contact.needs_review_reason = None
     if contact.stage == "needs_review":
         contact.stage = "working" if contact.attempts else "new"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from dateutil.easter import easter
 
 from calldesk.rules.packs import WeekHours
 
@@ -50,13 +51,41 @@ def holiday_calendar(
 
 
 @dataclass(frozen=True)
+class DayClosures:
+    """Closed days given as data: yearly "MM-DD" days, Good Friday, US Election Day, exact dates.
+
+    Quacks like a ``holidays`` calendar (``get(day)``) so a window treats them alike.
+    """
+
+    yearly: tuple[str, ...] = ()
+    dates: tuple[tuple[dt.date, str], ...] = ()
+
+    def get(self, day: dt.date) -> str | None:
+        for when, why in self.dates:
+            if when == day:
+                return why
+        for spec in self.yearly:
+            if spec == "good_friday":
+                if day == easter(day.year) - dt.timedelta(days=2):
+                    return "Good Friday"
+            elif spec == "election_day":
+                # The Tuesday after the first Monday of November, even years and odd alike.
+                if day.month == 11 and day.weekday() == 1 and 2 <= day.day <= 8:
+                    return "Election Day"
+            elif day.strftime("%m-%d") == spec:
+                return "Flag Day" if spec == "06-14" else f"closed day {spec}"
+        return None
+
+
+@dataclass(frozen=True)
 class Window:
     """Hours per weekday on one zone's clock, closed on the given holiday calendars."""
 
     hours: WeekHours
     zone: str
-    calendars: tuple[holidays_lib.HolidayBase, ...] = ()
+    calendars: tuple[holidays_lib.HolidayBase | DayClosures, ...] = ()
     effective: dt.date | None = None  # before this local date the window does not apply
+    until: dt.date | None = None  # from this local date on the window does not apply
 
     def holiday(self, day: dt.date) -> str | None:
         for calendar in self.calendars:
@@ -67,8 +96,10 @@ class Window:
 
     def span_on(self, day: dt.date) -> tuple[int, int] | None:
         """The open span of a local day in minutes, or None when closed all day."""
-        if self.effective is not None and day < self.effective:
-            return (0, 24 * 60)  # not yet in force: no restriction from this rule
+        if (self.effective is not None and day < self.effective) or (
+            self.until is not None and day >= self.until
+        ):
+            return (0, 24 * 60)  # not (or no longer) in force: no restriction from this rule
         span = self.hours[day.weekday()]
         if span is None or (self.calendars and self.holiday(day)):
             return None

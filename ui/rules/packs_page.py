@@ -21,7 +21,17 @@ from ui.rules.tables import (
 )
 
 CAMPAIGN_HEADERS = ("Campaign", "Contacts", "Packs in use", "Campaign narrowing", "Warnings")
-RULE_HEADERS = ("Pack", "Rule", "States", "Hours (local)", "Holidays", "Cap", "Source", "Since")
+RULE_HEADERS = (
+    "Pack",
+    "Rule",
+    "States",
+    "Hours (local)",
+    "Holidays",
+    "Cap",
+    "Business lines",
+    "Source",
+    "In force",
+)
 SNAPSHOT_HEADERS = ("Country", "Registry file", "File date", "Age", "Refresh every", "Status")
 
 
@@ -68,7 +78,7 @@ class PacksPage(QWidget):
         self.rules_title = plain_label("Rules in every pack", self, wrap=False)
         self.rules_title.setStyleSheet("font-weight: bold;")
         self.rules = read_only_table(RULE_HEADERS, self)
-        fit_columns(self.rules, (110, 300, 80, 230, 80, 90, 250))
+        fit_columns(self.rules, (110, 300, 80, 230, 80, 90, 110, 250))
         self.snapshots = read_only_table(SNAPSHOT_HEADERS, self)
         fit_columns(self.snapshots, (70, 340, 100, 80, 110))
 
@@ -172,8 +182,9 @@ class PacksPage(QWidget):
                         rule["hours"],
                         "closed" if rule["closed_on_holidays"] else "",
                         f"{cap['calls']} per {cap['hours']} h" if cap else "",
+                        "bound" if rule.get("business") == "binds" else "exempt",
                         rule["source"],
-                        rule["effective"],
+                        rule["effective"] + (f" to {rule['until']}" if rule.get("until") else ""),
                     )
                 )
         fill(self.rules, rows)
@@ -183,11 +194,11 @@ class PacksPage(QWidget):
         for row in snapshots:
             snap = row["snapshot"]
             if snap is None:
-                status = "no registry file imported yet"
+                status = "none imported: consumer calls refused until one is"
                 rows.append((row["country"], "", "", "", f"{row['refresh_days']} days", status))
             else:
                 status = (
-                    f"TOO OLD: refresh it (older than {row['refresh_days']} days)"
+                    f"TOO OLD (over {row['refresh_days']} days): consumer calls refused"
                     if row["stale"]
                     else "up to date"
                 )
@@ -201,5 +212,5 @@ class PacksPage(QWidget):
                         status,
                     )
                 )
-            warn.append(bool(row["stale"]))
+            warn.append(row["stale"] is not False)
         fill(self.snapshots, rows, warn=warn)

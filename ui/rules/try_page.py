@@ -187,7 +187,15 @@ class TryNumberPage(QWidget):
         self.verdict.setText(
             ("Allowed" if allowed else "Not allowed") + f" at {when_text(at, zones, own)}"
         )
-        lines = [f"Local time there: {data['local_time']}.", f"Deciding rule: {data['rule']}."]
+        lines = [
+            f"Local time there: {data['local_time']}.",
+            f"Deciding rule: {data['rule']}.",
+            "Line: "
+            + ("business (business exemptions apply)" if data.get("line") == "business" else "")
+            + ("consumer (not marked as a business line)" if data.get("line") != "business" else "")
+            + ".",
+        ]
+        lines.extend(f"Exemption used: {e}." for e in data.get("exemptions") or [])
         if not allowed:
             nxt = data.get("next_allowed_at")
             lines.append(
@@ -205,10 +213,20 @@ class TryNumberPage(QWidget):
                 + when_text(dt.datetime.fromisoformat(data["changes_at"]), zones, own)
                 + "."
             )
+        if not allowed:
+            lines.append(
+                "Override: a manager may allow this dial, with a reason."
+                if data.get("overridable")
+                else "Override: none possible (do-not-call, invalid number or unknown place)."
+            )
         lines.extend(f"Warning: {w}" for w in data.get("warnings") or [])
         self.summary.setStyleSheet("")
         self.summary.setText("\n".join(lines))
-        places = [(f"Zone {z['zone']}", ", ".join(z["from"]) or "unknown") for z in data["zones"]]
+        places = [
+            (f"Country {c['country']}", ", ".join(c["from"]) or "unknown")
+            for c in data.get("countries") or []
+        ]
+        places += [(f"Zone {z['zone']}", ", ".join(z["from"]) or "unknown") for z in data["zones"]]
         places += [
             (f"State {s['state']}", ", ".join(s["from"]) or "unknown") for s in data["states"]
         ]
