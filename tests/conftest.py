@@ -8,6 +8,7 @@ store gets a database of its own, dropped afterwards, so parallel runs never col
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,3 +137,14 @@ def _registry_gate_off(monkeypatch: pytest.MonkeyPatch) -> None:
 def registry_gate(monkeypatch: pytest.MonkeyPatch) -> None:
     """The registry gate as shipped: no fresh registry copy, no consumer calls."""
     monkeypatch.setenv("CALLDESK_REGISTRY_GATE", "on")
+
+
+def shot_path(name: str) -> Path:
+    """Where a test's screenshot goes: docs/shots with ``CALLDESK_SHOTS=1``, else the temp dir."""
+    folder = (
+        REPO / "docs" / "shots"
+        if os.environ.get("CALLDESK_SHOTS")
+        else Path(tempfile.gettempdir()) / "calldesk-shots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

@@ -25,6 +25,7 @@ from calldesk.cli.main import main as cli
 from calldesk.importing.pipeline import ImportOptions, import_file
 from calldesk.models import Appointment, Callback
 from calldesk.store import Store, open_store
+from tests.conftest import shot_path
 from ui.context import AppContext
 from ui.desk.lead_card import LeadCard
 from ui.main_window import MainWindow
@@ -148,7 +149,7 @@ def test_field_rep_week_and_the_monday_report(
     assert view.counts.text() == "3 upcoming, 1 waiting for your review"
     qtbot.wait(50)
     window.grab().save(str(tmp_path / "journey4-appointments.png"))
-    window.grab().save("/tmp/screens-journey4-appointments.png")
+    window.grab().save(str(shot_path("journey4-appointments.png")))
 
     # exports the week to her calendar: the message agrees with the header
     week = tmp_path / "week.ics"
@@ -220,8 +221,8 @@ def test_field_rep_week_and_the_monday_report(
     cells = {h: shown.index(0, c).data() for c, h in enumerate(headers)}
     assert (cells["Received"], cells["Awaiting review"], cells["Accepted"]) == ("4", "0", "3")
     qtbot.wait(50)
-    window.grab().save("/tmp/screens-journey4-scorecard.png")
+    window.grab().save(str(shot_path("journey4-scorecard.png")))
     reports.tabs.setCurrentIndex(2)  # list return
     qtbot.wait(50)
-    window.grab().save("/tmp/screens-journey4-return.png")
+    window.grab().save(str(shot_path("journey4-return.png")))
     window.close()

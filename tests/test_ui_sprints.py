@@ -16,6 +16,7 @@ from calldesk.scripts import ScriptRunner
 from calldesk.scripts.library import get_script, install_defaults
 from calldesk.sprints import sprint_board
 from calldesk.store import Store
+from tests.conftest import shot_path
 from ui.context import AppContext
 from ui.sprints.view import SprintBoard
 from ui.worker import Background
@@ -196,5 +197,5 @@ def test_hot_nobody_called_opens_the_list_of_them(
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
     assert opened == [dialog.rows[1].contact_id]
     qtbot.wait(50)
-    view.window().grab().save("/tmp/screens-sprint.png")
-    dialog.grab().save("/tmp/screens-hot.png")
+    view.window().grab().save(str(shot_path("sprints-board.png")))
+    dialog.grab().save(str(shot_path("sprints-hot.png")))

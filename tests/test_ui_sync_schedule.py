@@ -13,6 +13,7 @@ from sqlalchemy import select
 from calldesk.models import OutboxDelivery
 from calldesk.store import Store
 from calldesk.sync import Target, add_target
+from tests.conftest import shot_path
 from tests.test_ui_sync import SECRET, _graded
 from tests.test_ui_sync import receiver as receiver  # noqa: F401 (the fixture)
 from ui.context import AppContext
@@ -69,5 +70,5 @@ def test_graded_leads_flow_by_themselves_and_run_sync_sends_what_waits_now(
     assert "1 delivered, 0 parked, 0 pending" in view.status.text()
     assert "Nothing waits: everything was delivered." in view.waiting.text()
     qtbot.wait(100)  # let the layout take the new lines in
-    view.grab().save("/tmp/screens-sync.png")
+    view.grab().save(str(shot_path("sync-delivered.png")))
     window.close()
