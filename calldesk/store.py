@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import re
 import sqlite3
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, exc, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -169,12 +169,9 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock_path = Path(database).with_suffix(Path(database).suffix + ".migrate-lock")
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # filelock: an OS lock on Windows, macOS and Linux alike (fcntl exists only on POSIX).
+    with FileLock(lock_path):
+        yield
 
 
 def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
