@@ -22,6 +22,8 @@ DESKTOP_ID = "io.github.calldesk.Calldesk"
 #: and the smoke test of the bundle, which has nobody to click).
 FIRST_RUN_ENV = "CALLDESK_FIRST_RUN"
 
+_keep: list[QApplication] = []
+
 
 def application() -> QApplication:
     """The QApplication, created once with calldesk's names and icon."""
@@ -31,6 +33,7 @@ def application() -> QApplication:
     app.setOrganizationName("calldesk")
     app.setDesktopFileName(DESKTOP_ID)
     app.setWindowIcon(app_icon())
+    _keep[:] = [app]  # the application lives as long as the process, whoever created it
     return app  # type: ignore[return-value]
 
 
@@ -89,7 +92,7 @@ def launch() -> int:
     The first time, when the default store does not exist yet, it asks whether to start with
     the demo or an empty store, and creates it.
     """
-    app = application()
+    application()  # before any dialog
     db_url = os.environ.get("CALLDESK_DB")
     try:
         if not db_url:
@@ -109,5 +112,3 @@ def launch() -> int:
         # A double-clicked app has no terminal: say it in a window.
         QMessageBox.critical(None, "calldesk cannot open its store", str(exc))
         return 1
-    finally:
-        del app
