@@ -81,10 +81,22 @@ if [ "$BUNDLE" != 1 ]; then
   exit 0
 fi
 
-command -v strip >/dev/null || {
-  say "installing binutils (PyInstaller strips the bundle's libraries)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils >/dev/null
-}
+# binutils: PyInstaller strips the bundle's libraries. The X11 helper libraries Qt's xcb
+# platform needs are often missing on users' desktops: present here, they go into the bundle.
+BUILD_PKGS=(binutils libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-image0 libxcb-xkb1)
+missing=()
+for pkg in "${BUILD_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing system packages for the bundle: ${missing[*]}"
+  sudo_=""
+  [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
 say "building the desktop bundle and tarball (PyInstaller, ~2 min)"
 tarball="$(bash packaging/build_linux.sh "$TMP/dist" | tail -1)"
 bundle="$TMP/dist/calldesk"

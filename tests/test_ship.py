@@ -229,3 +229,21 @@ def test_a_double_click_on_a_new_computer_creates_the_chosen_store(
 def test_an_empty_first_store_has_no_contacts(qapp: QApplication, tmp_path: Path) -> None:
     desk_app.create_store("empty", str(tmp_path / "new.sqlite3"))
     assert _contacts(tmp_path / "new.sqlite3") == 0
+
+
+def test_readme_starts_with_the_users_install_then_the_developer_commands() -> None:
+    readme = (REPO / "README.md").read_text()
+    install = readme.index("## Install")
+    for route in ("./install.sh", "pipx install", "packaging/calldesk.spec"):
+        assert install < readme.index(route)
+    develop = readme.index("bash scripts/dev.sh run")
+    assert install < develop and "bash scripts/dev.sh test" in readme
+
+
+def test_ci_runs_the_readme_test_command_then_the_ship_check() -> None:
+    lines = [
+        line
+        for line in (REPO / ".ci" / "run").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert lines.index("bash scripts/dev.sh test") < lines.index("bash scripts/ship_check.sh")
