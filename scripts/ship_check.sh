@@ -75,6 +75,11 @@ say "installing $(basename "$wheel") in a fresh venv (versions of requirements.l
 resources="$(cd "$TMP" && "$TMP/venv/bin/python" -c 'from calldesk import paths; print(paths.resources_root())')"
 case "$resources" in "$TMP/venv/"*) ;; *) fail "resources come from $resources, not the wheel" ;; esac
 smoke wheel "$TMP/venv/bin/calldesk"
+say "wheel: calldesk-desk (the menu entry's command) on a new computer (first run: demo)"
+mkdir -p "$TMP/wheel-first"
+CALLDESK_DATA_DIR="$TMP/wheel-first/data" CALLDESK_FIRST_RUN=demo \
+  desk wheel-first-run "$TMP/wheel-first" "$TMP/venv/bin/calldesk-desk"
+[ -s "$TMP/wheel-first/data/calldesk.sqlite3" ] || fail "calldesk-desk made no default store"
 
 if [ "$BUNDLE" != 1 ]; then
   say "wheel checked (the bundle is checked with CI=true or --bundle)"
