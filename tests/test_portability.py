@@ -16,6 +16,30 @@ from calldesk.commandline import split_command
 REPO = Path(__file__).resolve().parent.parent
 #: Modules that do not exist on Windows.
 POSIX_ONLY = {"fcntl", "pwd", "grp", "termios", "tty", "pty", "resource", "posix", "syslog"}
+#: os functions missing on Windows (Python 3.11): use them only under ``if hasattr(os, ...)``.
+POSIX_ONLY_OS = {
+    "fchmod",
+    "fchown",
+    "chown",
+    "lchown",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "fork",
+    "killpg",
+    "setsid",
+    "getpgid",
+    "setpgrp",
+    "mkfifo",
+    "statvfs",
+    "sync",
+    "uname",
+    "getloadavg",
+    "sched_getaffinity",
+    "sysconf",
+    "nice",
+}
 
 
 def test_the_core_imports_no_posix_only_module() -> None:
@@ -33,6 +57,26 @@ def test_the_core_imports_no_posix_only_module() -> None:
                 for name in names
                 if name.split(".")[0] in POSIX_ONLY
             ]
+    assert offenders == []
+
+
+def test_posix_only_os_functions_are_guarded() -> None:
+    offenders = []
+    for path in sorted((REPO / "calldesk").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        guarded: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "hasattr(os" in ast.unparse(node.test):
+                guarded |= {id(child) for stmt in node.body for child in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+                and node.attr in POSIX_ONLY_OS
+                and id(node) not in guarded
+            ):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: os.{node.attr}")
     assert offenders == []
 
 
