@@ -247,3 +247,44 @@ def test_ci_runs_the_readme_test_command_then_the_ship_check() -> None:
         if line and not line.startswith("#")
     ]
     assert lines.index("bash scripts/dev.sh test") < lines.index("bash scripts/ship_check.sh")
+
+
+def test_a_preset_first_run_choice_creates_the_store_without_asking(
+    qapp: QApplication, monkeypatch
+) -> None:
+    monkeypatch.setenv(desk_app.FIRST_RUN_ENV, "Empty")
+
+    def close_the_desk() -> None:
+        assert not isinstance(QApplication.activeModalWidget(), QMessageBox)  # nothing asked
+        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+        if not windows:
+            QTimer.singleShot(50, close_the_desk)
+            return
+        for window in windows:
+            window.close()
+        QApplication.quit()
+
+    QTimer.singleShot(100, close_the_desk)
+    assert desk_app.launch() == 0
+    assert _contacts(paths.default_db_path()) == 0
+
+
+def test_a_store_that_cannot_open_is_explained_in_a_window(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "not-a-store.sqlite3"
+    folder.mkdir()
+    monkeypatch.setenv("CALLDESK_DB", str(folder))
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, read_and_close)
+            return
+        seen.append(box.windowTitle() + " | " + box.text())
+        box.accept()
+
+    QTimer.singleShot(0, read_and_close)
+    assert desk_app.launch() == 1
+    assert seen and seen[0].startswith("calldesk cannot open its store | cannot open store")

@@ -98,7 +98,8 @@ def launch() -> int:
         if not db_url:
             path = paths.default_db_path()
             if not path.exists():
-                choice = os.environ.get(FIRST_RUN_ENV) or ask_first_run()
+                preset = os.environ.get(FIRST_RUN_ENV, "").strip().lower()
+                choice = preset if preset in ("demo", "empty") else ask_first_run()
                 if choice not in ("demo", "empty"):
                     return 0
                 QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
