@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, exc, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -169,7 +168,10 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock_path = Path(database).with_suffix(Path(database).suffix + ".migrate-lock")
-    # filelock: an OS lock on Windows, macOS and Linux alike (fcntl exists only on POSIX).
+    # filelock: an OS lock on Windows, macOS and Linux alike (fcntl exists only on POSIX);
+    # imported here because only a migration needs it (start-up of every command stays lean).
+    from filelock import FileLock
+
     with FileLock(lock_path):
         yield
 
