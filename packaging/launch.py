@@ -9,10 +9,12 @@ import sys
 
 
 def main() -> int:
-    if len(sys.argv) > 1:
+    # Finder on older macOS passes a process serial number (-psn_0_12345): not an argument.
+    args = [arg for arg in sys.argv[1:] if not arg.startswith("-psn_")]
+    if args:
         from calldesk.cli.main import main as cli
 
-        return cli(sys.argv[1:])
+        return cli(args)
     from ui.app import launch
 
     return launch()
