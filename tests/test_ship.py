@@ -214,8 +214,7 @@ def test_a_double_click_on_a_new_computer_creates_the_chosen_store(
             return
         shown.extend(type(w).__name__ for w in windows)
         for window in windows:
-            window.close()
-        QApplication.quit()
+            window.close()  # the last window closed ends app.exec() (no second quit)
 
     QTimer.singleShot(100, close_the_desk)
     assert desk_app.launch() == 0
@@ -261,8 +260,7 @@ def test_a_preset_first_run_choice_creates_the_store_without_asking(
             QTimer.singleShot(50, close_the_desk)
             return
         for window in windows:
-            window.close()
-        QApplication.quit()
+            window.close()  # the last window closed ends app.exec() (no second quit)
 
     QTimer.singleShot(100, close_the_desk)
     assert desk_app.launch() == 0
