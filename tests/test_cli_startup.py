@@ -120,3 +120,25 @@ def test_parser_without_a_command_builds_every_command() -> None:
     assert set(sub.choices) == set(calldesk.cli.COMMANDS)
     assert sub.choices["queue"].get_default("handler") is None  # a group: its sub-commands run
     assert "next" in sub.choices["queue"].format_help()
+
+
+def test_the_default_scripts_digest_covers_the_library_s_default_scripts() -> None:
+    """defaults lists the shipped scripts itself (start-up); it must be the library's list."""
+    import hashlib
+
+    from calldesk import defaults
+    from calldesk.scripts.library import default_script_files
+
+    digest = hashlib.sha256()
+    for path in default_script_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    assert defaults._scripts_digest() == digest.hexdigest()
+
+
+def test_opening_a_store_does_not_load_the_script_machinery(tmp_path) -> None:
+    db = str(tmp_path / "s.sqlite3")
+    assert main(["--db", db, "init"]) == 0  # create it first (that installs the scripts)
+    run = _loaded_after(["--db", db, "queue", "stats"])
+    assert run["code"] == 0
+    assert "calldesk.scripts.library" not in run["modules"]
