@@ -3,13 +3,12 @@
 User data lives in platformdirs' per-user directories; each can be redirected with an
 environment variable (``CALLDESK_DATA_DIR``, ``CALLDESK_CONFIG_DIR``) so tests and portable
 installs never touch the real home directory. Shipped files are found through :func:`resource`,
-which also works inside a frozen (PyInstaller) bundle.
+in an installed wheel, inside the frozen (PyInstaller) bundle and in a source checkout.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import platformdirs
@@ -46,17 +45,22 @@ def backups_dir() -> Path:
 
 
 def resources_root() -> Path:
-    """Root of the shipped ``resources/`` folder, wherever calldesk runs from."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    candidates = []
-    if frozen_root:
-        candidates.append(Path(frozen_root) / "resources")
-    candidates.append(_PACKAGE_DIR / "resources")  # installed wheel
-    candidates.append(_PACKAGE_DIR.parent / "resources")  # source checkout
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("calldesk's resources folder is missing from this installation")
+    """Root of the shipped resources (the package ``calldesk.resources``), wherever calldesk runs.
+
+    An installed wheel and the desktop bundle both hold it at ``calldesk/resources``. Only a
+    source checkout (``pyproject.toml`` beside the package: development) falls back to the
+    top-level ``resources/`` folder, so a broken installation fails here instead of being hidden.
+    """
+    installed = _PACKAGE_DIR / "resources"
+    if installed.is_dir():
+        return installed
+    checkout = _PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "resources").is_dir():
+        return checkout / "resources"
+    raise FileNotFoundError(
+        f"calldesk's resources folder is missing from this installation ({installed}): "
+        "reinstall calldesk"
+    )
 
 
 def resource(*parts: str) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import re
 import sqlite3
@@ -277,12 +276,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock_path = Path(database).with_suffix(Path(database).suffix + ".migrate-lock")
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # filelock: an OS lock on Windows, macOS and Linux alike (fcntl exists only on POSIX);
+    # imported here because only a migration needs it (start-up of every command stays lean).
+    from filelock import FileLock
+
+    with FileLock(lock_path):
+        yield
 
 
 def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:

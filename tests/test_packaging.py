@@ -22,7 +22,7 @@ def test_desktop_entry_is_valid() -> None:
         [_tool("desktop-file-validate"), str(entry)], capture_output=True, text=True
     )
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
-    assert "Exec=calldesk desk" in entry.read_text()
+    assert "Exec=calldesk-desk\n" in entry.read_text()  # the wheel's gui script (pipx)
 
 
 def test_appstream_metadata_is_valid() -> None:

@@ -1,7 +1,8 @@
 """The ``calldesk`` command line.
 
 Every command lives in a ``calldesk/cli/cmd_*.py`` module with a ``register(subparsers)``
-function; this module finds them, so adding a command never touches a shared file. A command's
+function; this module finds them. Only the module of the command being run is imported (the
+others appear in ``--help`` from the table in :mod:`calldesk.cli`), so start-up stays fast. A command's
 handler takes ``(args, ctx)`` and returns an :class:`Output`: a JSON-able document (printed as
 exactly one JSON document with ``--json``) and the text a person reads otherwise. Errors are
 raised as :class:`CliError` and printed on stderr with a non-zero exit code.
@@ -17,11 +18,13 @@ import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import calldesk
 import calldesk.cli
-from calldesk.store import Store, StoreError, open_store
+
+if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a command opens it
+    from calldesk.store import Store
 
 
 class CliError(Exception):
@@ -48,6 +51,8 @@ class Context:
     def store(self) -> Store:
         """The store named by ``--db`` / ``CALLDESK_DB`` (opened and migrated on first use)."""
         if self._store is None:
+            from calldesk.store import open_store
+
             self._store = open_store(self.db_url)
         return self._store
 
@@ -87,7 +92,35 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{message} (see `{self.prog} --help`)", exit_code=2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_name(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (``queue`` in ``--db x.sqlite3 queue next``), if any."""
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+        elif arg == "--db":
+            skip_next = True
+        elif arg == "--":
+            return None
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _command_modules() -> list[str]:
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(calldesk.cli.__path__)
+        if info.name.startswith("cmd_")
+    )
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported (``None``: every module, for tests).
+
+    The other commands are listed from :data:`calldesk.cli.COMMANDS` with their help, as
+    argument-less entries, so ``--help`` and "invalid choice" messages name them all.
+    """
     common = common_options()
     parser = _Parser(
         prog="calldesk",
@@ -96,10 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"calldesk {calldesk.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module_info in sorted(pkgutil.iter_modules(calldesk.cli.__path__), key=lambda m: m.name):
-        if module_info.name.startswith("cmd_"):
-            module = importlib.import_module(f"calldesk.cli.{module_info.name}")
+    table = calldesk.cli.COMMANDS
+    listed = {module for module, _help in table.values()}
+    wanted = table[command][0] if command in table else None
+    for module_name in _command_modules():
+        if command is None or module_name == wanted or module_name not in listed:
+            module = importlib.import_module(f"calldesk.cli.{module_name}")
             module.register(subparsers, common)
+            continue
+        for name, (owner, help_text) in table.items():
+            if owner == module_name:
+                subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -153,6 +193,12 @@ def _asks_version(argv: list[str]) -> bool:
     return False
 
 
+def _is_store_error(exc: BaseException) -> bool:
+    """A :class:`calldesk.store.StoreError`, without importing the store to ask."""
+    store = sys.modules.get("calldesk.store")
+    return store is not None and isinstance(exc, store.StoreError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``calldesk`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -162,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     ctx: Context | None = None
     try:
-        parser = build_parser()
+        parser = build_parser(command_name(argv) or "")
         args = parser.parse_args(argv)
         ctx = Context(db_url=getattr(args, "db", None), json=getattr(args, "json", False))
         handler = getattr(args, "handler", None)
@@ -173,7 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"calldesk: {exc}", file=sys.stderr)
         return exc.exit_code
-    except StoreError as exc:
+    except Exception as exc:
+        if not _is_store_error(exc):
+            raise
         print(f"calldesk: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -156,7 +156,8 @@ def _file_write(
         data[target] = secret
     fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=path.parent)  # mkstemp: mode 0600
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # POSIX (Windows before Python 3.13 has none)
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(notice)
             handle.write(yaml.safe_dump(data, sort_keys=True) if data else "")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
 from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
+
+from calldesk.commandline import split_command
 
 
 class DialError(Exception):
@@ -38,7 +39,7 @@ class Dialer:
             try:
                 args = [
                     part.format(e164=e164, digits=e164.lstrip("+"), extension=extension or "")
-                    for part in shlex.split(self.command)
+                    for part in split_command(self.command)
                 ]
             except (ValueError, KeyError, IndexError) as exc:
                 raise DialError(f"The dial command template is not valid: {exc}") from exc
