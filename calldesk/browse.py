@@ -133,13 +133,9 @@ def normalize_number(text: str, default_country: str = "US") -> str | None:
     digits = sum(ch.isdigit() for ch in text)
     if digits < _MIN_DIGITS_FOR_NUMBER or not _PHONEISH.match(text.strip()):
         return None
-    try:
-        number = phonenumbers.parse(text, default_country.upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    from calldesk.phones import Policy, to_e164
+
+    return to_e164(text, default_country.upper() or None, Policy.SEARCH)
 
 
 def display_number(e164: str | None, extension: str | None = None, raw: str = "") -> str:

@@ -163,6 +163,9 @@ class Contact(Base):
     queue_rank: Mapped[int] = mapped_column(
         BigInteger, default=2_000_000_000_000_000, server_default="2000000000000000"
     )
+    # The record's id at the vendor or CRM it came from (VICIdial vendor_lead_code, Salesforce
+    # Id, HubSpot Record ID): keeps distinct records apart and names the record on sync back.
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     phones: Mapped[list[Phone]] = relationship(

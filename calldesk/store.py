@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # Alembic is imported only when a store is not at this calldesk's head: opening a store that is
 # up to date (every start of the desk) reads the revision with one query.
 _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+_REVISION_ID = re.compile(r"^revision(?:: str)? = \"([^\"]+)\"", re.M)
 
 
 class StoreError(Exception):
@@ -94,8 +95,14 @@ def _alembic_config() -> Config:
 
 def known_revisions() -> list[str]:
     """The schema revisions this calldesk ships, oldest first (one linear history)."""
-    names = (p.name for p in (paths.migrations_dir() / "versions").iterdir())
-    return sorted(m.group(1) for m in map(_REVISION_FILE.match, names) if m)
+    found = []
+    for path in (paths.migrations_dir() / "versions").iterdir():
+        match = _REVISION_FILE.match(path.name)
+        if match:
+            # The file's own revision id ("0003_importer"), else its number.
+            named = _REVISION_ID.search(path.read_text(encoding="utf-8"))
+            found.append(named.group(1) if named else match.group(1))
+    return sorted(found)
 
 
 def head_revision() -> str:

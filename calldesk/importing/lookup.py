@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from calldesk.importing.phones import parse_phone
 from calldesk.models import CallList, Contact, ListMember, Phone
+from calldesk.phones import parse_phone
 
 
 def find_by_phone(session: Session, text: str, *, country: str = "US") -> dict[str, Any]:

@@ -56,6 +56,7 @@ FIELDS: dict[str, str] = {
     "questions_asked": "Questions asked",
     "download_title": "Downloaded asset",
     "engaged_at": "Scan/attendance/download time",
+    "external_id": "Vendor/CRM record id (keeps records apart; sent back on sync)",
     "ignore": "(do not import)",
 }
 
@@ -200,6 +201,19 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "registrationtime",
         "downloaddate",
         "attendedat",
+    ),
+    "external_id": (
+        "vendorleadcode",
+        "externalid",
+        "recordid",
+        "vendorid",
+        "vendorrecordid",
+        "sourceid",
+        "crmid",
+        "salesforceid",
+        "hubspotid",
+        "leadid",
+        "contactid",
     ),
 }
 

@@ -31,8 +31,14 @@ from sqlalchemy.orm import Session
 from calldesk import locale as locale_mod
 from calldesk.importing import dedupe
 from calldesk.importing.mapping import PHONE_FIELDS, ColumnMapping, MappingError, resolve_mapping
-from calldesk.importing.phones import PhoneInfo, PhoneNormalizer
-from calldesk.importing.readers import FileLayout, ReaderError, iter_batches, sniff_file
+from calldesk.importing.readers import (
+    FileLayout,
+    ReaderError,
+    iter_batches,
+    looks_like_header,
+    sniff_file,
+)
+from calldesk.importing.readers import _known_names as _known_header_names
 from calldesk.models import (
     CallList,
     Campaign,
@@ -49,6 +55,7 @@ from calldesk.models import (
     PossibleDuplicate,
     utcnow,
 )
+from calldesk.phones import PhoneInfo, PhoneNormalizer
 from calldesk.store import Store
 
 SOURCES = ("purchased", "trade_show", "webinar", "seminar", "whitepaper", "dormant", "crm")
@@ -184,6 +191,16 @@ class ImportResult:
     possible_duplicates: int = 0
     phases: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    blank_rows: int = 0  # blank rows of the file, skipped (not data rows)
+    rows_refused: int = 0  # data rows not stored, each with its reason in errors
+    cells_refused: int = 0  # values (numbers, addresses) refused in rows that were stored
+    refused_by_reason: dict[str, int] = field(default_factory=dict)  # rows and values
+    numbers_read_as: dict[str, int] = field(default_factory=dict)  # e.g. 001- numbers read as +1
+
+    @property
+    def accounted(self) -> bool:
+        """Every data row is stored, merged, a duplicate in the file, or refused."""
+        return self.rows == self.imported + self.merged + self.duplicates + self.rows_refused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -196,7 +213,36 @@ class ImportResult:
             "dnc_suppressed": self.dnc_suppressed,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
+            "blank_rows": self.blank_rows,
+            "rows_refused": self.rows_refused,
+            "cells_refused": self.cells_refused,
+            "refused_by_reason": dict(
+                sorted(self.refused_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+            ),
+            "numbers_read_as": dict(
+                sorted(self.numbers_read_as.items(), key=lambda kv: (-kv[1], kv[0]))
+            ),
+            "accounted": self.accounted,
         }
+
+    def summary_lines(self) -> list[str]:
+        """What a manager reads: rows by outcome, then refusals grouped by reason."""
+        lines = [
+            f"{self.rows:,} rows: {self.imported:,} new contacts, {self.merged:,} merged into "
+            f"existing contacts, {self.duplicates:,} repeats within the file, "
+            f"{self.rows_refused:,} rows refused"
+            + (f" ({self.blank_rows:,} blank rows skipped)" if self.blank_rows else "")
+        ]
+        if self.cells_refused:
+            lines.append(
+                f"{self.cells_refused:,} values refused in rows that were stored "
+                "(the contact is kept; the value is listed)"
+            )
+        for reason, count in sorted(self.refused_by_reason.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {count:,} refused: {reason}")
+        for how, count in sorted(self.numbers_read_as.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {count:,} numbers written with {how}: read as +{how.split()[-1]}")
+        return lines
 
 
 # --- small parsers ------------------------------------------------------------------------------
@@ -442,6 +488,7 @@ class _Target:
     questions: int | None = None
     download: int | None = None
     engaged_at: int | None = None
+    external_id: int | None = None
     custom: list[int] = field(default_factory=list)
 
     @classmethod
@@ -472,6 +519,7 @@ class _Target:
             "questions_asked": "questions",
             "download_title": "download",
             "engaged_at": "engaged_at",
+            "external_id": "external_id",
         }
         for index in range(width):
             target = bound.get(index)
@@ -544,7 +592,9 @@ class _Importer:
         self.phone_index: dict[int | str, Any] = {}
         self.email_index: dict[int, Any] = {}
         self.name_index: dict[str, Any] = {}  # contacts with neither number nor address
-        self.names: dict[int, tuple[str, str]] = {}  # name keys of contacts looked at
+        self.names: dict[int, tuple[str, str, str]] = {}  # name keys, external id
+        self.header_cells: list[str] = []  # the file's header row, to spot it repeated
+        self.header_check_row = -1  # first row of a file read without a header row
         self.shared_phone_keys: set[int | str] = set()
         self.shared_email_keys: set[str] = set()
         self.dnc: set[str] = set()
@@ -627,6 +677,10 @@ class _Importer:
         self.report("sniffing")
         layout, mapping, names = self.prepare()
         self.result.notes.extend(layout.notes)
+        if layout.has_header:
+            self.header_cells = list(layout.header_row)
+        else:
+            self.header_check_row = layout.first_data_row
         bound = mapping.bind(names)
         target = _Target.from_bound(bound, len(names), mapping.ignored(names))
         if not target.has_contact_columns:
@@ -728,16 +782,21 @@ class _Importer:
                 batches = iter_batches(layout, options.batch_size)
                 while True:
                     t = time.process_time()
-                    batch = next(batches, None)
+                    try:
+                        batch = next(batches, None)
+                    except ReaderError as exc:
+                        # Found while reading on (an open quote, a huge cell): nothing stored.
+                        raise ImportRefused(str(exc)) from exc
                     phases["read"] = phases.get("read", 0.0) + time.process_time() - t
                     if batch is None:
                         break
                     self.state.rows_read += len(batch.rows)
                     self.state.bytes_read = batch.bytes_read
+                    self._reader_refusals(batch, writer, run_id)
                     self.report("reading")
                     self._batch(batch, names, target, writer, run_id, next_contact, next_company)
                     self.report("storing")
-                if self.result.rows == 0:
+                if self.result.rows - self.result.rows_refused == 0 and not self.result.errors:
                     raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
                 # The dedupe indexes (millions of keys) are done with: free them before the
                 # index builds, which would otherwise add their memory on top.
@@ -1041,10 +1100,32 @@ class _Importer:
         if len(country_codes) > 10_000:
             country_codes.clear()
         id_pos = 0
+        reasons = result.refused_by_reason
+        read_as = result.numbers_read_as
+        ext_c = col(t.external_id)
+
+        def refuse(rownum: int, column: str | None, value: str | None, reason: str) -> None:
+            """One refused value (a cell) or row, stored and reported with its reason."""
+            errors.append((run_id, rownum, column, value, reason))
+            reasons[reason] = reasons.get(reason, 0) + 1
+            if len(errors_out) < MAX_ERRORS_STORED:
+                errors_out.append(
+                    {"row": rownum, "column": column, "value": value, "reason": reason}
+                )
+
+        header_check = self.header_check_row
 
         for j in range(n):
             rownum = numbers[j]
             row_invalid = False
+            if rownum == header_check or (
+                self.header_cells and rows[j][:1] == self.header_cells[:1]
+            ):
+                why = self._header_like(rows[j])
+                if why:
+                    refuse(rownum, None, None, why)
+                    result.rows_refused += 1
+                    continue
             # names
             first = first_c[j].strip() if first_c is not None else ""
             last = last_c[j].strip() if last_c is not None else ""
@@ -1067,6 +1148,7 @@ class _Importer:
             if lkey is None:
                 lkey = name_keys[last] = key_of_name(last)
             # phones
+            cells_before = len(errors)
             phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
             for column_name, label, raws, e164s, infos in phone_cols:
                 info = infos[j]
@@ -1079,16 +1161,9 @@ class _Importer:
                     extension = re.sub(r"\D", "", ext_col[j]) or None
                 if not info.valid:
                     row_invalid = True
-                    errors.append((run_id, rownum, column_name, raw, info.reason or "invalid"))
-                    if len(errors_out) < MAX_ERRORS_STORED:
-                        errors_out.append(
-                            {
-                                "row": rownum,
-                                "column": column_name,
-                                "value": raw,
-                                "reason": info.reason,
-                            }
-                        )
+                    refuse(rownum, column_name, raw, info.reason or "invalid")
+                elif info.note:
+                    read_as[info.note] = read_as.get(info.note, 0) + 1
                 phones.append((label, raw, e164, info, extension))
             if extra_col is not None and extra_col[j].strip():
                 for label, raw, info in self._extra_phones(extra_col[j]):
@@ -1096,18 +1171,7 @@ class _Importer:
                         continue
                     if not info.valid:
                         row_invalid = True
-                        errors.append(
-                            (run_id, rownum, "extra_phones", raw, info.reason or "invalid")
-                        )
-                        if len(errors_out) < MAX_ERRORS_STORED:
-                            errors_out.append(
-                                {
-                                    "row": rownum,
-                                    "column": "extra_phones",
-                                    "value": raw,
-                                    "reason": info.reason,
-                                }
-                            )
+                        refuse(rownum, "extra_phones", raw, info.reason or "invalid")
                     phones.append((label, raw, info.e164, info, info.extension))
             # emails
             emails: list[str] = []
@@ -1121,39 +1185,30 @@ class _Importer:
                 else:
                     row_invalid = True
                     custom[column_name] = value
-                    errors.append((run_id, rownum, column_name, value, "not an e-mail address"))
-                    if len(errors_out) < MAX_ERRORS_STORED:
-                        errors_out.append(
-                            {
-                                "row": rownum,
-                                "column": column_name,
-                                "value": value,
-                                "reason": "not an e-mail address",
-                            }
-                        )
+                    refuse(rownum, column_name, value, "not an e-mail address")
             company_name = " ".join(company_c[j].split()) if company_c is not None else ""
             for column_name, values in custom_cols:
                 value = values[j]
                 if value and value.strip():
                     custom[column_name] = value.strip()
             if not (first or last or company_name or phones or emails):
-                row_invalid = True
-                errors.append(
-                    (run_id, rownum, None, None, "row holds no name, company, phone or e-mail")
-                )
-                if len(errors_out) < MAX_ERRORS_STORED:
-                    errors_out.append(
-                        {
-                            "row": rownum,
-                            "column": None,
-                            "value": None,
-                            "reason": "row holds no name, company, phone or e-mail",
-                        }
-                    )
+                # The values refused above are part of this refused row, not extra cells.
+                for _ in range(len(errors) - cells_before):
+                    reason = errors[cells_before][4]
+                    reasons[reason] -= 1
+                    if not reasons[reason]:
+                        del reasons[reason]
+                    errors.pop(cells_before)
+                    if errors_out and errors_out[-1]["row"] == rownum:
+                        errors_out.pop()
+                refuse(rownum, None, None, "row holds no name, company, phone or e-mail")
                 result.invalid += 1
+                result.rows_refused += 1
                 continue
             if row_invalid:
                 result.invalid += 1
+                result.cells_refused += len(errors) - cells_before
+            external_id = ext_c[j].strip()[:200] if ext_c is not None else ""
             phone_keys = [
                 f"{e164}x{ext}" if ext else int(e164[1:]) for _, _, e164, _, ext in phones if e164
             ]
@@ -1181,7 +1236,11 @@ class _Importer:
             if candidates:
                 for cid in sorted(candidates):
                     other = self._names_of(cid, pending, writer)
-                    if dedupe.names_agree(fkey, lkey, other[0], other[1]):
+                    # Two records the vendor or CRM keeps apart (their own ids differ) are two
+                    # people even when the names agree.
+                    if dedupe.names_agree(fkey, lkey, other[0], other[1]) and (
+                        not external_id or not other[2] or external_id == other[2]
+                    ):
                         match_id = cid
                         break
             if match_id is None:
@@ -1245,6 +1304,7 @@ class _Importer:
                     reason if locale_key is None else None,
                     score,
                     self._rank(score),
+                    external_id or None,
                 ]
                 if website_c is not None and website_c[j].strip():
                     custom.setdefault("website", website_c[j].strip())
@@ -1253,7 +1313,7 @@ class _Importer:
                 pending[contact_id] = record
                 if name_key is not None:
                     _index_add(self.name_index, name_key, contact_id)
-                names_seen[contact_id] = (fkey, lkey)
+                names_seen[contact_id] = (fkey, lkey, external_id)
                 new_contacts.append(record)
                 self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
                 # A later merge may add this membership again: ON CONFLICT keeps one.
@@ -1320,6 +1380,7 @@ class _Importer:
             "needs_review_reason",
             "engagement",
             "queue_rank",
+            "external_id",
         )
         fixed = (
             ("stage", "new"),
@@ -1409,17 +1470,55 @@ class _Importer:
         if len(self.names) > 50_000:
             self.names.clear()
 
+    def _reader_refusals(self, batch: Any, writer: _Writer, run_id: int) -> None:
+        """Blank rows and rows the reader could not read (a quote never closed at the end)."""
+        result = self.result
+        result.blank_rows += batch.blank_rows
+        if not batch.refused:
+            return
+        rows = []
+        for rownum, reason in batch.refused:
+            result.rows += 1
+            result.rows_refused += 1
+            key = reason.split(": ", 1)[-1]
+            result.refused_by_reason[key] = result.refused_by_reason.get(key, 0) + 1
+            result.errors.append({"row": rownum, "column": None, "value": None, "reason": reason})
+            rows.append((run_id, rownum, None, None, reason[:300]))
+        writer.insert(
+            ImportError_.__table__,  # type: ignore[arg-type]
+            ("run_id", "row", "column", "value", "reason"),
+            rows,
+        )
+        self.stored_errors += len(rows)
+
+    def _header_like(self, row: list[str]) -> str | None:
+        """Why ``row`` is a header row rather than a person, or None."""
+        cells = [" ".join(c.split()) for c in row]
+        filled = [c for c in cells if c]
+        if self.header_cells and filled == [
+            " ".join(c.split()) for c in self.header_cells if c.strip()
+        ]:
+            return "repeats the header row (column names, not a person)"
+        if not self.header_cells and looks_like_header(row) and _known_header_names(row) >= 2:
+            self.header_cells = list(row)  # a later copy of it is refused too
+            return "looks like a header row (column names, not a person)"
+        return None
+
     def _names_of(
         self, contact_id: int, pending: dict[int, list[Any]], writer: _Writer
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, str]:
         known = self.names.get(contact_id)
         if known is not None:
             return known
         rows = writer.execute(
-            "SELECT first_name, last_name FROM contacts WHERE id = ?", (contact_id,)
+            "SELECT first_name, last_name, external_id FROM contacts WHERE id = ?", (contact_id,)
         )
-        first, last = rows[0] if rows else ("", "")
-        known = (dedupe.name_key((first or "").split(" ")[0]), dedupe.name_key(last or ""))
+        first, last, external = rows[0] if rows else ("", "", "")
+        known = (
+            dedupe.name_key((first or "").split(" ")[0]),
+            dedupe.name_key(last or ""),
+            external or "",
+        )
         self.names[contact_id] = known
         return known
 

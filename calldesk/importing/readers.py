@@ -49,6 +49,7 @@ class FileLayout:
     size: int = 0
     notes: list[str] = field(default_factory=list)
     bom_length: int = 0
+    header_row: list[str] = field(default_factory=list)  # the header row's cells as written
 
     @property
     def first_data_row(self) -> int:
@@ -63,6 +64,9 @@ class RowBatch:
     rows: list[list[str]]
     row_numbers: list[int]
     bytes_read: int
+    blank_rows: int = 0  # blank rows skipped since the previous batch
+    # rows that could not be read as a row: (row number, why), reported and not stored
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
 
 # --- encodings ------------------------------------------------------------------------------
@@ -212,21 +216,54 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+_NUMBER = re.compile(r"[-+]?\d[\d.,]*%?")
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+(?:\s*[AP]M)?)?", re.I)
+
+
 def _looks_like_value(cell: str) -> bool:
+    """A cell a header row would not hold: an e-mail, a phone number, a number, a date.
+
+    Column names with a digit in them ("Q1", "Tel2", "col5", "Address 2") are names: only
+    cells that are mostly digits (a phone number, an amount) count as values.
+    """
     cell = cell.strip()
     if not cell:
         return False
-    if "@" in cell:
+    if "@" in cell and "." in cell.split("@")[-1]:
+        return True
+    if _NUMBER.fullmatch(cell) or _DATE.fullmatch(cell):
         return True
     digits = sum(ch.isdigit() for ch in cell)
-    return digits >= max(1, len(cell) - 4) or bool(re.fullmatch(r"[-+]?\d[\d.,]*", cell))
+    return digits >= 5 and digits >= (len(cell) - cell.count(" ")) * 0.6
+
+
+def _known_names(cells: list[str]) -> int:
+    """How many cells are column names the mapping knows ("Phone", "E-mail", "Company")."""
+    from calldesk.importing.mapping import guess_field
+
+    return sum(1 for c in cells if c.strip() and guess_field(c) is not None)
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    """True when a row reads as column names: no cell is a value, or several cells are names
+    the mapping knows (a header with a "Q1" or "Tel2" column is still a header)."""
+    filled = [c for c in cells if c.strip()]
+    if not filled:
+        return False
+    if not any(_looks_like_value(c) for c in filled):
+        return True
+    return _known_names(filled) >= 2 and _known_names(filled) > sum(
+        _looks_like_value(c) for c in filled
+    )
 
 
 def guess_header(rows: list[list[str]]) -> tuple[int, bool]:
     """(rows to skip above the header or data, whether there is a header row).
 
     Title and blank rows above the table are narrower than the table itself; a header row
-    holds names, not numbers, phone numbers or e-mail addresses.
+    holds names, not numbers, phone numbers or e-mail addresses. A report with a preamble
+    (Zoom's attendee report: title lines, a summary block with its own small header, then
+    "Attendee Details" and the real header) is read from the header of its widest block.
     """
     widths = [_width(r) for r in rows]
     body = [w for w in widths if w]
@@ -240,10 +277,25 @@ def guess_header(rows: list[list[str]]) -> tuple[int, bool]:
             break
     else:
         skip = next(i for i, w in enumerate(widths) if w)
-    first = [c for c in rows[skip] if c.strip()]
-    if any(_looks_like_value(c) for c in first):
-        return skip, False
-    return skip, True
+    section = _section_header(rows, skip, table_width)
+    if section is not None:
+        return section, True
+    return skip, looks_like_header(rows[skip])
+
+
+_SECTION_TITLE = re.compile(r"^\s*(attendee|participant|registrant|absentee)s?\b.*", re.I)
+
+
+def _section_header(rows: list[list[str]], skip: int, table_width: int) -> int | None:
+    """The header row under a section title ("Attendee Details") further down, when the rows
+    from ``skip`` to it are a preamble (a summary block) rather than the list itself."""
+    for i in range(skip, min(len(rows), 200)):
+        cells = [c for c in rows[i] if c.strip()]
+        if len(cells) == 1 and _SECTION_TITLE.match(cells[0]) and i + 1 < len(rows):
+            following = rows[i + 1]
+            if looks_like_header(following) and _known_names(following) >= 2:
+                return i + 1
+    return None
 
 
 def clean_headers(cells: list[str], width: int) -> list[str]:
@@ -284,7 +336,9 @@ def sniff_file(
         (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
     ):
         return _sniff_spreadsheet(path, size, sheet, has_header, skip_rows)
-    if size == 0 or not path.read_bytes()[:SAMPLE_BYTES].strip():
+    with open(path, "rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    if size == 0 or not head.strip():
         raise ReaderError(f"{path.name} is empty: there is nothing to import")
     if encoding:
         try:
@@ -337,6 +391,7 @@ def _finish_layout(layout: FileLayout, rows: list[list[str]]) -> FileLayout:
     if layout.has_header and table:
         width = max(width, _width(table[0]))
         layout.headers = clean_headers(table[0], width)
+        layout.header_row = list(table[0])
         data = table[1:]
     else:
         layout.headers = [f"Column {i + 1}" for i in range(width)]
@@ -366,15 +421,74 @@ def _bare_nulls(raw: str, row: list[str], delimiter: str) -> list[str]:
     ]
 
 
+def open_quote_state(raw: str, delimiter: str, quote: str = '"') -> tuple[bool, int]:
+    """(a quote is still open at the end of ``raw``, 0-based line of ``raw`` where the last
+    quoted field opened), read as the csv module reads a row (non-strict)."""
+    state = 0  # 0 start of field, 1 in field, 2 in quotes, 3 quote in quotes
+    line = 0
+    opened_at = 0
+    for ch in raw:
+        if ch == "\n":
+            line += 1
+        if state == 0:
+            if ch == quote:
+                state, opened_at = 2, line
+            elif ch == delimiter or ch in "\r\n":
+                state = 0
+            else:
+                state = 1
+        elif state == 1:
+            if ch == delimiter or ch in "\r\n":
+                state = 0
+        elif state == 2:
+            if ch == quote:
+                state = 3
+        else:  # a quote inside quotes: doubled (escaped), the end of the field, or stray
+            if ch == quote:
+                state = 2
+            elif ch == delimiter or ch in "\r\n":
+                state = 0
+            else:
+                state = 1
+    return state == 2, opened_at
+
+
+class OpenQuoteError(ReaderError):
+    """A quoted cell that never closes (or swallows rows); ``line`` is where it opened."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _swallowed_rows(raw: str, delimiter: str, width: int) -> int:
+    """How many lines inside one multi-line row look like whole rows of the table."""
+    if width < 3:
+        return 0
+    lines = raw.replace("\r\n", "\n").split("\n")[1:]
+    return sum(1 for line in lines if line.count(delimiter) >= width - 1)
+
+
 def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
     assert layout.encoding and layout.delimiter
     delimiter = layout.delimiter
+    width = len(layout.headers)
+    name = layout.path.name
     with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
         tap: list[str] = []
         nul = [False]
 
         def lines() -> Iterator[str]:
-            for line in text:
+            physical = 0
+            while line := text.readline(_FIELD_LIMIT + 1):
+                physical += 1
+                if len(line) > _FIELD_LIMIT:
+                    # One line longer than any list row: refused before it fills the memory.
+                    raise ReaderError(
+                        f"{name}: line {physical} is longer than "
+                        f"{_FIELD_LIMIT // (1024 * 1024)} MiB: no contact list holds such a "
+                        "row. Fix the file (or export it again) and import again."
+                    )
                 tap.append(line)
                 if "\x00" in line:
                     nul[0] = True
@@ -385,16 +499,56 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
         rows: list[list[str]] = []
         numbers: list[int] = []
         number = 0
+        line_no = 1  # physical line (1-based) where the current row starts
+        blank = 0
+        refused: list[tuple[int, str]] = []
         try:
             for row in reader:
                 number += 1
-                raw = "".join(tap) if "NULL" in row else ""
+                row_line = line_no
+                spans = len(tap)
+                line_no += spans
+                raw = "".join(tap) if ("NULL" in row or spans > 1) else ""
+                last_line = tap[-1] if tap else ""
                 tap.clear()
+                if spans > 1 or not last_line.endswith(("\n", "\r")) or last_line.count('"') % 2:
+                    # A quote left open swallows the rest of the file (or the rows up to the
+                    # next stray quote) into one cell: refuse, naming the line it opened on.
+                    raw_row = raw or last_line
+                    still_open, opened = open_quote_state(raw_row, delimiter)
+                    if still_open and not _swallowed_rows(raw_row, delimiter, width):
+                        # The file ends inside the last row's quoted cell (a cut-off export):
+                        # that row is refused with its line, the rows before it are read.
+                        if number > start:
+                            refused.append(
+                                (
+                                    number,
+                                    f'line {row_line + opened}: a quote (") opened here is '
+                                    "never closed before the end of the file",
+                                )
+                            )
+                        continue
+                    if still_open:
+                        raise OpenQuoteError(
+                            f'{name}: line {row_line + opened}: a quote (") opened here is '
+                            f"never closed, so the rest of the file ({spans} lines) would be "
+                            "read as one cell. Close or remove the quote and import again.",
+                            row_line + opened,
+                        )
+                    swallowed = _swallowed_rows(raw_row, delimiter, width)
+                    if swallowed >= 2:
+                        raise OpenQuoteError(
+                            f"{name}: line {row_line}: a quoted cell runs over {spans} lines, "
+                            f'{swallowed} of which look like rows of their own: a quote (") '
+                            "is probably left open there. Close or remove it and import again.",
+                            row_line,
+                        )
                 if number <= start:
                     continue
                 if not row or not any(row):
+                    blank += 1
                     continue
-                if raw:
+                if "NULL" in row:
                     row = _bare_nulls(raw.rstrip("\r\n"), row, delimiter)
                 if nul[0]:
                     # PostgreSQL text cannot hold NUL, and no list means one.
@@ -403,19 +557,29 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
                 rows.append(row)
                 numbers.append(number)
                 if len(rows) >= batch_size:
-                    yield RowBatch(rows, numbers, text.buffer.tell())
-                    rows, numbers = [], []
+                    yield RowBatch(rows, numbers, text.buffer.tell(), blank, refused)
+                    rows, numbers, blank, refused = [], [], 0, []
         except UnicodeDecodeError as exc:
             raise ReaderError(
-                f"{layout.path.name}: row {number + 1} cannot be read as {layout.encoding} "
-                f"({exc.reason}); choose the file's encoding"
+                f"{name}: row {number + 1} (line {line_no}) cannot be read as "
+                f"{layout.encoding} ({exc.reason}); choose the file's encoding"
             ) from exc
         except csv.Error as exc:
+            message = str(exc)
+            if "field limit" in message:
+                still_open, opened = open_quote_state("".join(tap[:2000]), delimiter)
+                where = f"line {line_no + opened}" if still_open else f"line {line_no}"
+                raise ReaderError(
+                    f"{name}: {where}: a cell is larger than {_FIELD_LIMIT // (1024 * 1024)} "
+                    "MiB"
+                    + (" (a quote opened there is never closed)" if still_open else "")
+                    + ": no contact list holds such a cell. Fix the file and import again."
+                ) from exc
             raise ReaderError(
-                f"{layout.path.name}: row {number + 1} is not valid CSV: {exc}"
+                f"{name}: row {number + 1} (line {line_no}) is not valid CSV: {exc}"
             ) from exc
-        if rows:
-            yield RowBatch(rows, numbers, layout.size)
+        if rows or blank or refused:
+            yield RowBatch(rows, numbers, layout.size, blank, refused)
 
 
 # --- spreadsheets -----------------------------------------------------------------------------
