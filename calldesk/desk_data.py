@@ -141,6 +141,8 @@ class Card:
     open_callbacks: list[CallbackLine] = field(default_factory=list)
     #: merge fields a script opener may use
     merge: dict[str, str] = field(default_factory=dict)
+    #: the record's id at the vendor or CRM it was imported from (for the sync back)
+    external_id: str | None = None
 
     @property
     def time_zone(self) -> str | None:
@@ -378,6 +380,7 @@ def load_card(session: Session, contact_id: int) -> Card | None:
         referred_by=referred_by,
         open_callbacks=callbacks,
         merge=merge,
+        external_id=contact.external_id,
     )
 
 

@@ -222,3 +222,18 @@ def test_cut_off_file_keeps_reading_rows(tmp_path: Path) -> None:
     path = write(tmp_path, "c.csv", 'a,b\n1,2\n3,"4\n')
     layout = sniff_file(path, has_header=True)
     assert read_all(layout) == [["1", "2"]]
+
+
+def test_external_id_is_in_the_contact_data(sqlite_store: Store, tmp_path: Path) -> None:
+    from calldesk.desk_data import load_card
+    from calldesk.importing.lookup import find_by_phone
+
+    path = write(
+        tmp_path, "sf.csv", "Id,FirstName,LastName,Phone\n0035g00000ABCDE,Ann,Lee,415-736-2100\n"
+    )
+    import_file(sqlite_store, path, ImportOptions(list_name="SF", mapping="salesforce-contacts"))
+    with sqlite_store.session() as session:
+        found = find_by_phone(session, "(415) 736-2100")
+        assert found["contacts"][0]["external_id"] == "0035g00000ABCDE"
+        card = load_card(session, found["contacts"][0]["id"])
+        assert card.external_id == "0035g00000ABCDE"

@@ -63,6 +63,7 @@ def find_by_phone(session: Session, text: str, *, country: str = "US") -> dict[s
                 "dnc": c.dnc,
                 "callable": c.callable,
                 "locale_key": c.locale_key,
+                "external_id": c.external_id,
                 "lists": sorted(lists.get(c.id, [])),
                 "emails": [e.address for e in c.emails],
                 "phones": [

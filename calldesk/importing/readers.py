@@ -585,6 +585,150 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
 # --- spreadsheets -----------------------------------------------------------------------------
 
 
+# A sheet is read whole into one rectangle of cells (from its first to its last used cell):
+# one stray cell at XFD1048576 asks for 17 billion cells (549 GB), which the native reader
+# cannot survive. The sheets' XML is scanned first and such sheets are refused.
+MAX_SHEET_CELLS = 60_000_000
+_CELL_BYTES = 40  # what one cell of the rectangle costs the reader, about
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,3})?([0-9]{1,7})?(?::([A-Z]{1,3})([0-9]{1,7}))?\""
+)
+_checked: dict[tuple[str, int, float], None] = {}
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name -> the sheet's name as Excel shows it."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for element in re.findall(r"<Relationship\b[^>]*>", rels):
+        ident = re.search(r'\bId="([^"]+)"', element)
+        target = re.search(r'\bTarget="([^"]+)"', element)
+        if ident and target:
+            where = target[1].lstrip("/")
+            targets[ident[1]] = where if where.startswith("xl/") else "xl/" + where
+    names = {}
+    for element in re.findall(r"<sheet\b[^>]*>", book):
+        name = re.search(r'\bname="([^"]*)"', element)
+        ident = re.search(r'\br:id="([^"]+)"', element)
+        if name and ident and ident[1] in targets:
+            names[targets[ident[1]]] = name[1]
+    return names
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook whose sheets the reader could not hold, before it allocates anything:
+    a used range of more than :data:`MAX_SHEET_CELLS` cells (one stray cell far away), a
+    text cell over 16 MiB, or sheets larger than the memory there is."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime)
+    if key in _checked:
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not an XLSX/ODS package (an old .xls): the reader says what it is
+    with archive:
+        names = _sheet_names(archive)
+        memory = _available_memory()
+        needed = 0
+        for info in archive.infolist():
+            part = info.filename
+            if part.startswith("xl/sharedStrings") or part.startswith("xl/worksheets/sheet"):
+                needed += info.file_size
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                if part.startswith("xl/sharedStrings"):
+                    _check_strings(archive, info, path)
+                continue
+            sheet = names.get(part, part.rsplit("/", 1)[-1].removesuffix(".xml"))
+            low_row = low_col = 1 << 30
+            high_row = high_col = 0
+            tail = b""
+            with archive.open(info) as stream:
+                while chunk := stream.read(1 << 20):
+                    data = tail + chunk
+                    for match in _CELL_REF.finditer(data):
+                        column, row = _column_number(match[1]), int(match[2])
+                        low_row, high_row = min(low_row, row), max(high_row, row)
+                        low_col, high_col = min(low_col, column), max(high_col, column)
+                    for match in _DIMENSION.finditer(data):
+                        if match[3] and match[4]:  # the range the reader may reserve
+                            high_row = max(high_row, int(match[4]))
+                            high_col = max(high_col, _column_number(match[3]))
+                    cut = data.rfind(b"<")
+                    tail = data[cut:] if cut >= 0 and len(data) - cut < 512 else b""
+            if not high_row:
+                continue
+            low_row, low_col = min(low_row, high_row), min(low_col, high_col)
+            cells = (high_row - low_row + 1) * (high_col - low_col + 1)
+            if cells > MAX_SHEET_CELLS:
+                far = f"{_column_letters(high_col)}{high_row}"
+                raise ReaderError(
+                    f"{path.name}: sheet {sheet!r} spans {high_row - low_row + 1:,} rows by "
+                    f"{high_col - low_col + 1:,} columns (a cell at {far}): reading it would "
+                    f"take about {cells * _CELL_BYTES / 1e9:,.0f} GB of memory. Delete the "
+                    "stray cells far from the list (or copy the list into a new sheet) and "
+                    "import again."
+                )
+            needed += cells * _CELL_BYTES
+        if memory is not None and needed > memory * 0.6:
+            raise ReaderError(
+                f"{path.name}: reading this workbook would take about {needed / 1e9:,.1f} GB "
+                f"of memory and {memory / 1e9:,.1f} GB is free. Save the list as CSV (read in "
+                "pieces) and import that."
+            )
+    _checked[key] = None
+
+
+def _check_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """Refuse a shared-strings part with one text over 16 MiB (no list holds such a cell)."""
+    if info.file_size <= _FIELD_LIMIT:
+        return
+    since = 0  # bytes since the last string began
+    with archive.open(info) as stream:
+        while chunk := stream.read(1 << 20):
+            start = chunk.rfind(b"<si")
+            if start < 0:
+                since += len(chunk)
+            else:
+                since = len(chunk) - start
+            if since > _FIELD_LIMIT + 1024:
+                raise ReaderError(
+                    f"{path.name}: a cell holds more than {_FIELD_LIMIT // (1024 * 1024)} MiB of "
+                    "text: no contact list holds such a cell. Fix the workbook and import again."
+                )
+
+
 def _open_workbook(path: Path):  # type: ignore[no-untyped-def]
     import fastexcel
 
@@ -596,6 +740,7 @@ def _open_workbook(path: Path):  # type: ignore[no-untyped-def]
                 f"{path.name} is a ZIP archive, not a spreadsheet: unpack it and import the "
                 "CSV or XLSX file inside"
             )
+        check_workbook(path)
     try:
         return fastexcel.read_excel(str(path))
     except Exception as exc:  # calamine reports every problem as one error type
@@ -675,17 +820,19 @@ def _iter_spreadsheet(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]
     batch: list[list[str]] = []
     numbers: list[int] = []
     total = max(len(rows), 1)
+    blank = 0
     for index in range(start, len(rows)):
         row = rows[index]
         if not any(row):
+            blank += 1
             continue
         batch.append(row)
         numbers.append(index + 1)
         if len(batch) >= batch_size:
-            yield RowBatch(batch, numbers, layout.size * (index + 1) // total)
-            batch, numbers = [], []
-    if batch:
-        yield RowBatch(batch, numbers, layout.size)
+            yield RowBatch(batch, numbers, layout.size * (index + 1) // total, blank)
+            batch, numbers, blank = [], [], 0
+    if batch or blank:
+        yield RowBatch(batch, numbers, layout.size, blank)
 
 
 def iter_batches(layout: FileLayout, batch_size: int = 20_000) -> Iterator[RowBatch]:
