@@ -449,14 +449,28 @@ def write_import_errors_csv(session: Session, run_id: int, path: str | Path) -> 
     tmp = target.with_name(target.name + ".part")
     with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["row", "column", "value", "reason"])
+        # name, company and the vendor's id say who the row is, for the vendor to fix it
+        writer.writerow(["row", "column", "value", "reason", "name", "company", "vendor id"])
         stmt = (
-            select(ImportError_.row, ImportError_.column, ImportError_.value, ImportError_.reason)
+            select(
+                ImportError_.row,
+                ImportError_.column,
+                ImportError_.value,
+                ImportError_.reason,
+                ImportError_.name,
+                ImportError_.company,
+                ImportError_.external_id,
+            )
             .where(ImportError_.run_id == run_id)
             .order_by(ImportError_.row, ImportError_.id)
         )
-        for row, column, value, reason in session.execute(stmt.execution_options(yield_per=10_000)):
-            writer.writerow([row, neutralise(column), neutralise(value), neutralise(reason)])
+        for row, column, value, reason, *who in session.execute(
+            stmt.execution_options(yield_per=10_000)
+        ):
+            writer.writerow(
+                [row, neutralise(column), neutralise(value), neutralise(reason)]
+                + [neutralise(part) for part in who]
+            )
             count += 1
     os.replace(tmp, target)
     return count

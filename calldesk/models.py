@@ -404,6 +404,10 @@ class ImportError_(Base):
     column: Mapped[str | None] = mapped_column(String(200))
     value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(300))
+    # Who the row is, so the vendor can find and fix it: name, company, the vendor's own id.
+    name: Mapped[str | None] = mapped_column(String(250))
+    company: Mapped[str | None] = mapped_column(String(300))
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_import_errors_run", "run_id", "row"),)
 

@@ -37,7 +37,13 @@ def register(subparsers: object, common: argparse.ArgumentParser) -> None:
     )
     command.add_argument("file", help="CSV (any delimiter/encoding) or XLSX file")
     command.add_argument("--list", dest="list_name", required=True, help="list name")
-    command.add_argument("--source", choices=SOURCES, default="purchased")
+    command.add_argument(
+        "--source",
+        choices=SOURCES,
+        default=None,
+        help="what the list is (default: what the mapping says, e.g. trade_show for badge "
+        "scans; the event's kind with --event; else purchased)",
+    )
     command.add_argument("--event", help="event name (created or extended)")
     command.add_argument("--event-date", type=_date, help="YYYY-MM-DD")
     command.add_argument(

@@ -11,6 +11,7 @@ signals and cancels with a :class:`threading.Event` or by returning False from t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -30,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from calldesk import locale as locale_mod
 from calldesk.importing import dedupe
-from calldesk.importing.mapping import PHONE_FIELDS, ColumnMapping, MappingError, resolve_mapping
+from calldesk.importing.mapping import (
+    PHONE_FIELDS,
+    ColumnMapping,
+    MappingError,
+    matching_mapping,
+    resolve_mapping,
+    saved_mappings,
+)
 from calldesk.importing.readers import (
     FileLayout,
     ReaderError,
@@ -152,7 +160,9 @@ class ImportOptions:
     """What the user chose for one import (the command line's flags, the wizard's fields)."""
 
     list_name: str
-    source: str = "purchased"
+    # None: the kind the mapping says the file is (badge scans: trade_show, a Zoom report:
+    # webinar), else the event's kind when imported as an event, else "purchased"
+    source: str | None = None
     country: str = "US"
     mapping: str | ColumnMapping | None = None  # None/"auto", preset, saved name, file path
     event: str | None = None
@@ -578,7 +588,7 @@ class _Importer:
     ) -> None:
         self.store = store
         self.path = path
-        self.options = options
+        self.options = dataclasses.replace(options)  # the source is resolved on this copy
         self.progress_cb = progress
         self.cancel = cancel
         self.sqlite = store.is_sqlite
@@ -626,6 +636,8 @@ class _Importer:
         )
         self.list_id = 0
         self.event: Event | None = None
+        self.file_event_date: dt.date | None = None
+        self.column_names: list[str] = []
 
     # progress and cancel ------------------------------------------------------------------------
 
@@ -641,7 +653,7 @@ class _Importer:
 
     def prepare(self) -> tuple[FileLayout, ColumnMapping, list[str]]:
         options = self.options
-        if options.source not in SOURCES:
+        if options.source is not None and options.source not in SOURCES:
             raise ImportRefused(f"unknown source {options.source!r}; one of {', '.join(SOURCES)}")
         if not options.list_name or not options.list_name.strip():
             raise ImportRefused("an import needs a list name")
@@ -664,10 +676,25 @@ class _Importer:
                 skip_rows=options.skip_rows,
             )
             if mapping is None:
-                mapping = resolve_mapping(None, layout.headers, layout.preview)
+                with self.store.session() as session:
+                    mapping = matching_mapping(
+                        saved_mappings(session), layout.headers, layout.has_header
+                    )
+                if mapping is not None:
+                    self.result.notes.append(
+                        f"the columns match the saved mapping {mapping.name!r}: used it"
+                    )
+                else:
+                    mapping = resolve_mapping(None, layout.headers, layout.preview)
         except (ReaderError, MappingError) as exc:
             raise ImportRefused(str(exc)) from exc
         names = mapping.column_names(layout.headers, layout.has_header)
+        if options.source is None:
+            source = mapping.source if mapping.source in SOURCES else None
+            if source is None and options.event:
+                with self.store.session() as session:
+                    source = session.scalar(select(Event.kind).where(Event.name == options.event))
+            options.source = source or ("trade_show" if options.event else "purchased")
         return layout, mapping, names
 
     # main ---------------------------------------------------------------------------------------
@@ -677,12 +704,14 @@ class _Importer:
         self.report("sniffing")
         layout, mapping, names = self.prepare()
         self.result.notes.extend(layout.notes)
+        self.column_names = names
         if layout.has_header:
             self.header_cells = list(layout.header_row)
         else:
             self.header_check_row = layout.first_data_row
         bound = mapping.bind(names)
         target = _Target.from_bound(bound, len(names), mapping.ignored(names))
+        self.file_event_date = self._file_date(layout, target)
         if not target.has_contact_columns:
             raise ImportRefused(
                 f"{self.path.name}: no column holds a name, phone number, e-mail or company "
@@ -834,6 +863,26 @@ class _Importer:
         ):
             cache.clear()
 
+    @staticmethod
+    def _notes(notes_c: Any, booth_c: Any, j: int) -> str | None:
+        notes = notes_c[j].strip() if notes_c is not None else ""
+        booth = booth_c[j].strip() if booth_c is not None else ""
+        if booth:
+            notes = f"{notes}\nBooth notes: {booth}".strip()
+        return notes or None
+
+    def _file_date(self, layout: FileLayout, target: _Target) -> dt.date | None:
+        """The earliest scan/join date in the file's first rows (the event's day), or None."""
+        if target.engaged_at is None:
+            return None
+        found = [
+            _parse_time(row[target.engaged_at])
+            for row in layout.preview
+            if target.engaged_at < len(row)
+        ]
+        dates = [moment.date() for moment in found if moment is not None]
+        return min(dates) if dates else None
+
     def _max_id(self, writer: _Writer, table: str) -> int:
         rows = writer.execute(f"SELECT max(id) FROM {table}")
         return int(rows[0][0] or 0)
@@ -851,6 +900,23 @@ class _Importer:
                 session.add(event)
             if options.event_date is not None:
                 event.event_date = options.event_date
+            elif event.event_date is None and self.file_event_date is not None:
+                # Not today: the day the file's scans or joins happened.
+                event.event_date = self.file_event_date
+                self.result.notes.append(
+                    f"event date {self.file_event_date.isoformat()} taken from the file's "
+                    "scan/join times (give --event-date to set another)"
+                )
+            elif event.event_date is None:
+                self.result.notes.append(
+                    "no event date given and none in the file: the event has no date "
+                    "(give --event-date)"
+                    + (
+                        "; the follow-up deadline counts from today"
+                        if options.follow_up_days is not None
+                        else ""
+                    )
+                )
             if options.cost is not None:
                 event.cost = options.cost
             if options.follow_up_days is not None:
@@ -1060,6 +1126,9 @@ class _Importer:
             col(t.country),
         )
         notes_c, website_c, industry_c = col(t.notes), col(t.website), col(t.industry)
+        # Booth notes go to the event engagement (the opener reads them there); imported
+        # without an event, they are kept in the contact's notes rather than dropped.
+        booth_c = col(t.booth_notes) if self.event is None else None
         custom_cols = [(names[i] if i < width else f"Column {i + 1}", columns[i]) for i in t.custom]
         custom_cols += [(f"Column {i + 1}", columns[i]) for i in range(width, len(columns))]
         engagement_on = self.event is not None
@@ -1104,9 +1173,11 @@ class _Importer:
         read_as = result.numbers_read_as
         ext_c = col(t.external_id)
 
+        who = ("", "", "")  # name, company, vendor id of the row (for the rejected-rows file)
+
         def refuse(rownum: int, column: str | None, value: str | None, reason: str) -> None:
             """One refused value (a cell) or row, stored and reported with its reason."""
-            errors.append((run_id, rownum, column, value, reason))
+            errors.append((run_id, rownum, column, value, reason, *who))
             reasons[reason] = reasons.get(reason, 0) + 1
             if len(errors_out) < MAX_ERRORS_STORED:
                 errors_out.append(
@@ -1118,6 +1189,7 @@ class _Importer:
         for j in range(n):
             rownum = numbers[j]
             row_invalid = False
+            who = ("", "", "")
             if rownum == header_check or (
                 self.header_cells and rows[j][:1] == self.header_cells[:1]
             ):
@@ -1147,6 +1219,9 @@ class _Importer:
             lkey = name_keys.get(last)
             if lkey is None:
                 lkey = name_keys[last] = key_of_name(last)
+            company_name = " ".join(company_c[j].split()) if company_c is not None else ""
+            external_id = ext_c[j].strip()[:200] if ext_c is not None else ""
+            who = (f"{first} {last}".strip(), company_name, external_id)
             # phones
             cells_before = len(errors)
             phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
@@ -1186,7 +1261,6 @@ class _Importer:
                     row_invalid = True
                     custom[column_name] = value
                     refuse(rownum, column_name, value, "not an e-mail address")
-            company_name = " ".join(company_c[j].split()) if company_c is not None else ""
             for column_name, values in custom_cols:
                 value = values[j]
                 if value and value.strip():
@@ -1208,7 +1282,6 @@ class _Importer:
             if row_invalid:
                 result.invalid += 1
                 result.cells_refused += len(errors) - cells_before
-            external_id = ext_c[j].strip()[:200] if ext_c is not None else ""
             phone_keys = [
                 f"{e164}x{ext}" if ext else int(e164[1:]) for _, _, e164, _, ext in phones if e164
             ]
@@ -1296,7 +1369,7 @@ class _Importer:
                     state or None,
                     postal_c[j].strip()[:20] or None if postal_c is not None else None,
                     address_country or (valid[0][3].region if valid else None),
-                    notes_c[j].strip() or None if notes_c is not None else None,
+                    self._notes(notes_c, booth_c, j),
                     custom,
                     contact_dnc,
                     callable_,
@@ -1448,10 +1521,19 @@ class _Importer:
         if errors and room > 0:
             writer.insert(
                 ImportError_.__table__,  # type: ignore[arg-type]
-                ("run_id", "row", "column", "value", "reason"),
+                ("run_id", "row", "column", "value", "reason", "name", "company", "external_id"),
                 [
-                    (a, b, c, (d or "")[:2000] if d is not None else None, e[:300])
-                    for a, b, c, d, e in errors[:room]
+                    (
+                        a,
+                        b,
+                        c,
+                        (d or "")[:2000] if d is not None else None,
+                        e[:300],
+                        name[:250] or None,
+                        company[:300] or None,
+                        external or None,
+                    )
+                    for a, b, c, d, e, name, company, external in errors[:room]
                 ],
             )
             self.stored_errors += min(len(errors), room)
@@ -1828,6 +1910,8 @@ class _Importer:
         if self.options.save_mapping_as:
             from calldesk.importing.mapping import save_mapping
 
+            if not mapping.source_headers:
+                mapping.source_headers = list(self.column_names)
             save_mapping(session, self.options.save_mapping_as, mapping)
             call_list.mapping_name = self.options.save_mapping_as
         if preexisting:
