@@ -4,6 +4,7 @@ command line's ``calldesk import --json`` on the same file."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import random
@@ -12,15 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import func, select
 
 from calldesk.cli.main import main as cli_main
-from calldesk.models import CallList, Contact, DncEntry, SavedMapping
+from calldesk.models import CallList, Contact, DncEntry, Event, SavedMapping
 from calldesk.store import Store, open_store
 from tests.conftest import REALWORLD, REPO
 from ui.context import AppContext
+from ui.importer.options_page import NO_DATE
 from ui.importer.wizard import ImportWizard
 from ui.worker import Background
 
@@ -312,8 +314,21 @@ def test_vendor_list_through_the_wizard_matches_the_command_line(
     with sqlite_store.session() as s:
         call_list = s.scalar(select(CallList).where(CallList.name == "Vendor X March"))
         assert call_list.cost == 1800 and call_list.id == wizard.list_id
+    # refusals grouped by reason, as the manager reads them at a glance
+    reasons = wizard.summary_page.reasons.text()
+    for reason, count in cli["refused_by_reason"].items():
+        assert f"{count:,} refused: {reason}" in reasons
+    assert {r["name"] for r in rows} - {""}  # the rejected rows say who the person is
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert not wizard.isVisible()
+
+    # April: the vendor's next file gets the saved mapping without asking
+    april = write_vendor_list(tmp_path / "vendor_x_april.csv", 40)
+    again = _wizard(qtbot, ctx, april)
+    _next(qtbot, again)
+    assert again.mapping_page.source.currentText() == "Saved: Vendor X"
+    assert again.mapping_page.field_of("Direct Dial") == "other_phone"
+    _shot(again, "import-mapping-april.png")
 
 
 def test_real_salesforce_export_matches_the_command_line(
@@ -372,11 +387,23 @@ def test_event_import_creates_the_event_with_its_deadline(
     assert wizard.currentId() == ImportWizard.OPTIONS
     qtbot.keyClicks(options.event_name.lineEdit(), "Expo West 2026")
     options.follow_up_days.setValue(10)
+    # The date is asked, never silently today: no scan times in this file.
+    assert options.event_date.date() == NO_DATE
+    assert options.event_date.text() == "choose the event date"
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    assert "Choose the event date" in options.error.text()
+    assert wizard.currentId() == ImportWizard.OPTIONS
+    options.event_date.setDate(QDate(2026, 10, 14))
+    assert "2026" in options.deadline_label.text()
     _shot(wizard, "import-event.png")
     _next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=30_000)
     assert _summary(wizard)["imported"] == 2
     assert wizard.result.event_id is not None
+    with sqlite_store.session() as session:
+        event = session.get(Event, wizard.result.event_id)
+        assert event.event_date == dt.date(2026, 10, 14)
+        assert event.follow_up_deadline == dt.date(2026, 10, 24)
 
 
 def test_a_refused_file_says_why(qtbot, sqlite_store: Store) -> None:

@@ -872,16 +872,7 @@ class _Importer:
         return notes or None
 
     def _file_date(self, layout: FileLayout, target: _Target) -> dt.date | None:
-        """The earliest scan/join date in the file's first rows (the event's day), or None."""
-        if target.engaged_at is None:
-            return None
-        found = [
-            _parse_time(row[target.engaged_at])
-            for row in layout.preview
-            if target.engaged_at < len(row)
-        ]
-        dates = [moment.date() for moment in found if moment is not None]
-        return min(dates) if dates else None
+        return _earliest_date(layout, target.engaged_at)
 
     def _max_id(self, writer: _Writer, table: str) -> int:
         rows = writer.execute(f"SELECT max(id) FROM {table}")
@@ -1996,6 +1987,23 @@ def _parse_time(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _earliest_date(layout: FileLayout, column: int | None) -> dt.date | None:
+    if column is None:
+        return None
+    found = [_parse_time(row[column]) for row in layout.preview if column < len(row)]
+    dates = [moment.date() for moment in found if moment is not None]
+    return min(dates) if dates else None
+
+
+def event_date_in_file(layout: FileLayout, mapping: ColumnMapping) -> dt.date | None:
+    """The event's day as the file tells it: the earliest scan, join or download date in its
+    first rows (None when the file has no such column). The import and the wizard use it
+    instead of today."""
+    names = mapping.column_names(layout.headers, layout.has_header)
+    column = next((i for i, f in mapping.bind(names).items() if f == "engaged_at"), None)
+    return _earliest_date(layout, column)
 
 
 def import_file(
