@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,8 @@ from calldesk.store import Store
 SOURCES = ("purchased", "trade_show", "webinar", "seminar", "whitepaper", "dormant", "crm")
 EVENT_SOURCES = ("trade_show", "webinar", "seminar", "whitepaper")
 EVENT_SPRINT_PRIORITY = 10
+SHARED_BATCH_ROWS = 2_000  # rows per write transaction when reps share the store
+STALE_RUN_SECONDS = 120  # a batched run silent this long was killed: its rows are removed
 MAX_ERRORS_STORED = 100_000
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
@@ -178,6 +180,11 @@ class ImportOptions:
     save_mapping_as: str | None = None
     batch_size: int = 20_000
     actor: str | None = None
+    # SQLite: write in short transactions so reps can save meanwhile (rows tagged with the
+    # run, held back from the queue until it is done, removed on cancel or failure). None:
+    # whenever the store already holds contacts (an empty store has nobody working it, and
+    # one transaction with indexes built at the end loads it fastest).
+    share_store: bool | None = None
 
 
 @dataclass
@@ -637,6 +644,8 @@ class _Importer:
         self.list_id = 0
         self.event: Event | None = None
         self.file_event_date: dt.date | None = None
+        self.hold_back = False  # batched writes: new contacts wait for the run to finish
+        self.created: dict[str, Any] = {}  # what _setup created (removed on cancel)
         self.column_names: list[str] = []
 
     # progress and cancel ------------------------------------------------------------------------
@@ -745,6 +754,8 @@ class _Importer:
                 )
                 self.result.seconds = time.perf_counter() - started
                 return self.result
+        if self.sqlite:
+            discard_stale_runs(self.store, utcnow())
         with self.store.write() as session:
             run = ImportRun(file_name=str(self.path.name), file_sha256=sha, state="running")
             session.add(run)
@@ -754,6 +765,8 @@ class _Importer:
         try:
             self._load(layout, mapping, names, target, run_id, sha)
         except BaseException as exc:
+            if self.hold_back:
+                discard_run(self.store, run_id)
             with self.store.write() as session:
                 failed = session.get(ImportRun, run_id)
                 if failed is not None:
@@ -777,6 +790,9 @@ class _Importer:
         sha: str,
     ) -> None:
         options = self.options
+        if self.sqlite and self._share_store():
+            self._load_shared(layout, mapping, names, target, run_id, sha)
+            return
         engine = self.store.engine
         conn = engine.connect()
         if self.sqlite:
@@ -847,6 +863,117 @@ class _Importer:
                 raw.execute("PRAGMA temp_store=MEMORY")  # type: ignore[union-attr]
             conn.close()
 
+    def _share_store(self) -> bool:
+        wanted = self.options.share_store
+        if wanted is not None:
+            return wanted
+        with self.store.session() as session:
+            return session.scalar(select(Contact.id).limit(1)) is not None
+
+    def _load_shared(
+        self,
+        layout: FileLayout,
+        mapping: ColumnMapping,
+        names: list[str],
+        target: _Target,
+        run_id: int,
+        sha: str,
+    ) -> None:
+        """The import in short write transactions (SQLite), so a rep's save gets the write lock
+        between two of them. New contacts are written held back from the queue (not callable)
+        and released in the last transaction; every row carries the run id, and a cancel or a
+        failure removes them (:func:`discard_run`)."""
+        self.hold_back = True
+        options = self.options
+        conn = self.store.engine.connect()
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        write = conn.execution_options(sqlite_immediate=True)
+        writer = _Writer(conn, True)
+        phases = self.result.phases
+        try:
+            with write.begin():
+                session = Session(bind=write, expire_on_commit=False)
+                call_list, event, campaigns = self._setup(session, mapping)
+                self.result.list_id = call_list.id
+                self.result.event_id = event.id if event else None
+                self.result.campaign_ids = [c.id for c in campaigns]
+                self.list_id = call_list.id
+                self.event = event
+                run = session.get(ImportRun, run_id)
+                assert run is not None
+                # What the run created, for the clean-up after a cancel, failure or kill.
+                run.list_id = call_list.id
+                run.stats = {"created": dict(self.created)}
+                run.heartbeat_at = utcnow()
+                session.flush()
+                session.close()
+            self._queue_place(campaigns, event)
+            with conn.begin():  # a read snapshot
+                t = time.process_time()
+                self._preload(writer)
+                phases["preload"] = time.process_time() - t
+            self.report("reading")
+            next_contact = [0]
+            next_company = [0]
+            self.first_new_id = 0
+            # Each write transaction holds the lock for a small batch only.
+            size = max(1, min(options.batch_size, SHARED_BATCH_ROWS))
+            batches = iter_batches(layout, size)
+            first = True
+            while True:
+                t = time.process_time()
+                try:
+                    batch = next(batches, None)
+                except ReaderError as exc:
+                    raise ImportRefused(str(exc)) from exc
+                phases["read"] = phases.get("read", 0.0) + time.process_time() - t
+                if batch is None:
+                    break
+                self.state.rows_read += len(batch.rows)
+                self.state.bytes_read = batch.bytes_read
+                self.report("reading")
+                with write.begin():
+                    # Others may have added contacts since the last batch: ids go past theirs.
+                    next_contact[0] = max(next_contact[0], self._max_id(writer, "contacts") + 1)
+                    next_company[0] = max(next_company[0], self._max_id(writer, "companies") + 1)
+                    if first:
+                        self.first_new_id = next_contact[0]
+                        first = False
+                    self._reader_refusals(batch, writer, run_id)
+                    self._batch(batch, names, target, writer, run_id, next_contact, next_company)
+                    writer.execute(
+                        "UPDATE import_runs SET heartbeat_at = ? WHERE id = ?",
+                        (_db_time(utcnow(), True), run_id),
+                    )
+                self.report("storing")
+            if self.result.rows - self.result.rows_refused == 0 and not self.result.errors:
+                raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
+            self._forget_dedupe_state()
+            self.report("finishing")
+            with write.begin():
+                session = Session(bind=write, expire_on_commit=False)
+                call_list = session.get(CallList, self.list_id)
+                campaigns = [session.get(Campaign, c) for c in self.result.campaign_ids]
+                self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)  # type: ignore[arg-type]
+                self._release(writer, run_id)
+                session.flush()
+                session.close()
+        finally:
+            conn.rollback()
+            raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            conn.close()
+
+    def _release(self, writer: _Writer, run_id: int) -> None:
+        """The run's new contacts become callable (as the import decided: a valid number and
+        not on the DNC list), in the transaction that marks the run done."""
+        writer.execute(
+            "UPDATE contacts SET callable = 1 WHERE import_run_id = ? AND NOT dnc "
+            "AND stage = 'new' AND EXISTS (SELECT 1 FROM phones p "
+            "WHERE p.contact_id = contacts.id AND p.e164 IS NOT NULL)",
+            (run_id,),
+        )
+
     def _forget_dedupe_state(self) -> None:
         for cache in (
             self.phone_index,
@@ -889,6 +1016,8 @@ class _Importer:
                 kind = options.source if options.source in EVENT_SOURCES else "trade_show"
                 event = Event(name=options.event, kind=kind)
                 session.add(event)
+                session.flush()
+                self.created["event"] = event.id
             if options.event_date is not None:
                 event.event_date = options.event_date
             elif event.event_date is None and self.file_event_date is not None:
@@ -928,6 +1057,8 @@ class _Importer:
                 cost=options.cost if event is None else None,
             )
             session.add(call_list)
+            session.flush()
+            self.created["list"] = call_list.id
         elif event is not None and call_list.event_id is None:
             call_list.event_id = event.id
         session.flush()
@@ -938,6 +1069,7 @@ class _Importer:
                 named = Campaign(name=options.campaign, kind="list")
                 session.add(named)
                 session.flush()
+                self.created.setdefault("campaigns", []).append(named.id)
             campaigns.append(named)
         if event is not None and event.follow_up_deadline is not None:
             sprint = session.scalar(
@@ -958,6 +1090,8 @@ class _Importer:
                     script_key=SPRINT_SCRIPTS.get(event.kind, "bant"),
                 )
                 session.add(sprint)
+                session.flush()
+                self.created.setdefault("campaigns", []).append(sprint.id)
             else:
                 sprint.deadline = event.follow_up_deadline
             session.flush()
@@ -971,6 +1105,7 @@ class _Importer:
         for campaign in campaigns:
             if session.get(CampaignList, (campaign.id, call_list.id)) is None:
                 session.add(CampaignList(campaign_id=campaign.id, list_id=call_list.id))
+                self.created.setdefault("campaign_lists", []).append([campaign.id, call_list.id])
         session.flush()
         return call_list, event, campaigns
 
@@ -1423,8 +1558,11 @@ class _Importer:
         phases["rows"] = phases.get("rows", 0.0) + written - rows_started
         if new_companies:
             writer.insert(
-                Company.__table__, ("id", "name", "name_key", "created_at"), new_companies
-            )  # type: ignore[arg-type]
+                Company.__table__,  # type: ignore[arg-type]
+                ("id", "name", "name_key", "created_at"),
+                new_companies,
+                fixed=(("import_run_id", run_id),),
+            )
         contact_columns = (
             "id",
             "company_id",
@@ -1454,8 +1592,18 @@ class _Importer:
             ("campaign_id", self.campaign_id),
             ("created_at", self.now_db),
             ("updated_at", self.now_db),
+            ("import_run_id", run_id),
         )
-        contact_rows = [(*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts]
+        if self.hold_back:
+            # Not offered by the queue before the run is done (see _release).
+            contact_rows = [
+                (*r[:11], _json(r[11]) if r[11] else None, r[12], False, *r[14:])
+                for r in new_contacts
+            ]
+        else:
+            contact_rows = [
+                (*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts
+            ]
         writer.insert(Contact.__table__, contact_columns, contact_rows, fixed=fixed)  # type: ignore[arg-type]
         writer.insert(
             Phone.__table__,  # type: ignore[arg-type]
@@ -1474,20 +1622,24 @@ class _Importer:
                 "dnc",
             ),
             new_phones,
-            fixed=(("shared", False),),
+            fixed=(("shared", False), ("import_run_id", run_id)),
         )
         writer.insert(
             Email.__table__,  # type: ignore[arg-type]
             ("contact_id", "address", "address_key", "role_address"),
             new_emails,
-            fixed=(("shared", False),),
+            fixed=(("shared", False), ("import_run_id", run_id)),
         )
         writer.insert(
             ListMember.__table__,  # type: ignore[arg-type]
             ("contact_id", "source_row"),
             members,
             on_conflict="list_id, contact_id",
-            fixed=(("list_id", self.list_id), ("added_at", self.now_db)),
+            fixed=(
+                ("list_id", self.list_id),
+                ("added_at", self.now_db),
+                ("import_run_id", run_id),
+            ),
         )
         if engagements:
             writer.insert(
@@ -1507,6 +1659,7 @@ class _Importer:
                 ),
                 engagements,
                 on_conflict="event_id, contact_id",
+                fixed=(("import_run_id", run_id),),
             )
         room = MAX_ERRORS_STORED - self.stored_errors
         if errors and room > 0:
@@ -1987,6 +2140,102 @@ def _parse_time(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def discard_run(store: Store, run_id: int, *, chunk: int = 5_000) -> int:
+    """Remove everything import run ``run_id`` added (a cancelled, failed or killed run that
+    wrote in batches), in short transactions so reps keep working. Returns the contacts
+    removed. Rows it added to contacts that existed before (numbers, addresses, list and
+    event entries) go too; what the rep did meanwhile stays."""
+    with store.session() as session:
+        run = session.get(ImportRun, run_id)
+        created = dict((run.stats or {}).get("created") or {}) if run is not None else {}
+        ids = list(session.scalars(select(Contact.id).where(Contact.import_run_id == run_id)))
+    removed = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        with store.write() as session:
+            for model, column in (
+                (PossibleDuplicate, PossibleDuplicate.contact_id),
+                (PossibleDuplicate, PossibleDuplicate.other_id),
+                (EventEngagement, EventEngagement.contact_id),
+                (ListMember, ListMember.contact_id),
+                (Email, Email.contact_id),
+                (Phone, Phone.contact_id),
+                (Contact, Contact.id),
+            ):
+                session.execute(delete(model).where(column.in_(part)))
+        removed += len(part)
+    with store.write() as session:
+        for model in (EventEngagement, ListMember, Email, Phone):
+            session.execute(delete(model).where(model.import_run_id == run_id))
+        session.execute(
+            delete(Company).where(
+                Company.import_run_id == run_id,
+                ~select(Contact.id).where(Contact.company_id == Company.id).exists(),
+            )
+        )
+        session.execute(delete(ImportError_).where(ImportError_.run_id == run_id))
+        for campaign_id, list_id in created.get("campaign_lists", []):
+            session.execute(
+                delete(CampaignList).where(
+                    CampaignList.campaign_id == campaign_id, CampaignList.list_id == list_id
+                )
+            )
+        list_id = created.get("list")
+        if list_id is not None and not session.scalar(
+            select(ListMember.contact_id).where(ListMember.list_id == list_id).limit(1)
+        ):
+            session.execute(delete(CampaignList).where(CampaignList.list_id == list_id))
+            session.execute(
+                update(ImportRun).where(ImportRun.list_id == list_id).values(list_id=None)
+            )
+            session.execute(delete(CallList).where(CallList.id == list_id))
+        for campaign_id in created.get("campaigns", []):
+            if not session.scalar(
+                select(CampaignList.list_id).where(CampaignList.campaign_id == campaign_id)
+            ) and not session.scalar(
+                select(Contact.id).where(Contact.campaign_id == campaign_id).limit(1)
+            ):
+                session.execute(delete(Campaign).where(Campaign.id == campaign_id))
+        event_id = created.get("event")
+        if (
+            event_id is not None
+            and not session.scalar(
+                select(EventEngagement.id).where(EventEngagement.event_id == event_id).limit(1)
+            )
+            and not session.scalar(select(Campaign.id).where(Campaign.event_id == event_id))
+        ):
+            session.execute(
+                update(CallList).where(CallList.event_id == event_id).values(event_id=None)
+            )
+            session.execute(delete(Event).where(Event.id == event_id))
+    return removed
+
+
+def discard_stale_runs(store: Store, now: dt.datetime) -> list[int]:
+    """Clean up batched runs whose process died (no heartbeat for :data:`STALE_RUN_SECONDS`):
+    their rows are removed and the run is marked failed. Returns the runs cleaned."""
+    cutoff = now - dt.timedelta(seconds=STALE_RUN_SECONDS)
+    with store.session() as session:
+        stale = list(
+            session.scalars(
+                select(ImportRun.id).where(
+                    ImportRun.state == "running",
+                    ImportRun.heartbeat_at.is_not(None),
+                    ImportRun.heartbeat_at < cutoff,
+                )
+            )
+        )
+    for run_id in stale:
+        discard_run(store, run_id)
+        with store.write() as session:
+            run = session.get(ImportRun, run_id)
+            if run is not None:
+                run.state = "failed"
+                run.finished_at = now
+                run.stats = {"error": "the import stopped (its process ended); removed"}
+    return stale
 
 
 def _earliest_date(layout: FileLayout, column: int | None) -> dt.date | None:
