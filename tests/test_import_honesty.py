@@ -237,3 +237,21 @@ def test_external_id_is_in_the_contact_data(sqlite_store: Store, tmp_path: Path)
         assert found["contacts"][0]["external_id"] == "0035g00000ABCDE"
         card = load_card(session, found["contacts"][0]["id"])
         assert card.external_id == "0035g00000ABCDE"
+
+
+def test_names_with_different_digits_on_one_number_are_two_people(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "digits.csv",
+        "First Name,Last Name,Phone\n"
+        "I,SMITH01,212-736-4350\n"
+        "I,SMITH02,212-736-4350\n"
+        "I,Smith01,(212) 736-4350\n",  # the first again
+    )
+    result = import_file(store, path, ImportOptions(list_name="D"))
+    assert (result.imported, result.duplicates) == (2, 1)
+    assert result.possible_duplicates == 0  # numbered records, not a typo to review
+    with store.session() as session:
+        assert sorted(session.scalars(select(Contact.last_name))) == ["SMITH01", "SMITH02"]
