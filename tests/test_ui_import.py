@@ -516,3 +516,43 @@ def test_second_list_merges_people_already_known_like_the_command_line(
     assert summary == {k: cli[k] for k in summary}
     assert summary["merged"] > 0
     assert "merged into people already known" in wizard.summary_page.headline.text()
+
+
+def test_zoom_attendee_report_through_the_wizard(
+    qtbot, sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Journey 2: the report's preamble is skipped, the preset fits, the webinar's day comes
+    from the join times, attendees and no-shows keep their names."""
+    from tests.test_import_journeys import ZOOM
+
+    path = tmp_path / "Pipeline Clinic attendees.csv"
+    path.write_text(ZOOM, encoding="utf-8", newline="")
+    ctx = _ctx(sqlite_store)
+    wizard = _wizard(qtbot, ctx, path)
+    page = wizard.file_page
+    assert "header on row 9" in page.detected.text()
+    assert page.skip_rows.value() == 8 and page.has_header.isChecked()
+    assert page.preview.horizontalHeaderItem(1).text() == "User Name (Original Name)"
+    # The header-row control: a wrong row shows the summary block's columns, and back.
+    page.skip_rows.setValue(2)
+    qtbot.waitUntil(lambda: "header on row 3" in page.detected.text(), timeout=5_000)
+    assert page.preview.horizontalHeaderItem(0).text() == "Topic"
+    page.skip_rows.setValue(8)
+    qtbot.waitUntil(lambda: "header on row 9" in page.detected.text(), timeout=5_000)
+    _shot(wizard, "import-zoom-file.png")
+    _next(qtbot, wizard)
+    wizard.mapping_page.choose("Preset: Zoom webinar attendee report")
+    assert wizard.mapping_page.field_of("User Name (Original Name)") == "full_name"
+    assert wizard.mapping_page.field_of("Attended") == "attended"
+    _next(qtbot, wizard)
+    options = wizard.options_page
+    assert options.source.currentData() == "webinar"
+    assert options.event_date.date() == QDate(2026, 11, 2)  # the join times, not today
+    qtbot.keyClicks(options.event_name.lineEdit(), "Pipeline Clinic")
+    _shot(wizard, "import-zoom-options.png")
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=30_000)
+    assert _summary(wizard)["imported"] == 4
+    with sqlite_store.session() as session:
+        names = sorted(f"{c.first_name} {c.last_name}" for c in session.scalars(select(Contact)))
+    assert names == ["Ann Lee", "Bob Ray", "Cat Doe", "Dan Fox"]
