@@ -255,3 +255,17 @@ def test_names_with_different_digits_on_one_number_are_two_people(
     assert result.possible_duplicates == 0  # numbered records, not a typo to review
     with store.session() as session:
         assert sorted(session.scalars(select(Contact.last_name))) == ["SMITH01", "SMITH02"]
+
+
+def test_a_quoted_cell_of_several_lines_is_not_taken_for_an_open_quote(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "notes.csv",
+        "First,Last,Phone,Notes\n"
+        'Ann,Lee,212-736-5000,"called twice\nasked for a demo, Tuesday, 10am\nboss: Bob, CFO"\n'
+        "Bob,Ray,415-736-2100,ok\n",
+    )
+    result = import_file(sqlite_store, path, ImportOptions(list_name="N"))
+    assert (result.rows, result.imported, result.rows_refused) == (2, 2, 0)

@@ -145,3 +145,15 @@ def test_csv_line_without_end_is_refused_before_it_is_read_whole(tmp_path: Path)
         handle.write("Ann,Lee," + "y," * (9 * 1024 * 1024))
     with pytest.raises(ReaderError, match="longer than 16 MiB"):
         read_all(sniff_file(path))
+
+
+def test_a_list_that_would_exhaust_memory_is_refused_with_a_message() -> None:
+    from calldesk.importing.pipeline import memory_problem
+    from calldesk.importing.readers import _available_memory
+
+    free = _available_memory()
+    assert free is not None and free > 0
+    assert memory_problem(100_000, 50_000, free) is None  # a normal list
+    rows = int(free / 600) * 2  # twice what fits
+    problem = memory_problem(rows, 0, free)
+    assert problem is not None and "Split the file" in problem and "GB" in problem

@@ -70,7 +70,10 @@ SOURCES = ("purchased", "trade_show", "webinar", "seminar", "whitepaper", "dorma
 EVENT_SOURCES = ("trade_show", "webinar", "seminar", "whitepaper")
 EVENT_SPRINT_PRIORITY = 10
 SHARED_BATCH_ROWS = 2_000  # rows per write transaction when reps share the store
-STALE_RUN_SECONDS = 120  # a batched run silent this long was killed: its rows are removed
+STALE_RUN_SECONDS = 120
+# What the importer keeps per row, all in (dedupe indexes, batch, caches): 1M rows peaked at
+# 547 MB RSS (bench/README.md).
+MEMORY_PER_ROW = 600  # a batched run silent this long was killed: its rows are removed
 MAX_ERRORS_STORED = 100_000
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
@@ -698,6 +701,7 @@ class _Importer:
         except (ReaderError, MappingError) as exc:
             raise ImportRefused(str(exc)) from exc
         names = mapping.column_names(layout.headers, layout.has_header)
+        self._check_memory(layout)
         if options.source is None:
             source = mapping.source if mapping.source in SOURCES else None
             if source is None and options.event:
@@ -862,6 +866,19 @@ class _Importer:
                 raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
                 raw.execute("PRAGMA temp_store=MEMORY")  # type: ignore[union-attr]
             conn.close()
+
+    def _check_memory(self, layout: FileLayout) -> None:
+        from calldesk.importing.readers import _available_memory
+
+        if layout.kind != "csv" or not layout.preview:
+            return  # workbooks are checked by the reader
+        sample = sum(len(",".join(row)) + 2 for row in layout.preview) / len(layout.preview)
+        rows = int(layout.size / max(sample, 1.0))
+        with self.store.session() as session:
+            existing = session.scalar(select(Contact.id).order_by(Contact.id.desc()).limit(1))
+        problem = memory_problem(rows, int(existing or 0), _available_memory())
+        if problem:
+            raise ImportRefused(f"{self.path.name}: {problem}")
 
     def _share_store(self) -> bool:
         wanted = self.options.share_store
@@ -2140,6 +2157,22 @@ def _parse_time(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def memory_problem(rows: int, existing: int, available: int | None) -> str | None:
+    """Why importing ``rows`` rows into a store of ``existing`` contacts would exhaust the
+    ``available`` memory (bytes), or None. The importer keeps about :data:`MEMORY_PER_ROW`
+    bytes per row and per contact already known."""
+    if available is None:
+        return None
+    needed = (rows + existing) * MEMORY_PER_ROW
+    if needed <= available * 0.8:
+        return None
+    return (
+        f"this list has about {rows:,} rows; importing it beside {existing:,} contacts would "
+        f"take about {needed / 1e9:,.1f} GB of memory and {available / 1e9:,.1f} GB is free. "
+        "Split the file into parts and import them one after another."
+    )
 
 
 def discard_run(store: Store, run_id: int, *, chunk: int = 5_000) -> int:

@@ -462,11 +462,14 @@ class OpenQuoteError(ReaderError):
 
 
 def _swallowed_rows(raw: str, delimiter: str, width: int) -> int:
-    """How many lines inside one multi-line row look like whole rows of the table."""
+    """How many lines inside one multi-line row look like whole rows of the table (as many
+    delimiters as a row has), when most of its lines do; 0 for a cell that merely holds a
+    few lines of text."""
     if width < 3:
         return 0
-    lines = raw.replace("\r\n", "\n").split("\n")[1:]
-    return sum(1 for line in lines if line.count(delimiter) >= width - 1)
+    lines = [line for line in raw.replace("\r\n", "\n").split("\n")[1:] if line.strip()]
+    like_rows = sum(1 for line in lines if line.count(delimiter) == width - 1)
+    return like_rows if like_rows * 2 > len(lines) else 0
 
 
 def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
