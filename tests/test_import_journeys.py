@@ -223,7 +223,8 @@ def test_badge_scans_imported_as_an_event(store: Store, tmp_path: Path) -> None:
         "scans2.csv",
         "Badge ID,First Name,Last Name,Phone,Rating,Notes\nB9,Eve,Oak,312-736-2100,Hot,call Fri\n",
     )
-    import_file(store, path2, ImportOptions(list_name="More scans", source="purchased"))
+    more = import_file(store, path2, ImportOptions(list_name="More scans", source="purchased"))
+    assert any("booth notes are kept in the contacts' notes" in n for n in more.notes)
     with store.session() as session:
         eve = session.scalar(select(Contact).where(Contact.first_name == "Eve"))
         assert eve.notes == "Booth notes: call Fri"

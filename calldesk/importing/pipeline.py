@@ -778,6 +778,11 @@ class _Importer:
                     failed.finished_at = utcnow()
                     failed.stats = {"error": str(exc)[:500]}
             raise
+        if target.booth_notes is not None and self.event is None:
+            self.result.notes.append(
+                "booth notes are kept in the contacts' notes (imported without an event; "
+                "with one they go to the event's notes the opener reads)"
+            )
         self.result.seconds = time.perf_counter() - started
         self.state.phase = "done"
         if self.progress_cb is not None:
