@@ -413,6 +413,7 @@ class ImportErrorRow:
     column: str | None
     value: str | None
     reason: str
+    who: str = ""  # the person the row is: name, company, the vendor's id
 
 
 def import_error_ids(session: Session, run_id: int) -> array:
@@ -431,7 +432,14 @@ def import_error_rows(session: Session, ids: Sequence[int]) -> dict[int, ImportE
     if not ids:
         return {}
     return {
-        e.id: ImportErrorRow(e.id, e.row, e.column, e.value, e.reason)
+        e.id: ImportErrorRow(
+            e.id,
+            e.row,
+            e.column,
+            e.value,
+            e.reason,
+            ", ".join(p for p in (e.name, e.company, e.external_id and f"id {e.external_id}") if p),
+        )
         for e in session.scalars(select(ImportError_).where(ImportError_.id.in_(ids)))
     }
 

@@ -302,6 +302,8 @@ def test_vendor_list_through_the_wizard_matches_the_command_line(
     expected = sorted((e["row"], e["value"], e["reason"]) for e in cli["errors"])
     assert sorted(shown) == expected
     assert any(value == "555-CALL-NOW!" for _, value, _ in shown)
+    # who the refused row is, for the vendor to fix it
+    assert all(model.data(model.index(r, 4)) for r in range(model.rowCount()))
     _shot(wizard, "import-summary.png")
     export = tmp_path / "rejected.csv"
     wizard.summary_page.export(str(export))

@@ -138,6 +138,7 @@ ERROR_COLUMNS = (
     Column("Column", lambda e: e.column),
     Column("Value", lambda e: e.value),
     Column("Why", lambda e: e.reason),
+    Column("Who", lambda e: e.who),
 )
 
 
@@ -181,6 +182,7 @@ class SummaryPage(QWizardPage):
         self.errors.setColumnWidth(0, 60)
         self.errors.setColumnWidth(1, 150)
         self.errors.setColumnWidth(2, 220)
+        self.errors.setColumnWidth(3, 300)
         self.errors.horizontalHeader().setStretchLastSection(True)
         self.export_button = QPushButton("&Export rejected rows (CSV)…", self)
         self.export_button.clicked.connect(self._choose_export)
