@@ -187,6 +187,7 @@ def test_numbers_written_with_an_international_prefix_resolve(store: Store, tmp_
     assert result.numbers_read_as == {
         "international prefix 00 + country code 1": 2,
         "international prefix 00 + country code 44": 1,
+        "international prefix 011 + country code 49": 1,
     }
     assert result.refused_by_reason == {"too short": 1}
     with store.session() as session:

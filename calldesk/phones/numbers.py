@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers import timezone as pn_timezone
 from phonenumbers.data import _COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers.phonemetadata import PhoneMetadata
@@ -109,13 +109,17 @@ def parse_phone(raw: str, default_country: str | None) -> PhoneInfo | None:
         return None
     region = (default_country or "ZZ").upper()
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
         first = PhoneInfo(
             raw, None, None, False, None, None, (), _PARSE_REASONS.get(exc.error_type, str(exc))
         )
     else:
         first = analyse_number(raw, number)
+        if first.valid and number.country_code_source == CountryCodeSource.FROM_NUMBER_WITH_IDD:
+            # "011 49 30 ..." from the US: phonenumbers knows the home prefix; say so, so the
+            # summary counts every number written with an international prefix.
+            return first._replace(note=_idd_note(text, number.country_code))
     if first.valid:
         return first
     resolved = resolve_international_prefix(raw)
@@ -140,6 +144,15 @@ IDD_PREFIXES: tuple[str, ...] = (
     "810",
 )
 _LEADING_IDD = re.compile(r"^\s*\(?\s*(?:0|8)")
+
+
+def _idd_note(text: str, country_code: int) -> str:
+    digits = digits_only(text)
+    code = str(country_code)
+    for prefix in sorted(IDD_PREFIXES, key=len, reverse=True):
+        if digits.startswith(prefix + code):
+            return f"international prefix {prefix} + country code {code}"
+    return f"an international prefix + country code {code}"
 
 
 def _after_digits(text: str, count: int) -> str:
