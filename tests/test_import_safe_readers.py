@@ -157,3 +157,29 @@ def test_a_list_that_would_exhaust_memory_is_refused_with_a_message() -> None:
     rows = int(free / 600) * 2  # twice what fits
     problem = memory_problem(rows, 0, free)
     assert problem is not None and "Split the file" in problem and "GB" in problem
+
+
+def test_a_far_row_whose_cells_have_no_reference_is_refused(tmp_path: Path) -> None:
+    path = xlsx(tmp_path / "far-row.xlsx", LIST)
+    # A row far down whose cells leave out their reference (allowed by the format).
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    far = "".join('<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(200))
+    sheet = sheet.replace("</sheetData>", f'<row r="1048576">{far}</row></sheetData>')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    child = run_isolated(
+        f"""
+        from calldesk.importing.readers import ReaderError, sniff_file
+        try:
+            sniff_file({str(path)!r})
+            print("READ")
+        except ReaderError as exc:
+            print("REFUSED", exc)
+        """
+    )
+    assert child.returncode == 0, (child.returncode, child.stderr[-1500:])
+    assert "REFUSED" in child.stdout and "rows by 200 columns" in child.stdout

@@ -593,10 +593,12 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
 # cannot survive. The sheets' XML is scanned first and such sheets are refused.
 MAX_SHEET_CELLS = 60_000_000
 _CELL_BYTES = 40  # what one cell of the rectangle costs the reader, about
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 _DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,3})?([0-9]{1,7})?(?::([A-Z]{1,3})([0-9]{1,7}))?\""
 )
+# Rows and cells; a cell may leave out its reference (its row and its place in it tell).
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
 _checked: dict[tuple[str, int, float], None] = {}
 
 
@@ -649,6 +651,44 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
+def _used_range(stream) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+    """(first row, last row, first column, last column) of the cells of a worksheet's XML
+    (and of its declared dimension), read in pieces: nothing of the sheet is kept."""
+    low_row = low_col = 1 << 30
+    high_row = high_col = 0
+    row = column = 0
+    tail = b""
+    done = False
+    while not done:
+        chunk = stream.read(1 << 20)
+        done = not chunk
+        data = tail + chunk
+        # Tags that end before the last "<" are whole; the rest waits for the next piece.
+        cut = len(data) if done else data.rfind(b"<")
+        if cut < 0:
+            cut = len(data)
+        for match in _TAG.finditer(data, 0, cut):
+            ref = _REF.search(match[2])
+            if match[1] == b"row":
+                row = int(ref[2]) if ref else row + 1
+                column = 0
+                continue
+            if ref and ref[1]:
+                column, row = _column_number(ref[1]), int(ref[2])
+            else:
+                column += 1
+            low_row, high_row = min(low_row, row), max(high_row, row)
+            low_col, high_col = min(low_col, column), max(high_col, column)
+        for match in _DIMENSION.finditer(data, 0, cut):
+            if match[3] and match[4]:  # the range the reader may reserve
+                high_row = max(high_row, int(match[4]))
+                high_col = max(high_col, _column_number(match[3]))
+        tail = data[cut:]
+        if len(tail) > 1 << 20:  # no tag is that long: a broken file, the reader says so
+            tail = b""
+    return low_row, high_row, low_col, high_col
+
+
 def check_workbook(path: Path) -> None:
     """Refuse a workbook whose sheets the reader could not hold, before it allocates anything:
     a used range of more than :data:`MAX_SHEET_CELLS` cells (one stray cell far away), a
@@ -674,22 +714,8 @@ def check_workbook(path: Path) -> None:
                     _check_strings(archive, info, path)
                 continue
             sheet = names.get(part, part.rsplit("/", 1)[-1].removesuffix(".xml"))
-            low_row = low_col = 1 << 30
-            high_row = high_col = 0
-            tail = b""
             with archive.open(info) as stream:
-                while chunk := stream.read(1 << 20):
-                    data = tail + chunk
-                    for match in _CELL_REF.finditer(data):
-                        column, row = _column_number(match[1]), int(match[2])
-                        low_row, high_row = min(low_row, row), max(high_row, row)
-                        low_col, high_col = min(low_col, column), max(high_col, column)
-                    for match in _DIMENSION.finditer(data):
-                        if match[3] and match[4]:  # the range the reader may reserve
-                            high_row = max(high_row, int(match[4]))
-                            high_col = max(high_col, _column_number(match[3]))
-                    cut = data.rfind(b"<")
-                    tail = data[cut:] if cut >= 0 and len(data) - cut < 512 else b""
+                low_row, high_row, low_col, high_col = _used_range(stream)
             if not high_row:
                 continue
             low_row, low_col = min(low_row, high_row), min(low_col, high_col)
