@@ -133,13 +133,9 @@ def normalize_number(text: str, default_country: str = "US") -> str | None:
     digits = sum(ch.isdigit() for ch in text)
     if digits < _MIN_DIGITS_FOR_NUMBER or not _PHONEISH.match(text.strip()):
         return None
-    try:
-        number = phonenumbers.parse(text, default_country.upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    from calldesk.phones import Policy, to_e164
+
+    return to_e164(text, default_country.upper() or None, Policy.SEARCH)
 
 
 def display_number(e164: str | None, extension: str | None = None, raw: str = "") -> str:
@@ -417,6 +413,7 @@ class ImportErrorRow:
     column: str | None
     value: str | None
     reason: str
+    who: str = ""  # the person the row is: name, company, the vendor's id
 
 
 def import_error_ids(session: Session, run_id: int) -> array:
@@ -435,7 +432,14 @@ def import_error_rows(session: Session, ids: Sequence[int]) -> dict[int, ImportE
     if not ids:
         return {}
     return {
-        e.id: ImportErrorRow(e.id, e.row, e.column, e.value, e.reason)
+        e.id: ImportErrorRow(
+            e.id,
+            e.row,
+            e.column,
+            e.value,
+            e.reason,
+            ", ".join(p for p in (e.name, e.company, e.external_id and f"id {e.external_id}") if p),
+        )
         for e in session.scalars(select(ImportError_).where(ImportError_.id.in_(ids)))
     }
 
@@ -453,14 +457,28 @@ def write_import_errors_csv(session: Session, run_id: int, path: str | Path) -> 
     tmp = target.with_name(target.name + ".part")
     with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["row", "column", "value", "reason"])
+        # name, company and the vendor's id say who the row is, for the vendor to fix it
+        writer.writerow(["row", "column", "value", "reason", "name", "company", "vendor id"])
         stmt = (
-            select(ImportError_.row, ImportError_.column, ImportError_.value, ImportError_.reason)
+            select(
+                ImportError_.row,
+                ImportError_.column,
+                ImportError_.value,
+                ImportError_.reason,
+                ImportError_.name,
+                ImportError_.company,
+                ImportError_.external_id,
+            )
             .where(ImportError_.run_id == run_id)
             .order_by(ImportError_.row, ImportError_.id)
         )
-        for row, column, value, reason in session.execute(stmt.execution_options(yield_per=10_000)):
-            writer.writerow([row, neutralise(column), neutralise(value), neutralise(reason)])
+        for row, column, value, reason, *who in session.execute(
+            stmt.execution_options(yield_per=10_000)
+        ):
+            writer.writerow(
+                [row, neutralise(column), neutralise(value), neutralise(reason)]
+                + [neutralise(part) for part in who]
+            )
             count += 1
     os.replace(tmp, target)
     return count

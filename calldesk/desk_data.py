@@ -158,6 +158,8 @@ class Card:
         if verdict is None or not verdict.allowed:
             return False
         return verdict.closes_at is None or now < verdict.closes_at
+    #: the record's id at the vendor or CRM it was imported from (for the sync back)
+    external_id: str | None = None
 
     @property
     def time_zone(self) -> str | None:
@@ -400,6 +402,7 @@ def load_card(session: Session, contact_id: int, at: dt.datetime | None = None) 
         open_callbacks=callbacks,
         merge=merge,
         verdict=card_verdict(session, contact.id, at) if at is not None else None,
+        external_id=contact.external_id,
     )
 
 

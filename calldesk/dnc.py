@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from calldesk.models import AuditEntry, Contact, DncEntry, DncSnapshot, Phone, utcnow
+from calldesk.phones import Policy, to_e164
 from calldesk.store import Store
 
 SOURCES = ("internal", "us_national", "ca_dncl", "uk_tps", "uk_ctps", "file")
@@ -46,13 +46,7 @@ def normalize_dnc_number(text: str, country: str = "US") -> str | None:
     match = _FTC_LINE.match(text)
     if match:
         return f"+1{match[1]}{match[2]}"
-    try:
-        number = phonenumbers.parse(text, (country or "US").upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return to_e164(text, (country or "US").upper(), Policy.DNC)
 
 
 @dataclass

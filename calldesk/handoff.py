@@ -39,6 +39,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.phones import Policy, to_phonenumber
 from calldesk.places import derive_locale, number_zones, parse_key
 from calldesk.queue import HELD
 from calldesk.scripts.grading import GradeResult
@@ -695,11 +696,8 @@ def _parse_phone(
     regions = [p.region for p in referrer.phones if p.region] + [referrer.country or "US"]
     text = person.get("e164") or raw
     for region in dict.fromkeys(regions):
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
+        number = to_phonenumber(text, region, Policy.DIAL)
+        if number is not None:
             if person.get("extension") and not number.extension:
                 number.extension = str(person["extension"])
             return number, raw

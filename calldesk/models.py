@@ -109,6 +109,7 @@ class Company(Base):
     state: Mapped[str | None] = mapped_column(String(10))
     country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    import_run_id: Mapped[int | None] = mapped_column(Integer)  # the import that added it
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="company")
 
@@ -164,6 +165,12 @@ class Contact(Base):
     queue_rank: Mapped[int] = mapped_column(
         BigInteger, default=2_000_000_000_000_000, server_default="2000000000000000"
     )
+    # The record's id at the vendor or CRM it came from (VICIdial vendor_lead_code, Salesforce
+    # Id, HubSpot Record ID): keeps distinct records apart and names the record on sync back.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    # The import run that created the contact (its rows are removed if that run is cancelled
+    # or fails; while it runs they are held back from the queue).
+    import_run_id: Mapped[int | None] = mapped_column(Integer)
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     phones: Mapped[list[Phone]] = relationship(
@@ -252,6 +259,7 @@ class Phone(Base):
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
     invalid_reason: Mapped[str | None] = mapped_column(String(200))
     shared: Mapped[bool] = mapped_column(Boolean, default=False)  # other people answer on it
+    import_run_id: Mapped[int | None] = mapped_column(Integer)  # the import that added it
     dnc: Mapped[bool] = mapped_column(Boolean, default=False)
     # A business line (marked by hand, an import column or the campaign's default): the
     # business exemptions of each calling rule apply. Unmarked: consumer rules (fail closed).
@@ -274,6 +282,7 @@ class Email(Base):
     address_key: Mapped[str] = mapped_column(String(254), index=True)  # lower-cased
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     role_address: Mapped[bool] = mapped_column(Boolean, default=False)  # info@, sales@, ...
+    import_run_id: Mapped[int | None] = mapped_column(Integer)  # the import that added it
 
     contact: Mapped[Contact] = relationship(back_populates="emails")
 
@@ -330,6 +339,7 @@ class EventEngagement(Base):
     download_title: Mapped[str | None] = mapped_column(String(300))
     score: Mapped[int] = mapped_column(Integer, default=0)  # engagement heat for the queue
     engaged_at: Mapped[dt.datetime | None] = mapped_column()
+    import_run_id: Mapped[int | None] = mapped_column(Integer)  # the import that added it
 
     __table_args__ = (
         UniqueConstraint("event_id", "contact_id"),
@@ -364,6 +374,7 @@ class ListMember(Base):
     )
     source_row: Mapped[int | None] = mapped_column(Integer)
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    import_run_id: Mapped[int | None] = mapped_column(Integer)  # the import that added it
 
     __table_args__ = (Index("ix_list_members_contact", "contact_id"),)
 
@@ -392,6 +403,9 @@ class ImportRun(Base):
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+    # Last sign of life of a run that writes in batches: a run gone quiet (its process killed)
+    # is cleaned up by the next import.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class ImportError_(Base):
@@ -405,6 +419,10 @@ class ImportError_(Base):
     column: Mapped[str | None] = mapped_column(String(200))
     value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(300))
+    # Who the row is, so the vendor can find and fix it: name, company, the vendor's own id.
+    name: Mapped[str | None] = mapped_column(String(250))
+    company: Mapped[str | None] = mapped_column(String(300))
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_import_errors_run", "run_id", "row"),)
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from calldesk.store import Store, open_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("CALLDESK_SHARED") or REPO.parent / "shared")
 REALWORLD = SHARED / "realworld"
 
 

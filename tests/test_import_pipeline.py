@@ -82,6 +82,13 @@ def test_list_import_dedupes_people_and_keeps_colleagues_apart(
         "dnc_suppressed",
         "errors",
         "seconds",
+        # every row accounted for: refusals by reason, rows and values apart
+        "blank_rows",
+        "rows_refused",
+        "cells_refused",
+        "refused_by_reason",
+        "numbers_read_as",
+        "accounted",
     }
     assert result.rows == 9  # the blank line is not a row
     assert (result.imported, result.merged, result.duplicates) == (7, 0, 2)
@@ -227,7 +234,8 @@ def test_named_campaign_and_vicidial_preset(store: Store, tmp_path: Path) -> Non
     assert result.imported == 2
     people = contacts(store)
     john = people["John Q Public"]
-    assert john.custom["vendor_lead_code"] == "V1" and john.notes == "called before"
+    # The vendor id is the contact's external id now (kept apart from custom fields).
+    assert john.external_id == "V1" and john.notes == "called before"
     assert {p.e164 for p in john.phones if p.valid} == {
         "+13125550000",
         "+17737362100",
@@ -367,6 +375,13 @@ def test_cli_import_json_and_leads_find(tmp_path: Path, capsys: pytest.CaptureFi
         "dnc_suppressed",
         "errors",
         "seconds",
+        # Added so every row is accounted for (stored, merged, refused with its reason).
+        "blank_rows",
+        "rows_refused",
+        "cells_refused",
+        "refused_by_reason",
+        "numbers_read_as",
+        "accounted",
     ]
     assert out["imported"] == 7 and out["errors"][0] == {
         "row": 8,

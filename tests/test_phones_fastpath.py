@@ -132,7 +132,16 @@ def _assert_same(cases: list[tuple[str, str]]) -> int:
         for raw, got in zip(raws, fast, strict=True):
             full = parse_phone(raw, region)
             assert got == full, (raw, region)
-            assert _fields(full) == _plain_phonenumbers(raw, region), (raw, region)
+            plain = _plain_phonenumbers(raw, region)
+            if full is not None and full.note and not (plain and plain[2]):
+                # Deliberate: an international prefix written instead of "+" ("0041 44 ...")
+                # is read as "+41 44 ..." when that is a valid number; phonenumbers agrees on
+                # the "+" text, and refused the text as written.
+                prefix = full.note.split()[2]
+                plus = "+" + raw.strip()[len(prefix) :].lstrip(" -./)")
+                assert _fields(full) == _plain_phonenumbers(plus, region), (raw, region)
+                continue
+            assert _fields(full) == plain, (raw, region)
         for raw, got in zip(raws[:2000], single, strict=True):
             assert got == parse_phone(raw, region), (raw, region)
         shortcut += normalizer.shortcut_hits

@@ -4,6 +4,7 @@ command line's ``calldesk import --json`` on the same file."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import random
@@ -12,15 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import func, select
 
 from calldesk.cli.main import main as cli_main
-from calldesk.models import CallList, Contact, DncEntry, SavedMapping
+from calldesk.models import CallList, Contact, DncEntry, Event, SavedMapping
 from calldesk.store import Store, open_store
 from tests.conftest import REALWORLD, REPO
 from ui.context import AppContext
+from ui.importer.options_page import NO_DATE
 from ui.importer.wizard import ImportWizard
 from ui.worker import Background
 
@@ -300,6 +302,8 @@ def test_vendor_list_through_the_wizard_matches_the_command_line(
     expected = sorted((e["row"], e["value"], e["reason"]) for e in cli["errors"])
     assert sorted(shown) == expected
     assert any(value == "555-CALL-NOW!" for _, value, _ in shown)
+    # who the refused row is, for the vendor to fix it
+    assert all(model.data(model.index(r, 4)) for r in range(model.rowCount()))
     _shot(wizard, "import-summary.png")
     export = tmp_path / "rejected.csv"
     wizard.summary_page.export(str(export))
@@ -312,8 +316,21 @@ def test_vendor_list_through_the_wizard_matches_the_command_line(
     with sqlite_store.session() as s:
         call_list = s.scalar(select(CallList).where(CallList.name == "Vendor X March"))
         assert call_list.cost == 1800 and call_list.id == wizard.list_id
+    # refusals grouped by reason, as the manager reads them at a glance
+    reasons = wizard.summary_page.reasons.text()
+    for reason, count in cli["refused_by_reason"].items():
+        assert f"{count:,} refused: {reason}" in reasons
+    assert {r["name"] for r in rows} - {""}  # the rejected rows say who the person is
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert not wizard.isVisible()
+
+    # April: the vendor's next file gets the saved mapping without asking
+    april = write_vendor_list(tmp_path / "vendor_x_april.csv", 40)
+    again = _wizard(qtbot, ctx, april)
+    _next(qtbot, again)
+    assert again.mapping_page.source.currentText() == "Saved: Vendor X"
+    assert again.mapping_page.field_of("Direct Dial") == "other_phone"
+    _shot(again, "import-mapping-april.png")
 
 
 def test_real_salesforce_export_matches_the_command_line(
@@ -372,11 +389,23 @@ def test_event_import_creates_the_event_with_its_deadline(
     assert wizard.currentId() == ImportWizard.OPTIONS
     qtbot.keyClicks(options.event_name.lineEdit(), "Expo West 2026")
     options.follow_up_days.setValue(10)
+    # The date is asked, never silently today: no scan times in this file.
+    assert options.event_date.date() == NO_DATE
+    assert options.event_date.text() == "choose the event date"
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    assert "Choose the event date" in options.error.text()
+    assert wizard.currentId() == ImportWizard.OPTIONS
+    options.event_date.setDate(QDate(2026, 10, 14))
+    assert "2026" in options.deadline_label.text()
     _shot(wizard, "import-event.png")
     _next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=30_000)
     assert _summary(wizard)["imported"] == 2
     assert wizard.result.event_id is not None
+    with sqlite_store.session() as session:
+        event = session.get(Event, wizard.result.event_id)
+        assert event.event_date == dt.date(2026, 10, 14)
+        assert event.follow_up_deadline == dt.date(2026, 10, 24)
 
 
 def test_a_refused_file_says_why(qtbot, sqlite_store: Store) -> None:
@@ -489,3 +518,43 @@ def test_second_list_merges_people_already_known_like_the_command_line(
     assert summary == {k: cli[k] for k in summary}
     assert summary["merged"] > 0
     assert "merged into people already known" in wizard.summary_page.headline.text()
+
+
+def test_zoom_attendee_report_through_the_wizard(
+    qtbot, sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Journey 2: the report's preamble is skipped, the preset fits, the webinar's day comes
+    from the join times, attendees and no-shows keep their names."""
+    from tests.test_import_journeys import ZOOM
+
+    path = tmp_path / "Pipeline Clinic attendees.csv"
+    path.write_text(ZOOM, encoding="utf-8", newline="")
+    ctx = _ctx(sqlite_store)
+    wizard = _wizard(qtbot, ctx, path)
+    page = wizard.file_page
+    assert "header on row 9" in page.detected.text()
+    assert page.skip_rows.value() == 8 and page.has_header.isChecked()
+    assert page.preview.horizontalHeaderItem(1).text() == "User Name (Original Name)"
+    # The header-row control: a wrong row shows the summary block's columns, and back.
+    page.skip_rows.setValue(2)
+    qtbot.waitUntil(lambda: "header on row 3" in page.detected.text(), timeout=5_000)
+    assert page.preview.horizontalHeaderItem(0).text() == "Topic"
+    page.skip_rows.setValue(8)
+    qtbot.waitUntil(lambda: "header on row 9" in page.detected.text(), timeout=5_000)
+    _shot(wizard, "import-zoom-file.png")
+    _next(qtbot, wizard)
+    wizard.mapping_page.choose("Preset: Zoom webinar attendee report")
+    assert wizard.mapping_page.field_of("User Name (Original Name)") == "full_name"
+    assert wizard.mapping_page.field_of("Attended") == "attended"
+    _next(qtbot, wizard)
+    options = wizard.options_page
+    assert options.source.currentData() == "webinar"
+    assert options.event_date.date() == QDate(2026, 11, 2)  # the join times, not today
+    qtbot.keyClicks(options.event_name.lineEdit(), "Pipeline Clinic")
+    _shot(wizard, "import-zoom-options.png")
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.SUMMARY, timeout=30_000)
+    assert _summary(wizard)["imported"] == 4
+    with sqlite_store.session() as session:
+        names = sorted(f"{c.first_name} {c.last_name}" for c in session.scalars(select(Contact)))
+    assert names == ["Ann Lee", "Bob Ray", "Cat Doe", "Dan Fox"]

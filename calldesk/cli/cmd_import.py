@@ -37,7 +37,13 @@ def register(subparsers: object, common: argparse.ArgumentParser) -> None:
     )
     command.add_argument("file", help="CSV (any delimiter/encoding) or XLSX file")
     command.add_argument("--list", dest="list_name", required=True, help="list name")
-    command.add_argument("--source", choices=SOURCES, default="purchased")
+    command.add_argument(
+        "--source",
+        choices=SOURCES,
+        default=None,
+        help="what the list is (default: what the mapping says, e.g. trade_show for badge "
+        "scans; the event's kind with --event; else purchased)",
+    )
     command.add_argument("--event", help="event name (created or extended)")
     command.add_argument("--event-date", type=_date, help="YYYY-MM-DD")
     command.add_argument(
@@ -53,6 +59,13 @@ def register(subparsers: object, common: argparse.ArgumentParser) -> None:
     command.add_argument("--sheet", help="spreadsheet sheet (default: the first)")
     command.add_argument("--encoding", help="file encoding (default: detected)")
     command.add_argument("--delimiter", help="CSV delimiter (default: sniffed)")
+    command.add_argument(
+        "--header-row",
+        type=int,
+        dest="header_row",
+        help="the row (1 = first line) holding the column names, e.g. below a report's "
+        "title and summary (default: detected); 0: the file has no header row",
+    )
 
 
 def handle_import(args: argparse.Namespace, ctx: Context) -> Output:
@@ -61,6 +74,13 @@ def handle_import(args: argparse.Namespace, ctx: Context) -> Output:
     delimiter = args.delimiter
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
+    if args.header_row is not None and args.header_row < 0:
+        raise CliError("--header-row must be 0 (no header row) or a row number", exit_code=2)
+    header = {}
+    if args.header_row == 0:
+        header = {"has_header": False}
+    elif args.header_row is not None:
+        header = {"has_header": True, "skip_rows": args.header_row - 1}
     options = ImportOptions(
         list_name=args.list_name,
         source=args.source,
@@ -75,6 +95,7 @@ def handle_import(args: argparse.Namespace, ctx: Context) -> Output:
         encoding=args.encoding,
         delimiter=delimiter,
         save_mapping_as=args.save_mapping,
+        **header,  # type: ignore[arg-type]
     )
     last = [-1.0]
 
@@ -96,6 +117,7 @@ def handle_import(args: argparse.Namespace, ctx: Context) -> Output:
         f"{result.duplicates} duplicates, {result.invalid} with invalid values, "
         f"{result.dnc_suppressed} on the DNC list ({result.seconds:.1f} s)"
     ]
+    lines += result.summary_lines()
     lines += result.notes
     for error in result.errors[:20]:
         lines.append(

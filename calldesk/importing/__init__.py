@@ -23,7 +23,6 @@ from calldesk.importing.mapping import (
     save_mapping,
     saved_mappings,
 )
-from calldesk.importing.phones import PhoneInfo, PhoneNormalizer, parse_phone
 from calldesk.importing.pipeline import (
     SOURCES,
     ImportCancelled,
@@ -41,6 +40,7 @@ from calldesk.importing.readers import (
     sniff_file,
     with_overrides,
 )
+from calldesk.phones import PhoneInfo, PhoneNormalizer, parse_phone
 
 __all__ = [
     "FIELDS",

@@ -128,12 +128,16 @@ def _nicknames() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-_NOT_LETTER = re.compile(r"[^a-z]")
+# Letters and digits: "I SMITH01" and "I SMITH02" on one test number are two people (vendors
+# number the records they make up, e.g. VICIdial's sample lead file).
+_NOT_LETTER = re.compile(r"[^a-z0-9]")
+_DIGIT = re.compile(r"[0-9]")
 
 
 @lru_cache(maxsize=65536)
 def name_key(text: str | None) -> str:
-    """A name for comparison: accents removed, case folded, letters only ("Zoë" -> "zoe")."""
+    """A name for comparison: accents removed, case folded, letters and digits only ("Zoë" ->
+    "zoe", "O'Neil" -> "oneil", "SMITH01" -> "smith01")."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -163,7 +167,10 @@ def _distance_at_most_one(a: str, b: str) -> bool:
 
 def near_miss(first_a: str, last_a: str, first_b: str, last_b: str) -> str | None:
     """Why two differently named people on one number may be one person (Bob/Robert,
-    a one-letter typo), or None."""
+    a one-letter typo), or None. Names that differ only in their digits (SMITH01/SMITH02)
+    are numbered records, not a typo."""
+    if _DIGIT.sub("", first_a + "|" + last_a) == _DIGIT.sub("", first_b + "|" + last_b):
+        return None
     if not last_a or last_a != last_b or not first_a or not first_b:
         if (
             first_a

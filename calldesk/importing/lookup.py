@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from calldesk.importing.phones import parse_phone
 from calldesk.models import CallList, Contact, ListMember, Phone
+from calldesk.phones import parse_phone
 
 
 def find_by_phone(session: Session, text: str, *, country: str = "US") -> dict[str, Any]:
@@ -63,6 +63,7 @@ def find_by_phone(session: Session, text: str, *, country: str = "US") -> dict[s
                 "dnc": c.dnc,
                 "callable": c.callable,
                 "locale_key": c.locale_key,
+                "external_id": c.external_id,
                 "lists": sorted(lists.get(c.id, [])),
                 "emails": [e.address for e in c.emails],
                 "phones": [

@@ -56,6 +56,7 @@ FIELDS: dict[str, str] = {
     "questions_asked": "Questions asked",
     "download_title": "Downloaded asset",
     "engaged_at": "Scan/attendance/download time",
+    "external_id": "Vendor/CRM record id (keeps records apart; sent back on sync)",
     "ignore": "(do not import)",
 }
 
@@ -201,6 +202,19 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "downloaddate",
         "attendedat",
     ),
+    "external_id": (
+        "vendorleadcode",
+        "externalid",
+        "recordid",
+        "vendorid",
+        "vendorrecordid",
+        "sourceid",
+        "crmid",
+        "salesforceid",
+        "hubspotid",
+        "leadid",
+        "contactid",
+    ),
 }
 
 _LOOKUP: dict[str, str] = {key: name for name, keys in _SYNONYMS.items() for key in keys}
@@ -222,10 +236,21 @@ class ColumnMapping:
     source: str | None = None  # the event kind this export usually comes from
     label: str | None = None
     headers: list[str] | None = None  # names of the columns of a file without a header row
+    # every column of the file the mapping was made for (custom ones too): the next file with
+    # the same columns is from the same vendor, and gets this mapping offered first
+    source_headers: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"columns": dict(self.columns)}
-        for key in ("name", "has_header", "delimiter", "source", "label", "headers"):
+        for key in (
+            "name",
+            "has_header",
+            "delimiter",
+            "source",
+            "label",
+            "headers",
+            "source_headers",
+        ):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -254,6 +279,9 @@ class ColumnMapping:
             source=data.get("source"),
             label=data.get("label"),
             headers=[str(h) for h in data["headers"]] if data.get("headers") else None,
+            source_headers=[str(h) for h in data["source_headers"]]
+            if isinstance(data.get("source_headers"), list)
+            else None,
         )
 
     def column_names(self, headers: list[str], has_header: bool) -> list[str]:
@@ -328,6 +356,21 @@ def guess_mapping(headers: list[str], preview: list[list[str]] | None = None) ->
         taken.add(target)
     if "full_name" in taken and {"first_name", "last_name"} <= taken:
         columns = {h: f for h, f in columns.items() if f != "full_name"}
+    # What kind of file this is: badge scans (a rating, scan time or badge id) come from a
+    # trade show and their "Notes" are booth notes; attendance columns mean a webinar.
+    keys = {header_key(h) for h in headers}
+    source = None
+    if (
+        {"rating", "engaged_at"} & taken
+        and keys & {"badgeid", "badge", "scandate", "scannedat"}
+        or "rating" in taken
+        and "booth_notes" in taken
+    ):
+        source = "trade_show"
+    elif {"attended", "minutes_attended"} & taken:
+        source = "webinar"
+    if source == "trade_show" and "booth_notes" not in taken:
+        columns = {h: ("booth_notes" if f == "notes" else f) for h, f in columns.items()}
     if preview:
         for index, header in enumerate(headers):
             if header in columns:
@@ -346,7 +389,7 @@ def guess_mapping(headers: list[str], preview: list[list[str]] | None = None) ->
                 re.fullmatch(r"\d+", v) and len(v) > 15 for v in values
             ):
                 columns[header] = "phone" if "phone" not in columns.values() else "other_phone"
-    return ColumnMapping(columns=columns, name="auto")
+    return ColumnMapping(columns=columns, name="auto", source=source)
 
 
 # --- presets and saved mappings ---------------------------------------------------------------
@@ -407,6 +450,35 @@ def saved_mappings(session: Any) -> list[ColumnMapping]:
     """Every mapping saved in the store, by name."""
     rows = session.scalars(select(SavedMapping).order_by(SavedMapping.name))
     return [ColumnMapping.from_dict(r.mapping, name=r.name) for r in rows]
+
+
+def header_fit(mapping: ColumnMapping, headers: list[str], has_header: bool = True) -> float:
+    """How well ``mapping`` fits a file with these columns, 0..1: 1.0 when it was saved for a
+    file with the same set of column names (spelling and order aside)."""
+    names = mapping.column_names(headers, has_header)
+    keys = {header_key(h) for h in names if header_key(h)}
+    if not keys:
+        return 0.0
+    if mapping.source_headers:
+        saved = {header_key(h) for h in mapping.source_headers if header_key(h)}
+        return len(keys & saved) / len(keys | saved)
+    mapped = {header_key(h) for h in mapping.columns if header_key(h)}
+    if len(mapped) < 2 or not mapped <= keys:
+        return 0.0
+    return len(mapped) / len(keys)
+
+
+def matching_mapping(
+    saved: list[ColumnMapping], headers: list[str], has_header: bool = True
+) -> ColumnMapping | None:
+    """The saved mapping made for a file with these columns (the same vendor's next file):
+    the best fit of at least 0.8, or None."""
+    best: tuple[float, ColumnMapping] | None = None
+    for mapping in saved:
+        fit = header_fit(mapping, headers, has_header)
+        if fit >= 0.8 and (best is None or fit > best[0]):
+            best = (fit, mapping)
+    return best[1] if best else None
 
 
 def resolve_mapping(

@@ -11,6 +11,7 @@ signals and cancels with a :class:`threading.Event` or by returning False from t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -24,15 +25,28 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from calldesk import locale as locale_mod
 from calldesk.importing import dedupe
-from calldesk.importing.mapping import PHONE_FIELDS, ColumnMapping, MappingError, resolve_mapping
-from calldesk.importing.phones import PhoneInfo, PhoneNormalizer
-from calldesk.importing.readers import FileLayout, ReaderError, iter_batches, sniff_file
+from calldesk.importing.mapping import (
+    PHONE_FIELDS,
+    ColumnMapping,
+    MappingError,
+    matching_mapping,
+    resolve_mapping,
+    saved_mappings,
+)
+from calldesk.importing.readers import (
+    FileLayout,
+    ReaderError,
+    iter_batches,
+    looks_like_header,
+    sniff_file,
+)
+from calldesk.importing.readers import _known_names as _known_header_names
 from calldesk.models import (
     CallList,
     Campaign,
@@ -49,11 +63,17 @@ from calldesk.models import (
     PossibleDuplicate,
     utcnow,
 )
+from calldesk.phones import PhoneInfo, PhoneNormalizer
 from calldesk.store import Store
 
 SOURCES = ("purchased", "trade_show", "webinar", "seminar", "whitepaper", "dormant", "crm")
 EVENT_SOURCES = ("trade_show", "webinar", "seminar", "whitepaper")
 EVENT_SPRINT_PRIORITY = 10
+SHARED_BATCH_ROWS = 2_000  # rows per write transaction when reps share the store
+STALE_RUN_SECONDS = 120
+# What the importer keeps per row, all in (dedupe indexes, batch, caches): 1M rows peaked at
+# 547 MB RSS (bench/README.md).
+MEMORY_PER_ROW = 600  # a batched run silent this long was killed: its rows are removed
 MAX_ERRORS_STORED = 100_000
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
@@ -145,7 +165,9 @@ class ImportOptions:
     """What the user chose for one import (the command line's flags, the wizard's fields)."""
 
     list_name: str
-    source: str = "purchased"
+    # None: the kind the mapping says the file is (badge scans: trade_show, a Zoom report:
+    # webinar), else the event's kind when imported as an event, else "purchased"
+    source: str | None = None
     country: str = "US"
     mapping: str | ColumnMapping | None = None  # None/"auto", preset, saved name, file path
     event: str | None = None
@@ -161,6 +183,11 @@ class ImportOptions:
     save_mapping_as: str | None = None
     batch_size: int = 20_000
     actor: str | None = None
+    # SQLite: write in short transactions so reps can save meanwhile (rows tagged with the
+    # run, held back from the queue until it is done, removed on cancel or failure). None:
+    # whenever the store already holds contacts (an empty store has nobody working it, and
+    # one transaction with indexes built at the end loads it fastest).
+    share_store: bool | None = None
 
 
 @dataclass
@@ -184,6 +211,16 @@ class ImportResult:
     possible_duplicates: int = 0
     phases: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    blank_rows: int = 0  # blank rows of the file, skipped (not data rows)
+    rows_refused: int = 0  # data rows not stored, each with its reason in errors
+    cells_refused: int = 0  # values (numbers, addresses) refused in rows that were stored
+    refused_by_reason: dict[str, int] = field(default_factory=dict)  # rows and values
+    numbers_read_as: dict[str, int] = field(default_factory=dict)  # e.g. 001- numbers read as +1
+
+    @property
+    def accounted(self) -> bool:
+        """Every data row is stored, merged, a duplicate in the file, or refused."""
+        return self.rows == self.imported + self.merged + self.duplicates + self.rows_refused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -196,7 +233,36 @@ class ImportResult:
             "dnc_suppressed": self.dnc_suppressed,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
+            "blank_rows": self.blank_rows,
+            "rows_refused": self.rows_refused,
+            "cells_refused": self.cells_refused,
+            "refused_by_reason": dict(
+                sorted(self.refused_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+            ),
+            "numbers_read_as": dict(
+                sorted(self.numbers_read_as.items(), key=lambda kv: (-kv[1], kv[0]))
+            ),
+            "accounted": self.accounted,
         }
+
+    def summary_lines(self) -> list[str]:
+        """What a manager reads: rows by outcome, then refusals grouped by reason."""
+        lines = [
+            f"{self.rows:,} rows: {self.imported:,} new contacts, {self.merged:,} merged into "
+            f"existing contacts, {self.duplicates:,} repeats within the file, "
+            f"{self.rows_refused:,} rows refused"
+            + (f" ({self.blank_rows:,} blank rows skipped)" if self.blank_rows else "")
+        ]
+        if self.cells_refused:
+            lines.append(
+                f"{self.cells_refused:,} values refused in rows that were stored "
+                "(the contact is kept; the value is listed)"
+            )
+        for reason, count in sorted(self.refused_by_reason.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {count:,} refused: {reason}")
+        for how, count in sorted(self.numbers_read_as.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {count:,} numbers written with {how}: read as +{how.split()[-1]}")
+        return lines
 
 
 # --- small parsers ------------------------------------------------------------------------------
@@ -442,6 +508,7 @@ class _Target:
     questions: int | None = None
     download: int | None = None
     engaged_at: int | None = None
+    external_id: int | None = None
     custom: list[int] = field(default_factory=list)
 
     @classmethod
@@ -472,6 +539,7 @@ class _Target:
             "questions_asked": "questions",
             "download_title": "download",
             "engaged_at": "engaged_at",
+            "external_id": "external_id",
         }
         for index in range(width):
             target = bound.get(index)
@@ -530,7 +598,7 @@ class _Importer:
     ) -> None:
         self.store = store
         self.path = path
-        self.options = options
+        self.options = dataclasses.replace(options)  # the source is resolved on this copy
         self.progress_cb = progress
         self.cancel = cancel
         self.sqlite = store.is_sqlite
@@ -544,7 +612,9 @@ class _Importer:
         self.phone_index: dict[int | str, Any] = {}
         self.email_index: dict[int, Any] = {}
         self.name_index: dict[str, Any] = {}  # contacts with neither number nor address
-        self.names: dict[int, tuple[str, str]] = {}  # name keys of contacts looked at
+        self.names: dict[int, tuple[str, str, str]] = {}  # name keys, external id
+        self.header_cells: list[str] = []  # the file's header row, to spot it repeated
+        self.header_check_row = -1  # first row of a file read without a header row
         self.shared_phone_keys: set[int | str] = set()
         self.shared_email_keys: set[str] = set()
         self.dnc: set[str] = set()
@@ -576,6 +646,10 @@ class _Importer:
         )
         self.list_id = 0
         self.event: Event | None = None
+        self.file_event_date: dt.date | None = None
+        self.hold_back = False  # batched writes: new contacts wait for the run to finish
+        self.created: dict[str, Any] = {}  # what _setup created (removed on cancel)
+        self.column_names: list[str] = []
 
     # progress and cancel ------------------------------------------------------------------------
 
@@ -591,7 +665,7 @@ class _Importer:
 
     def prepare(self) -> tuple[FileLayout, ColumnMapping, list[str]]:
         options = self.options
-        if options.source not in SOURCES:
+        if options.source is not None and options.source not in SOURCES:
             raise ImportRefused(f"unknown source {options.source!r}; one of {', '.join(SOURCES)}")
         if not options.list_name or not options.list_name.strip():
             raise ImportRefused("an import needs a list name")
@@ -614,10 +688,26 @@ class _Importer:
                 skip_rows=options.skip_rows,
             )
             if mapping is None:
-                mapping = resolve_mapping(None, layout.headers, layout.preview)
+                with self.store.session() as session:
+                    mapping = matching_mapping(
+                        saved_mappings(session), layout.headers, layout.has_header
+                    )
+                if mapping is not None:
+                    self.result.notes.append(
+                        f"the columns match the saved mapping {mapping.name!r}: used it"
+                    )
+                else:
+                    mapping = resolve_mapping(None, layout.headers, layout.preview)
         except (ReaderError, MappingError) as exc:
             raise ImportRefused(str(exc)) from exc
         names = mapping.column_names(layout.headers, layout.has_header)
+        self._check_memory(layout)
+        if options.source is None:
+            source = mapping.source if mapping.source in SOURCES else None
+            if source is None and options.event:
+                with self.store.session() as session:
+                    source = session.scalar(select(Event.kind).where(Event.name == options.event))
+            options.source = source or ("trade_show" if options.event else "purchased")
         return layout, mapping, names
 
     # main ---------------------------------------------------------------------------------------
@@ -627,8 +717,14 @@ class _Importer:
         self.report("sniffing")
         layout, mapping, names = self.prepare()
         self.result.notes.extend(layout.notes)
+        self.column_names = names
+        if layout.has_header:
+            self.header_cells = list(layout.header_row)
+        else:
+            self.header_check_row = layout.first_data_row
         bound = mapping.bind(names)
         target = _Target.from_bound(bound, len(names), mapping.ignored(names))
+        self.file_event_date = self._file_date(layout, target)
         if not target.has_contact_columns:
             raise ImportRefused(
                 f"{self.path.name}: no column holds a name, phone number, e-mail or company "
@@ -662,6 +758,8 @@ class _Importer:
                 )
                 self.result.seconds = time.perf_counter() - started
                 return self.result
+        if self.sqlite:
+            discard_stale_runs(self.store, utcnow())
         with self.store.write() as session:
             run = ImportRun(file_name=str(self.path.name), file_sha256=sha, state="running")
             session.add(run)
@@ -671,6 +769,8 @@ class _Importer:
         try:
             self._load(layout, mapping, names, target, run_id, sha)
         except BaseException as exc:
+            if self.hold_back:
+                discard_run(self.store, run_id)
             with self.store.write() as session:
                 failed = session.get(ImportRun, run_id)
                 if failed is not None:
@@ -678,6 +778,11 @@ class _Importer:
                     failed.finished_at = utcnow()
                     failed.stats = {"error": str(exc)[:500]}
             raise
+        if target.booth_notes is not None and self.event is None:
+            self.result.notes.append(
+                "booth notes are kept in the contacts' notes (imported without an event; "
+                "with one they go to the event's notes the opener reads)"
+            )
         self.result.seconds = time.perf_counter() - started
         self.state.phase = "done"
         if self.progress_cb is not None:
@@ -694,6 +799,9 @@ class _Importer:
         sha: str,
     ) -> None:
         options = self.options
+        if self.sqlite and self._share_store():
+            self._load_shared(layout, mapping, names, target, run_id, sha)
+            return
         engine = self.store.engine
         conn = engine.connect()
         if self.sqlite:
@@ -728,16 +836,21 @@ class _Importer:
                 batches = iter_batches(layout, options.batch_size)
                 while True:
                     t = time.process_time()
-                    batch = next(batches, None)
+                    try:
+                        batch = next(batches, None)
+                    except ReaderError as exc:
+                        # Found while reading on (an open quote, a huge cell): nothing stored.
+                        raise ImportRefused(str(exc)) from exc
                     phases["read"] = phases.get("read", 0.0) + time.process_time() - t
                     if batch is None:
                         break
                     self.state.rows_read += len(batch.rows)
                     self.state.bytes_read = batch.bytes_read
+                    self._reader_refusals(batch, writer, run_id)
                     self.report("reading")
                     self._batch(batch, names, target, writer, run_id, next_contact, next_company)
                     self.report("storing")
-                if self.result.rows == 0:
+                if self.result.rows - self.result.rows_refused == 0 and not self.result.errors:
                     raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
                 # The dedupe indexes (millions of keys) are done with: free them before the
                 # index builds, which would otherwise add their memory on top.
@@ -759,6 +872,130 @@ class _Importer:
                 raw.execute("PRAGMA temp_store=MEMORY")  # type: ignore[union-attr]
             conn.close()
 
+    def _check_memory(self, layout: FileLayout) -> None:
+        from calldesk.importing.readers import _available_memory
+
+        if layout.kind != "csv" or not layout.preview:
+            return  # workbooks are checked by the reader
+        sample = sum(len(",".join(row)) + 2 for row in layout.preview) / len(layout.preview)
+        rows = int(layout.size / max(sample, 1.0))
+        with self.store.session() as session:
+            existing = session.scalar(select(Contact.id).order_by(Contact.id.desc()).limit(1))
+        problem = memory_problem(rows, int(existing or 0), _available_memory())
+        if problem:
+            raise ImportRefused(f"{self.path.name}: {problem}")
+
+    def _share_store(self) -> bool:
+        wanted = self.options.share_store
+        if wanted is not None:
+            return wanted
+        with self.store.session() as session:
+            return session.scalar(select(Contact.id).limit(1)) is not None
+
+    def _load_shared(
+        self,
+        layout: FileLayout,
+        mapping: ColumnMapping,
+        names: list[str],
+        target: _Target,
+        run_id: int,
+        sha: str,
+    ) -> None:
+        """The import in short write transactions (SQLite), so a rep's save gets the write lock
+        between two of them. New contacts are written held back from the queue (not callable)
+        and released in the last transaction; every row carries the run id, and a cancel or a
+        failure removes them (:func:`discard_run`)."""
+        self.hold_back = True
+        options = self.options
+        conn = self.store.engine.connect()
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        write = conn.execution_options(sqlite_immediate=True)
+        writer = _Writer(conn, True)
+        phases = self.result.phases
+        try:
+            with write.begin():
+                session = Session(bind=write, expire_on_commit=False)
+                call_list, event, campaigns = self._setup(session, mapping)
+                self.result.list_id = call_list.id
+                self.result.event_id = event.id if event else None
+                self.result.campaign_ids = [c.id for c in campaigns]
+                self.list_id = call_list.id
+                self.event = event
+                run = session.get(ImportRun, run_id)
+                assert run is not None
+                # What the run created, for the clean-up after a cancel, failure or kill.
+                run.list_id = call_list.id
+                run.stats = {"created": dict(self.created)}
+                run.heartbeat_at = utcnow()
+                session.flush()
+                session.close()
+            self._queue_place(campaigns, event)
+            with conn.begin():  # a read snapshot
+                t = time.process_time()
+                self._preload(writer)
+                phases["preload"] = time.process_time() - t
+            self.report("reading")
+            next_contact = [0]
+            next_company = [0]
+            self.first_new_id = 0
+            # Each write transaction holds the lock for a small batch only.
+            size = max(1, min(options.batch_size, SHARED_BATCH_ROWS))
+            batches = iter_batches(layout, size)
+            first = True
+            while True:
+                t = time.process_time()
+                try:
+                    batch = next(batches, None)
+                except ReaderError as exc:
+                    raise ImportRefused(str(exc)) from exc
+                phases["read"] = phases.get("read", 0.0) + time.process_time() - t
+                if batch is None:
+                    break
+                self.state.rows_read += len(batch.rows)
+                self.state.bytes_read = batch.bytes_read
+                self.report("reading")
+                with write.begin():
+                    # Others may have added contacts since the last batch: ids go past theirs.
+                    next_contact[0] = max(next_contact[0], self._max_id(writer, "contacts") + 1)
+                    next_company[0] = max(next_company[0], self._max_id(writer, "companies") + 1)
+                    if first:
+                        self.first_new_id = next_contact[0]
+                        first = False
+                    self._reader_refusals(batch, writer, run_id)
+                    self._batch(batch, names, target, writer, run_id, next_contact, next_company)
+                    writer.execute(
+                        "UPDATE import_runs SET heartbeat_at = ? WHERE id = ?",
+                        (_db_time(utcnow(), True), run_id),
+                    )
+                self.report("storing")
+            if self.result.rows - self.result.rows_refused == 0 and not self.result.errors:
+                raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
+            self._forget_dedupe_state()
+            self.report("finishing")
+            with write.begin():
+                session = Session(bind=write, expire_on_commit=False)
+                call_list = session.get(CallList, self.list_id)
+                campaigns = [session.get(Campaign, c) for c in self.result.campaign_ids]
+                self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)  # type: ignore[arg-type]
+                self._release(writer, run_id)
+                session.flush()
+                session.close()
+        finally:
+            conn.rollback()
+            raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            conn.close()
+
+    def _release(self, writer: _Writer, run_id: int) -> None:
+        """The run's new contacts become callable (as the import decided: a valid number and
+        not on the DNC list), in the transaction that marks the run done."""
+        writer.execute(
+            "UPDATE contacts SET callable = 1 WHERE import_run_id = ? AND NOT dnc "
+            "AND stage = 'new' AND EXISTS (SELECT 1 FROM phones p "
+            "WHERE p.contact_id = contacts.id AND p.e164 IS NOT NULL)",
+            (run_id,),
+        )
+
     def _forget_dedupe_state(self) -> None:
         for cache in (
             self.phone_index,
@@ -775,6 +1012,17 @@ class _Importer:
         ):
             cache.clear()
 
+    @staticmethod
+    def _notes(notes_c: Any, booth_c: Any, j: int) -> str | None:
+        notes = notes_c[j].strip() if notes_c is not None else ""
+        booth = booth_c[j].strip() if booth_c is not None else ""
+        if booth:
+            notes = f"{notes}\nBooth notes: {booth}".strip()
+        return notes or None
+
+    def _file_date(self, layout: FileLayout, target: _Target) -> dt.date | None:
+        return _earliest_date(layout, target.engaged_at)
+
     def _max_id(self, writer: _Writer, table: str) -> int:
         rows = writer.execute(f"SELECT max(id) FROM {table}")
         return int(rows[0][0] or 0)
@@ -790,8 +1038,27 @@ class _Importer:
                 kind = options.source if options.source in EVENT_SOURCES else "trade_show"
                 event = Event(name=options.event, kind=kind)
                 session.add(event)
+                session.flush()
+                self.created["event"] = event.id
             if options.event_date is not None:
                 event.event_date = options.event_date
+            elif event.event_date is None and self.file_event_date is not None:
+                # Not today: the day the file's scans or joins happened.
+                event.event_date = self.file_event_date
+                self.result.notes.append(
+                    f"event date {self.file_event_date.isoformat()} taken from the file's "
+                    "scan/join times (give --event-date to set another)"
+                )
+            elif event.event_date is None:
+                self.result.notes.append(
+                    "no event date given and none in the file: the event has no date "
+                    "(give --event-date)"
+                    + (
+                        "; the follow-up deadline counts from today"
+                        if options.follow_up_days is not None
+                        else ""
+                    )
+                )
             if options.cost is not None:
                 event.cost = options.cost
             if options.follow_up_days is not None:
@@ -812,6 +1079,8 @@ class _Importer:
                 cost=options.cost if event is None else None,
             )
             session.add(call_list)
+            session.flush()
+            self.created["list"] = call_list.id
         elif event is not None and call_list.event_id is None:
             call_list.event_id = event.id
         session.flush()
@@ -822,6 +1091,7 @@ class _Importer:
                 named = Campaign(name=options.campaign, kind="list")
                 session.add(named)
                 session.flush()
+                self.created.setdefault("campaigns", []).append(named.id)
             campaigns.append(named)
         if event is not None and event.follow_up_deadline is not None:
             sprint = session.scalar(
@@ -842,6 +1112,8 @@ class _Importer:
                     script_key=SPRINT_SCRIPTS.get(event.kind, "bant"),
                 )
                 session.add(sprint)
+                session.flush()
+                self.created.setdefault("campaigns", []).append(sprint.id)
             else:
                 sprint.deadline = event.follow_up_deadline
             session.flush()
@@ -855,6 +1127,7 @@ class _Importer:
         for campaign in campaigns:
             if session.get(CampaignList, (campaign.id, call_list.id)) is None:
                 session.add(CampaignList(campaign_id=campaign.id, list_id=call_list.id))
+                self.created.setdefault("campaign_lists", []).append([campaign.id, call_list.id])
         session.flush()
         return call_list, event, campaigns
 
@@ -1001,6 +1274,9 @@ class _Importer:
             col(t.country),
         )
         notes_c, website_c, industry_c = col(t.notes), col(t.website), col(t.industry)
+        # Booth notes go to the event engagement (the opener reads them there); imported
+        # without an event, they are kept in the contact's notes rather than dropped.
+        booth_c = col(t.booth_notes) if self.event is None else None
         custom_cols = [(names[i] if i < width else f"Column {i + 1}", columns[i]) for i in t.custom]
         custom_cols += [(f"Column {i + 1}", columns[i]) for i in range(width, len(columns))]
         engagement_on = self.event is not None
@@ -1041,10 +1317,35 @@ class _Importer:
         if len(country_codes) > 10_000:
             country_codes.clear()
         id_pos = 0
+        reasons = result.refused_by_reason
+        read_as = result.numbers_read_as
+        ext_c = col(t.external_id)
+
+        who = ("", "", "")  # name, company, vendor id of the row (for the rejected-rows file)
+
+        def refuse(rownum: int, column: str | None, value: str | None, reason: str) -> None:
+            """One refused value (a cell) or row, stored and reported with its reason."""
+            errors.append((run_id, rownum, column, value, reason, *who))
+            reasons[reason] = reasons.get(reason, 0) + 1
+            if len(errors_out) < MAX_ERRORS_STORED:
+                errors_out.append(
+                    {"row": rownum, "column": column, "value": value, "reason": reason}
+                )
+
+        header_check = self.header_check_row
 
         for j in range(n):
             rownum = numbers[j]
             row_invalid = False
+            who = ("", "", "")
+            if rownum == header_check or (
+                self.header_cells and rows[j][:1] == self.header_cells[:1]
+            ):
+                why = self._header_like(rows[j])
+                if why:
+                    refuse(rownum, None, None, why)
+                    result.rows_refused += 1
+                    continue
             # names
             first = first_c[j].strip() if first_c is not None else ""
             last = last_c[j].strip() if last_c is not None else ""
@@ -1066,7 +1367,11 @@ class _Importer:
             lkey = name_keys.get(last)
             if lkey is None:
                 lkey = name_keys[last] = key_of_name(last)
+            company_name = " ".join(company_c[j].split()) if company_c is not None else ""
+            external_id = ext_c[j].strip()[:200] if ext_c is not None else ""
+            who = (f"{first} {last}".strip(), company_name, external_id)
             # phones
+            cells_before = len(errors)
             phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
             for column_name, label, raws, e164s, infos in phone_cols:
                 info = infos[j]
@@ -1079,16 +1384,9 @@ class _Importer:
                     extension = re.sub(r"\D", "", ext_col[j]) or None
                 if not info.valid:
                     row_invalid = True
-                    errors.append((run_id, rownum, column_name, raw, info.reason or "invalid"))
-                    if len(errors_out) < MAX_ERRORS_STORED:
-                        errors_out.append(
-                            {
-                                "row": rownum,
-                                "column": column_name,
-                                "value": raw,
-                                "reason": info.reason,
-                            }
-                        )
+                    refuse(rownum, column_name, raw, info.reason or "invalid")
+                elif info.note:
+                    read_as[info.note] = read_as.get(info.note, 0) + 1
                 phones.append((label, raw, e164, info, extension))
             if extra_col is not None and extra_col[j].strip():
                 for label, raw, info in self._extra_phones(extra_col[j]):
@@ -1096,18 +1394,7 @@ class _Importer:
                         continue
                     if not info.valid:
                         row_invalid = True
-                        errors.append(
-                            (run_id, rownum, "extra_phones", raw, info.reason or "invalid")
-                        )
-                        if len(errors_out) < MAX_ERRORS_STORED:
-                            errors_out.append(
-                                {
-                                    "row": rownum,
-                                    "column": "extra_phones",
-                                    "value": raw,
-                                    "reason": info.reason,
-                                }
-                            )
+                        refuse(rownum, "extra_phones", raw, info.reason or "invalid")
                     phones.append((label, raw, info.e164, info, info.extension))
             # emails
             emails: list[str] = []
@@ -1121,39 +1408,28 @@ class _Importer:
                 else:
                     row_invalid = True
                     custom[column_name] = value
-                    errors.append((run_id, rownum, column_name, value, "not an e-mail address"))
-                    if len(errors_out) < MAX_ERRORS_STORED:
-                        errors_out.append(
-                            {
-                                "row": rownum,
-                                "column": column_name,
-                                "value": value,
-                                "reason": "not an e-mail address",
-                            }
-                        )
-            company_name = " ".join(company_c[j].split()) if company_c is not None else ""
+                    refuse(rownum, column_name, value, "not an e-mail address")
             for column_name, values in custom_cols:
                 value = values[j]
                 if value and value.strip():
                     custom[column_name] = value.strip()
             if not (first or last or company_name or phones or emails):
-                row_invalid = True
-                errors.append(
-                    (run_id, rownum, None, None, "row holds no name, company, phone or e-mail")
-                )
-                if len(errors_out) < MAX_ERRORS_STORED:
-                    errors_out.append(
-                        {
-                            "row": rownum,
-                            "column": None,
-                            "value": None,
-                            "reason": "row holds no name, company, phone or e-mail",
-                        }
-                    )
+                # The values refused above are part of this refused row, not extra cells.
+                for _ in range(len(errors) - cells_before):
+                    reason = errors[cells_before][4]
+                    reasons[reason] -= 1
+                    if not reasons[reason]:
+                        del reasons[reason]
+                    errors.pop(cells_before)
+                    if errors_out and errors_out[-1]["row"] == rownum:
+                        errors_out.pop()
+                refuse(rownum, None, None, "row holds no name, company, phone or e-mail")
                 result.invalid += 1
+                result.rows_refused += 1
                 continue
             if row_invalid:
                 result.invalid += 1
+                result.cells_refused += len(errors) - cells_before
             phone_keys = [
                 f"{e164}x{ext}" if ext else int(e164[1:]) for _, _, e164, _, ext in phones if e164
             ]
@@ -1181,7 +1457,11 @@ class _Importer:
             if candidates:
                 for cid in sorted(candidates):
                     other = self._names_of(cid, pending, writer)
-                    if dedupe.names_agree(fkey, lkey, other[0], other[1]):
+                    # Two records the vendor or CRM keeps apart (their own ids differ) are two
+                    # people even when the names agree.
+                    if dedupe.names_agree(fkey, lkey, other[0], other[1]) and (
+                        not external_id or not other[2] or external_id == other[2]
+                    ):
                         match_id = cid
                         break
             if match_id is None:
@@ -1237,7 +1517,7 @@ class _Importer:
                     state or None,
                     postal_c[j].strip()[:20] or None if postal_c is not None else None,
                     address_country or (valid[0][3].region if valid else None),
-                    notes_c[j].strip() or None if notes_c is not None else None,
+                    self._notes(notes_c, booth_c, j),
                     custom,
                     contact_dnc,
                     callable_,
@@ -1245,6 +1525,7 @@ class _Importer:
                     reason if locale_key is None else None,
                     score,
                     self._rank(score),
+                    external_id or None,
                 ]
                 if website_c is not None and website_c[j].strip():
                     custom.setdefault("website", website_c[j].strip())
@@ -1253,7 +1534,7 @@ class _Importer:
                 pending[contact_id] = record
                 if name_key is not None:
                     _index_add(self.name_index, name_key, contact_id)
-                names_seen[contact_id] = (fkey, lkey)
+                names_seen[contact_id] = (fkey, lkey, external_id)
                 new_contacts.append(record)
                 self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
                 # A later merge may add this membership again: ON CONFLICT keeps one.
@@ -1299,8 +1580,11 @@ class _Importer:
         phases["rows"] = phases.get("rows", 0.0) + written - rows_started
         if new_companies:
             writer.insert(
-                Company.__table__, ("id", "name", "name_key", "created_at"), new_companies
-            )  # type: ignore[arg-type]
+                Company.__table__,  # type: ignore[arg-type]
+                ("id", "name", "name_key", "created_at"),
+                new_companies,
+                fixed=(("import_run_id", run_id),),
+            )
         contact_columns = (
             "id",
             "company_id",
@@ -1320,6 +1604,7 @@ class _Importer:
             "needs_review_reason",
             "engagement",
             "queue_rank",
+            "external_id",
         )
         fixed = (
             ("stage", "new"),
@@ -1329,8 +1614,18 @@ class _Importer:
             ("campaign_id", self.campaign_id),
             ("created_at", self.now_db),
             ("updated_at", self.now_db),
+            ("import_run_id", run_id),
         )
-        contact_rows = [(*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts]
+        if self.hold_back:
+            # Not offered by the queue before the run is done (see _release).
+            contact_rows = [
+                (*r[:11], _json(r[11]) if r[11] else None, r[12], False, *r[14:])
+                for r in new_contacts
+            ]
+        else:
+            contact_rows = [
+                (*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts
+            ]
         writer.insert(Contact.__table__, contact_columns, contact_rows, fixed=fixed)  # type: ignore[arg-type]
         writer.insert(
             Phone.__table__,  # type: ignore[arg-type]
@@ -1349,20 +1644,24 @@ class _Importer:
                 "dnc",
             ),
             new_phones,
-            fixed=(("shared", False),),
+            fixed=(("shared", False), ("import_run_id", run_id)),
         )
         writer.insert(
             Email.__table__,  # type: ignore[arg-type]
             ("contact_id", "address", "address_key", "role_address"),
             new_emails,
-            fixed=(("shared", False),),
+            fixed=(("shared", False), ("import_run_id", run_id)),
         )
         writer.insert(
             ListMember.__table__,  # type: ignore[arg-type]
             ("contact_id", "source_row"),
             members,
             on_conflict="list_id, contact_id",
-            fixed=(("list_id", self.list_id), ("added_at", self.now_db)),
+            fixed=(
+                ("list_id", self.list_id),
+                ("added_at", self.now_db),
+                ("import_run_id", run_id),
+            ),
         )
         if engagements:
             writer.insert(
@@ -1382,15 +1681,25 @@ class _Importer:
                 ),
                 engagements,
                 on_conflict="event_id, contact_id",
+                fixed=(("import_run_id", run_id),),
             )
         room = MAX_ERRORS_STORED - self.stored_errors
         if errors and room > 0:
             writer.insert(
                 ImportError_.__table__,  # type: ignore[arg-type]
-                ("run_id", "row", "column", "value", "reason"),
+                ("run_id", "row", "column", "value", "reason", "name", "company", "external_id"),
                 [
-                    (a, b, c, (d or "")[:2000] if d is not None else None, e[:300])
-                    for a, b, c, d, e in errors[:room]
+                    (
+                        a,
+                        b,
+                        c,
+                        (d or "")[:2000] if d is not None else None,
+                        e[:300],
+                        name[:250] or None,
+                        company[:300] or None,
+                        external or None,
+                    )
+                    for a, b, c, d, e, name, company, external in errors[:room]
                 ],
             )
             self.stored_errors += min(len(errors), room)
@@ -1409,17 +1718,55 @@ class _Importer:
         if len(self.names) > 50_000:
             self.names.clear()
 
+    def _reader_refusals(self, batch: Any, writer: _Writer, run_id: int) -> None:
+        """Blank rows and rows the reader could not read (a quote never closed at the end)."""
+        result = self.result
+        result.blank_rows += batch.blank_rows
+        if not batch.refused:
+            return
+        rows = []
+        for rownum, reason in batch.refused:
+            result.rows += 1
+            result.rows_refused += 1
+            key = reason.split(": ", 1)[-1]
+            result.refused_by_reason[key] = result.refused_by_reason.get(key, 0) + 1
+            result.errors.append({"row": rownum, "column": None, "value": None, "reason": reason})
+            rows.append((run_id, rownum, None, None, reason[:300]))
+        writer.insert(
+            ImportError_.__table__,  # type: ignore[arg-type]
+            ("run_id", "row", "column", "value", "reason"),
+            rows,
+        )
+        self.stored_errors += len(rows)
+
+    def _header_like(self, row: list[str]) -> str | None:
+        """Why ``row`` is a header row rather than a person, or None."""
+        cells = [" ".join(c.split()) for c in row]
+        filled = [c for c in cells if c]
+        if self.header_cells and filled == [
+            " ".join(c.split()) for c in self.header_cells if c.strip()
+        ]:
+            return "repeats the header row (column names, not a person)"
+        if not self.header_cells and looks_like_header(row) and _known_header_names(row) >= 2:
+            self.header_cells = list(row)  # a later copy of it is refused too
+            return "looks like a header row (column names, not a person)"
+        return None
+
     def _names_of(
         self, contact_id: int, pending: dict[int, list[Any]], writer: _Writer
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, str]:
         known = self.names.get(contact_id)
         if known is not None:
             return known
         rows = writer.execute(
-            "SELECT first_name, last_name FROM contacts WHERE id = ?", (contact_id,)
+            "SELECT first_name, last_name, external_id FROM contacts WHERE id = ?", (contact_id,)
         )
-        first, last = rows[0] if rows else ("", "")
-        known = (dedupe.name_key((first or "").split(" ")[0]), dedupe.name_key(last or ""))
+        first, last, external = rows[0] if rows else ("", "", "")
+        known = (
+            dedupe.name_key((first or "").split(" ")[0]),
+            dedupe.name_key(last or ""),
+            external or "",
+        )
         self.names[contact_id] = known
         return known
 
@@ -1729,6 +2076,8 @@ class _Importer:
         if self.options.save_mapping_as:
             from calldesk.importing.mapping import save_mapping
 
+            if not mapping.source_headers:
+                mapping.source_headers = list(self.column_names)
             save_mapping(session, self.options.save_mapping_as, mapping)
             call_list.mapping_name = self.options.save_mapping_as
         if preexisting:
@@ -1813,6 +2162,135 @@ def _parse_time(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def memory_problem(rows: int, existing: int, available: int | None) -> str | None:
+    """Why importing ``rows`` rows into a store of ``existing`` contacts would exhaust the
+    ``available`` memory (bytes), or None. The importer keeps about :data:`MEMORY_PER_ROW`
+    bytes per row and per contact already known."""
+    if available is None:
+        return None
+    needed = (rows + existing) * MEMORY_PER_ROW
+    if needed <= available * 0.8:
+        return None
+    return (
+        f"this list has about {rows:,} rows; importing it beside {existing:,} contacts would "
+        f"take about {needed / 1e9:,.1f} GB of memory and {available / 1e9:,.1f} GB is free. "
+        "Split the file into parts and import them one after another."
+    )
+
+
+def discard_run(store: Store, run_id: int, *, chunk: int = 5_000) -> int:
+    """Remove everything import run ``run_id`` added (a cancelled, failed or killed run that
+    wrote in batches), in short transactions so reps keep working. Returns the contacts
+    removed. Rows it added to contacts that existed before (numbers, addresses, list and
+    event entries) go too; what the rep did meanwhile stays."""
+    with store.session() as session:
+        run = session.get(ImportRun, run_id)
+        created = dict((run.stats or {}).get("created") or {}) if run is not None else {}
+        ids = list(session.scalars(select(Contact.id).where(Contact.import_run_id == run_id)))
+    removed = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        with store.write() as session:
+            for model, column in (
+                (PossibleDuplicate, PossibleDuplicate.contact_id),
+                (PossibleDuplicate, PossibleDuplicate.other_id),
+                (EventEngagement, EventEngagement.contact_id),
+                (ListMember, ListMember.contact_id),
+                (Email, Email.contact_id),
+                (Phone, Phone.contact_id),
+                (Contact, Contact.id),
+            ):
+                session.execute(delete(model).where(column.in_(part)))
+        removed += len(part)
+    with store.write() as session:
+        for model in (EventEngagement, ListMember, Email, Phone):
+            session.execute(delete(model).where(model.import_run_id == run_id))
+        session.execute(
+            delete(Company).where(
+                Company.import_run_id == run_id,
+                ~select(Contact.id).where(Contact.company_id == Company.id).exists(),
+            )
+        )
+        session.execute(delete(ImportError_).where(ImportError_.run_id == run_id))
+        for campaign_id, list_id in created.get("campaign_lists", []):
+            session.execute(
+                delete(CampaignList).where(
+                    CampaignList.campaign_id == campaign_id, CampaignList.list_id == list_id
+                )
+            )
+        list_id = created.get("list")
+        if list_id is not None and not session.scalar(
+            select(ListMember.contact_id).where(ListMember.list_id == list_id).limit(1)
+        ):
+            session.execute(delete(CampaignList).where(CampaignList.list_id == list_id))
+            session.execute(
+                update(ImportRun).where(ImportRun.list_id == list_id).values(list_id=None)
+            )
+            session.execute(delete(CallList).where(CallList.id == list_id))
+        for campaign_id in created.get("campaigns", []):
+            if not session.scalar(
+                select(CampaignList.list_id).where(CampaignList.campaign_id == campaign_id)
+            ) and not session.scalar(
+                select(Contact.id).where(Contact.campaign_id == campaign_id).limit(1)
+            ):
+                session.execute(delete(Campaign).where(Campaign.id == campaign_id))
+        event_id = created.get("event")
+        if (
+            event_id is not None
+            and not session.scalar(
+                select(EventEngagement.id).where(EventEngagement.event_id == event_id).limit(1)
+            )
+            and not session.scalar(select(Campaign.id).where(Campaign.event_id == event_id))
+        ):
+            session.execute(
+                update(CallList).where(CallList.event_id == event_id).values(event_id=None)
+            )
+            session.execute(delete(Event).where(Event.id == event_id))
+    return removed
+
+
+def discard_stale_runs(store: Store, now: dt.datetime) -> list[int]:
+    """Clean up batched runs whose process died (no heartbeat for :data:`STALE_RUN_SECONDS`):
+    their rows are removed and the run is marked failed. Returns the runs cleaned."""
+    cutoff = now - dt.timedelta(seconds=STALE_RUN_SECONDS)
+    with store.session() as session:
+        stale = list(
+            session.scalars(
+                select(ImportRun.id).where(
+                    ImportRun.state == "running",
+                    ImportRun.heartbeat_at.is_not(None),
+                    ImportRun.heartbeat_at < cutoff,
+                )
+            )
+        )
+    for run_id in stale:
+        discard_run(store, run_id)
+        with store.write() as session:
+            run = session.get(ImportRun, run_id)
+            if run is not None:
+                run.state = "failed"
+                run.finished_at = now
+                run.stats = {"error": "the import stopped (its process ended); removed"}
+    return stale
+
+
+def _earliest_date(layout: FileLayout, column: int | None) -> dt.date | None:
+    if column is None:
+        return None
+    found = [_parse_time(row[column]) for row in layout.preview if column < len(row)]
+    dates = [moment.date() for moment in found if moment is not None]
+    return min(dates) if dates else None
+
+
+def event_date_in_file(layout: FileLayout, mapping: ColumnMapping) -> dt.date | None:
+    """The event's day as the file tells it: the earliest scan, join or download date in its
+    first rows (None when the file has no such column). The import and the wizard use it
+    instead of today."""
+    names = mapping.column_names(layout.headers, layout.has_header)
+    column = next((i for i, f in mapping.bind(names).items() if f == "engaged_at"), None)
+    return _earliest_date(layout, column)
 
 
 def import_file(

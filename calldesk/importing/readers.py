@@ -49,6 +49,7 @@ class FileLayout:
     size: int = 0
     notes: list[str] = field(default_factory=list)
     bom_length: int = 0
+    header_row: list[str] = field(default_factory=list)  # the header row's cells as written
 
     @property
     def first_data_row(self) -> int:
@@ -63,6 +64,9 @@ class RowBatch:
     rows: list[list[str]]
     row_numbers: list[int]
     bytes_read: int
+    blank_rows: int = 0  # blank rows skipped since the previous batch
+    # rows that could not be read as a row: (row number, why), reported and not stored
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
 
 # --- encodings ------------------------------------------------------------------------------
@@ -212,21 +216,54 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+_NUMBER = re.compile(r"[-+]?\d[\d.,]*%?")
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+(?:\s*[AP]M)?)?", re.I)
+
+
 def _looks_like_value(cell: str) -> bool:
+    """A cell a header row would not hold: an e-mail, a phone number, a number, a date.
+
+    Column names with a digit in them ("Q1", "Tel2", "col5", "Address 2") are names: only
+    cells that are mostly digits (a phone number, an amount) count as values.
+    """
     cell = cell.strip()
     if not cell:
         return False
-    if "@" in cell:
+    if "@" in cell and "." in cell.split("@")[-1]:
+        return True
+    if _NUMBER.fullmatch(cell) or _DATE.fullmatch(cell):
         return True
     digits = sum(ch.isdigit() for ch in cell)
-    return digits >= max(1, len(cell) - 4) or bool(re.fullmatch(r"[-+]?\d[\d.,]*", cell))
+    return digits >= 5 and digits >= (len(cell) - cell.count(" ")) * 0.6
+
+
+def _known_names(cells: list[str]) -> int:
+    """How many cells are column names the mapping knows ("Phone", "E-mail", "Company")."""
+    from calldesk.importing.mapping import guess_field
+
+    return sum(1 for c in cells if c.strip() and guess_field(c) is not None)
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    """True when a row reads as column names: no cell is a value, or several cells are names
+    the mapping knows (a header with a "Q1" or "Tel2" column is still a header)."""
+    filled = [c for c in cells if c.strip()]
+    if not filled:
+        return False
+    if not any(_looks_like_value(c) for c in filled):
+        return True
+    return _known_names(filled) >= 2 and _known_names(filled) > sum(
+        _looks_like_value(c) for c in filled
+    )
 
 
 def guess_header(rows: list[list[str]]) -> tuple[int, bool]:
     """(rows to skip above the header or data, whether there is a header row).
 
     Title and blank rows above the table are narrower than the table itself; a header row
-    holds names, not numbers, phone numbers or e-mail addresses.
+    holds names, not numbers, phone numbers or e-mail addresses. A report with a preamble
+    (Zoom's attendee report: title lines, a summary block with its own small header, then
+    "Attendee Details" and the real header) is read from the header of its widest block.
     """
     widths = [_width(r) for r in rows]
     body = [w for w in widths if w]
@@ -240,10 +277,25 @@ def guess_header(rows: list[list[str]]) -> tuple[int, bool]:
             break
     else:
         skip = next(i for i, w in enumerate(widths) if w)
-    first = [c for c in rows[skip] if c.strip()]
-    if any(_looks_like_value(c) for c in first):
-        return skip, False
-    return skip, True
+    section = _section_header(rows, skip, table_width)
+    if section is not None:
+        return section, True
+    return skip, looks_like_header(rows[skip])
+
+
+_SECTION_TITLE = re.compile(r"^\s*(attendee|participant|registrant|absentee)s?\b.*", re.I)
+
+
+def _section_header(rows: list[list[str]], skip: int, table_width: int) -> int | None:
+    """The header row under a section title ("Attendee Details") further down, when the rows
+    from ``skip`` to it are a preamble (a summary block) rather than the list itself."""
+    for i in range(skip, min(len(rows), 200)):
+        cells = [c for c in rows[i] if c.strip()]
+        if len(cells) == 1 and _SECTION_TITLE.match(cells[0]) and i + 1 < len(rows):
+            following = rows[i + 1]
+            if looks_like_header(following) and _known_names(following) >= 2:
+                return i + 1
+    return None
 
 
 def clean_headers(cells: list[str], width: int) -> list[str]:
@@ -284,7 +336,9 @@ def sniff_file(
         (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
     ):
         return _sniff_spreadsheet(path, size, sheet, has_header, skip_rows)
-    if size == 0 or not path.read_bytes()[:SAMPLE_BYTES].strip():
+    with open(path, "rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    if size == 0 or not head.strip():
         raise ReaderError(f"{path.name} is empty: there is nothing to import")
     if encoding:
         try:
@@ -337,6 +391,7 @@ def _finish_layout(layout: FileLayout, rows: list[list[str]]) -> FileLayout:
     if layout.has_header and table:
         width = max(width, _width(table[0]))
         layout.headers = clean_headers(table[0], width)
+        layout.header_row = list(table[0])
         data = table[1:]
     else:
         layout.headers = [f"Column {i + 1}" for i in range(width)]
@@ -366,15 +421,77 @@ def _bare_nulls(raw: str, row: list[str], delimiter: str) -> list[str]:
     ]
 
 
+def open_quote_state(raw: str, delimiter: str, quote: str = '"') -> tuple[bool, int]:
+    """(a quote is still open at the end of ``raw``, 0-based line of ``raw`` where the last
+    quoted field opened), read as the csv module reads a row (non-strict)."""
+    state = 0  # 0 start of field, 1 in field, 2 in quotes, 3 quote in quotes
+    line = 0
+    opened_at = 0
+    for ch in raw:
+        if ch == "\n":
+            line += 1
+        if state == 0:
+            if ch == quote:
+                state, opened_at = 2, line
+            elif ch == delimiter or ch in "\r\n":
+                state = 0
+            else:
+                state = 1
+        elif state == 1:
+            if ch == delimiter or ch in "\r\n":
+                state = 0
+        elif state == 2:
+            if ch == quote:
+                state = 3
+        else:  # a quote inside quotes: doubled (escaped), the end of the field, or stray
+            if ch == quote:
+                state = 2
+            elif ch == delimiter or ch in "\r\n":
+                state = 0
+            else:
+                state = 1
+    return state == 2, opened_at
+
+
+class OpenQuoteError(ReaderError):
+    """A quoted cell that never closes (or swallows rows); ``line`` is where it opened."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _swallowed_rows(raw: str, delimiter: str, width: int) -> int:
+    """How many lines inside one multi-line row look like whole rows of the table (as many
+    delimiters as a row has), when most of its lines do; 0 for a cell that merely holds a
+    few lines of text."""
+    if width < 3:
+        return 0
+    lines = [line for line in raw.replace("\r\n", "\n").split("\n")[1:] if line.strip()]
+    like_rows = sum(1 for line in lines if line.count(delimiter) == width - 1)
+    return like_rows if like_rows * 2 > len(lines) else 0
+
+
 def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
     assert layout.encoding and layout.delimiter
     delimiter = layout.delimiter
+    width = len(layout.headers)
+    name = layout.path.name
     with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
         tap: list[str] = []
         nul = [False]
 
         def lines() -> Iterator[str]:
-            for line in text:
+            physical = 0
+            while line := text.readline(_FIELD_LIMIT + 1):
+                physical += 1
+                if len(line) > _FIELD_LIMIT:
+                    # One line longer than any list row: refused before it fills the memory.
+                    raise ReaderError(
+                        f"{name}: line {physical} is longer than "
+                        f"{_FIELD_LIMIT // (1024 * 1024)} MiB: no contact list holds such a "
+                        "row. Fix the file (or export it again) and import again."
+                    )
                 tap.append(line)
                 if "\x00" in line:
                     nul[0] = True
@@ -385,16 +502,56 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
         rows: list[list[str]] = []
         numbers: list[int] = []
         number = 0
+        line_no = 1  # physical line (1-based) where the current row starts
+        blank = 0
+        refused: list[tuple[int, str]] = []
         try:
             for row in reader:
                 number += 1
-                raw = "".join(tap) if "NULL" in row else ""
+                row_line = line_no
+                spans = len(tap)
+                line_no += spans
+                raw = "".join(tap) if ("NULL" in row or spans > 1) else ""
+                last_line = tap[-1] if tap else ""
                 tap.clear()
+                if spans > 1 or not last_line.endswith(("\n", "\r")) or last_line.count('"') % 2:
+                    # A quote left open swallows the rest of the file (or the rows up to the
+                    # next stray quote) into one cell: refuse, naming the line it opened on.
+                    raw_row = raw or last_line
+                    still_open, opened = open_quote_state(raw_row, delimiter)
+                    if still_open and not _swallowed_rows(raw_row, delimiter, width):
+                        # The file ends inside the last row's quoted cell (a cut-off export):
+                        # that row is refused with its line, the rows before it are read.
+                        if number > start:
+                            refused.append(
+                                (
+                                    number,
+                                    f'line {row_line + opened}: a quote (") opened here is '
+                                    "never closed before the end of the file",
+                                )
+                            )
+                        continue
+                    if still_open:
+                        raise OpenQuoteError(
+                            f'{name}: line {row_line + opened}: a quote (") opened here is '
+                            f"never closed, so the rest of the file ({spans} lines) would be "
+                            "read as one cell. Close or remove the quote and import again.",
+                            row_line + opened,
+                        )
+                    swallowed = _swallowed_rows(raw_row, delimiter, width)
+                    if swallowed >= 2:
+                        raise OpenQuoteError(
+                            f"{name}: line {row_line}: a quoted cell runs over {spans} lines, "
+                            f'{swallowed} of which look like rows of their own: a quote (") '
+                            "is probably left open there. Close or remove it and import again.",
+                            row_line,
+                        )
                 if number <= start:
                     continue
                 if not row or not any(row):
+                    blank += 1
                     continue
-                if raw:
+                if "NULL" in row:
                     row = _bare_nulls(raw.rstrip("\r\n"), row, delimiter)
                 if nul[0]:
                     # PostgreSQL text cannot hold NUL, and no list means one.
@@ -403,22 +560,202 @@ def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
                 rows.append(row)
                 numbers.append(number)
                 if len(rows) >= batch_size:
-                    yield RowBatch(rows, numbers, text.buffer.tell())
-                    rows, numbers = [], []
+                    yield RowBatch(rows, numbers, text.buffer.tell(), blank, refused)
+                    rows, numbers, blank, refused = [], [], 0, []
         except UnicodeDecodeError as exc:
             raise ReaderError(
-                f"{layout.path.name}: row {number + 1} cannot be read as {layout.encoding} "
-                f"({exc.reason}); choose the file's encoding"
+                f"{name}: row {number + 1} (line {line_no}) cannot be read as "
+                f"{layout.encoding} ({exc.reason}); choose the file's encoding"
             ) from exc
         except csv.Error as exc:
+            message = str(exc)
+            if "field limit" in message:
+                still_open, opened = open_quote_state("".join(tap[:2000]), delimiter)
+                where = f"line {line_no + opened}" if still_open else f"line {line_no}"
+                raise ReaderError(
+                    f"{name}: {where}: a cell is larger than {_FIELD_LIMIT // (1024 * 1024)} "
+                    "MiB"
+                    + (" (a quote opened there is never closed)" if still_open else "")
+                    + ": no contact list holds such a cell. Fix the file and import again."
+                ) from exc
             raise ReaderError(
-                f"{layout.path.name}: row {number + 1} is not valid CSV: {exc}"
+                f"{name}: row {number + 1} (line {line_no}) is not valid CSV: {exc}"
             ) from exc
-        if rows:
-            yield RowBatch(rows, numbers, layout.size)
+        if rows or blank or refused:
+            yield RowBatch(rows, numbers, layout.size, blank, refused)
 
 
 # --- spreadsheets -----------------------------------------------------------------------------
+
+
+# A sheet is read whole into one rectangle of cells (from its first to its last used cell):
+# one stray cell at XFD1048576 asks for 17 billion cells (549 GB), which the native reader
+# cannot survive. The sheets' XML is scanned first and such sheets are refused.
+MAX_SHEET_CELLS = 60_000_000
+_CELL_BYTES = 40  # what one cell of the rectangle costs the reader, about
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,3})?([0-9]{1,7})?(?::([A-Z]{1,3})([0-9]{1,7}))?\""
+)
+# Rows and cells; a cell may leave out its reference (its row and its place in it tell).
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
+_checked: dict[tuple[str, int, float], None] = {}
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name -> the sheet's name as Excel shows it."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for element in re.findall(r"<Relationship\b[^>]*>", rels):
+        ident = re.search(r'\bId="([^"]+)"', element)
+        target = re.search(r'\bTarget="([^"]+)"', element)
+        if ident and target:
+            where = target[1].lstrip("/")
+            targets[ident[1]] = where if where.startswith("xl/") else "xl/" + where
+    names = {}
+    for element in re.findall(r"<sheet\b[^>]*>", book):
+        name = re.search(r'\bname="([^"]*)"', element)
+        ident = re.search(r'\br:id="([^"]+)"', element)
+        if name and ident and ident[1] in targets:
+            names[targets[ident[1]]] = name[1]
+    return names
+
+
+def _used_range(stream) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+    """(first row, last row, first column, last column) of the cells of a worksheet's XML
+    (and of its declared dimension), read in pieces: nothing of the sheet is kept."""
+    low_row = low_col = 1 << 30
+    high_row = high_col = 0
+    row = column = 0
+    tail = b""
+    done = False
+    while not done:
+        chunk = stream.read(1 << 20)
+        done = not chunk
+        data = tail + chunk
+        # Tags that end before the last "<" are whole; the rest waits for the next piece.
+        cut = len(data) if done else data.rfind(b"<")
+        if cut < 0:
+            cut = len(data)
+        for match in _TAG.finditer(data, 0, cut):
+            ref = _REF.search(match[2])
+            if match[1] == b"row":
+                row = int(ref[2]) if ref else row + 1
+                column = 0
+                continue
+            if ref and ref[1]:
+                column, row = _column_number(ref[1]), int(ref[2])
+            else:
+                column += 1
+            low_row, high_row = min(low_row, row), max(high_row, row)
+            low_col, high_col = min(low_col, column), max(high_col, column)
+        for match in _DIMENSION.finditer(data, 0, cut):
+            if match[3] and match[4]:  # the range the reader may reserve
+                high_row = max(high_row, int(match[4]))
+                high_col = max(high_col, _column_number(match[3]))
+        tail = data[cut:]
+        if len(tail) > 1 << 20:  # no tag is that long: a broken file, the reader says so
+            tail = b""
+    return low_row, high_row, low_col, high_col
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook whose sheets the reader could not hold, before it allocates anything:
+    a used range of more than :data:`MAX_SHEET_CELLS` cells (one stray cell far away), a
+    text cell over 16 MiB, or sheets larger than the memory there is."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime)
+    if key in _checked:
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not an XLSX/ODS package (an old .xls): the reader says what it is
+    with archive:
+        names = _sheet_names(archive)
+        memory = _available_memory()
+        needed = 0
+        for info in archive.infolist():
+            part = info.filename
+            if part.startswith("xl/sharedStrings") or part.startswith("xl/worksheets/sheet"):
+                needed += info.file_size
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                if part.startswith("xl/sharedStrings"):
+                    _check_strings(archive, info, path)
+                continue
+            sheet = names.get(part, part.rsplit("/", 1)[-1].removesuffix(".xml"))
+            with archive.open(info) as stream:
+                low_row, high_row, low_col, high_col = _used_range(stream)
+            if not high_row:
+                continue
+            low_row, low_col = min(low_row, high_row), min(low_col, high_col)
+            cells = (high_row - low_row + 1) * (high_col - low_col + 1)
+            if cells > MAX_SHEET_CELLS:
+                far = f"{_column_letters(high_col)}{high_row}"
+                raise ReaderError(
+                    f"{path.name}: sheet {sheet!r} spans {high_row - low_row + 1:,} rows by "
+                    f"{high_col - low_col + 1:,} columns (a cell at {far}): reading it would "
+                    f"take about {cells * _CELL_BYTES / 1e9:,.0f} GB of memory. Delete the "
+                    "stray cells far from the list (or copy the list into a new sheet) and "
+                    "import again."
+                )
+            needed += cells * _CELL_BYTES
+        if memory is not None and needed > memory * 0.6:
+            raise ReaderError(
+                f"{path.name}: reading this workbook would take about {needed / 1e9:,.1f} GB "
+                f"of memory and {memory / 1e9:,.1f} GB is free. Save the list as CSV (read in "
+                "pieces) and import that."
+            )
+    _checked[key] = None
+
+
+def _check_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """Refuse a shared-strings part with one text over 16 MiB (no list holds such a cell)."""
+    if info.file_size <= _FIELD_LIMIT:
+        return
+    since = 0  # bytes since the last string began
+    with archive.open(info) as stream:
+        while chunk := stream.read(1 << 20):
+            start = chunk.rfind(b"<si")
+            if start < 0:
+                since += len(chunk)
+            else:
+                since = len(chunk) - start
+            if since > _FIELD_LIMIT + 1024:
+                raise ReaderError(
+                    f"{path.name}: a cell holds more than {_FIELD_LIMIT // (1024 * 1024)} MiB of "
+                    "text: no contact list holds such a cell. Fix the workbook and import again."
+                )
 
 
 def _open_workbook(path: Path):  # type: ignore[no-untyped-def]
@@ -432,6 +769,7 @@ def _open_workbook(path: Path):  # type: ignore[no-untyped-def]
                 f"{path.name} is a ZIP archive, not a spreadsheet: unpack it and import the "
                 "CSV or XLSX file inside"
             )
+        check_workbook(path)
     try:
         return fastexcel.read_excel(str(path))
     except Exception as exc:  # calamine reports every problem as one error type
@@ -511,17 +849,19 @@ def _iter_spreadsheet(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]
     batch: list[list[str]] = []
     numbers: list[int] = []
     total = max(len(rows), 1)
+    blank = 0
     for index in range(start, len(rows)):
         row = rows[index]
         if not any(row):
+            blank += 1
             continue
         batch.append(row)
         numbers.append(index + 1)
         if len(batch) >= batch_size:
-            yield RowBatch(batch, numbers, layout.size * (index + 1) // total)
-            batch, numbers = [], []
-    if batch:
-        yield RowBatch(batch, numbers, layout.size)
+            yield RowBatch(batch, numbers, layout.size * (index + 1) // total, blank)
+            batch, numbers, blank = [], [], 0
+    if batch or blank:
+        yield RowBatch(batch, numbers, layout.size, blank)
 
 
 def iter_batches(layout: FileLayout, batch_size: int = 20_000) -> Iterator[RowBatch]:

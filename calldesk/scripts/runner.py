@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-import phonenumbers
-
+from calldesk.phones import Policy, to_number
 from calldesk.scripts.grading import GradeResult, grade
 from calldesk.scripts.model import CONTACT_FIELDS, Question, ScriptDef, evaluate
 
@@ -346,15 +345,13 @@ class ScriptRunner:
         if not (person.get("phone") or person.get("email")):
             raise AnswerError("the person needs a phone number or an email address")
         if person.get("phone"):
-            try:
-                number = phonenumbers.parse(person["phone"], self.default_region)
-            except phonenumbers.NumberParseException as exc:
-                raise AnswerError(f"'{person['phone']}' is not a phone number: {exc}") from None
-            if not phonenumbers.is_valid_number(number):
-                raise AnswerError(f"'{person['phone']}' is not a valid phone number")
-            person["e164"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if number.extension:
-                person["extension"] = number.extension
+            info = to_number(person["phone"], self.default_region, Policy.DIAL)
+            if info is None or not info.valid or not info.e164:
+                why = f" ({info.reason})" if info is not None and info.reason else ""
+                raise AnswerError(f"'{person['phone']}' is not a valid phone number{why}")
+            person["e164"] = info.e164
+            if info.extension:
+                person["extension"] = info.extension
         if person.get("email") and "@" not in person["email"]:
             raise AnswerError(f"'{person['email']}' is not an email address")
         return person

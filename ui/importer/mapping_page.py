@@ -101,9 +101,13 @@ class MappingPage(QWizardPage):
             self._choices[key] = mapping
             self.source.addItem(f"Saved: {mapping.name}", key)
         self._filling = False
-        # a saved mapping that fits every column of this file is the likeliest choice
+        # a saved mapping made for a file with these columns (the vendor's next file), or one
+        # that fits every column of this file, is the likeliest choice
         best = GUESSED
-        for mapping in saved:
+        matched = mappings.matching_mapping(saved, layout.headers, layout.has_header)
+        if matched is not None:
+            best = f"saved:{matched.name}"
+        for mapping in saved if matched is None else ():
             names = mapping.column_names(layout.headers, layout.has_header)
             if names and len(mapping.bind(names)) + len(mapping.ignored(names)) == len(names):
                 best = f"saved:{mapping.name}"
@@ -188,6 +192,7 @@ class MappingPage(QWizardPage):
             source=base.source,
             label=base.label,
             headers=headers or base.headers,
+            source_headers=[self.table.item(r, 0).text() for r in range(self.table.rowCount())],
         )
 
     def _show_status(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk import browse, campaigns, settings
+from calldesk.importing import pipeline
 from calldesk.importing.pipeline import EVENT_SOURCES, SOURCES
 from ui.settings.controller import country_choices
 
@@ -36,6 +37,7 @@ SOURCE_LABELS = {
     "seminar": "Seminar",
     "whitepaper": "Whitepaper / content downloads",
 }
+NO_DATE = QDate(2000, 1, 1)  # the date field's "not chosen yet"
 DEFAULT_CAMPAIGN = ""  # the combo's data: the default campaign (or the event's own sprint)
 
 
@@ -79,7 +81,10 @@ class OptionsPage(QWizardPage):
         self.event_name.setEditable(True)
         self.event_name.lineEdit().setPlaceholderText("e.g. Expo West 2026")
         self.event_name.currentIndexChanged.connect(lambda _i: self._event_picked())
-        self.event_date = QDateEdit(QDate.currentDate(), self.event_box)
+        # No date until one is chosen or read from the file: never silently today.
+        self.event_date = QDateEdit(NO_DATE, self.event_box)
+        self.event_date.setMinimumDate(NO_DATE)
+        self.event_date.setSpecialValueText("choose the event date")
         self.event_date.setCalendarPopup(True)
         self.event_date.setDisplayFormat("yyyy-MM-dd")
         self.follow_up_days = QSpinBox(self.event_box)
@@ -88,6 +93,7 @@ class OptionsPage(QWizardPage):
         self.follow_up_days.setSuffix(" days")
         self.deadline_label = QLabel("", self.event_box)
         self.event_date.dateChanged.connect(lambda _d: self._show_deadline())
+        self.event_date.dateChanged.connect(lambda _d: self.error.setText(""))
         self.follow_up_days.valueChanged.connect(lambda _v: self._show_deadline())
         event_form = QFormLayout(self.event_box)
         event_form.addRow("Event name:", self.event_name)
@@ -124,6 +130,14 @@ class OptionsPage(QWizardPage):
         source = self.wiz.mapping.source if self.wiz.mapping else None
         if source and self.source.findData(source) >= 0:
             self.source.setCurrentIndex(self.source.findData(source))
+        if (
+            layout is not None
+            and self.wiz.mapping is not None
+            and self.event_date.date() == NO_DATE
+        ):
+            found = pipeline.event_date_in_file(layout, self.wiz.mapping)
+            if found is not None:
+                self.event_date.setDate(QDate(found.year, found.month, found.day))
         store = self.wiz.ctx.store
 
         def load(_task: Any) -> tuple[list[browse.EventSummary], list[str]]:
@@ -165,6 +179,9 @@ class OptionsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _show_deadline(self) -> None:
+        if self.event_date.date() == NO_DATE:
+            self.deadline_label.setText("counts from the event date")
+            return
         deadline = self.event_date.date().addDays(self.follow_up_days.value())
         self.deadline_label.setText(deadline.toString("dddd d MMMM yyyy"))
 
@@ -189,6 +206,13 @@ class OptionsPage(QWizardPage):
             if not event_name:
                 raise ValueError("Name the event these contacts come from")
             choices["event"] = event_name
+            if self.event_date.date() == NO_DATE:
+                known = next((e for e in self._events if e.name == event_name), None)
+                if known is None or known.event_date is None:
+                    raise ValueError("Choose the event date: the follow-up deadline counts from it")
+                self.event_date.setDate(
+                    QDate(known.event_date.year, known.event_date.month, known.event_date.day)
+                )
             choices["event_date"] = self.event_date.date().toPython()
             choices["follow_up_days"] = self.follow_up_days.value()
         return choices

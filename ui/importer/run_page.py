@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -129,12 +130,15 @@ SUMMARY_FIELDS = (
     ("duplicates", "Duplicates within the file"),
     ("invalid", "Rows with an invalid number"),
     ("dnc_suppressed", "On the do-not-call list (kept, never called)"),
+    ("rows_refused", "Rows refused (listed below)"),
+    ("cells_refused", "Values refused in stored rows"),
 )
 ERROR_COLUMNS = (
     Column("Row", lambda e: e.row, align_right=True),
     Column("Column", lambda e: e.column),
     Column("Value", lambda e: e.value),
     Column("Why", lambda e: e.reason),
+    Column("Who", lambda e: e.who),
 )
 
 
@@ -158,6 +162,12 @@ class SummaryPage(QWizardPage):
         grid.setColumnStretch(3, 1)
         self.headline = QLabel("", self)
         self.headline.setWordWrap(True)
+        # refusals grouped by reason, and numbers read from another written form: what a
+        # manager must see at a glance ("6,586 numbers in 001- form")
+        self.reasons = QLabel("", self)
+        self.reasons.setObjectName("reasons")
+        self.reasons.setTextFormat(Qt.TextFormat.PlainText)
+        self.reasons.setWordWrap(True)
         self.errors_title = QLabel("", self)
         self.errors_model = LazyTableModel(
             ERROR_COLUMNS, self._fetch_errors, wizard.ctx.background, parent=self
@@ -172,6 +182,7 @@ class SummaryPage(QWizardPage):
         self.errors.setColumnWidth(0, 60)
         self.errors.setColumnWidth(1, 150)
         self.errors.setColumnWidth(2, 220)
+        self.errors.setColumnWidth(3, 300)
         self.errors.horizontalHeader().setStretchLastSection(True)
         self.export_button = QPushButton("&Export rejected rows (CSV)…", self)
         self.export_button.clicked.connect(self._choose_export)
@@ -183,6 +194,7 @@ class SummaryPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addLayout(grid)
+        layout.addWidget(self.reasons)
         layout.addLayout(export_row)
         layout.addWidget(self.errors, 1)
 
@@ -212,6 +224,8 @@ class SummaryPage(QWizardPage):
         if notes:
             text += " " + "; ".join(n[0].upper() + n[1:] for n in notes) + "."
         self.headline.setText(text)
+        self.reasons.setText(reason_lines(result))
+        self.reasons.setVisible(bool(self.reasons.text()))
         run_id = result.run_id
         store = self.wiz.ctx.store
 
@@ -254,3 +268,15 @@ class SummaryPage(QWizardPage):
             self.export_status.setText(f"Not exported: {exc}")
 
         self.wiz.ctx.background.run(write, on_done=done, on_error=failed)
+
+
+def reason_lines(result: Any) -> str:
+    """Refusals grouped by reason, most first, then numbers read from another written form."""
+    lines = []
+    refused = getattr(result, "refused_by_reason", None) or {}
+    for reason, count in sorted(refused.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"{count:,} refused: {reason}")
+    read_as = getattr(result, "numbers_read_as", None) or {}
+    for how, count in sorted(read_as.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"{count:,} numbers written with {how}: read as +{how.split()[-1]}")
+    return "\n".join(lines)
