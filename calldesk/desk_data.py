@@ -158,6 +158,7 @@ class Card:
         if verdict is None or not verdict.allowed:
             return False
         return verdict.closes_at is None or now < verdict.closes_at
+
     #: the record's id at the vendor or CRM it was imported from (for the sync back)
     external_id: str | None = None
 
