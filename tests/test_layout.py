@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from calldesk import paths
 
 CORE = Path(__file__).resolve().parent.parent / "calldesk"
@@ -45,9 +47,26 @@ def test_importing_every_core_module_loads_no_qt() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_resources_are_found_and_frozen_bundles_are_honoured(tmp_path, monkeypatch) -> None:
+def test_resources_come_from_the_package_and_only_a_checkout_falls_back(
+    tmp_path, monkeypatch
+) -> None:
     assert paths.resource("dispositions.yaml").is_file()
-    bundle = tmp_path / "bundle"
-    (bundle / "resources").mkdir(parents=True)
-    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
-    assert paths.resources_root() == bundle / "resources"
+    # Installed (a wheel, or the bundle, which holds the package): calldesk/resources.
+    installed = tmp_path / "site" / "calldesk"
+    (installed / "resources").mkdir(parents=True)
+    monkeypatch.setattr(paths, "_PACKAGE_DIR", installed)
+    assert paths.resources_root() == installed / "resources"
+    # A source checkout (pyproject.toml beside the package) uses the top-level folder.
+    checkout = tmp_path / "checkout"
+    (checkout / "calldesk").mkdir(parents=True)
+    (checkout / "resources").mkdir()
+    (checkout / "pyproject.toml").write_text("[project]\n")
+    monkeypatch.setattr(paths, "_PACKAGE_DIR", checkout / "calldesk")
+    assert paths.resources_root() == checkout / "resources"
+    # Anywhere else a missing folder is a broken installation, said as such.
+    broken = tmp_path / "broken" / "calldesk"
+    broken.mkdir(parents=True)
+    (broken.parent / "resources").mkdir()  # not a checkout: no pyproject.toml
+    monkeypatch.setattr(paths, "_PACKAGE_DIR", broken)
+    with pytest.raises(FileNotFoundError, match="missing from this installation"):
+        paths.resources_root()

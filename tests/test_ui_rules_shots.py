@@ -13,8 +13,10 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
+from sqlalchemy import delete
 
 from calldesk import campaigns, demo, dnc
+from calldesk.models import DncSnapshot
 from calldesk.store import Store
 from tests.conftest import REALWORLD, REPO
 from ui.context import AppContext
@@ -41,6 +43,8 @@ def save_shot(view: QWidget, qtbot, tmp_path: Path, name: str) -> None:
 def test_rules_screenshots_on_the_demo_store(sqlite_store: Store, qtbot, tmp_path: Path) -> None:
     demo.build(sqlite_store, seed=7, now=NOW)
     with sqlite_store.write() as s:
+        # The team's newest real registry copy is the FTC file below, not the demo's stand-in.
+        s.execute(delete(DncSnapshot).where(DncSnapshot.country == "US"))
         expo = next(c for c in campaigns.list_campaigns(s) if "Expo" in c.name)
         campaigns.update_campaign(
             s, expo.id, rules={"hours": ["07:30", "21:30"], "days": ["mon", "tue", "wed", "thu"]}

@@ -48,6 +48,7 @@ def run(db_url: str | None = None) -> int:
     finally:
         for window in _windows:
             window.ctx.store.close()
+        _windows.clear()
 
 
 def open_window(db_url: str | None = None) -> MainWindow:
