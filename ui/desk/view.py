@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from calldesk import desk_checks
 from calldesk import settings as preferences
 from calldesk.desk_data import to_zone
-from calldesk.models import utcnow
 from ui.context import AppContext
 from ui.desk.booking import BookingForm
 from ui.desk.controller import DeskController
@@ -57,7 +56,7 @@ class DeskView(QWidget):
         self.setObjectName("deskView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.ctx = ctx
-        self.clock: Clock = clock or utcnow
+        self.clock: Clock = clock or ctx.clock
         prefs = preferences.load()
         self.controller = DeskController(ctx, self.clock, claim_minutes=prefs["claim_minutes"])
 
