@@ -51,6 +51,8 @@ VENDOR_ROWS = [
     ["Oliver", "Hughes", "Thames Venues", "Head of Sales", "011 44 20 7946 0958", "", "", ""],
     ["Chloe", "Tremblay", "Coastal Expos", "Owner", "(604) 555-0142", "", "", "BC"],
     ["Ivan", "Novak", "Broken Digits Ltd", "Planner", "555-CALL-NOW", "", "", "NY"],
+    ["Tara", "Quinn", "Short Line Co", "Planner", "12345", "", "", "NY"],
+    ["Omar", "Haddad", "Zero Area Inc", "Planner", "(000) 555-0100", "", "", "NY"],
     ["Dora", "Nolan", "Quiet Events", "Coordinator", "(212) 555-0177", "", "", "NY"],
     [
         "Maria",
@@ -288,26 +290,32 @@ def test_the_manager_loads_a_purchased_list(
 
     # --- 4. the summary --------------------------------------------------------------------------
     summary = counts(wizard)
-    # Nine rows: Maria twice (one duplicate within the file); Ivan is stored without his
-    # refused number, Dora with her number marked do-not-call.
-    assert summary["rows"] == 9
-    assert summary["imported"] == 8, summary
+    # Eleven rows: Maria twice (one duplicate within the file); Ivan, Tara and Omar are stored
+    # without their refused numbers, Dora with her number marked do-not-call.
+    assert summary["rows"] == 11
+    assert summary["imported"] == 10, summary
     assert summary["merged"] == 0  # a fresh store: nobody was known before
     assert summary["duplicates"] == 1
-    assert summary["invalid"] == 1
+    assert summary["invalid"] == 3
     assert summary["dnc_suppressed"] == 1
     headline = wizard.summary_page.headline.text()
     assert "“Vendor X November” is imported" in headline and "It is callable now." in headline
-    # each refused row with its raw text and why, grouped by reason
+    # each refused row with its raw text, why, and who it is
     rows = error_rows(wizard)
-    refused = [r for r in rows if r[2] == "555-CALL-NOW"]
-    assert len(refused) == 1, rows
-    (ivan,) = refused
-    assert ivan[3] and "Ivan Novak" in ivan[4], ivan
-    reasons = wizard.summary_page.reasons.text()
-    assert f"1 refused: {ivan[3]}" in reasons
+    shown = {r[2]: (r[1], r[3], r[4]) for r in rows}
+    assert shown == {
+        "555-CALL-NOW": ("Phone", "not an assigned number in +1", "Ivan Novak, Broken Digits Ltd"),
+        "(000) 555-0100": ("Phone", "not an assigned number in +1", "Omar Haddad, Zero Area Inc"),
+        "12345": ("Phone", "too short", "Tara Quinn, Short Line Co"),
+    }, rows
+    # grouped by reason, most first
+    reasons = wizard.summary_page.reasons.text().splitlines()
+    assert reasons[:2] == ["2 refused: not an assigned number in +1", "1 refused: too short"]
     # the numbers written with an international prefix are said as read
-    assert "read as +1" in reasons or "read as +44" in reasons, reasons
+    assert "1 numbers written with international prefix 00 + country code 1: read as +1" in reasons
+    assert "1 numbers written with international prefix 011 + country code 44: read as +44" in (
+        reasons
+    )
     wizard.grab().save(str(shot_path("journey1-summary.png")))
 
     # she exports the rejected rows for the vendor: the file names each person
@@ -322,9 +330,12 @@ def test_the_manager_loads_a_purchased_list(
     with open(rejected, encoding="utf-8-sig", newline="") as handle:
         exported = list(csv.DictReader(handle))
     assert len(exported) == len(rows)
-    ivan_row = next(r for r in exported if r["value"] == "555-CALL-NOW")
-    assert "Ivan Novak" in ivan_row["name"] and ivan_row["reason"] == ivan[3]
-    assert all(r["name"] or r.get("company") for r in exported), exported
+    named = {r["value"]: (r["name"], r["reason"]) for r in exported}
+    assert named == {
+        "555-CALL-NOW": ("Ivan Novak", "not an assigned number in +1"),
+        "(000) 555-0100": ("Omar Haddad", "not an assigned number in +1"),
+        "12345": ("Tara Quinn", "too short"),
+    }, exported
     click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
     assert not wizard.isVisible()
 
@@ -336,7 +347,7 @@ def test_the_manager_loads_a_purchased_list(
             f"{c.first_name} {c.last_name}": c
             for c in session.scalars(select(Contact))  # a fresh store: all from this list
         }
-        assert len(people) == 8
+        assert len(people) == 10
         e164 = {name: sorted(p.e164 for p in c.phones if p.e164) for name, c in people.items()}
         assert [p.dnc for p in people["Dora Nolan"].phones] == [True]
         assert [(p.raw, p.valid) for p in people["Ivan Novak"].phones] == [("555-CALL-NOW", False)]
