@@ -112,6 +112,17 @@ class MappingPage(QWizardPage):
             if names and len(mapping.bind(names)) + len(mapping.ignored(names)) == len(names):
                 best = f"saved:{mapping.name}"
                 break
+        if best == GUESSED:
+            # a preset that places more of the file's columns than the guess is the likelier
+            # reading (a Zoom report: Join Time, not Registration Time, is when they came)
+            names = layout.headers if layout.has_header else []
+
+            def placed(mapping: ColumnMapping) -> int:
+                return len(mapping.bind(names)) + len(mapping.ignored(names))
+
+            fits = max(mappings.list_presets(), key=placed, default=None)
+            if fits is not None and placed(fits) > max(placed(guessed), 0.8 * len(names) - 1):
+                best = f"preset:{fits.name}"
         self.source.setCurrentIndex(max(0, self.source.findData(best)))
         self._source_chosen()
 
