@@ -290,6 +290,7 @@ def test_the_trade_show_sprint(qtbot, fresh_store: Store, tmp_path: Path) -> Non
         offered.append(name)
         # every card says why this contact and why now
         assert desk.card.why.text().startswith("Why: "), desk.card.why.text()
+        assert desk.card.clock.text().startswith("Their time: Wed "), desk.card.clock.text()
         assert desk.card.rule.text().startswith("Allowed until "), desk.card.rule.text()
         if name in HOT:
             hot_done += 1
@@ -338,6 +339,8 @@ def test_the_trade_show_sprint(qtbot, fresh_store: Store, tmp_path: Path) -> Non
                 assert fay.callable
             # she is offered right after the hot contacts (both already worked): next
             assert name_of(window) == "Fay Lin", name_of(window)
+            assert desk.card.referred.text() == "Referred by Eli Moss"
+            assert "VP Events at Crest Hotels" in desk.card.title_company.text()
             referral_checked = True
             referral_opener = desk.script.opener.text()
             qtbot.wait(50)
