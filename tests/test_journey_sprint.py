@@ -347,6 +347,13 @@ def test_the_trade_show_sprint(qtbot, fresh_store: Store, tmp_path: Path) -> Non
             window.grab().save(str(shot_path("journey2-desk-referred.png")))
         else:
             openers[name] = desk.script.opener.text()
+            if name == "Ann Lee":  # at the booth and on the webinar: both on her card
+                sources = desk.card.sources.text()
+                assert "Expo East 2026 (trade show): rated warm" in sources, sources
+                assert "asked for a case study" in sources, sources
+                assert "Pipeline Clinic (webinar)" in sources, sources
+                qtbot.wait(50)
+                window.grab().save(str(shot_path("journey2-desk-both-events.png")))
             press(qtbot, Qt.Key.Key_F1)
         qtbot.waitUntil(lambda n=name: name_of(window) != n, timeout=5000)
 
