@@ -40,13 +40,15 @@ QUEUE_KEYS = ("max_attempts", "max_per_day", "retry", "callback_release_minutes"
 NARROWING_KEYS = ("hours", "days", "skip_holidays")
 DEFAULT_CALLBACK_RELEASE_MINUTES = 60
 
-# queue_rank = tier * TIER - priority * PRIORITY + deadline_day * DEADLINE - engagement
+# queue_rank = tier * TIER - priority * PRIORITY - engagement * ENGAGEMENT + deadline_day: hotter
+# event contacts come before a sooner deadline (the hottest of every sprint first, JOURNEYS.md
+# day 2), the deadline breaks ties. Each field fits below the next one's unit (int64 overall).
 _TIER = 10**15
-_PRIORITY = 10**8
-_DEADLINE = 10**4
-_MAX_PRIORITY = 10**6
+_PRIORITY = 10**9
+_ENGAGEMENT = 10**5
+_MAX_PRIORITY = 99_999
 _MAX_ENGAGEMENT = 9_999
-_MAX_DEADLINE_DAY = 9_999
+_MAX_DEADLINE_DAY = 99_999
 _EPOCH = dt.date(2000, 1, 1)
 
 
@@ -59,8 +61,8 @@ def queue_rank(
 ) -> int:
     """A contact's place in the queue as one integer, lower called first.
 
-    Order: tier (1 event sprint, 2 list), then campaign priority (higher first), then the
-    sprint's deadline (sooner first; none last), then engagement (hotter first).
+    Order: tier (1 event sprint, 2 list), then campaign priority (higher first), then engagement
+    (hotter first, across sprints too), then the sprint's deadline (sooner first; none last).
     """
     priority = max(-_MAX_PRIORITY, min(_MAX_PRIORITY, int(priority)))
     engagement = max(0, min(_MAX_ENGAGEMENT, int(engagement)))
@@ -71,7 +73,7 @@ def queue_rank(
             if deadline is None
             else max(0, min(_MAX_DEADLINE_DAY - 1, (deadline - _EPOCH).days))
         )
-    return tier * _TIER - priority * _PRIORITY + day * _DEADLINE - engagement
+    return tier * _TIER - priority * _PRIORITY - engagement * _ENGAGEMENT + day
 
 
 def _rank_base(campaign: Campaign) -> tuple[int, int]:
@@ -312,7 +314,7 @@ def _apply(session: Session, campaigns: list[Campaign], affected: Any) -> int:
             tier=2,
             priority=default_priority,
             queue_rank=bindparam("base0", queue_rank(2, default_priority))
-            - _clamp(func.coalesce(Contact.engagement, 0), 0, _MAX_ENGAGEMENT),
+            - _clamp(func.coalesce(Contact.engagement, 0), 0, _MAX_ENGAGEMENT) * _ENGAGEMENT,
         )
     )
     for campaign in sorted(campaigns, key=order):
@@ -341,15 +343,101 @@ def _apply(session: Session, campaigns: list[Campaign], affected: Any) -> int:
         session.execute(
             update(Contact)
             .where(*where)
-            .values(queue_rank=bindparam("base", base) - _clamp(clamped, 0, _MAX_ENGAGEMENT))
+            .values(
+                queue_rank=bindparam("base", base)
+                - _clamp(clamped, 0, _MAX_ENGAGEMENT) * _ENGAGEMENT
+            )
         )
         applied += 1
+    _place_in_several_sprints(session, campaigns, affected_ids)
     session.flush()
     # The bulk updates bypassed the session: contacts it holds must be read again.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Contact):
             session.expire(obj)
     return applied
+
+
+def _place_in_several_sprints(
+    session: Session, campaigns: list[Campaign], affected_ids: Any
+) -> None:
+    """A contact at several events is worked in the sprint the rep can speak to most personally.
+
+    The bulk pass left her in whichever sprint was applied last; here, among the active sprints
+    of the events she engaged with, the one chosen is: the higher campaign priority, then the
+    event where she left booth notes, then a trade show (met in person), then her hottest
+    engagement, then the sooner deadline. Her opener then names that event (the same choice as
+    :func:`calldesk.scripts.merge.merge_values`). Only people at two or more such events are read.
+    """
+    from calldesk.models import Event
+
+    sprints: dict[int, Campaign] = {}
+    for campaign in sorted(
+        (c for c in campaigns if c.active and c.kind == "event_sprint" and c.event_id),
+        key=lambda c: _rank_base(c)[1],
+        reverse=True,
+    ):
+        sprints[campaign.event_id] = campaign  # the best-ranked sprint of an event wins
+    if len(sprints) < 2:
+        return
+    in_sprints = EventEngagement.event_id.in_(list(sprints))
+    several = (
+        select(EventEngagement.contact_id)
+        .where(in_sprints)
+        .group_by(EventEngagement.contact_id)
+        .having(func.count(func.distinct(EventEngagement.event_id)) > 1)
+    )
+    if affected_ids is not None:
+        several = several.where(EventEngagement.contact_id.in_(affected_ids))
+    rows = session.execute(
+        select(
+            EventEngagement.contact_id,
+            EventEngagement.event_id,
+            EventEngagement.score,
+            EventEngagement.booth_notes,
+            Event.kind,
+        )
+        .join(Event, Event.id == EventEngagement.event_id)
+        .where(in_sprints, EventEngagement.contact_id.in_(several))
+    ).all()
+    best: dict[int, tuple[tuple[Any, ...], Campaign, int]] = {}
+    for contact_id, event_id, score, booth_notes, kind in rows:
+        campaign = sprints[event_id]
+        deadline = campaign.deadline or dt.date.max
+        key = (
+            campaign.priority,
+            bool(booth_notes),
+            kind == "trade_show",
+            score or 0,
+            -deadline.toordinal(),
+            -campaign.id,
+        )
+        if contact_id not in best or key > best[contact_id][0]:
+            best[contact_id] = (key, campaign, score or 0)
+    if not best:
+        return
+    table = Contact.__table__  # Core: one executemany, no ORM bulk machinery
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("cid"))
+        .values(
+            campaign_id=bindparam("campaign"),
+            tier=1,
+            priority=bindparam("priority"),
+            engagement=bindparam("heat"),
+            queue_rank=bindparam("rank"),
+        ),
+        [
+            {
+                "cid": contact_id,
+                "campaign": campaign.id,
+                "priority": campaign.priority,
+                "heat": heat,
+                "rank": queue_rank(1, campaign.priority, heat, campaign.deadline),
+            }
+            for contact_id, (_key, campaign, heat) in best.items()
+        ],
+    )
 
 
 def _clamp(expr: Any, low: int, high: int) -> Any:

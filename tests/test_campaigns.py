@@ -13,13 +13,15 @@ from calldesk.models import Contact, Event, EventEngagement
 from calldesk.store import Store
 
 
-def test_queue_rank_orders_tier_priority_deadline_engagement() -> None:
+def test_queue_rank_orders_tier_priority_engagement_deadline() -> None:
     rank = campaigns.queue_rank
     assert rank(1, 0) < rank(2, 99)  # any event sprint before any list
     assert rank(2, 5) < rank(2, 1) < rank(2, -3)  # higher priority first
     soon, late = dt.date(2026, 12, 1), dt.date(2027, 1, 15)
-    assert rank(1, 0, 0, soon) < rank(1, 0, 90, late)  # sooner deadline first
-    assert rank(1, 0, 90, soon) < rank(1, 0, 10, soon)  # then hotter
+    assert rank(1, 0, 90, late) < rank(1, 0, 10, soon)  # hotter first, across sprints too
+    assert rank(1, 0, 50, soon) < rank(1, 0, 50, late)  # then the sooner deadline
+    assert rank(1, 3, 0, late) < rank(1, 0, 90, soon)  # a campaign's priority before heat
+    assert rank(1, 0, 9_999, dt.date(2299, 1, 1)) > rank(1, 0, 9_999, dt.date(2100, 1, 1))
     assert rank(1, 0, 0, None) > rank(1, 0, 0, late)  # no deadline last among sprints
     assert rank(2, 0) == Contact.__table__.c.queue_rank.default.arg  # the model's default
 

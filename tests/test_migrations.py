@@ -98,3 +98,50 @@ def test_revision_files_agree_with_alembic_history() -> None:
     assert script.get_heads() == [head_revision()]
     history = [rev.revision for rev in script.walk_revisions()][::-1]
     assert history == known_revisions()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_queue_ranks_are_recomputed_when_engagement_moves_before_the_deadline(
+    backend, request
+) -> None:
+    """0005: ranks stored with the old layout (deadline before engagement) are rewritten."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from calldesk.campaigns import queue_rank
+    from calldesk.models import Campaign
+
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
+    engine = make_engine(url)
+    try:
+        migrate(engine, "0004_importer")
+        with engine.begin() as conn:  # the models' own defaults fill the other columns
+            conn.execute(
+                Campaign.__table__.insert(),
+                {"id": 7, "name": "Expo", "kind": "event_sprint", "priority": 2,
+                 "deadline": dt.date(2026, 12, 4)},
+            )  # fmt: skip
+            conn.execute(
+                Contact.__table__.insert(),
+                [
+                    # hot, in a sprint with a deadline
+                    {"id": 1, "tier": 1, "campaign_id": 7, "priority": 2, "engagement": 65},
+                    # a sprint contact without a campaign row: deadline last
+                    {"id": 2, "tier": 1, "campaign_id": None, "priority": 0, "engagement": 5},
+                    # a list contact
+                    {"id": 3, "tier": 2, "campaign_id": None, "priority": 0, "engagement": 0},
+                ],
+            )
+        migrate(engine)
+        with engine.connect() as conn:
+            ranks = dict(conn.execute(text("SELECT id, queue_rank FROM contacts")).all())
+    finally:
+        engine.dispose()
+    assert ranks == {
+        1: queue_rank(1, 2, 65, dt.date(2026, 12, 4)),
+        2: queue_rank(1, 0, 5, None),
+        3: queue_rank(2, 0, 0),
+    }

@@ -36,6 +36,7 @@ MERGE_FIELDS: dict[str, str] = {
     "rep_name": "the rep on the call",
     "rep_first_name": "the rep's first name",
     "our_company": "our company's name (store setting 'our_company')",
+    "referred_by": "the colleague who named the contact (a referral captured on a call)",
 }
 
 # Example values for previews (the script editor's try-it runner), one per field.
@@ -60,6 +61,7 @@ SAMPLE_VALUES: dict[str, str] = {
     "rep_name": "Maya Ortiz",
     "rep_first_name": "Maya",
     "our_company": "calldesk demo",
+    "referred_by": "Sam Rivera",
 }
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -136,6 +138,15 @@ _DOUBLE_COMMA = re.compile(r",(\s*,)+")
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
+# What a referred contact hears first, whatever the script: she never visited the booth or
+# joined the webinar her colleague did, so the opener names the colleague who sent the rep.
+REFERRAL_OPENER = (
+    "Hi {first_name|there}, this is {rep_name} from {our_company|our team}. {referred_by} at "
+    "{company|your company} suggested I speak with you: they told me you are the person who "
+    "looks after this. Do you have a minute?"
+)
+
+
 def speakable(template: str, values: dict[str, str | None]) -> str:
     """``template`` rendered for reading aloud: no merge syntax, no stray commas or spaces.
 
@@ -155,9 +166,11 @@ def merge_values(
 ) -> dict[str, str | None]:
     """The merge-field values for ``contact`` called by ``rep``.
 
-    Event fields come from the contact's engagement with ``event_id``; without one, from the
-    engagement the rep can speak to most personally: one with booth notes first (a contact at
-    the booth and on the webinar hears about the booth), then a trade show, then the latest.
+    Event fields come from the contact's engagement with ``event_id`` (the event of the sprint
+    she is worked in) when she has one; otherwise from the engagement the rep can speak to most
+    personally: one with booth notes first (a contact at the booth and on the webinar hears
+    about the booth), then a trade show, then the latest. A referred contact also gets
+    ``referred_by``, the name of the colleague who named her.
     """
     from calldesk.models import (
         CallList,
@@ -184,10 +197,10 @@ def merge_values(
         .join(Event, Event.id == EventEngagement.event_id)
         .where(EventEngagement.contact_id == contact.id)
     )
-    if event_id is not None:
-        query = query.where(EventEngagement.event_id == event_id)
+    preferred = () if event_id is None else (EventEngagement.event_id != event_id,)
     row = session.execute(
         query.order_by(
+            *preferred,
             EventEngagement.booth_notes.is_(None),
             Event.kind != "trade_show",
             Event.event_date.desc().nulls_last(),
@@ -218,6 +231,14 @@ def merge_values(
         .limit(1)
     )
     values["list_name"] = list_name
+    referrer_id = getattr(contact, "referred_by_id", None)
+    if referrer_id:
+        from calldesk.models import Contact
+
+        referrer = session.get(Contact, referrer_id)
+        values["referred_by"] = (
+            referrer.full_name if referrer and (referrer.first_name or referrer.last_name) else None
+        )
     if rep is not None:
         values["rep_name"] = rep.name
         values["rep_first_name"] = rep.name.split()[0] if rep.name else None

@@ -27,12 +27,16 @@ def personalise(script: ScriptDef, values: Mapping[str, str | None]) -> ScriptDe
 
     Opener, closing, question prompts and help, and objection answers get their merge fields
     filled (defaults used, empty ones left out: see :func:`calldesk.scripts.merge.speakable`), so
-    no screen shows ``{event_name|the show}``. Questions, rules and version are unchanged: the
-    answers are graded and recorded against the same script.
+    no screen shows ``{event_name|the show}``. A referred contact (``referred_by`` in
+    ``values``) gets :data:`~calldesk.scripts.merge.REFERRAL_OPENER` instead of the script's
+    opener. Questions, rules and version are unchanged: the answers are graded and recorded
+    against the same script.
     """
-    from calldesk.scripts.merge import speakable
+    from calldesk.scripts.merge import REFERRAL_OPENER, speakable
 
     given = dict(values)
+    # A referred person hears who sent the rep, not a thank-you for a visit she never made.
+    opener = REFERRAL_OPENER if given.get("referred_by") else script.opener
 
     def say(text: str | None) -> str | None:
         return speakable(text, given) if text else text
@@ -46,7 +50,7 @@ def personalise(script: ScriptDef, values: Mapping[str, str | None]) -> ScriptDe
     )
     return replace(
         script,
-        opener=say(script.opener) or "",
+        opener=say(opener) or "",
         closing=say(script.closing) or "",
         questions=questions,
         objections=objections,

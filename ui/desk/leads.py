@@ -104,7 +104,10 @@ def prepare(
             note = f"No script: {exc}"
         else:
             contact = session.get(Contact, contact_id)
-            values = merge_values(session, contact, session.get(Rep, rep_id))
+            campaign = session.get(Campaign, campaign_id) if campaign_id else None
+            # the sprint's own event first: the script of that sprint speaks of it
+            event_id = campaign.event_id if campaign is not None else None
+            values = merge_values(session, contact, session.get(Rep, rep_id), event_id=event_id)
             script = personalise(script, values)  # no merge syntax reaches the screen
             opener = _prose(script.opener)
             closing = _prose(script.closing) if script.closing else ""
