@@ -205,6 +205,8 @@ def export_ledger(
         return json.dumps(rows, indent=2, default=str)
     if fmt != "csv":
         raise ValueError("format must be csv or json")
+    from calldesk.spreadsheet import neutralise_row
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -213,9 +215,7 @@ def export_ledger(
         flat["rules"] = " | ".join(
             f"{r['id']}: {r['verdict']} ({r['source']})" for r in row["rules"]
         )
-        # A spreadsheet must not run a cell as a formula (numbers start with "+").
-        for key, value in flat.items():
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                flat[key] = "'" + value
-        writer.writerow(flat)
+        # The one spreadsheet guard of every file calldesk writes (no live formula, numbers kept).
+        cells = neutralise_row([flat.get(c) for c in COLUMNS])
+        writer.writerow(dict(zip(COLUMNS, cells, strict=True)))
     return out.getvalue()
