@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from calldesk.models import Contact
 from calldesk.store import Store
+from calldesk.sync.frames import LeadFrames
 from calldesk.sync.layouts import RowWriter, headers
-from calldesk.sync.rows import LeadRows
 
 EXPORT_FORMATS = ("csv", "xlsx", "salesforce", "hubspot")
 GRADES = ("A", "B", "C", "D")
@@ -103,18 +103,18 @@ def export_leads(
     remove_stale_parts(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     done = 0
-    source = LeadRows(layout, condition)
+    source = LeadFrames(layout, condition)
     with RowWriter(tmp, file_format, headers(layout)) as writer:
         last_id = 0
         while True:
             if stop is not None and stop.is_set():
                 raise ExportCancelled(f"export stopped after {done} of {total} rows")
             with store.session() as session:
-                rows, last_id = source.chunk(session, last_id, chunk_size)
-            if not rows:
+                frame, last_id = source.chunk(session, last_id, chunk_size)
+            if frame.height == 0:
                 break
-            writer.write_rows(rows)
-            done += len(rows)
+            writer.write_frame(frame)
+            done += frame.height
             if progress is not None:
                 progress(done, total)
     os.replace(tmp, out)
