@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from calldesk.models import Contact
 from calldesk.store import Store
 from calldesk.sync.frames import LeadFrames
-from calldesk.sync.layouts import RowWriter, headers
+from calldesk.sync.layouts import RowWriter, XlsxFrameWriter, headers
 
 EXPORT_FORMATS = ("csv", "xlsx", "salesforce", "hubspot")
 GRADES = ("A", "B", "C", "D")
@@ -104,7 +104,12 @@ def export_leads(
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     done = 0
     source = LeadFrames(layout, condition)
-    with RowWriter(tmp, file_format, headers(layout)) as writer:
+    writer: RowWriter | XlsxFrameWriter
+    if file_format == "xlsx":
+        writer = XlsxFrameWriter(tmp, headers(layout))
+    else:
+        writer = RowWriter(tmp, file_format, headers(layout))
+    with writer:
         last_id = 0
         while True:
             if stop is not None and stop.is_set():
