@@ -260,19 +260,23 @@ class LeadFrames:
                 Contact.id >= low, Contact.id <= high, *self.condition, *where
             )
 
+        # Only the phone columns the layout shows or needs to tell office from mobile.
+        phone_columns = {"id": Phone.contact_id, "e164": Phone.e164, "label": Phone.label}
+        if self.layout != "hubspot":
+            phone_columns["ext"] = Phone.extension
+        if self.layout != "calldesk":
+            phone_columns["type"] = Phone.number_type
         phones = self._fetch(
             session,
             scoped(
-                select(
-                    Phone.contact_id, Phone.e164, Phone.extension, Phone.label, Phone.number_type
-                ),
+                select(*phone_columns.values()),
                 Phone.contact_id,
                 Phone.valid.is_(True),
                 Phone.dnc.is_(False),
                 Phone.e164.is_not(None),
                 ~exists().where(DncEntry.e164 == Phone.e164),
             ).order_by(Phone.contact_id, Phone.position, Phone.id),
-            {"id": N, "e164": S, "ext": S, "label": S, "type": S},
+            {name: N if name == "id" else S for name in phone_columns},
         ).filter(pl.col("e164").is_not_null() & (pl.col("e164") != ""))
         emails = self._fetch(
             session,
@@ -416,11 +420,15 @@ class LeadFrames:
             mobile = (pl.col("label") == "mobile").fill_null(False) | (
                 pl.col("type") == "MOBILE"
             ).fill_null(False)
+
+            def ext(name: str) -> list[pl.Expr]:
+                return [pl.col("ext").alias(f"{name}_ext")] if "ext" in phones.columns else []
+
             for name, which in (("office", ~mobile), ("mobile", mobile)):
                 parts.append(
                     phones.filter(which)
                     .filter(_first_of_run())
-                    .select("id", pl.col("e164").alias(name), pl.col("ext").alias(f"{name}_ext"))
+                    .select("id", pl.col("e164").alias(name), *ext(name))
                 )
         for part in parts:
             if part.height:

@@ -466,9 +466,7 @@ class XlsxFrameWriter:
                     pl.lit(ref) + row + '" t="inlineStr"><is>' + open_t + escaped + "</t></is></c>"
                 )
             )
-        lines = frame.select(
-            (pl.lit('<row r="') + row + '">' + pl.concat_str(cells)).alias("xml")
-        )
+        lines = frame.select((pl.lit('<row r="') + row + '">' + pl.concat_str(cells)).alias("xml"))
         # Characters outside ASCII become character references, as lxml writes them.
         wide = lines["xml"].str.contains(r"[^\x00-\x7f]").arg_true()
         if len(wide):
