@@ -82,7 +82,7 @@ def export_leads(
     *,
     grades: Sequence[str] = ("A", "B"),
     fmt: str = "csv",
-    chunk_size: int = 50_000,
+    chunk_size: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> ExportResult:
