@@ -117,7 +117,7 @@ def _class(chars: str) -> str:
 # The same rule as neutralise, as regexes over a whole column (polars, Rust's regex engine).
 _UNWRITABLE_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _FORMULA_PATTERN = f"^[{_class(_LEADING_SPACE)}]*[{_class(''.join(_FORMULA_FIRST))}]"
-_PLAIN_NUMBER_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
+PLAIN_NUMBER_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"  # as _PLAIN_NUMBER, for polars
 
 
 def suspect_pattern() -> str:
@@ -135,5 +135,5 @@ def neutralise_expr(text: Any) -> Any:
     import polars as pl  # late import: only the columnar export needs polars
 
     cleaned = text.str.replace_all(_UNWRITABLE_PATTERN, "")
-    risky = cleaned.str.contains(_FORMULA_PATTERN) & ~cleaned.str.contains(_PLAIN_NUMBER_PATTERN)
+    risky = cleaned.str.contains(_FORMULA_PATTERN) & ~cleaned.str.contains(PLAIN_NUMBER_PATTERN)
     return pl.when(risky).then(pl.lit("'") + cleaned).otherwise(cleaned)

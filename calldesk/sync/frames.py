@@ -677,7 +677,8 @@ def _has_run(text: str) -> bool:
 def _series(name: str, values: Sequence[Any], dtype: Any) -> pl.Series:
     """A column from driver values; ``dtype`` None keeps them as they come (timestamps)."""
     if dtype is None:
-        if all(v is None or isinstance(v, str) for v in values):
-            return pl.Series(name, values, dtype=S)
-        return pl.Series(name, [_iso_python(v) for v in values], dtype=S).alias(name)
+        try:
+            return pl.Series(name, values, dtype=S)  # stored text (SQLite)
+        except TypeError:  # a driver's datetime objects
+            return pl.Series(name, [_iso_python(v) for v in values], dtype=S)
     return pl.Series(name, values, dtype=dtype, strict=False)

@@ -344,11 +344,11 @@ def csv_lines(frame: Any) -> Any:
     """``frame`` as one column of CSV lines (without terminators), cells guarded and quoted."""
     import polars as pl
 
-    from calldesk.spreadsheet import neutralise_expr, suspect_pattern
+    from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN, neutralise_expr, suspect_pattern
 
-    # Most cells need neither the guard nor quotes: one scan finds the few that may, and only
-    # those go through the full rule (the result is the same as running it on every cell).
-    suspect = suspect_pattern() + '|[,"\r\n]'
+    # Most cells need no guard: one scan finds the few the guard may change, and only those
+    # go through the full rule (the same result as running it on every cell).
+    suspect = suspect_pattern()
     columns = []
     for name, dtype in frame.schema.items():
         column = frame.get_column(name)
@@ -357,24 +357,19 @@ def csv_lines(frame: Any) -> Any:
             continue
         rows = column.str.contains(suspect).fill_null(False).arg_true()
         if len(rows):
-            cells = (
-                column.gather(rows)
-                .to_frame("v")
-                .select(neutralise_expr(pl.col("v")).alias("v"))["v"]
-            )
-            quoted = cells.str.contains(r'[,"\r\n]')
-            cells = (
-                pl.DataFrame({"v": cells, "q": quoted})
-                .select(
-                    pl.when(pl.col("q"))
-                    .then('"' + pl.col("v").str.replace_all('"', '""', literal=True) + '"')
-                    .otherwise(pl.col("v"))
-                )
-                .to_series()
-            )
-            column = column.scatter(rows, cells)
+            # A plain number (an E.164 phone starts with "+") is never changed.
+            rows = rows.filter(~column.gather(rows).str.contains(PLAIN_NUMBER_PATTERN))
+        if len(rows):
+            guarded = column.gather(rows).to_frame("v").select(neutralise_expr(pl.col("v")))
+            column = column.scatter(rows, guarded.to_series())
         columns.append(column.fill_null(""))
-    return pl.DataFrame(columns).select(pl.concat_str(pl.all(), separator=",").alias("line"))
+    cells = [
+        pl.when(pl.col(name).str.contains(r'[,"\r\n]'))
+        .then('"' + pl.col(name).str.replace_all('"', '""', literal=True) + '"')
+        .otherwise(pl.col(name))
+        for name in frame.columns
+    ]
+    return pl.DataFrame(columns).select(pl.concat_str(cells, separator=",").alias("line"))
 
 
 def write_xlsx_frame(sheet: Any, frame: Any) -> None:
