@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -160,3 +161,17 @@ def test_columnar_xlsx_is_openpyxls_sheet(
     finally:
         book.close()
     assert len(read) == len(rows) + 1
+
+
+def test_columnar_xlsx_cuts_long_text_as_openpyxl_does(tmp_path: Path) -> None:
+    """Text over Excel's 32,767 characters is cut there, escapes and all, like openpyxl's."""
+    long_text = "é&<" * 20_000 + " "
+    rows = [[1, long_text, "+15551234567"], [2, "x", " =1 "]]
+    reference, columnar = tmp_path / "reference.xlsx", tmp_path / "columnar.xlsx"
+    with RowWriter(reference, "xlsx", ["id", "text", "phone"]) as writer:
+        for row in rows:
+            writer.write(row)
+    with XlsxFrameWriter(columnar, ["id", "text", "phone"]) as frame_writer:
+        frame_writer.write_frame(_frame(rows, 3))
+    with zipfile.ZipFile(reference) as a, zipfile.ZipFile(columnar) as b:
+        assert b.read("xl/worksheets/sheet1.xml") == a.read("xl/worksheets/sheet1.xml")

@@ -344,24 +344,13 @@ def csv_lines(frame: Any) -> Any:
     """``frame`` as one column of CSV lines (without terminators), cells guarded and quoted."""
     import polars as pl
 
-    from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN, neutralise_expr, suspect_pattern
-
-    # Most cells need no guard: one scan finds the few the guard may change, and only those
-    # go through the full rule (the same result as running it on every cell).
-    suspect = suspect_pattern()
     columns = []
     for name, dtype in frame.schema.items():
         column = frame.get_column(name)
         if dtype != pl.String:
             columns.append(column.cast(pl.String).fill_null(""))  # numbers: never guarded
             continue
-        rows = column.str.contains(suspect).fill_null(False).arg_true()
-        if len(rows):
-            # A plain number (an E.164 phone starts with "+") is never changed.
-            rows = rows.filter(~column.gather(rows).str.contains(PLAIN_NUMBER_PATTERN))
-        if len(rows):
-            guarded = column.gather(rows).to_frame("v").select(neutralise_expr(pl.col("v")))
-            column = column.scatter(rows, guarded.to_series())
+        column = guard_column(column)
         columns.append(column.fill_null(""))
     cells = [
         pl.when(pl.col(name).str.contains(r'[,"\r\n]'))
@@ -421,47 +410,49 @@ class XlsxFrameWriter:
         import polars as pl
         from openpyxl.utils import get_column_letter
 
-        from calldesk.spreadsheet import neutralise_expr
+        from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN
 
         first = self._next
         self._next += frame.height
         row = pl.int_range(first, first + pl.len(), dtype=pl.Int64).cast(pl.String)
-        cells = []
+        texts = {
+            name: guard_column(frame.get_column(name)).fill_null("")
+            for name, dtype in frame.schema.items()
+            if dtype == pl.String
+        }
+        frame = frame.with_columns(texts.values())
+        # One concatenation per row: for each cell its reference, then the opening that fits
+        # its kind (empty, plain number, text, text with spaces at an edge), its text, its end.
+        pieces: list[Any] = [pl.lit('<row r="'), row, pl.lit('">')]
         for j, (name, dtype) in enumerate(frame.schema.items()):
-            ref = f'<c r="{get_column_letter(j + 1)}'
+            pieces += [pl.lit(f'<c r="{get_column_letter(j + 1)}'), row]
             column = pl.col(name)
             if dtype != pl.String:
-                text = column.cast(pl.String)
-                cells.append(
+                pieces += [
                     pl.when(column.is_null())
-                    .then(pl.lit(ref) + row + '" t="inlineStr"></c>')
-                    .otherwise(pl.lit(ref) + row + '" t="n"><v>' + text + "</v></c>")
-                )
+                    .then(pl.lit('" t="inlineStr"></c>'))
+                    .otherwise(pl.lit('" t="n"><v>')),
+                    column.cast(pl.String).fill_null(""),
+                    pl.when(column.is_null()).then(pl.lit("")).otherwise(pl.lit("</v></c>")),
+                ]
                 continue
-            value = neutralise_expr(column).fill_null("")
-            plain = value.str.contains(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
-            value = value.str.slice(0, _MAX_CELL)
-            escaped = (
-                value.str.replace_all("&", "&amp;", literal=True)
-                .str.replace_all("<", "&lt;", literal=True)
-                .str.replace_all(">", "&gt;", literal=True)
-                .str.replace_all("\r", "&#13;", literal=True)
-            )
-            open_t = (
-                pl.when(value.str.contains(_EDGE_SPACE))
-                .then(pl.lit('<t xml:space="preserve">'))
-                .otherwise(pl.lit("<t>"))
-            )
-            cells.append(
-                pl.when(value == "")
-                .then(pl.lit(ref) + row + '" t="inlineStr"></c>')
+            series = texts[name]
+            if (series.str.len_chars() > _MAX_CELL).any():
+                column = column.str.slice(0, _MAX_CELL)
+            plain = pl.col(name).str.contains(PLAIN_NUMBER_PATTERN)
+            empty = pl.col(name) == ""
+            pieces += [
+                pl.when(empty)
+                .then(pl.lit('" t="inlineStr"></c>'))
                 .when(plain)
-                .then(pl.lit(ref) + row + '" s="1" t="inlineStr"><is><t>' + value + "</t></is></c>")
-                .otherwise(
-                    pl.lit(ref) + row + '" t="inlineStr"><is>' + open_t + escaped + "</t></is></c>"
-                )
-            )
-        lines = frame.select((pl.lit('<row r="') + row + '">' + pl.concat_str(cells)).alias("xml"))
+                .then(pl.lit('" s="1" t="inlineStr"><is><t>'))
+                .when(column.str.contains(_EDGE_SPACE))
+                .then(pl.lit('" t="inlineStr"><is><t xml:space="preserve">'))
+                .otherwise(pl.lit('" t="inlineStr"><is><t>')),
+                _xml_text(column) if series.str.contains("[&<>\r]").any() else column,
+                pl.when(empty).then(pl.lit("")).otherwise(pl.lit("</t></is></c>")),
+            ]
+        lines = frame.select(pl.concat_str(pieces).alias("xml"))
         # Characters outside ASCII become character references, as lxml writes them.
         wide = lines["xml"].str.contains(r"[^\x00-\x7f]").arg_true()
         if len(wide):
@@ -497,6 +488,34 @@ class XlsxFrameWriter:
             self.close()
         else:
             self.abort()
+
+
+def _xml_text(column: Any) -> Any:
+    """``column`` escaped as lxml writes element text (``&``, ``<``, ``>``, CR)."""
+    return (
+        column.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+        .str.replace_all("\r", "&#13;", literal=True)
+    )
+
+
+def guard_column(column: Any) -> Any:
+    """A polars String Series through the spreadsheet guard: only the cells it may change
+    (a risky first character or a control character, not a plain number) take the full
+    rule, :func:`calldesk.spreadsheet.neutralise_expr`; the result is the same."""
+    import polars as pl
+
+    from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN, neutralise_expr, suspect_pattern
+
+    rows = column.str.contains(suspect_pattern()).fill_null(False).arg_true()
+    if len(rows):
+        # A plain number (an E.164 phone starts with "+") is never changed.
+        rows = rows.filter(~column.gather(rows).str.contains(PLAIN_NUMBER_PATTERN))
+    if len(rows):
+        guarded = column.gather(rows).to_frame("v").select(neutralise_expr(pl.col("v")))
+        column = column.scatter(rows, guarded.to_series())
+    return column
 
 
 def _package_parts() -> dict[str, bytes]:
