@@ -348,17 +348,18 @@ def csv_lines(frame: Any) -> Any:
     for name, dtype in frame.schema.items():
         column = frame.get_column(name)
         if dtype != pl.String:
-            columns.append(column.cast(pl.String).fill_null(""))  # numbers: never guarded
+            columns.append(column.cast(pl.String).fill_null(""))  # numbers: never quoted
             continue
-        column = guard_column(column)
-        columns.append(column.fill_null(""))
-    cells = [
-        pl.when(pl.col(name).str.contains(r'[,"\r\n]'))
-        .then('"' + pl.col(name).str.replace_all('"', '""', literal=True) + '"')
-        .otherwise(pl.col(name))
-        for name in frame.columns
-    ]
-    return pl.DataFrame(columns).select(pl.concat_str(cells, separator=",").alias("line"))
+        column = guard_column(column).fill_null("")
+        if column.str.contains(r'[,"\r\n]').any():  # QUOTE_MINIMAL: only such cells
+            column = column.to_frame("v").select(
+                pl.when(pl.col("v").str.contains(r'[,"\r\n]'))
+                .then('"' + pl.col("v").str.replace_all('"', '""', literal=True) + '"')
+                .otherwise(pl.col("v"))
+                .alias("v")
+            )["v"]
+        columns.append(column.alias(name))
+    return pl.DataFrame(columns).select(pl.concat_str(pl.all(), separator=",").alias("line"))
 
 
 def write_xlsx_frame(sheet: Any, frame: Any) -> None:
