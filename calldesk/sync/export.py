@@ -1,9 +1,10 @@
 """Export graded leads to a CSV or XLSX file in a CRM's import layout.
 
-The export streams: contacts are read in id order a few thousand at a time (keyset pagination),
-turned into layout rows in a fixed number of queries per chunk (:mod:`calldesk.sync.rows`, the
-same cells as a row of a lead payload) and written straight to the file, so a million rows take
-bounded memory. Contacts on the do-not-call list are never exported, and numbers on
+The export streams: contacts are read in id order 20,000 at a time (keyset pagination), turned
+into layout columns in a fixed number of queries per chunk (:mod:`calldesk.sync.frames`, the
+same cells as a row of a lead payload) and written straight to the file as column operations
+(CSV lines, or XLSX worksheet XML streamed into the package), so a million rows take bounded
+memory. Contacts on the do-not-call list are never exported, and numbers on
 the DNC list are left out of every row. The file appears under its name only when complete.
 """
 

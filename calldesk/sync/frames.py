@@ -1,18 +1,20 @@
 """The export's columnar path: layout columns built from SQL results a chunk at a time.
 
-:class:`calldesk.sync.rows.LeadRows` builds one Python tuple per contact; at a million rows
-that loop, SQLAlchemy's row processing (a datetime per attempt) and a Python check per cell
-were nearly all of the export's time. Here each chunk of contacts costs the same seven plain
-queries, run on the driver's cursor (no SQLAlchemy result processing), turned into polars
-columns once; the grouping (first three phones, office and mobile, e-mails, lists, events,
-the latest graded attempt and appointment), the date formatting, the CRM summary and the
-spreadsheet guard (:func:`calldesk.spreadsheet.neutralise_expr`) are column operations.
-Python still does what needs judgement and is rare: answers JSON, decoded once per distinct
-text; free text holding a run of digits, handed to :func:`calldesk.sync.privacy.scrub_payloads`
-so no DNC number leaves in a note; a timestamp not in the stored form SQLAlchemy writes.
+The row path before it (one Python tuple per contact from SQLAlchemy rows, a datetime object
+per timestamp, a Python check per cell) spent nearly all of a million-row export in that loop.
+Here each chunk of contacts costs seven plain queries (contacts with their company; phones
+without DNC numbers; e-mails; list memberships; event engagements; graded attempts;
+appointments), run on the driver's cursor (no SQLAlchemy result processing) and turned into
+polars columns once. The grouping (first three phones, office and mobile, e-mails, lists,
+events, the latest graded attempt and appointment) works on runs of the id-sorted rows; the
+timestamp text, the CRM summary, and later the spreadsheet guard and the CSV/XLSX text
+(:mod:`calldesk.sync.layouts`) are column operations. Python still does what needs judgement
+and is rare: answers JSON, decoded once per distinct text; free text holding a run of digits,
+handed to :func:`calldesk.sync.privacy.scrub_payloads` so no DNC number leaves in a note; a
+timestamp not in the form SQLAlchemy stores.
 
-The columns hold exactly the cells ``LeadRows`` gives (tests/test_export_fast.py compares
-whole files with the payload builder's).
+The cells are those of ``layouts.row(layout, lead_payload(...))``: tests/test_export_fast.py
+compares whole files (every layout, CSV and XLSX) with the payload builder's, byte for byte.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,14 +53,20 @@ from calldesk.sync.layouts import (
     NOT_PROVIDED,
 )
 from calldesk.sync.privacy import scrub_payloads
-from calldesk.sync.rows import _FREE_TEXT
 
 # Python's str.strip() whitespace (wider than Rust's: it includes \x1c-\x1f), for the summary.
 _PY_SPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
 # How SQLAlchemy stores a DATETIME in SQLite; any other form takes Python's own parser.
 _STORED_TIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d{6})$"
-# The digit run rows.py looks for before asking the DNC list about a free-text cell.
+# Phone-number columns: the phones query already leaves listed numbers out. Every other text
+# cell may hold a number someone typed (notes, why, a title, the meeting place: payloads are
+# scrubbed whole, so is every text cell here).
+_PHONE_COLUMNS = frozenset(
+    {"phone_1", "phone_2", "phone_3", "Phone", "MobilePhone", "Phone Number", "Mobile Phone Number"}
+)
+# A run of digits worth asking the DNC list about; the same pattern in Python and in polars.
 _DIGIT_RUN = r"\d[\d \-.()/\u00a0]{5,}\d"
+_digit_run = re.compile(_DIGIT_RUN).search
 _ANSWER_CACHE_SIZE = 4096
 
 S = pl.String
@@ -114,7 +123,8 @@ def _answers_cells(raw: str | None) -> tuple[str | None, str | None]:
 class LeadFrames:
     """Reads lead columns of one layout in contact-id order, ``limit`` contacts a chunk.
 
-    ``condition`` selects the contacts and must exclude DNC contacts (see ``LeadRows``).
+    ``condition`` selects the contacts and must exclude DNC contacts: their rows would leave
+    out their phones, as payloads do, but the export never writes them at all.
     Statements are compiled with their (validated) values inline and run on the session's
     own DBAPI connection, inside its transaction.
     """
@@ -125,7 +135,6 @@ class LeadFrames:
         self.layout = layout
         self.condition = tuple(condition)
         self.names = [name for name, _ in LAYOUTS[layout]]
-        self.text_columns = [n for n in _FREE_TEXT if n in self.names]
         self._lists: pl.DataFrame | None = None
         self._events: pl.DataFrame | None = None
         self._reps: pl.DataFrame | None = None
@@ -253,7 +262,10 @@ class LeadFrames:
         dense = high - low < 2 * contacts.height
 
         def scoped(statement: Select[Any], contact_id: Any, *where: Any) -> Select[Any]:
-            """``statement`` limited to the child rows of this chunk's contacts (as LeadRows)."""
+            """``statement`` limited to the child rows of this chunk's contacts.
+
+            Most ids in a dense range are selected: a plain index range (rows of contacts
+            not selected are read and never joined); a sparse one joins the contacts."""
             if dense:
                 return statement.where(contact_id >= low, contact_id <= high, *where)
             return statement.join(Contact, Contact.id == contact_id).where(
@@ -453,7 +465,7 @@ class LeadFrames:
             maintain_order="left",
         )
         columns = self._calldesk_columns() if self.layout == "calldesk" else self._crm_columns()
-        return self._scrub_free_text(session, frame.select(columns)), high
+        return self._scrub_text(session, frame.select(columns)), high
 
     # -- layouts -----------------------------------------------------------------------------
 
@@ -600,32 +612,31 @@ class LeadFrames:
 
     # -- privacy -----------------------------------------------------------------------------
 
-    def _scrub_free_text(self, session: Session, out: pl.DataFrame) -> pl.DataFrame:
-        """Take do-not-call numbers out of free-text cells, as ``LeadRows`` does.
+    def _scrub_text(self, session: Session, out: pl.DataFrame) -> pl.DataFrame:
+        """Take do-not-call numbers out of text cells (notes, why, the meeting place, any).
 
-        Only rows with a run of digits in a free-text cell go to Python and the DNC list.
+        Only rows with a run of digits in a text cell go to Python and the DNC list.
         """
-        if not self.text_columns:
-            return out
+        text_columns = [
+            n for n, dtype in out.schema.items() if dtype == S and n not in _PHONE_COLUMNS
+        ]
         hit = pl.any_horizontal(
-            [pl.col(n).str.contains(_DIGIT_RUN).fill_null(False) for n in self.text_columns]
+            [pl.col(n).str.contains(_DIGIT_RUN).fill_null(False) for n in text_columns]
         )
         rows = out.with_row_index("_row").filter(hit)
         if rows.height == 0:
             return out
         id_column = "contact_id" if self.layout == "calldesk" else self._id_name()
         entries = []
-        for record in rows.select("_row", id_column, *self.text_columns).iter_rows():
+        for record in rows.select("_row", id_column, *text_columns).iter_rows():
             texts = {
-                n: v
-                for n, v in zip(self.text_columns, record[2:], strict=True)
-                if v and _has_run(v)
+                n: v for n, v in zip(text_columns, record[2:], strict=True) if v and _has_run(v)
             }
             entries.append((record[1], texts))
         scrubbed = scrub_payloads(session, entries)
         indices = rows["_row"]
         updates = []
-        for name in self.text_columns:
+        for name in text_columns:
             column = out[name]
             values = rows[name].to_list()
             for k, texts in enumerate(scrubbed):
@@ -669,8 +680,6 @@ def _joined(frame: pl.DataFrame, column: str, name: str) -> pl.DataFrame:
 
 
 def _has_run(text: str) -> bool:
-    from calldesk.sync.rows import _digit_run
-
     return _digit_run(text) is not None
 
 
