@@ -58,11 +58,25 @@ from calldesk.sync.privacy import scrub_payloads
 _PY_SPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
 # How SQLAlchemy stores a DATETIME in SQLite; any other form takes Python's own parser.
 _STORED_TIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d{6})$"
-# Phone-number columns: the phones query already leaves listed numbers out. Every other text
-# cell may hold a number someone typed (notes, why, a title, the meeting place: payloads are
-# scrubbed whole, so is every text cell here).
-_PHONE_COLUMNS = frozenset(
-    {"phone_1", "phone_2", "phone_3", "Phone", "MobilePhone", "Phone Number", "Mobile Phone Number"}
+# Cells nobody typed: phone numbers (the phones query already leaves listed numbers out) and
+# calldesk's own timestamps (every one holds a run of digits). Every other text cell may hold
+# a number someone typed (notes, why, a title, the meeting place): payloads are scrubbed
+# whole, so is every other text cell here.
+_NOT_TYPED = frozenset(
+    {
+        "phone_1",
+        "phone_2",
+        "phone_3",
+        "Phone",
+        "MobilePhone",
+        "Phone Number",
+        "Mobile Phone Number",
+        "graded_at",
+        "appointment_start_utc",
+        "appointment_end_utc",
+        "Calldesk_Appointment_Start__c",
+        "calldesk Appointment Start",
+    }
 )
 # A run of digits worth asking the DNC list about; the same pattern in Python and in polars.
 _DIGIT_RUN = r"\d[\d \-.()/\u00a0]{5,}\d"
@@ -617,9 +631,7 @@ class LeadFrames:
 
         Only rows with a run of digits in a text cell go to Python and the DNC list.
         """
-        text_columns = [
-            n for n, dtype in out.schema.items() if dtype == S and n not in _PHONE_COLUMNS
-        ]
+        text_columns = [n for n, dtype in out.schema.items() if dtype == S and n not in _NOT_TYPED]
         hit = pl.any_horizontal(
             [pl.col(n).str.contains(_DIGIT_RUN).fill_null(False) for n in text_columns]
         )
