@@ -57,7 +57,7 @@ from calldesk.sync.privacy import scrub_payloads
 # Python's str.strip() whitespace (wider than Rust's: it includes \x1c-\x1f), for the summary.
 _PY_SPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
 # How SQLAlchemy stores a DATETIME in SQLite; any other form takes Python's own parser.
-_STORED_TIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.(\d{6})$"
+_STORED_TIME = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})\.([0-9]{6})$"
 # Cells nobody typed: phone numbers (the phones query already leaves listed numbers out) and
 # calldesk's own timestamps (every one holds a run of digits). Every other text cell may hold
 # a number someone typed (notes, why, a title, the meeting place): payloads are scrubbed
@@ -157,6 +157,8 @@ class LeadFrames:
     # -- reading -----------------------------------------------------------------------------
 
     def _fetch(self, session: Session, statement: Select[Any], schema: dict[str, Any]) -> Any:
+        """``statement``'s rows as a polars frame with ``schema`` (name -> dtype, or None for
+        a timestamp: stored text as it is, a driver's datetime through Python)."""
         db = session.connection()
         sql = str(statement.compile(dialect=db.dialect, compile_kwargs={"literal_binds": True}))
         cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
