@@ -344,14 +344,23 @@ def csv_lines(frame: Any) -> Any:
     """``frame`` as one column of CSV lines (without terminators), cells guarded and quoted."""
     import polars as pl
 
+    from calldesk.spreadsheet import suspect_pattern
+
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    # One pass over every text column: the cells the guard may change, and whether a column
+    # holds a cell to quote (the guard never adds or removes a comma, quote, CR or LF).
+    scan = frame.select(
+        *[pl.col(n).str.contains(suspect_pattern()).fill_null(False).alias(n) for n in texts],
+        *[pl.col(n).str.contains(r'[,"\r\n]').any().alias(f"q{j}") for j, n in enumerate(texts)],
+    )
     columns = []
     for name, dtype in frame.schema.items():
         column = frame.get_column(name)
         if dtype != pl.String:
             columns.append(column.cast(pl.String).fill_null(""))  # numbers: never quoted
             continue
-        column = guard_column(column).fill_null("")
-        if column.str.contains(r'[,"\r\n]').any():  # QUOTE_MINIMAL: only such cells
+        column = guard_column(column, scan.get_column(name)).fill_null("")
+        if scan.get_column(f"q{texts.index(name)}")[0]:  # QUOTE_MINIMAL: only such cells
             column = column.to_frame("v").select(
                 pl.when(pl.col("v").str.contains(r'[,"\r\n]'))
                 .then('"' + pl.col("v").str.replace_all('"', '""', literal=True) + '"')
@@ -501,15 +510,20 @@ def _xml_text(column: Any) -> Any:
     )
 
 
-def guard_column(column: Any) -> Any:
+def guard_column(column: Any, suspect: Any = None) -> Any:
     """A polars String Series through the spreadsheet guard: only the cells it may change
     (a risky first character or a control character, not a plain number) take the full
-    rule, :func:`calldesk.spreadsheet.neutralise_expr`; the result is the same."""
+    rule, :func:`calldesk.spreadsheet.neutralise_expr`; the result is the same.
+
+    ``suspect``: the mask of ``calldesk.spreadsheet.suspect_pattern()`` if already computed.
+    """
     import polars as pl
 
     from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN, neutralise_expr, suspect_pattern
 
-    rows = column.str.contains(suspect_pattern()).fill_null(False).arg_true()
+    if suspect is None:
+        suspect = column.str.contains(suspect_pattern()).fill_null(False)
+    rows = suspect.arg_true()
     if len(rows):
         # A plain number (an E.164 phone starts with "+") is never changed.
         rows = rows.filter(~column.gather(rows).str.contains(PLAIN_NUMBER_PATTERN))
