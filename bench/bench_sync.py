@@ -7,9 +7,10 @@
    several batch sizes; prints entries/s and requests.
 2. ``--rows`` graded contacts (default 1,000,000, each with a company, two phones, an email, a
    list and a graded attempt) are written with bulk SQL (INSERT ... SELECT over recursive CTEs),
-   then exported with ``export_leads`` in each format; prints time, rows/s and peak RSS
-   (sampled with psutil while the export runs, so it shows the export's memory, not the
-   generator's).
+   then exported with ``export_leads`` in each format; prints CPU seconds (user + sys of the
+   process, all its threads), wall time, rows/s, peak RSS (sampled with psutil while the export
+   runs, so it shows the export's memory, not the generator's) and the load average before
+   and after (figures are for a quiet machine: see bench/README.md).
 
 Prints figures; never passes or fails.
 """
@@ -264,6 +265,10 @@ class PeakRss:
         self.peak = max(self.peak, self.process.memory_info().rss)
 
 
+def _load(load: tuple[float, float, float]) -> str:
+    return "/".join(f"{x:.1f}" for x in load)
+
+
 def bench_export(rows: int, formats: list[str], keep: bool, db: Path | None) -> None:
     path = db or Path(tempfile.gettempdir()) / f"calldesk-bench-export-{rows}.sqlite3"
     if not (keep and path.exists()):
@@ -284,20 +289,23 @@ def bench_export(rows: int, formats: list[str], keep: bool, db: Path | None) -> 
     try:
         for fmt in formats:
             out = out_dir / f"leads-{fmt}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-            load_before = os.getloadavg()[0]
+            load_before = os.getloadavg()
             with PeakRss() as rss:
                 t = time.perf_counter()
-                cpu = time.process_time()
+                before = os.times()
                 result = export_leads(store, out, grades=["A", "B", "C", "D"], fmt=fmt)
-                cpu = time.process_time() - cpu
+                after = os.times()
                 elapsed = time.perf_counter() - t
-            # CPU time beside wall time: on the shared box the wall time mostly measures the load.
+            user, system = after.user - before.user, after.system - before.system
+            load_after = os.getloadavg()
+            # CPU time (user + sys, every thread of the process) beside wall time: on a shared
+            # box the wall time mostly measures the load; the load average says how shared.
             print(
-                f"export {fmt:<10}: {result.rows:,} rows in {elapsed:6.1f} s = "
-                f"{result.rows / elapsed:8,.0f} rows/s (CPU {cpu:.1f} s), "
-                f"file {out.stat().st_size / 1e6:6.0f} MB, "
+                f"export {fmt:<10}: {result.rows:,} rows, CPU {user + system:6.1f} s "
+                f"(user {user:.1f} + sys {system:.1f}), wall {elapsed:6.1f} s "
+                f"({result.rows / elapsed:8,.0f} rows/s), file {out.stat().st_size / 1e6:6.0f} MB, "
                 f"RSS before {rss.start / 1e6:.0f} MB, peak {rss.peak / 1e6:.0f} MB, "
-                f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}",
+                f"load average (1/5/15 min) {_load(load_before)} -> {_load(load_after)}",
                 flush=True,
             )
             out.unlink()

@@ -107,3 +107,33 @@ def xlsx_row(sheet: Any, cells: Sequence[Any]) -> list[Any]:
                 value = cell
         out.append(value)
     return out
+
+
+def _class(chars: str) -> str:
+    """``chars`` as the body of a regex character class (Rust's syntax, as polars uses)."""
+    return "".join("\\" + ch if ch in "\\-]^[" else ch for ch in sorted(chars))
+
+
+# The same rule as neutralise, as regexes over a whole column (polars, Rust's regex engine).
+_UNWRITABLE_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_FORMULA_PATTERN = f"^[{_class(_LEADING_SPACE)}]*[{_class(''.join(_FORMULA_FIRST))}]"
+PLAIN_NUMBER_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"  # as _PLAIN_NUMBER, for polars
+
+
+def suspect_pattern() -> str:
+    """A regex matching every text :func:`neutralise` may change (and some it leaves alone)."""
+    return f"^[{_class(''.join(_RISKY_FIRST))}]|{_UNWRITABLE_PATTERN}"
+
+
+def neutralise_expr(text: Any) -> Any:
+    """:func:`neutralise` over a polars String column (``text`` a ``pl.Expr``); nulls stay null.
+
+    Gives exactly what :func:`neutralise` gives for every text a polars column can hold
+    (tests/test_spreadsheet_guard.py compares them over generated text); lone surrogates,
+    which ``neutralise`` replaces, cannot occur in a polars (UTF-8) column.
+    """
+    import polars as pl  # late import: only the columnar export needs polars
+
+    cleaned = text.str.replace_all(_UNWRITABLE_PATTERN, "")
+    risky = cleaned.str.contains(_FORMULA_PATTERN) & ~cleaned.str.contains(PLAIN_NUMBER_PATTERN)
+    return pl.when(risky).then(pl.lit("'") + cleaned).otherwise(cleaned)

@@ -212,6 +212,28 @@ def test_export_streams_in_chunks_and_can_be_cancelled(sqlite_store: Store, tmp_
     assert not cancelled.exists() and list(tmp_path.glob(".*part")) == []
 
 
+def test_a_cancelled_xlsx_export_leaves_no_file(sqlite_store: Store, tmp_path: Path) -> None:
+    """The streamed XLSX package is closed and removed when the export stops half way."""
+    with sqlite_store.write() as session:
+        for i in range(25):
+            make_lead(session, first=f"X{i}", grade="A")
+    stop = threading.Event()
+    out = tmp_path / "cancelled.xlsx"
+    with pytest.raises(ExportCancelled):
+        export_leads(
+            sqlite_store,
+            out,
+            grades=["A"],
+            fmt="xlsx",
+            chunk_size=10,
+            progress=lambda done, total: stop.set(),
+            stop=stop,
+        )
+    assert not out.exists() and list(tmp_path.glob(".*part")) == []
+    done = export_leads(sqlite_store, out, grades=["A"], fmt="xlsx", chunk_size=10)
+    assert done.rows == 25 and out.exists() and list(tmp_path.glob(".*part")) == []
+
+
 def test_export_command(
     sqlite_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

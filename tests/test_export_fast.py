@@ -35,6 +35,7 @@ from calldesk.outbox import lead_payloads
 from calldesk.store import Store
 from calldesk.sync.export import export_leads, layout_and_format
 from calldesk.sync.layouts import RowWriter, headers, row
+from calldesk.sync.privacy import scrub_payloads
 
 TEXTS = [
     "Ada",
@@ -54,6 +55,8 @@ TEXTS = [
     "=",
     'comma, and "quotes"',
     "two\nlines",
+    "rang 813-555-0001 twice",  # a listed number typed into free text: scrubbed both ways
+    "direct +18135550003, ask for Bo",
     "",
     None,
 ]
@@ -207,9 +210,11 @@ def _reference(store: Store, out: Path, grades: list[str], fmt: str) -> None:
             )
         )
         payloads = lead_payloads(session, ids)
+        # As the files sync target delivers them: a DNC number typed into free text leaves.
+        scrubbed = scrub_payloads(session, [(c, payloads[c]) for c in ids])
     with RowWriter(out, file_format, headers(layout)) as writer:
-        for contact_id in ids:
-            writer.write(row(layout, payloads[contact_id]))
+        for payload in scrubbed:
+            writer.write(row(layout, payload))
 
 
 def _content(path: Path) -> bytes:
@@ -249,7 +254,16 @@ def test_the_varied_store_covers_what_it_should(store: Store, tmp_path: Path) ->
     out = tmp_path / "all.csv"
     export_leads(store, out, grades=["A", "B", "C", "D"], fmt="csv")
     text = out.read_text(encoding="utf-8-sig")
-    for expected in ("'=HYPERLINK", "'@SUM", "+1813555", "Zoë", "李小龍", "Event ", "List "):
+    for expected in (
+        "'=HYPERLINK",
+        "'@SUM",
+        "+1813555",
+        "Zoë",
+        "李小龍",
+        "Event ",
+        "List ",
+        "rang [number removed: do not call] twice",
+    ):
         assert expected in text
     with store.session() as session:
         listed = set(session.scalars(select(DncEntry.e164)))

@@ -1,9 +1,10 @@
 """Export graded leads to a CSV or XLSX file in a CRM's import layout.
 
-The export streams: contacts are read in id order a few thousand at a time (keyset pagination),
-turned into layout rows in a fixed number of queries per chunk (:mod:`calldesk.sync.rows`, the
-same cells as a row of a lead payload) and written straight to the file, so a million rows take
-bounded memory. Contacts on the do-not-call list are never exported, and numbers on
+The export streams: contacts are read in id order 20,000 at a time (keyset pagination), turned
+into layout columns in a fixed number of queries per chunk (:mod:`calldesk.sync.frames`, the
+same cells as a row of a lead payload) and written straight to the file as column operations
+(CSV lines, or XLSX worksheet XML streamed into the package), so a million rows take bounded
+memory. Contacts on the do-not-call list are never exported, and numbers on
 the DNC list are left out of every row. The file appears under its name only when complete.
 """
 
@@ -20,8 +21,8 @@ from sqlalchemy import func, select
 
 from calldesk.models import Contact
 from calldesk.store import Store
-from calldesk.sync.layouts import RowWriter, headers
-from calldesk.sync.rows import LeadRows
+from calldesk.sync.frames import LeadFrames
+from calldesk.sync.layouts import RowWriter, XlsxFrameWriter, headers
 
 EXPORT_FORMATS = ("csv", "xlsx", "salesforce", "hubspot")
 GRADES = ("A", "B", "C", "D")
@@ -82,7 +83,7 @@ def export_leads(
     *,
     grades: Sequence[str] = ("A", "B"),
     fmt: str = "csv",
-    chunk_size: int = 5000,
+    chunk_size: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> ExportResult:
@@ -103,18 +104,23 @@ def export_leads(
     remove_stale_parts(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     done = 0
-    source = LeadRows(layout, condition)
-    with RowWriter(tmp, file_format, headers(layout)) as writer:
+    source = LeadFrames(layout, condition)
+    writer: RowWriter | XlsxFrameWriter
+    if file_format == "xlsx":
+        writer = XlsxFrameWriter(tmp, headers(layout))
+    else:
+        writer = RowWriter(tmp, file_format, headers(layout))
+    with writer:
         last_id = 0
         while True:
             if stop is not None and stop.is_set():
                 raise ExportCancelled(f"export stopped after {done} of {total} rows")
             with store.session() as session:
-                rows, last_id = source.chunk(session, last_id, chunk_size)
-            if not rows:
+                frame, last_id = source.chunk(session, last_id, chunk_size)
+            if frame.height == 0:
                 break
-            writer.write_rows(rows)
-            done += len(rows)
+            writer.write_frame(frame)
+            done += frame.height
             if progress is not None:
                 progress(done, total)
     os.replace(tmp, out)

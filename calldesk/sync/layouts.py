@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,29 @@ class RowWriter:
             for cells in rows:
                 self.write(cells)
 
+    def write_frame(self, frame: Any) -> None:
+        """Write a polars DataFrame of rows (columns in header order; null -> empty cell).
+
+        CSV: the guard (:func:`calldesk.spreadsheet.neutralise_expr`), the csv module's quoting
+        (``QUOTE_MINIMAL``: a cell holding ``,``, ``"``, CR or LF is quoted, quotes doubled) and
+        the lines are column operations, written in one go; the bytes are the same as
+        :meth:`write` would write row by row (tests/test_export_fast.py, test_export_frames.py).
+        """
+        if frame.width == 0 or frame.height == 0:
+            return
+        if self.fmt == "csv":
+            self._handle.flush()
+            csv_lines(frame).write_csv(
+                self._handle.buffer,
+                include_header=False,
+                quote_style="never",
+                line_terminator="\r\n",
+            )
+            self.rows += frame.height
+        else:
+            self.rows += frame.height
+            write_xlsx_frame(self._sheet, frame)
+
     def close(self) -> None:
         if self.fmt == "csv":
             self._handle.close()
@@ -299,3 +323,227 @@ class RowWriter:
             self.close()
         else:
             self.abort()
+
+
+def guarded_columns(frame: Any) -> list[Any]:
+    """Expressions for every column of ``frame`` through the spreadsheet guard (text) or as is."""
+    import polars as pl
+
+    from calldesk.spreadsheet import neutralise_expr
+
+    out = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if dtype == pl.String:
+            column = neutralise_expr(column)
+        out.append(column.alias(name))
+    return out
+
+
+def csv_lines(frame: Any) -> Any:
+    """``frame`` as one column of CSV lines (without terminators), cells guarded and quoted."""
+    import polars as pl
+
+    from calldesk.spreadsheet import suspect_pattern
+
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    # One pass over every text column: the cells the guard may change, and whether a column
+    # holds a cell to quote (the guard never adds or removes a comma, quote, CR or LF).
+    scan = frame.select(
+        *[pl.col(n).str.contains(suspect_pattern()).fill_null(False).alias(n) for n in texts],
+        *[pl.col(n).str.contains(r'[,"\r\n]').any().alias(f"q{j}") for j, n in enumerate(texts)],
+    )
+    columns = []
+    for name, dtype in frame.schema.items():
+        column = frame.get_column(name)
+        if dtype != pl.String:
+            columns.append(column.cast(pl.String).fill_null(""))  # numbers: never quoted
+            continue
+        column = guard_column(column, scan.get_column(name)).fill_null("")
+        if scan.get_column(f"q{texts.index(name)}")[0]:  # QUOTE_MINIMAL: only such cells
+            column = column.to_frame("v").select(
+                pl.when(pl.col("v").str.contains(r'[,"\r\n]'))
+                .then('"' + pl.col("v").str.replace_all('"', '""', literal=True) + '"')
+                .otherwise(pl.col("v"))
+                .alias("v")
+            )["v"]
+        columns.append(column.alias(name))
+    return pl.DataFrame(columns).select(pl.concat_str(pl.all(), separator=",").alias("line"))
+
+
+def write_xlsx_frame(sheet: Any, frame: Any) -> None:
+    """Append ``frame``'s rows to an openpyxl write-only sheet through :func:`xlsx_row`."""
+    for values in frame.iter_rows():
+        sheet.append(xlsx_row(sheet, ["" if v is None else v for v in values]))
+
+
+# Python's str.strip() whitespace: openpyxl marks text that starts or ends with it "preserve".
+_PY_SPACE = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
+_SPACE_CLASS = "".join("\\" + ch if ch in "\\-]^[" else ch for ch in _PY_SPACE)
+_EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
+_SHEET = "xl/worksheets/sheet1.xml"
+_MAX_CELL = 32767  # openpyxl cuts longer text to Excel's limit
+
+
+class XlsxFrameWriter:
+    """Writes polars frames of rows to an XLSX file, the worksheet XML built in columns.
+
+    The worksheet is the XML openpyxl's write-only mode writes for the same rows through
+    :func:`calldesk.spreadsheet.xlsx_row` (byte for byte: tests/test_export_fast.py): inline
+    strings, the spreadsheet guard on every text, plain-number text (a phone) as a text cell
+    with Excel's quote prefix (style 1), numbers as numbers. It is streamed into the package
+    as it is built (bounded memory); the package's other parts are openpyxl's own.
+    """
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        import polars as pl
+
+        self.path = Path(path)
+        self.rows = 0
+        self._next = 1
+        self._zip = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        parts = _package_parts()
+        self._parts = {name: data for name, data in parts.items() if name != _SHEET}
+        sheet = parts[_SHEET].decode()
+        self._end = sheet[sheet.index("</sheetData>") :].encode()
+        self._sheet = self._zip.open(_SHEET, "w", force_zip64=True)
+        self._sheet.write(sheet[: sheet.index("<sheetData>") + len("<sheetData>")].encode())
+        self._write(pl.DataFrame({str(j): [h] for j, h in enumerate(header)}))
+
+    def write_frame(self, frame: Any) -> None:
+        """Append ``frame``'s rows (columns in header order; null -> empty cell)."""
+        if frame.height:
+            self._write(frame)
+            self.rows += frame.height
+
+    def _write(self, frame: Any) -> None:
+        import polars as pl
+        from openpyxl.utils import get_column_letter
+
+        from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN
+
+        first = self._next
+        self._next += frame.height
+        row = pl.int_range(first, first + pl.len(), dtype=pl.Int64).cast(pl.String)
+        texts = {
+            name: guard_column(frame.get_column(name)).fill_null("")
+            for name, dtype in frame.schema.items()
+            if dtype == pl.String
+        }
+        frame = frame.with_columns(texts.values())
+        # One concatenation per row: for each cell its reference, then the opening that fits
+        # its kind (empty, plain number, text, text with spaces at an edge), its text, its end.
+        pieces: list[Any] = [pl.lit('<row r="'), row, pl.lit('">')]
+        for j, (name, dtype) in enumerate(frame.schema.items()):
+            pieces += [pl.lit(f'<c r="{get_column_letter(j + 1)}'), row]
+            column = pl.col(name)
+            if dtype != pl.String:
+                pieces += [
+                    pl.when(column.is_null())
+                    .then(pl.lit('" t="inlineStr"></c>'))
+                    .otherwise(pl.lit('" t="n"><v>')),
+                    column.cast(pl.String).fill_null(""),
+                    pl.when(column.is_null()).then(pl.lit("")).otherwise(pl.lit("</v></c>")),
+                ]
+                continue
+            series = texts[name]
+            if (series.str.len_chars() > _MAX_CELL).any():
+                column = column.str.slice(0, _MAX_CELL)
+            plain = pl.col(name).str.contains(PLAIN_NUMBER_PATTERN)
+            empty = pl.col(name) == ""
+            pieces += [
+                pl.when(empty)
+                .then(pl.lit('" t="inlineStr"></c>'))
+                .when(plain)
+                .then(pl.lit('" s="1" t="inlineStr"><is><t>'))
+                .when(column.str.contains(_EDGE_SPACE))
+                .then(pl.lit('" t="inlineStr"><is><t xml:space="preserve">'))
+                .otherwise(pl.lit('" t="inlineStr"><is><t>')),
+                _xml_text(column) if series.str.contains("[&<>\r]").any() else column,
+                pl.when(empty).then(pl.lit("")).otherwise(pl.lit("</t></is></c>")),
+            ]
+        lines = frame.select(pl.concat_str(pieces).alias("xml"))
+        # Characters outside ASCII become character references, as lxml writes them.
+        wide = lines["xml"].str.contains(r"[^\x00-\x7f]").arg_true()
+        if len(wide):
+            refs = [
+                text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+                for text in lines["xml"].gather(wide).to_list()
+            ]
+            lines = lines.with_columns(lines["xml"].scatter(wide, refs))
+        lines.write_csv(
+            self._sheet, include_header=False, quote_style="never", line_terminator="</row>"
+        )
+
+    def close(self) -> None:
+        self._sheet.write(self._end)
+        self._sheet.close()
+        for name, data in self._parts.items():
+            self._zip.writestr(name, data)
+        self._zip.close()
+
+    def abort(self) -> None:
+        """Close and delete a half-written file."""
+        try:
+            self._sheet.close()
+            self._zip.close()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> XlsxFrameWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _xml_text(column: Any) -> Any:
+    """``column`` escaped as lxml writes element text (``&``, ``<``, ``>``, CR)."""
+    return (
+        column.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+        .str.replace_all("\r", "&#13;", literal=True)
+    )
+
+
+def guard_column(column: Any, suspect: Any = None) -> Any:
+    """A polars String Series through the spreadsheet guard: only the cells it may change
+    (a risky first character or a control character, not a plain number) take the full
+    rule, :func:`calldesk.spreadsheet.neutralise_expr`; the result is the same.
+
+    ``suspect``: the mask of ``calldesk.spreadsheet.suspect_pattern()`` if already computed.
+    """
+    import polars as pl
+
+    from calldesk.spreadsheet import PLAIN_NUMBER_PATTERN, neutralise_expr, suspect_pattern
+
+    if suspect is None:
+        suspect = column.str.contains(suspect_pattern()).fill_null(False)
+    rows = suspect.arg_true()
+    if len(rows):
+        # A plain number (an E.164 phone starts with "+") is never changed.
+        rows = rows.filter(~column.gather(rows).str.contains(PLAIN_NUMBER_PATTERN))
+    if len(rows):
+        guarded = column.gather(rows).to_frame("v").select(neutralise_expr(pl.col("v")))
+        column = column.scatter(rows, guarded.to_series())
+    return column
+
+
+def _package_parts() -> dict[str, bytes]:
+    """The parts of the package openpyxl writes for a "Leads" sheet with a quote-prefixed
+    cell (so style 1 is the quote prefix), in its order; the worksheet is replaced."""
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Leads")
+    cell = WriteOnlyCell(sheet, value="0")
+    cell.quotePrefix = True
+    sheet.append([cell])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as package:
+        return {name: package.read(name) for name in package.namelist()}
