@@ -486,6 +486,65 @@ def _walk(
 
 # --- phones, DNC and the lead card ----------------------------------------------------------
 
+_LEAD_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "title",
+    "company_id",
+    "city",
+    "state",
+    "country",
+    "stage",
+    "grade",
+    "attempts",
+    "last_attempt_at",
+    "campaign_id",
+    "tier",
+    "engagement",
+    "locale_key",
+    "notes",
+    "dnc",
+    "priority",
+    "needs_review_reason",
+    "callable",
+)
+_LEAD_SQL = f"SELECT {', '.join(_LEAD_COLUMNS)} FROM contacts WHERE id = ?"
+
+
+class _Lead:
+    """A contact as the queue's hot path reads it: the columns the offer, the rules decision
+    and the lead card need, read with one driver statement (an ORM load costs several times
+    more). Attribute names are the model's, so :func:`lead_dict` and the rules read it alike."""
+
+    __slots__ = _LEAD_COLUMNS
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or "(no name)"
+
+
+def _load_lead(session: Session, contact_id: int) -> Any:
+    """The contact's columns (the session's own copy if it holds one: it may carry changes
+    this transaction made)."""
+    held = session.identity_map.get(identity_key(Contact, contact_id))
+    if held is not None:
+        return held
+    row = _q(session, _LEAD_SQL, contact_id).one()
+    lead = _Lead()
+    for name, value in zip(_LEAD_COLUMNS, row, strict=True):
+        setattr(lead, name, value)
+    lead.dnc = bool(lead.dnc)
+    lead.callable = bool(lead.callable)
+    lead.last_attempt_at = _from_ts(lead.last_attempt_at)
+    return lead
+
+
+def _orm(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    assert contact is not None
+    return contact
+
 
 def callable_phone(session: Session, contact_id: int) -> Phone | None:
     """The number to dial: the first valid number of the contact that is not on the DNC list."""
@@ -642,8 +701,10 @@ def _claim(
         _ts(session, expires),
         contact.id,
     )
-    set_committed_value(contact, "claimed_by_id", rep_id)
-    set_committed_value(contact, "claim_expires_at", expires)
+    held = session.identity_map.get(identity_key(Contact, contact.id))
+    if held is not None:
+        set_committed_value(held, "claimed_by_id", rep_id)
+        set_committed_value(held, "claim_expires_at", expires)
     return claim_id, expires
 
 
@@ -833,20 +894,29 @@ def next_offer(
         if offer is not None:
             return offer
     engine = _rules()
+    context = engine.load_context(session, at)
     for contact_id in _walk(session, arms, at, 1, skipped, lock=True, version=version):
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
+        # One driver read of the contact per candidate (no ORM load); the rare paths that
+        # change the contact (blocked, no number left) go through the ORM object as before.
+        contact = _load_lead(session, contact_id)
         if contact.dnc or contact.grade == "D":
-            contact.callable = False  # marked since it entered the index: never again
+            _orm(session, contact_id).callable = False  # marked since it entered the index
             continue
         cid, camp = _campaign_of(contact, campaigns)
-        status = engine.contact_status(session, contact.id, at, camp.rules if camp else None)
+        status = engine.decide(
+            session,
+            at=at,
+            contact=contact,
+            purpose="offer",
+            campaign_rules=(camp.rules if camp else None) or {},
+            context=context,
+        ).status
         if not status.allowed:
-            _block(contact, status, at)
+            _block(_orm(session, contact_id), status, at)
             continue
         phones = _numbers(session, contact.id)
         if not phones or phones[0]["dnc"]:
-            _no_phone(contact)
+            _no_phone(_orm(session, contact_id))
             continue
         why = _explain_list(contact, camp)
         return _make_offer(session, contact, phones, rep_id, cid, None, status, why, at, lease)
