@@ -11,12 +11,14 @@ save-and-next).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from calldesk import dispositions as dispositions_mod
 from calldesk import outbox
@@ -27,6 +29,7 @@ from calldesk.models import (
     Campaign,
     Claim,
     Contact,
+    Disposition,
     DncEntry,
     Phone,
     Rep,
@@ -135,6 +138,65 @@ _PHONE = select(Phone.id, Phone.e164, Phone.extension, Phone.dnc, Phone.valid).w
 )
 _SCRIPT_VERSION = select(func.max(Script.version)).where(Script.key == bindparam("key"))
 _ATTEMPT_INSERT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
+
+
+_DISPOSITION_SQL = (
+    "SELECT code, label, hotkey, conversation, retry_minutes, retry_rule, requires_notes, "
+    "requires_callback, final, position FROM dispositions WHERE code = ?"
+)
+_CLAIM_SQL = (
+    "SELECT id, contact_id, rep_id, campaign_id, callback_id, claimed_at, released_at, reason "
+    "FROM claims WHERE id = ?"
+)
+
+
+def _disposition(session: Session, code: str) -> dispositions_mod.DispositionRule:
+    """The disposition's rule, read with one driver statement on every call (an ORM load was
+    a sixth of recording one); the session's own copy when it holds one (edits not yet
+    written), and the dispositions module's error for an unknown code."""
+    if session.identity_map.get(identity_key(Disposition, code)) is not None:
+        return dispositions_mod.get(session, code)
+    row = queue_mod._q(session, _DISPOSITION_SQL, code).first()
+    if row is None:
+        return dispositions_mod.get(session, code)  # raises, naming the known codes
+    code, label, hotkey, conversation, retry_minutes, retry_rule, notes, callback, final, pos = row
+    return dispositions_mod.DispositionRule(
+        code=code,
+        label=label,
+        hotkey=hotkey,
+        conversation=bool(conversation),
+        retry_minutes=retry_minutes,
+        retry_rule=retry_rule,
+        requires_notes=bool(notes),
+        requires_callback=bool(callback),
+        final=bool(final),
+        position=pos,
+    )
+
+
+class _ClaimRow:
+    """A held claim as recording an outcome reads it (one driver statement, no ORM load)."""
+
+    __slots__ = ("id", "contact_id", "rep_id", "campaign_id", "callback_id", "claimed_at", "reason")
+
+
+def _held_claim(session: Session, claim_id: int) -> Any:
+    """The claim being answered: the session's ORM copy if it holds one (as
+    :func:`calldesk.queue.get_claim`), else a plain read with the same checks and errors."""
+    if session.identity_map.get(identity_key(Claim, claim_id)) is not None:
+        return queue_mod.get_claim(session, claim_id)
+    row = queue_mod._q(session, _CLAIM_SQL, claim_id).first()
+    if row is None:
+        raise queue_mod.QueueError(f"no claim {claim_id}")
+    released = queue_mod._from_ts(row[6])
+    if released is not None:
+        raise queue_mod.QueueError(f"claim {claim_id} was already released at {released:%H:%M}")
+    claim = _ClaimRow()
+    claim.id, claim.contact_id, claim.rep_id, claim.campaign_id, claim.callback_id = row[:5]
+    claim.claimed_at = queue_mod._from_ts(row[5])
+    reason = row[7]
+    claim.reason = json.loads(reason) if isinstance(reason, str) else reason
+    return claim
 
 
 def _add_dnc(
@@ -253,7 +315,7 @@ def record_outcome(
     started_at = _aware(started_at, "start time")
     ended_at = _aware(ended_at, "end time") or at
     try:
-        rule = dispositions_mod.get(session, disposition)
+        rule = _disposition(session, disposition)
     except dispositions_mod.DispositionError as exc:
         raise OutcomeError(str(exc)) from exc
     if rule.requires_notes and not (notes or "").strip():
@@ -267,7 +329,7 @@ def record_outcome(
 
     claim: Claim | None = None
     if claim_id is not None:
-        claim = queue_mod.get_claim(session, claim_id)
+        claim = _held_claim(session, claim_id)
         contact_id = claim.contact_id
         rep_id = claim.rep_id
         campaign_id = claim.campaign_id
@@ -457,8 +519,15 @@ def record_outcome(
         ),
     )
 
-    if claim is not None:
+    if isinstance(claim, Claim):
         claim.released_at = at
+    elif claim is not None:
+        queue_mod._q(
+            session,
+            "UPDATE claims SET released_at = ? WHERE id = ?",
+            queue_mod._ts(session, at),
+            claim.id,
+        )
     if contact.claimed_by_id is not None and (claim is None or contact.claimed_by_id == rep_id):
         contact.claimed_by_id = None
         contact.claim_expires_at = None

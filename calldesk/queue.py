@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import time
 import zoneinfo
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
@@ -786,11 +786,19 @@ def _make_offer(
     )
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _check_dict(check: Any) -> dict[str, Any]:
     if hasattr(check, "to_dict"):
         return check.to_dict()
-    if hasattr(check, "__dataclass_fields__"):
-        return asdict(check)
+    names = _FIELDS.get(type(check))
+    if names is None and hasattr(check, "__dataclass_fields__"):
+        # asdict() deep-copies every value; a check holds only text and tuples of text, so
+        # reading the fields gives the same dict for a tenth of the cost (once per offer).
+        names = _FIELDS.setdefault(type(check), tuple(f.name for f in fields(check)))
+    if names is not None:
+        return {name: getattr(check, name) for name in names}
     return {"check": str(check)}
 
 
