@@ -174,6 +174,75 @@ def _disposition(session: Session, code: str) -> dispositions_mod.DispositionRul
     )
 
 
+# Dispositions whose recording touches more than the contact's own columns.
+_ORM_CODES = frozenset({"do_not_call", "bad_number", "callback", "qualified", "wrong_person"})
+_CONTACT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "dnc",
+    "grade",
+    "grade_why",
+    "stage",
+    "attempts",
+    "last_attempt_at",
+    "next_eligible_at",
+    "callable",
+    "closed_reason",
+    "claimed_by_id",
+    "claim_expires_at",
+    "locale_key",
+    "time_zone_override",
+)
+_CONTACT_SQL = f"SELECT {', '.join(_CONTACT_COLUMNS)} FROM contacts WHERE id = ?"
+_CONTACT_TIMES = ("last_attempt_at", "next_eligible_at", "claim_expires_at")
+
+
+class _ContactRow:
+    """A contact's own columns as recording a plain call reads and changes them (attribute
+    names are the model's); :func:`_write_contact_row` writes back what changed."""
+
+    __slots__ = (*_CONTACT_COLUMNS, "_was")
+
+
+def _contact_row(session: Session, contact_id: int) -> _ContactRow | None:
+    """The contact's columns, or None when the ORM object must be used: the session already
+    holds it (changes not yet written), or the contact has no place (its clock is worked out
+    from its numbers)."""
+    if session.identity_map.get(identity_key(Contact, contact_id)) is not None:
+        return None
+    row = queue_mod._q(session, _CONTACT_SQL, contact_id).first()
+    if row is None:
+        return None
+    contact = _ContactRow()
+    for name, value in zip(_CONTACT_COLUMNS, row, strict=True):
+        setattr(contact, name, value)
+    contact.dnc = bool(contact.dnc)
+    contact.callable = bool(contact.callable)
+    for name in _CONTACT_TIMES:
+        setattr(contact, name, queue_mod._from_ts(getattr(contact, name)))
+    if not contact.locale_key and not contact.time_zone_override:
+        return None
+    contact._was = tuple(getattr(contact, name) for name in _CONTACT_COLUMNS)
+    return contact
+
+
+def _write_contact_row(session: Session, contact: _ContactRow) -> None:
+    """One UPDATE of the columns that changed, with ``updated_at`` as the ORM would stamp it."""
+    changed: dict[str, Any] = {}
+    for name, before in zip(_CONTACT_COLUMNS, contact._was, strict=True):
+        value = getattr(contact, name)
+        if value != before or type(value) is not type(before):
+            if isinstance(value, dt.datetime):
+                value = queue_mod._ts(session, value)
+            changed[name] = value
+    if not changed:
+        return
+    changed["updated_at"] = queue_mod._ts(session, utcnow())
+    sets = ", ".join(f"{name} = ?" for name in changed)
+    queue_mod._q(session, f"UPDATE contacts SET {sets} WHERE id = ?", *changed.values(), contact.id)
+
+
 class _ClaimRow:
     """A held claim as recording an outcome reads it (one driver statement, no ORM load)."""
 
@@ -338,7 +407,15 @@ def record_outcome(
             phone_id = (claim.reason.get("phone") or {}).get("id")
     elif contact_id is None or rep_id is None:
         raise OutcomeError("give a claim, or a contact and a rep for a manual dial")
-    contact = session.get(Contact, contact_id)
+    # Most calls (no answer, voicemail, not interested...) change only the contact's own
+    # columns: read them with one statement and write the changed ones back with one; the
+    # dispositions that create or change other objects (DNC, a bad number, a callback, the
+    # grading hand-off) load the ORM object as before.
+    contact: Any = None
+    if rule.code not in _ORM_CODES and contact_id is not None:
+        contact = _contact_row(session, contact_id)
+    if contact is None:
+        contact = session.get(Contact, contact_id)
     if contact is None:
         raise OutcomeError(f"no contact {contact_id}")
     # Core statements (compiled once, cached) rather than ORM loads for what is only read: the
@@ -531,6 +608,8 @@ def record_outcome(
     if contact.claimed_by_id is not None and (claim is None or contact.claimed_by_id == rep_id):
         contact.claimed_by_id = None
         contact.claim_expires_at = None
+    if isinstance(contact, _ContactRow):
+        _write_contact_row(session, contact)
     session.flush()
     if attempt is not None:
         plain = attempt_dict(attempt)

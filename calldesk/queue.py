@@ -126,6 +126,9 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 
 
 def _is_pg(session: Session) -> bool:
+    held = session.info.get("_queue_raw")
+    if held is not None and held[0] is session.get_transaction():
+        return held[2]
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -212,16 +215,32 @@ def _q(session: Session, sql: str, *params: Any) -> _Rows:
     the session's transaction: the queue's per-call statements are fixed strings of plain
     values, so skipping SQL compilation and SQLAlchemy's result machinery is safe, and it is
     most of what a statement costs here."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    raw, pg = _raw(session)
+    if pg:
         sql = _pg_sql.get(sql) or _pg_sql.setdefault(sql, sql.replace("?", "%s"))
-    cursor = conn.connection.cursor()
+    cursor = raw.cursor()
     try:
         cursor.execute(sql, params)
         rows = cursor.fetchall() if cursor.description is not None else []
     finally:
         cursor.close()
     return _Rows(rows)
+
+
+def _raw(session: Session) -> tuple[Any, bool]:
+    """The driver connection of the session's transaction, and whether it is PostgreSQL.
+
+    Kept on the session for as long as the same transaction lasts: asking the session for its
+    connection costs more than a hot statement does, and the queue runs a dozen per call."""
+    transaction = session.get_transaction()
+    held = session.info.get("_queue_raw")
+    if held is not None and transaction is not None and held[0] is transaction:
+        return held[1], held[2]
+    conn = session.connection()
+    transaction = session.get_transaction()
+    pg = conn.dialect.name == "postgresql"
+    session.info["_queue_raw"] = (transaction, conn.connection, pg)
+    return conn.connection, pg
 
 
 class _Rows:
@@ -444,8 +463,23 @@ def _seek_group(
         f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
         f"AND locale_key IN (SELECT value FROM json_each(?)) AND {ready}{skip} LIMIT ?"
     )
-    rows = _q(session, sql, *params, band[0], band[1], json.dumps(group), limit)
+    rows = _q(session, sql, *params, band[0], band[1], _group_json(group), limit)
     return [r[0] for r in rows.all()]
+
+
+_json_of: dict[int, tuple[list[str], str]] = {}
+
+
+def _group_json(group: list[str]) -> str:
+    """A group of places as the JSON array SQLite reads (groups are cached lists: written once)."""
+    hit = _json_of.get(id(group))
+    if hit is not None and hit[0] is group:
+        return hit[1]
+    if len(_json_of) > 1000:
+        _json_of.clear()
+    text_ = json.dumps(group)
+    _json_of[id(group)] = (group, text_)
+    return text_
 
 
 def _walk(
