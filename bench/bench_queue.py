@@ -4,7 +4,12 @@ contacts, and claims per second with 1, 4 and 16 clients on PostgreSQL.
     python bench/bench_queue.py --sizes 10000,100000,1000000 --samples 300
     python bench/bench_queue.py --sizes 0 --pg postgresql+psycopg://u:p@host/db --clients 1,4,16
 
-Stores are generated with bulk SQL (not the importer) and kept in --dir for the next run.
+Two kinds of store, kept in --dir for the next run: synthetic ones generated with bulk SQL
+(60 places; --sizes), and ones filled by calldesk's own importer from the reference pipeline's
+generator (every NANP area code, thousands of distinct places; --imported):
+
+    python bench/bench_queue.py --imported 100000,1000000 --sizes 0 --samples 1000
+
 Scenarios on SQLite, all at a fixed moment so the figures are repeatable:
 
 - midday: 18:00 UTC on a Tuesday, every US and Canadian zone open;
@@ -24,13 +29,14 @@ import os
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from sqlalchemy import text
 
-from calldesk import outcomes, queue, reps
+from calldesk import outcomes, queue, reps, rules
 from calldesk.campaigns import queue_rank
 from calldesk.store import open_store
 
@@ -232,7 +238,8 @@ def measure_record_next(store, at: dt.datetime, samples: int) -> tuple[list[floa
 def claim_top(store, at: dt.datetime, count: int) -> None:
     """Other reps hold the ``count`` best contacts of the places open at ``at``."""
     with store.write() as session:
-        groups = queue._open_groups(queue._all_keys(session), at, None)
+        context = rules.load_context(session, at)
+        groups = queue._open_groups(queue._all_keys(session), at, None, context)
         keys = [k for g in groups for k in g]
         marks = ",".join(f"'{k}'" for k in keys)
         session.execute(
@@ -246,14 +253,59 @@ def claim_top(store, at: dt.datetime, count: int) -> None:
         )
 
 
-def run_sqlite(size: int, folder: Path, samples: int) -> None:
-    path = folder / f"queue-{size}.sqlite3"
+def build_imported(path: Path, size: int, generator: Path) -> None:
+    """A store filled the way a team fills it: the reference generator's list (every NANP area
+    code, addresses that disagree with the numbers: thousands of distinct places) and its DNC
+    file, loaded with ``calldesk dnc import`` and ``calldesk import``; 20 reps."""
+    if path.exists():
+        return
+    if not generator.is_file():
+        raise SystemExit(f"no reference generator at {generator} (give --reference-gen)")
+    tmp = path.with_suffix(".building")
+    for leftover in tmp.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+    data = path.parent / f"reference-{size}"
+    data.mkdir(exist_ok=True)
+    csv_file, dnc_file = data / f"contacts_{size}.csv", data / f"dnc_{size}.txt"
+    env = {**os.environ, "REFERENCE_DATA": str(data)}
+    if not csv_file.exists():
+        subprocess.run([sys.executable, str(generator), str(size), str(data)], env=env, check=True)
+    url = f"sqlite:///{tmp}"
+    calldesk = [sys.executable, "-m", "calldesk", "--db", url]
+    subprocess.run([*calldesk, "init"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*calldesk, "dnc", "import", str(dnc_file)], check=True, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [*calldesk, "import", str(csv_file), "--list", "Reference list", "--source", "purchased"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    store = open_store(url)
+    with store.write() as session:
+        for i in range(20):
+            reps.add_rep(session, f"Rep {i}")
+    store.close()
+    tmp.rename(path)
+
+
+def run_sqlite(size: int, folder: Path, samples: int, generator: Path | None = None) -> None:
+    """Next and record-then-next at midday, at dawn and at dawn with the top claimed; on the
+    synthetic store of ``size`` contacts, or (``generator`` given) on the imported one."""
+    kind = "imported" if generator is not None else "synthetic"
+    path = folder / (f"queue-imported-{size}.sqlite3" if generator else f"queue-{size}.sqlite3")
     started = time.perf_counter()
     fresh = not path.exists()
-    build(path, size)
+    if generator is not None:
+        build_imported(path, size, generator)
+    else:
+        build(path, size)
     if fresh:
-        print(f"built {size:,} contacts in {time.perf_counter() - started:.1f} s", flush=True)
-    work = folder / f"queue-{size}-run.sqlite3"
+        print(
+            f"built {kind} {size:,} contacts in {time.perf_counter() - started:.1f} s", flush=True
+        )
+    load_before = os.getloadavg()
+    work = folder / f"{path.stem}-run.sqlite3"
     for leftover in folder.glob(work.name + "*"):
         leftover.unlink()
     src = sqlite3.connect(path)
@@ -263,6 +315,9 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
     dst.close()
     store = open_store(f"sqlite:///{work}")
     _fresh_registry(store)
+    with store.write() as session:
+        places = session.execute(text("SELECT count(DISTINCT locale_key) FROM contacts")).scalar()
+        contacts = session.execute(text("SELECT count(*) FROM contacts")).scalar()
     rows = []
     held = min(15_000, size // 20)
     for label, at, prep in (
@@ -279,15 +334,21 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
     for leftover in folder.glob(work.name + "*"):
         leftover.unlink()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    load = os.getloadavg()[0]
+    load = os.getloadavg()
     print(
-        f"\nSQLite, {size:,} contacts ({samples} samples each; peak RSS {rss:.0f} MB; "
-        f"load average {load:.1f}). Wall ms p50/p99, and CPU ms p50/p99 of this process"
+        f"\nSQLite, {kind} store, {contacts:,} contacts in {places:,} places ({samples} samples "
+        f"each; peak RSS {rss:.0f} MB; load average 1/5/15 min before "
+        f"{'/'.join(f'{v:.2f}' for v in load_before)}, after {'/'.join(f'{v:.2f}' for v in load)})."
+        "\nms p50/p99: wall, and CPU of this process (time.process_time per call); CPU max too"
     )
-    print(f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'rec+next wall':>15} {'cpu':>13}")
+    print(
+        f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'max':>6} "
+        f"{'rec+next wall':>15} {'cpu':>13} {'max':>6}"
+    )
     for label, (nxt, nxt_cpu), (rec, rec_cpu) in rows:
         print(
-            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {_fmt(rec):>15} {_fmt(rec_cpu):>13}",
+            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {max(nxt_cpu):>6.2f} "
+            f"{_fmt(rec):>15} {_fmt(rec_cpu):>13} {max(rec_cpu):>6.2f}",
             flush=True,
         )
 
@@ -423,6 +484,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--dir", default=os.environ.get("TMPDIR", "/tmp") + "/calldesk-bench-queue")
+    parser.add_argument(
+        "--imported",
+        default="100000,1000000",
+        help="sizes of the stores filled by calldesk's importer from the reference generator "
+        "(0: none)",
+    )
+    parser.add_argument(
+        "--reference-gen",
+        default=os.environ.get("REFERENCE_GEN", "/work/shared/reference/import-limit/gen.py"),
+        help="the reference pipeline's generator (run as a program, never imported)",
+    )
     parser.add_argument("--pg", help="PostgreSQL URL (its tables are emptied!)")
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--pg-contacts", type=int, default=100_000)
@@ -433,6 +505,8 @@ def main() -> None:
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus"
     )
+    for size in (int(s) for s in args.imported.split(",") if int(s) > 0):
+        run_sqlite(size, folder, args.samples, Path(args.reference_gen))
     for size in (int(s) for s in args.sizes.split(",") if int(s) > 0):
         run_sqlite(size, folder, args.samples)
     if args.pg:
