@@ -14,9 +14,9 @@ import datetime as dt
 import json
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -26,14 +26,12 @@ from calldesk import queue as queue_mod
 from calldesk.models import (
     Attempt,
     Callback,
-    Campaign,
     Claim,
     Contact,
     Disposition,
     DncEntry,
     Phone,
     Rep,
-    Script,
     utcnow,
 )
 from calldesk.places import contact_clock, parse_key
@@ -127,16 +125,29 @@ def _retry_at(
 def _script_version(session: Session, key: str | None) -> int | None:
     if not key:
         return None
-    return session.connection().scalar(_SCRIPT_VERSION, {"key": key})
+    return queue_mod._q(session, "SELECT max(version) FROM scripts WHERE key = ?", key).scalar()
 
 
 # The hot path's statements, built once so their compiled SQL is cached.
-_REP_NAME = select(Rep.name).where(Rep.id == bindparam("id"))
-_CAMPAIGN = select(Campaign.rules, Campaign.script_key).where(Campaign.id == bindparam("id"))
-_PHONE = select(Phone.id, Phone.e164, Phone.extension, Phone.dnc, Phone.valid).where(
-    Phone.id == bindparam("id")
-)
-_SCRIPT_VERSION = select(func.max(Script.version)).where(Script.key == bindparam("key"))
+# Read on every call: plain driver statements (see calldesk.queue._q).
+_REP_NAME_SQL = "SELECT name FROM reps WHERE id = ?"
+_CAMPAIGN_SQL = "SELECT rules, script_key FROM campaigns WHERE id = ?"
+_PHONE_SQL = "SELECT id, e164, extension, dnc, valid FROM phones WHERE id = ?"
+
+
+class _PhoneRow(NamedTuple):
+    id: int
+    e164: str | None
+    extension: str | None
+    dnc: bool
+    valid: bool
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read by the driver (text on SQLite, decoded on PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 _ATTEMPT_INSERT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
 
 
@@ -422,13 +433,17 @@ def record_outcome(
     # rep's name, the campaign's rules and script, the number dialled. The ORM objects are
     # loaded only on the rare paths that change them (DNC, bad number, grading hand-off).
     conn = session.connection()
-    rep_name = conn.scalar(_REP_NAME, {"id": rep_id}) if rep_id is not None else None
-    campaign = conn.execute(_CAMPAIGN, {"id": campaign_id}).first() if campaign_id else None
-    campaign_rules = dict(campaign.rules or {}) if campaign else {}
+    q = queue_mod._q
+    rep_name = q(session, _REP_NAME_SQL, rep_id).scalar() if rep_id is not None else None
+    campaign = q(session, _CAMPAIGN_SQL, campaign_id).first() if campaign_id else None
+    campaign_rules = dict(_json(campaign[0]) or {}) if campaign else {}
     started_at = started_at or at
     zone = contact_zone(contact)
 
-    phone: Any = conn.execute(_PHONE, {"id": phone_id}).first() if phone_id is not None else None
+    phone: Any = None
+    if phone_id is not None:
+        found = q(session, _PHONE_SQL, phone_id).first()
+        phone = _PhoneRow(*found) if found is not None else None
     if phone is None and number_dialled is None:
         phone = queue_mod.callable_phone(session, contact.id)
     if number_dialled is None and phone is not None:
@@ -436,7 +451,7 @@ def record_outcome(
     if grade_result is not None:
         script_key = script_key or getattr(grade_result, "script_key", None)
         script_version = script_version or getattr(grade_result, "script_version", None)
-    script_key = script_key or (campaign.script_key if campaign else None)
+    script_key = script_key or (campaign[1] if campaign else None)
     if script_version is None:
         script_version = _script_version(session, script_key)
     local_start = started_at.astimezone(zone)

@@ -341,7 +341,9 @@ _KEYS_VERSION = (
 )
 _KEYS_TTL = 30.0  # seconds; new contacts and fixed places are noticed at once (see below)
 _keys_cache: dict[str, tuple[float, tuple[Any, ...], tuple[str, ...]]] = {}
-_open_cache: dict[tuple[Any, ...], tuple[dt.datetime, dt.datetime | None, list[list[str]]]] = {}
+_open_cache: dict[
+    tuple[Any, ...], tuple[dt.datetime, dt.datetime | None, list[list[str]], Any]
+] = {}
 
 
 def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple[str, ...]:
@@ -394,9 +396,11 @@ def _open_groups(
     evening). The grouping holds until the first key's verdict may change, so it is computed
     a few times an hour, not per call.
     """
-    cache_key = (keys, _fingerprint(rules), context.version if context is not None else "")
+    # The key list is the cached tuple of _all_keys: known by identity (hashing thousands of
+    # places on every call cost more than the seek).
+    cache_key = (id(keys), _fingerprint(rules), context.version if context is not None else "")
     hit = _open_cache.get(cache_key)
-    if hit is not None and hit[0] <= at and (hit[1] is None or at < hit[1]):
+    if hit is not None and hit[3] is keys and hit[0] <= at and (hit[1] is None or at < hit[1]):
         return hit[2]
     engine = _rules()
     closing: dict[Any, list[str]] = {}
@@ -411,7 +415,7 @@ def _open_groups(
     groups = [closing[when] for when in sorted(closing)]
     if len(_open_cache) > 1000:
         _open_cache.clear()
-    _open_cache[cache_key] = (at, valid_until, groups)
+    _open_cache[cache_key] = (at, valid_until, groups, keys)
     return groups
 
 
