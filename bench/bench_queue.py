@@ -389,6 +389,7 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
         out.put(("ready", rep_id, 0))
         start.wait()  # every client starts together, after the slowest one has started up
         end = time.perf_counter() + seconds
+        cpu_start = time.process_time()
         while time.perf_counter() < end and isinstance(offer, queue.Offer):
             with store.write() as session:
                 if mode == "claim":
@@ -399,11 +400,51 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
                     )
             done += 1
         out.put(("done", rep_id, done))
+        out.put(("cpu", rep_id, time.process_time() - cpu_start))
     except BaseException as exc:  # tell the parent instead of leaving it waiting
         out.put(("error", rep_id, repr(exc)))
         raise
     finally:
         store.close()
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by the local PostgreSQL server's processes (None: not local or
+    not readable): the server's share of each claim."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+            if name not in ("postgres", "postmaster"):
+                continue
+            parts = fields[1].split()
+            total += (int(parts[11]) + int(parts[12])) / tick
+            found = True
+        except (OSError, IndexError, ValueError):
+            continue
+    return total if found else None
+
+
+def _wait_events(url: str, stop, out) -> None:
+    """Sample pg_stat_activity every 10 ms: what the server's sessions wait on during a run."""
+    import collections
+
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    counts: collections.Counter = collections.Counter()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        while not stop.is_set():
+            for state, kind, event in conn.execute(
+                "SELECT state, coalesce(wait_event_type, '-'), coalesce(wait_event, '-') "
+                "FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            ):
+                counts[f"{state}:{kind}:{event}"] += 1
+            time.sleep(0.01)
+    out.put(dict(counts))
 
 
 def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
@@ -443,10 +484,23 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
     store.close()
     ctx = multiprocessing.get_context("spawn")
     print(f"\nPostgreSQL, {contacts:,} contacts, {seconds:.0f} s per run")
-    print(f"{'clients':>8} {'claims/s (next only)':>22} {'record+next/s':>15}")
+    print(
+        f"{'clients':>8} {'claims/s (next only)':>22} {'record+next/s':>15} "
+        f"{'client CPU ms/claim':>20} {'server CPU ms/claim':>20} {'load':>6}  "
+        "server sessions (share of samples, claim run)"
+    )
     for count in clients:
         rates = []
+        per_claim: list[str] = []
+        waits: dict[str, int] = {}
         for mode in ("claim", "record"):
+            client_cpu = 0.0
+            server_before = _server_cpu()
+            sampler_out = ctx.Queue()
+            stop = ctx.Event()
+            sampler = None
+            if mode == "claim":
+                sampler = ctx.Process(target=_wait_events, args=(url, stop, sampler_out))
             out = ctx.Queue()
             start = ctx.Event()
             procs = [
@@ -461,10 +515,13 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 if kind == "error":
                     raise SystemExit(f"a client failed: {info}")
                 ready += kind == "ready"
+            if sampler is not None:
+                sampler.start()
             start.set()
             started = time.perf_counter()
             total = 0
             finished = 0
+            reported = 0
             while finished < count:
                 kind, _, n_done = out.get(timeout=600)
                 if kind == "error":
@@ -472,11 +529,41 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 if kind == "done":
                     total += n_done
                     finished += 1
+                elif kind == "cpu":
+                    client_cpu += n_done
+                    reported += 1
             elapsed = max(time.perf_counter() - started, seconds)
             for p in procs:
                 p.join()
+            while reported < count:
+                kind, _, used = out.get(timeout=60)
+                if kind == "cpu":
+                    client_cpu += used
+                    reported += 1
+            server_after = _server_cpu()
+            if sampler is not None:
+                stop.set()
+                waits = sampler_out.get(timeout=30)
+                sampler.join()
             rates.append(total / elapsed)
-        print(f"{count:>8} {rates[0]:>22.0f} {rates[1]:>15.0f}", flush=True)
+            if mode == "claim":
+                per_claim.append(f"{1000 * client_cpu / max(total, 1):.2f}")
+                server = (
+                    f"{1000 * (server_after - server_before) / max(total, 1):.2f}"
+                    if server_before is not None and server_after is not None
+                    else "n/a"
+                )
+                per_claim.append(server)
+        seen = sum(waits.values()) or 1
+        top = ", ".join(
+            f"{name} {100 * n / seen:.0f}%"
+            for name, n in sorted(waits.items(), key=lambda kv: -kv[1])[:4]
+        )
+        print(
+            f"{count:>8} {rates[0]:>22.0f} {rates[1]:>15.0f} {per_claim[0]:>20} "
+            f"{per_claim[1]:>20} {os.getloadavg()[0]:>6.2f}  {top}",
+            flush=True,
+        )
 
 
 def main() -> None:

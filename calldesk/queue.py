@@ -547,7 +547,11 @@ _LEAD_COLUMNS = (
     "needs_review_reason",
     "callable",
 )
-_LEAD_SQL = f"SELECT {', '.join(_LEAD_COLUMNS)} FROM contacts WHERE id = ?"
+_LEAD_SQL = (
+    f"SELECT {', '.join(_LEAD_COLUMNS)}, "
+    "(SELECT name FROM companies WHERE companies.id = contacts.company_id) "
+    "FROM contacts WHERE id = ?"
+)
 
 
 class _Lead:
@@ -555,7 +559,7 @@ class _Lead:
     and the lead card need, read with one driver statement (an ORM load costs several times
     more). Attribute names are the model's, so :func:`lead_dict` and the rules read it alike."""
 
-    __slots__ = _LEAD_COLUMNS
+    __slots__ = (*_LEAD_COLUMNS, "company_name")
 
     @property
     def full_name(self) -> str:
@@ -570,7 +574,7 @@ def _load_lead(session: Session, contact_id: int) -> Any:
         return held
     row = _q(session, _LEAD_SQL, contact_id).one()
     lead = _Lead()
-    for name, value in zip(_LEAD_COLUMNS, row, strict=True):
+    for name, value in zip((*_LEAD_COLUMNS, "company_name"), row, strict=True):
         setattr(lead, name, value)
     lead.dnc = bool(lead.dnc)
     lead.callable = bool(lead.callable)
@@ -607,7 +611,9 @@ def lead_dict(
 ) -> dict[str, Any]:
     """The contact as the lead card and ``queue next --json`` show it (plain data)."""
     company = None
-    if contact.company_id:
+    if isinstance(contact, _Lead):
+        company = contact.company_name  # read with the contact
+    elif contact.company_id:
         company = _q(
             session, "SELECT name FROM companies WHERE id = ?", contact.company_id
         ).scalar()
@@ -720,10 +726,11 @@ def _claim(
     """Claim the contact for the rep with two driver statements (no unit-of-work flush in the
     hot path); the session's copy of the contact is kept in step without marking it changed."""
     expires = at + lease
-    claim_id = _q(
-        session,
+    insert = (
         "INSERT INTO claims (contact_id, rep_id, campaign_id, callback_id, claimed_at, "
-        "expires_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "expires_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    )
+    values = (
         contact.id,
         rep_id,
         campaign_id,
@@ -731,14 +738,16 @@ def _claim(
         _ts(session, at),
         _ts(session, expires),
         json.dumps(reason, default=str),
-    ).scalar_one()
-    _q(
-        session,
-        "UPDATE contacts SET claimed_by_id = ?, claim_expires_at = ? WHERE id = ?",
-        rep_id,
-        _ts(session, expires),
-        contact.id,
     )
+    mark = "UPDATE contacts SET claimed_by_id = ?, claim_expires_at = ? WHERE id = ?"
+    marks = (rep_id, _ts(session, expires), contact.id)
+    if _is_pg(session):
+        # One round trip on a team's server.
+        sql = f"WITH c AS ({insert}), u AS ({mark}) SELECT id FROM c"
+        claim_id = _q(session, sql, *values, *marks).scalar_one()
+    else:
+        claim_id = _q(session, insert, *values).scalar_one()
+        _q(session, mark, *marks)
     held = session.identity_map.get(identity_key(Contact, contact.id))
     if held is not None:
         set_committed_value(held, "claimed_by_id", rep_id)
@@ -1183,23 +1192,29 @@ def release_claim(session: Session, claim_id: int, *, at: dt.datetime | None = N
 
 
 def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[int]:
-    rows = _q(
-        session,
-        "SELECT id, contact_id FROM claims WHERE rep_id = ? AND released_at IS NULL",
-        rep_id,
-    ).all()
+    stamp = _ts(session, at)
+    release = (
+        "UPDATE claims SET released_at = ? WHERE rep_id = ? AND released_at IS NULL "
+        "RETURNING id, contact_id"
+    )
+    free = "UPDATE contacts SET claimed_by_id = NULL, claim_expires_at = NULL WHERE claimed_by_id = ? AND id "
+    if _is_pg(session):
+        # One round trip for both (a team's reps wait on the server for each one).
+        rows = _q(
+            session,
+            f"WITH r AS ({release}), f AS ({free}IN (SELECT contact_id FROM r)) "
+            "SELECT id, contact_id FROM r",
+            stamp,
+            rep_id,
+            rep_id,
+        ).all()
+    else:
+        rows = _q(session, release, stamp, rep_id).all()
+        if rows:
+            marks = ",".join("?" * len(rows))
+            _q(session, f"{free}IN ({marks})", rep_id, *(r[1] for r in rows))
     if not rows:
         return set()
-    stamp = _ts(session, at)
-    for claim_id, contact_id in rows:
-        _q(session, "UPDATE claims SET released_at = ? WHERE id = ?", stamp, claim_id)
-        _q(
-            session,
-            "UPDATE contacts SET claimed_by_id = NULL, claim_expires_at = NULL "
-            "WHERE id = ? AND claimed_by_id = ?",
-            contact_id,
-            rep_id,
-        )
     contact_ids = {r[1] for r in rows}
     _expire(session, Contact, contact_ids)
     _expire(session, Claim, [r[0] for r in rows])
