@@ -379,7 +379,7 @@ def _fresh_registry(store) -> None:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> None:
+def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start, finish) -> None:
     store = open_store(url, upgrade=False)
     done = 0
     at = MIDDAY
@@ -401,6 +401,7 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
             done += 1
         out.put(("done", rep_id, done))
         out.put(("cpu", rep_id, time.process_time() - cpu_start))
+        finish.wait(60)  # keep the server session until the parent has read the server's CPU
     except BaseException as exc:  # tell the parent instead of leaving it waiting
         out.put(("error", rep_id, repr(exc)))
         raise
@@ -408,11 +409,12 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
         store.close()
 
 
-def _server_cpu() -> float | None:
-    """CPU seconds used so far by the local PostgreSQL server's processes (None: not local or
-    not readable): the server's share of each claim."""
+def _server_cpu() -> dict[int, float] | None:
+    """CPU seconds used so far by each process of the local PostgreSQL server (None: not
+    local or not readable): the server's share of each claim."""
     tick = os.sysconf("SC_CLK_TCK")
-    total, found = 0.0, False
+    total: dict[int, float] = {}
+    found = False
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)
@@ -420,7 +422,7 @@ def _server_cpu() -> float | None:
             if name not in ("postgres", "postmaster"):
                 continue
             parts = fields[1].split()
-            total += (int(parts[11]) + int(parts[12])) / tick
+            total[int(stat.parent.name)] = (int(parts[11]) + int(parts[12])) / tick
             found = True
         except (OSError, IndexError, ValueError):
             continue
@@ -495,7 +497,7 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
         waits: dict[str, int] = {}
         for mode in ("claim", "record"):
             client_cpu = 0.0
-            server_before = _server_cpu()
+            finish = ctx.Event()
             sampler_out = ctx.Queue()
             stop = ctx.Event()
             sampler = None
@@ -504,7 +506,7 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
             out = ctx.Queue()
             start = ctx.Event()
             procs = [
-                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out, start))
+                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out, start, finish))
                 for i in range(count)
             ]
             for p in procs:
@@ -517,6 +519,7 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 ready += kind == "ready"
             if sampler is not None:
                 sampler.start()
+            server_before = _server_cpu()
             start.set()
             started = time.perf_counter()
             total = 0
@@ -533,14 +536,15 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                     client_cpu += n_done
                     reported += 1
             elapsed = max(time.perf_counter() - started, seconds)
-            for p in procs:
-                p.join()
             while reported < count:
                 kind, _, used = out.get(timeout=60)
                 if kind == "cpu":
                     client_cpu += used
                     reported += 1
             server_after = _server_cpu()
+            finish.set()
+            for p in procs:
+                p.join()
             if sampler is not None:
                 stop.set()
                 waits = sampler_out.get(timeout=30)
@@ -548,11 +552,10 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
             rates.append(total / elapsed)
             if mode == "claim":
                 per_claim.append(f"{1000 * client_cpu / max(total, 1):.2f}")
-                server = (
-                    f"{1000 * (server_after - server_before) / max(total, 1):.2f}"
-                    if server_before is not None and server_after is not None
-                    else "n/a"
-                )
+                server = "n/a"
+                if server_before is not None and server_after is not None:
+                    used = sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items())
+                    server = f"{1000 * used / max(total, 1):.2f}"
                 per_claim.append(server)
         seen = sum(waits.values()) or 1
         top = ", ".join(

@@ -448,9 +448,19 @@ def _seek_group(
 ) -> list[int]:
     """Ready contacts of one band in one group of open places (index order, no sort)."""
     where, params = _arm_where(arm)
-    skip = f" AND id NOT IN ({','.join(str(int(i)) for i in exclude)})" if exclude else ""
+    # The contacts to skip are a parameter, not literals: the statement's text stays the same
+    # from call to call, so the driver prepares it once (SQLite's statement cache, psycopg's
+    # server-side prepared statements).
+    pg = _is_pg(session)
+    skip, skipped = "", ()
+    if exclude:
+        ids = sorted(int(i) for i in exclude)
+        if pg:
+            skip, skipped = " AND id <> ALL(CAST(? AS bigint[]))", (ids,)
+        else:
+            skip, skipped = " AND id NOT IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
     ready = _ready_sql(session)
-    if _is_pg(session):
+    if pg:
         # One index seek per place (its oldest ready contact), stopping at the first place
         # that has one; rows another rep is claiming right now are skipped, never waited for.
         tail = " FOR UPDATE SKIP LOCKED" if lock else ""
@@ -460,14 +470,14 @@ def _seek_group(
             f"AND locale_key = k.key AND {ready}{skip} "
             f"ORDER BY last_attempt_at, id LIMIT ?{tail}) AS c LIMIT ?"
         )
-        rows = _q(session, sql, list(group), *params, band[0], band[1], limit, limit)
+        rows = _q(session, sql, list(group), *params, band[0], band[1], *skipped, limit, limit)
         return [r[0] for r in rows.all()]
     # SQLite walks the IN list in order, one index seek per place, and stops at the limit.
     sql = (
         f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
         f"AND locale_key IN (SELECT value FROM json_each(?)) AND {ready}{skip} LIMIT ?"
     )
-    rows = _q(session, sql, *params, band[0], band[1], _group_json(group), limit)
+    rows = _q(session, sql, *params, band[0], band[1], _group_json(group), *skipped, limit)
     return [r[0] for r in rows.all()]
 
 
