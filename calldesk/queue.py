@@ -482,6 +482,20 @@ def _seek_group(
 
 
 _json_of: dict[int, tuple[list[str], str]] = {}
+_merged_of: dict[int, tuple[list[list[str]], list[str]]] = {}
+
+
+def _merged(groups: list[list[str]]) -> list[str]:
+    """Every place of the open groups, soonest-closing group first (computed once per cached
+    grouping)."""
+    hit = _merged_of.get(id(groups))
+    if hit is not None and hit[0] is groups:
+        return hit[1]
+    if len(_merged_of) > 1000:
+        _merged_of.clear()
+    merged = [key for group in groups for key in group]
+    _merged_of[id(groups)] = (groups, merged)
+    return merged
 
 
 def _group_json(group: list[str]) -> str:
@@ -521,7 +535,12 @@ def _walk(
             return
         band, i = min(live)
         arm = arms[i]
-        for group in groups[i]:
+        # PostgreSQL: every open group of the band in one statement (the places in the same
+        # order, stopping at the first with a ready contact): one round trip per offer rather
+        # than one per group whose places have nobody left in this band. SQLite reads its IN
+        # list sorted, so it keeps one statement per group (no round trip to save there).
+        seeks = [_merged(groups[i])] if _is_pg(session) and len(groups[i]) > 1 else groups[i]
+        for group in seeks:
             while True:
                 ids = _seek_group(session, arm, band, group, limit, exclude, lock)
                 if not ids:
@@ -559,9 +578,16 @@ _LEAD_COLUMNS = (
 )
 _LEAD_SQL = (
     f"SELECT {', '.join(_LEAD_COLUMNS)}, "
-    "(SELECT name FROM companies WHERE companies.id = contacts.company_id) "
+    "(SELECT name FROM companies WHERE companies.id = contacts.company_id), {emails} "
     "FROM contacts WHERE id = ?"
 )
+# The contact's email addresses in the order they were added, read with the contact.
+_EMAILS = {
+    False: "(SELECT json_group_array(address) FROM "
+    "(SELECT address FROM emails WHERE contact_id = contacts.id ORDER BY id))",
+    True: "(SELECT array_agg(address ORDER BY id) FROM emails WHERE contact_id = contacts.id)",
+}
+_LEAD_SQLS = {pg: _LEAD_SQL.format(emails=sql) for pg, sql in _EMAILS.items()}
 
 
 class _Lead:
@@ -569,7 +595,7 @@ class _Lead:
     and the lead card need, read with one driver statement (an ORM load costs several times
     more). Attribute names are the model's, so :func:`lead_dict` and the rules read it alike."""
 
-    __slots__ = (*_LEAD_COLUMNS, "company_name")
+    __slots__ = (*_LEAD_COLUMNS, "company_name", "email_addresses")
 
     @property
     def full_name(self) -> str:
@@ -582,10 +608,12 @@ def _load_lead(session: Session, contact_id: int) -> Any:
     held = session.identity_map.get(identity_key(Contact, contact_id))
     if held is not None:
         return held
-    row = _q(session, _LEAD_SQL, contact_id).one()
+    row = _q(session, _LEAD_SQLS[_is_pg(session)], contact_id).one()
     lead = _Lead()
-    for name, value in zip((*_LEAD_COLUMNS, "company_name"), row, strict=True):
+    for name, value in zip((*_LEAD_COLUMNS, "company_name", "email_addresses"), row, strict=True):
         setattr(lead, name, value)
+    emails = lead.email_addresses
+    lead.email_addresses = list(json.loads(emails) if isinstance(emails, str) else emails or [])
     lead.dnc = bool(lead.dnc)
     lead.callable = bool(lead.callable)
     lead.last_attempt_at = _from_ts(lead.last_attempt_at)
@@ -627,9 +655,12 @@ def lead_dict(
         company = _q(
             session, "SELECT name FROM companies WHERE id = ?", contact.company_id
         ).scalar()
-    emails = [
-        r[0] for r in _q(session, "SELECT address FROM emails WHERE contact_id = ?", contact.id)
-    ]
+    if isinstance(contact, _Lead):
+        emails = contact.email_addresses  # read with the contact
+    else:
+        emails = [
+            r[0] for r in _q(session, "SELECT address FROM emails WHERE contact_id = ?", contact.id)
+        ]
     if phones is None:
         phones = _numbers(session, contact.id)
     return {
