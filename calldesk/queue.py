@@ -30,7 +30,7 @@ import zoneinfo
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, event, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -336,10 +336,12 @@ def _arm_where(arm: _Arm) -> tuple[str, tuple[Any, ...]]:
 
 # --- places and the seek ---------------------------------------------------------------------
 
-_KEYS_VERSION = (
-    "(SELECT max(id) FROM contacts), (SELECT count(*) FROM contacts WHERE locale_key IS NULL)"
-)
-_KEYS_TTL = 30.0  # seconds; new contacts and fixed places are noticed at once (see below)
+# The place list's version: the highest contact id (a contact added). Counting the contacts
+# without a place (to notice one that got a place) cost 0.7 ms a call at 1M contacts, more than
+# the rest of the offer; the code that sets places (calldesk.rules.review, .marks) calls
+# forget_places() instead, and other processes see it within _KEYS_TTL.
+_KEYS_VERSION = "(SELECT max(id) FROM contacts)"
+_KEYS_TTL = 30.0  # seconds
 _keys_cache: dict[str, tuple[float, tuple[Any, ...], tuple[str, ...]]] = {}
 _open_cache: dict[
     tuple[Any, ...], tuple[dt.datetime, dt.datetime | None, list[list[str]], Any]
@@ -349,8 +351,10 @@ _open_cache: dict[
 def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple[str, ...]:
     """Every distinct locale key in the store, by skipping through ``ix_contacts_locale``.
 
-    Cached per store: read again when a contact was added (highest id), a place was set for a
-    contact that had none (count of unknown places), or after ``_KEYS_TTL`` seconds.
+    Cached per store: read again when a contact was added (highest id), after
+    :func:`forget_places` (a place set or changed in this process), or after ``_KEYS_TTL``
+    seconds (another process's change). An unchanged list keeps its identity, so the open-place
+    groups cached for it stay valid.
     """
     url = session.get_bind().url.render_as_string(hide_password=True)
     if version is None:
@@ -373,14 +377,20 @@ def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple
         )
         .scalars()
     )
+    if hit is not None and hit[2] == keys:
+        keys = hit[2]
     _keys_cache[url] = (now, version, keys)
     return keys
 
 
-def forget_places() -> None:
-    """Drop the cached place lists and verdicts (after a rule pack or a zone was edited)."""
+def forget_places(session: Session | None = None) -> None:
+    """Drop the cached place lists and verdicts (after a rule pack or a zone was edited, or a
+    contact's place set or changed). With ``session``, again once its transaction commits, so
+    a list read meanwhile by another session of this process is not kept."""
     _keys_cache.clear()
     _open_cache.clear()
+    if session is not None:
+        event.listen(session, "after_commit", lambda _s: forget_places(), once=True)
 
 
 def _fingerprint(rules: dict[str, Any] | None) -> str:
@@ -1290,9 +1300,9 @@ def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, 
         rep_id,
         rep_id,
     ).one()
-    if not row[6]:
+    if not row[5]:
         raise QueueError(f"no rep {rep_id}")
-    return bool(row[0]), bool(row[1]), _from_ts(row[2]), bool(row[3]), (row[4], row[5])
+    return bool(row[0]), bool(row[1]), _from_ts(row[2]), bool(row[3]), (row[4],)
 
 
 # --- figures --------------------------------------------------------------------------------
