@@ -1001,7 +1001,6 @@ def next_offer(
         if offer is not None:
             return offer
     engine = _rules()
-    context = engine.load_context(session, at)
     for contact_id in _walk(session, arms, at, 1, skipped, lock=True, version=version):
         # One driver read of the contact per candidate (no ORM load); the rare paths that
         # change the contact (blocked, no number left) go through the ORM object as before.
@@ -1010,14 +1009,8 @@ def next_offer(
             _orm(session, contact_id).callable = False  # marked since it entered the index
             continue
         cid, camp = _campaign_of(contact, campaigns)
-        status = engine.decide(
-            session,
-            at=at,
-            contact=contact,
-            purpose="offer",
-            campaign_rules=(camp.rules if camp else None) or {},
-            context=context,
-        ).status
+        # The rules read the contact the queue already holds (no second load).
+        status = engine.contact_status(session, contact, at, camp.rules if camp else None)
         if not status.allowed:
             _block(_orm(session, contact_id), status, at)
             continue

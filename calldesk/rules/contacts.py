@@ -183,7 +183,7 @@ def _dnc_check(detail: str) -> RuleCheck:
 
 def contact_status(
     session: Session,
-    contact_id: int,
+    contact_id: int | Any,
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
 ) -> LocaleStatus:
@@ -191,7 +191,8 @@ def contact_status(
 
     A contact without a locale key (needs review) or on the DNC list is never allowed. When
     refused, ``next_allowed_at`` says when the contact becomes callable (None: not by itself).
-    Raises LookupError for an unknown contact id.
+    Raises LookupError for an unknown contact id. ``contact_id`` may also be the contact
+    itself (the model object, or the queue's one-statement read of its columns): no load then.
     """
     from calldesk.rules.decide import decide
 
