@@ -431,7 +431,7 @@ def _server_cpu() -> dict[int, float] | None:
     return total if found else None
 
 
-def _wait_events(url: str, stop, out) -> None:
+def _wait_events(url: str, start, stop, out) -> None:
     """Sample pg_stat_activity every 10 ms: what the server's sessions wait on during a run."""
     import collections
 
@@ -440,6 +440,7 @@ def _wait_events(url: str, stop, out) -> None:
     conninfo = url.replace("postgresql+psycopg://", "postgresql://")
     counts: collections.Counter = collections.Counter()
     with psycopg.connect(conninfo, autocommit=True) as conn:
+        start.wait()  # connected and imported before the clients start: samples the run only
         while not stop.is_set():
             for state, kind, event in conn.execute(
                 "SELECT state, coalesce(wait_event_type, '-'), coalesce(wait_event, '-') "
@@ -521,11 +522,12 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
             finish = ctx.Event()
             sampler_out = ctx.Queue()
             stop = ctx.Event()
-            sampler = None
-            if mode == "claim":
-                sampler = ctx.Process(target=_wait_events, args=(url, stop, sampler_out))
             out = ctx.Queue()
             start = ctx.Event()
+            sampler = None
+            if mode == "claim":
+                sampler = ctx.Process(target=_wait_events, args=(url, start, stop, sampler_out))
+                sampler.start()
             procs = [
                 ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out, start, finish))
                 for i in range(count)
@@ -538,8 +540,6 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 if kind == "error":
                     raise SystemExit(f"a client failed: {info}")
                 ready += kind == "ready"
-            if sampler is not None:
-                sampler.start()
             server_before = _server_cpu()
             start.set()
             started = time.perf_counter()
