@@ -156,8 +156,11 @@ _DISPOSITION_SQL = (
     "requires_callback, final, position FROM dispositions WHERE code = ?"
 )
 _CLAIM_SQL = (
-    "SELECT id, contact_id, rep_id, campaign_id, callback_id, claimed_at, released_at, reason "
-    "FROM claims WHERE id = ?"
+    "SELECT c.id, c.contact_id, c.rep_id, c.campaign_id, c.callback_id, c.claimed_at, "
+    "c.released_at, c.reason, (SELECT name FROM reps WHERE reps.id = c.rep_id), "
+    "(SELECT rules FROM campaigns WHERE campaigns.id = c.campaign_id), "
+    "(SELECT script_key FROM campaigns WHERE campaigns.id = c.campaign_id) "
+    "FROM claims c WHERE c.id = ?"
 )
 
 
@@ -257,7 +260,17 @@ def _write_contact_row(session: Session, contact: _ContactRow) -> None:
 class _ClaimRow:
     """A held claim as recording an outcome reads it (one driver statement, no ORM load)."""
 
-    __slots__ = ("id", "contact_id", "rep_id", "campaign_id", "callback_id", "claimed_at", "reason")
+    __slots__ = (
+        "id",
+        "contact_id",
+        "rep_id",
+        "campaign_id",
+        "callback_id",
+        "claimed_at",
+        "reason",
+        "rep_name",
+        "campaign",
+    )
 
 
 def _held_claim(session: Session, claim_id: int) -> Any:
@@ -276,6 +289,9 @@ def _held_claim(session: Session, claim_id: int) -> Any:
     claim.claimed_at = queue_mod._from_ts(row[5])
     reason = row[7]
     claim.reason = json.loads(reason) if isinstance(reason, str) else reason
+    # The rep's name and the campaign's rules and script, read with the claim.
+    claim.rep_name = row[8]
+    claim.campaign = (row[9], row[10]) if claim.campaign_id else None
     return claim
 
 
@@ -434,8 +450,11 @@ def record_outcome(
     # loaded only on the rare paths that change them (DNC, bad number, grading hand-off).
     conn = session.connection()
     q = queue_mod._q
-    rep_name = q(session, _REP_NAME_SQL, rep_id).scalar() if rep_id is not None else None
-    campaign = q(session, _CAMPAIGN_SQL, campaign_id).first() if campaign_id else None
+    if isinstance(claim, _ClaimRow):
+        rep_name, campaign = claim.rep_name, claim.campaign
+    else:
+        rep_name = q(session, _REP_NAME_SQL, rep_id).scalar() if rep_id is not None else None
+        campaign = q(session, _CAMPAIGN_SQL, campaign_id).first() if campaign_id else None
     campaign_rules = dict(_json(campaign[0]) or {}) if campaign else {}
     started_at = started_at or at
     zone = contact_zone(contact)
