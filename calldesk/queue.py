@@ -291,8 +291,24 @@ def _from_ts(value: Any) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC)
 
 
-def _campaign_rows(session: Session) -> dict[int, _CampaignRow]:
-    rows = _q(session, "SELECT id, name, kind, active, is_default, rules FROM campaigns").all()
+# Every campaign as one JSON array of rows (id order), read with the housekeeping statement.
+_CAMPAIGNS_JSON = {
+    False: "(SELECT json_group_array(json_array(id, name, kind, active, is_default, json(rules))) "
+    "FROM (SELECT * FROM campaigns ORDER BY id))",
+    True: "(SELECT json_agg(json_build_array(id, name, kind, active, is_default, rules) "
+    "ORDER BY id) FROM campaigns)",
+}
+
+
+def _campaign_rows(session: Session, prefetched: Any = None) -> dict[int, _CampaignRow]:
+    """Every campaign as the queue sees it; ``prefetched`` is the JSON array the housekeeping
+    statement read (one round trip fewer per call)."""
+    if prefetched is not None:
+        rows = json.loads(prefetched) if isinstance(prefetched, str) else prefetched
+    else:
+        rows = _q(
+            session, "SELECT id, name, kind, active, is_default, rules FROM campaigns ORDER BY id"
+        ).all()
     out = {}
     for cid, name, kind, active, is_default, rules in rows:
         if isinstance(rules, str):
@@ -987,14 +1003,14 @@ def next_offer(
     """
     at = _now(at)
     session.flush()  # what this transaction changed (an outcome, a DNC) counts for the seek
-    expired, cooled, first_due, holding, version = _housekeeping(session, at, rep_id)
+    expired, cooled, first_due, holding, version, campaign_json = _housekeeping(session, at, rep_id)
     if expired:
         release_expired_claims(session, at)
     # A claim still held is a skip: that contact goes back, but not to this rep right away.
     skipped = _release_rep_claims(session, rep_id, at) if holding else set()
     if cooled:
         wake_cooled(session, at)
-    campaigns = _campaign_rows(session)
+    campaigns = _campaign_rows(session, campaign_json)
     arms = _arms(campaigns, campaign_id)
     if first_due is not None and first_due <= at:
         offer = _callback_offer(session, rep_id, campaigns, campaign_id, at, lease, skipped)
@@ -1276,8 +1292,8 @@ def _expire(session: Session, model: Any, ids: Any) -> None:
 
 def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, ...]:
     """One round trip for what every call needs to know first: is a claim expired, is a contact
-    done cooling down, the first open callback, whether the rep still holds a claim, and the
-    version of the place list."""
+    done cooling down, the first open callback, whether the rep still holds a claim, the
+    version of the place list, and the campaigns."""
     stamp = _ts(session, at)
     row = _q(
         session,
@@ -1288,7 +1304,8 @@ def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, 
         "(SELECT min(due_at) FROM callbacks WHERE status = 'open'), "
         "(SELECT count(*) FROM claims WHERE rep_id = ? AND released_at IS NULL), "
         f"{_KEYS_VERSION}, "
-        "(SELECT count(*) FROM reps WHERE id = ?)",
+        "(SELECT count(*) FROM reps WHERE id = ?), "
+        f"{_CAMPAIGNS_JSON[_is_pg(session)]}",
         stamp,
         stamp,
         rep_id,
@@ -1296,7 +1313,8 @@ def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, 
     ).one()
     if not row[6]:
         raise QueueError(f"no rep {rep_id}")
-    return bool(row[0]), bool(row[1]), _from_ts(row[2]), bool(row[3]), (row[4], row[5])
+    campaigns = row[7] if row[7] is not None else "[]"
+    return bool(row[0]), bool(row[1]), _from_ts(row[2]), bool(row[3]), (row[4], row[5]), campaigns
 
 
 # --- figures --------------------------------------------------------------------------------
