@@ -4,7 +4,12 @@ contacts, and claims per second with 1, 4 and 16 clients on PostgreSQL.
     python bench/bench_queue.py --sizes 10000,100000,1000000 --samples 300
     python bench/bench_queue.py --sizes 0 --pg postgresql+psycopg://u:p@host/db --clients 1,4,16
 
-Stores are generated with bulk SQL (not the importer) and kept in --dir for the next run.
+Two kinds of store, kept in --dir for the next run: synthetic ones generated with bulk SQL
+(60 places; --sizes), and ones filled by calldesk's own importer from the reference pipeline's
+generator (every NANP area code, thousands of distinct places; --imported):
+
+    python bench/bench_queue.py --imported 100000,1000000 --sizes 0 --samples 1000
+
 Scenarios on SQLite, all at a fixed moment so the figures are repeatable:
 
 - midday: 18:00 UTC on a Tuesday, every US and Canadian zone open;
@@ -24,13 +29,14 @@ import os
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from sqlalchemy import text
 
-from calldesk import outcomes, queue, reps
+from calldesk import outcomes, queue, reps, rules
 from calldesk.campaigns import queue_rank
 from calldesk.store import open_store
 
@@ -232,7 +238,8 @@ def measure_record_next(store, at: dt.datetime, samples: int) -> tuple[list[floa
 def claim_top(store, at: dt.datetime, count: int) -> None:
     """Other reps hold the ``count`` best contacts of the places open at ``at``."""
     with store.write() as session:
-        groups = queue._open_groups(queue._all_keys(session), at, None)
+        context = rules.load_context(session, at)
+        groups = queue._open_groups(queue._all_keys(session), at, None, context)
         keys = [k for g in groups for k in g]
         marks = ",".join(f"'{k}'" for k in keys)
         session.execute(
@@ -246,14 +253,61 @@ def claim_top(store, at: dt.datetime, count: int) -> None:
         )
 
 
-def run_sqlite(size: int, folder: Path, samples: int) -> None:
-    path = folder / f"queue-{size}.sqlite3"
+def build_imported(path: Path, size: int, generator: Path) -> None:
+    """A store filled the way a team fills it: the reference generator's list (every NANP area
+    code, addresses that disagree with the numbers: thousands of distinct places) and its DNC
+    file, loaded with ``calldesk dnc import`` and ``calldesk import``; 20 reps."""
+    if path.exists():
+        return
+    if not generator.is_file():
+        raise SystemExit(f"no reference generator at {generator} (give --reference-gen)")
+    tmp = path.with_suffix(".building")
+    for leftover in tmp.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+    data = path.parent / f"reference-{size}"
+    data.mkdir(exist_ok=True)
+    csv_file, dnc_file = data / f"contacts_{size}.csv", data / f"dnc_{size}.txt"
+    env = {**os.environ, "REFERENCE_DATA": str(data)}
+    if not csv_file.exists():
+        subprocess.run([sys.executable, str(generator), str(size), str(data)], env=env, check=True)
+    url = f"sqlite:///{tmp}"
+    calldesk = [sys.executable, "-m", "calldesk", "--db", url]
+    subprocess.run([*calldesk, "init"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*calldesk, "dnc", "import", str(dnc_file)], check=True, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [*calldesk, "import", str(csv_file), "--list", "Reference list", "--source", "purchased"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    store = open_store(url)
+    with store.write() as session:
+        for i in range(20):
+            reps.add_rep(session, f"Rep {i}")
+    store.close()
+    tmp.rename(path)
+    for leftover in tmp.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+
+
+def run_sqlite(size: int, folder: Path, samples: int, generator: Path | None = None) -> None:
+    """Next and record-then-next at midday, at dawn and at dawn with the top claimed; on the
+    synthetic store of ``size`` contacts, or (``generator`` given) on the imported one."""
+    kind = "imported" if generator is not None else "synthetic"
+    path = folder / (f"queue-imported-{size}.sqlite3" if generator else f"queue-{size}.sqlite3")
     started = time.perf_counter()
     fresh = not path.exists()
-    build(path, size)
+    if generator is not None:
+        build_imported(path, size, generator)
+    else:
+        build(path, size)
     if fresh:
-        print(f"built {size:,} contacts in {time.perf_counter() - started:.1f} s", flush=True)
-    work = folder / f"queue-{size}-run.sqlite3"
+        print(
+            f"built {kind} {size:,} contacts in {time.perf_counter() - started:.1f} s", flush=True
+        )
+    load_before = os.getloadavg()
+    work = folder / f"{path.stem}-run.sqlite3"
     for leftover in folder.glob(work.name + "*"):
         leftover.unlink()
     src = sqlite3.connect(path)
@@ -263,6 +317,9 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
     dst.close()
     store = open_store(f"sqlite:///{work}")
     _fresh_registry(store)
+    with store.write() as session:
+        places = session.execute(text("SELECT count(DISTINCT locale_key) FROM contacts")).scalar()
+        contacts = session.execute(text("SELECT count(*) FROM contacts")).scalar()
     rows = []
     held = min(15_000, size // 20)
     for label, at, prep in (
@@ -279,15 +336,21 @@ def run_sqlite(size: int, folder: Path, samples: int) -> None:
     for leftover in folder.glob(work.name + "*"):
         leftover.unlink()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    load = os.getloadavg()[0]
+    load = os.getloadavg()
     print(
-        f"\nSQLite, {size:,} contacts ({samples} samples each; peak RSS {rss:.0f} MB; "
-        f"load average {load:.1f}). Wall ms p50/p99, and CPU ms p50/p99 of this process"
+        f"\nSQLite, {kind} store, {contacts:,} contacts in {places:,} places ({samples} samples "
+        f"each; peak RSS {rss:.0f} MB; load average 1/5/15 min before "
+        f"{'/'.join(f'{v:.2f}' for v in load_before)}, after {'/'.join(f'{v:.2f}' for v in load)})."
+        "\nms p50/p99: wall, and CPU of this process (time.process_time per call); CPU max too"
     )
-    print(f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'rec+next wall':>15} {'cpu':>13}")
+    print(
+        f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'max':>6} "
+        f"{'rec+next wall':>15} {'cpu':>13} {'max':>6}"
+    )
     for label, (nxt, nxt_cpu), (rec, rec_cpu) in rows:
         print(
-            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {_fmt(rec):>15} {_fmt(rec_cpu):>13}",
+            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {max(nxt_cpu):>6.2f} "
+            f"{_fmt(rec):>15} {_fmt(rec_cpu):>13} {max(rec_cpu):>6.2f}",
             flush=True,
         )
 
@@ -318,7 +381,7 @@ def _fresh_registry(store) -> None:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> None:
+def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start, finish) -> None:
     store = open_store(url, upgrade=False)
     done = 0
     at = MIDDAY
@@ -328,6 +391,7 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
         out.put(("ready", rep_id, 0))
         start.wait()  # every client starts together, after the slowest one has started up
         end = time.perf_counter() + seconds
+        cpu_start = time.process_time()
         while time.perf_counter() < end and isinstance(offer, queue.Offer):
             with store.write() as session:
                 if mode == "claim":
@@ -338,9 +402,71 @@ def _pg_client(url: str, rep_id: int, seconds: float, mode: str, out, start) -> 
                     )
             done += 1
         out.put(("done", rep_id, done))
+        out.put(("cpu", rep_id, time.process_time() - cpu_start))
+        finish.wait(60)  # keep the server session until the parent has read the server's CPU
     except BaseException as exc:  # tell the parent instead of leaving it waiting
         out.put(("error", rep_id, repr(exc)))
         raise
+    finally:
+        store.close()
+
+
+def _server_cpu() -> dict[int, float] | None:
+    """CPU seconds used so far by each process of the local PostgreSQL server (None: not
+    local or not readable): the server's share of each claim."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total: dict[int, float] = {}
+    found = False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+            if name not in ("postgres", "postmaster"):
+                continue
+            parts = fields[1].split()
+            total[int(stat.parent.name)] = (int(parts[11]) + int(parts[12])) / tick
+            found = True
+        except (OSError, IndexError, ValueError):
+            continue
+    return total if found else None
+
+
+def _wait_events(url: str, start, stop, out) -> None:
+    """Sample pg_stat_activity every 10 ms: what the server's sessions wait on during a run."""
+    import collections
+
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    counts: collections.Counter = collections.Counter()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        start.wait()  # connected and imported before the clients start: samples the run only
+        while not stop.is_set():
+            for state, kind, event in conn.execute(
+                "SELECT state, coalesce(wait_event_type, '-'), coalesce(wait_event, '-') "
+                "FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            ):
+                counts[f"{state}:{kind}:{event}"] += 1
+            time.sleep(0.01)
+    out.put(dict(counts))
+
+
+def _double_claims(url: str) -> int:
+    """Contacts handed to two reps: two open claims at once, or called twice (a contact
+    recorded at the bench's fixed moment is never callable again at that moment)."""
+    store = open_store(url, upgrade=False)
+    try:
+        with store.write() as session:
+            return sum(
+                session.execute(text(sql)).scalar() or 0
+                for sql in (
+                    "SELECT count(*) FROM (SELECT contact_id FROM claims WHERE released_at IS "
+                    "NULL GROUP BY contact_id HAVING count(*) > 1) d",
+                    "SELECT count(*) FROM (SELECT contact_id FROM attempts GROUP BY contact_id "
+                    "HAVING count(*) > 1) d",
+                )
+            )
     finally:
         store.close()
 
@@ -382,14 +508,28 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
     store.close()
     ctx = multiprocessing.get_context("spawn")
     print(f"\nPostgreSQL, {contacts:,} contacts, {seconds:.0f} s per run")
-    print(f"{'clients':>8} {'claims/s (next only)':>22} {'record+next/s':>15}")
+    print(
+        f"{'clients':>8} {'claims/s (next only)':>22} {'record+next/s':>15} "
+        f"{'client CPU ms/claim':>20} {'server CPU ms/claim':>20} {'double':>7} {'load':>6}  "
+        "server sessions (share of samples, claim run)"
+    )
     for count in clients:
         rates = []
+        per_claim: list[str] = []
+        waits: dict[str, int] = {}
         for mode in ("claim", "record"):
+            client_cpu = 0.0
+            finish = ctx.Event()
+            sampler_out = ctx.Queue()
+            stop = ctx.Event()
             out = ctx.Queue()
             start = ctx.Event()
+            sampler = None
+            if mode == "claim":
+                sampler = ctx.Process(target=_wait_events, args=(url, start, stop, sampler_out))
+                sampler.start()
             procs = [
-                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out, start))
+                ctx.Process(target=_pg_client, args=(url, 1 + i, seconds, mode, out, start, finish))
                 for i in range(count)
             ]
             for p in procs:
@@ -400,10 +540,12 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 if kind == "error":
                     raise SystemExit(f"a client failed: {info}")
                 ready += kind == "ready"
+            server_before = _server_cpu()
             start.set()
             started = time.perf_counter()
             total = 0
             finished = 0
+            reported = 0
             while finished < count:
                 kind, _, n_done = out.get(timeout=600)
                 if kind == "error":
@@ -411,11 +553,41 @@ def run_pg(url: str, clients: list[int], contacts: int, seconds: float) -> None:
                 if kind == "done":
                     total += n_done
                     finished += 1
+                elif kind == "cpu":
+                    client_cpu += n_done
+                    reported += 1
             elapsed = max(time.perf_counter() - started, seconds)
+            while reported < count:
+                kind, _, used = out.get(timeout=60)
+                if kind == "cpu":
+                    client_cpu += used
+                    reported += 1
+            server_after = _server_cpu()
+            finish.set()
             for p in procs:
                 p.join()
+            if sampler is not None:
+                stop.set()
+                waits = sampler_out.get(timeout=30)
+                sampler.join()
             rates.append(total / elapsed)
-        print(f"{count:>8} {rates[0]:>22.0f} {rates[1]:>15.0f}", flush=True)
+            if mode == "claim":
+                per_claim.append(f"{1000 * client_cpu / max(total, 1):.2f}")
+                server = "n/a"
+                if server_before is not None and server_after is not None:
+                    used = sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items())
+                    server = f"{1000 * used / max(total, 1):.2f}"
+                per_claim.append(server)
+        seen = sum(waits.values()) or 1
+        top = ", ".join(
+            f"{name} {100 * n / seen:.0f}%"
+            for name, n in sorted(waits.items(), key=lambda kv: -kv[1])[:4]
+        )
+        print(
+            f"{count:>8} {rates[0]:>22.0f} {rates[1]:>15.0f} {per_claim[0]:>20} "
+            f"{per_claim[1]:>20} {_double_claims(url):>7} {os.getloadavg()[0]:>6.2f}  {top}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -423,6 +595,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--dir", default=os.environ.get("TMPDIR", "/tmp") + "/calldesk-bench-queue")
+    parser.add_argument(
+        "--imported",
+        default="100000,1000000",
+        help="sizes of the stores filled by calldesk's importer from the reference generator "
+        "(0: none)",
+    )
+    parser.add_argument(
+        "--reference-gen",
+        default=os.environ.get("REFERENCE_GEN", "/work/shared/reference/import-limit/gen.py"),
+        help="the reference pipeline's generator (run as a program, never imported)",
+    )
     parser.add_argument("--pg", help="PostgreSQL URL (its tables are emptied!)")
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--pg-contacts", type=int, default=100_000)
@@ -433,6 +616,8 @@ def main() -> None:
     print(
         f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus"
     )
+    for size in (int(s) for s in args.imported.split(",") if int(s) > 0):
+        run_sqlite(size, folder, args.samples, Path(args.reference_gen))
     for size in (int(s) for s in args.sizes.split(",") if int(s) > 0):
         run_sqlite(size, folder, args.samples)
     if args.pg:

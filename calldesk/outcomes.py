@@ -11,12 +11,14 @@ save-and-next).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from calldesk import dispositions as dispositions_mod
 from calldesk import outbox
@@ -24,13 +26,12 @@ from calldesk import queue as queue_mod
 from calldesk.models import (
     Attempt,
     Callback,
-    Campaign,
     Claim,
     Contact,
+    Disposition,
     DncEntry,
     Phone,
     Rep,
-    Script,
     utcnow,
 )
 from calldesk.places import contact_clock, parse_key
@@ -124,17 +125,174 @@ def _retry_at(
 def _script_version(session: Session, key: str | None) -> int | None:
     if not key:
         return None
-    return session.connection().scalar(_SCRIPT_VERSION, {"key": key})
+    return queue_mod._q(session, "SELECT max(version) FROM scripts WHERE key = ?", key).scalar()
 
 
 # The hot path's statements, built once so their compiled SQL is cached.
-_REP_NAME = select(Rep.name).where(Rep.id == bindparam("id"))
-_CAMPAIGN = select(Campaign.rules, Campaign.script_key).where(Campaign.id == bindparam("id"))
-_PHONE = select(Phone.id, Phone.e164, Phone.extension, Phone.dnc, Phone.valid).where(
-    Phone.id == bindparam("id")
-)
-_SCRIPT_VERSION = select(func.max(Script.version)).where(Script.key == bindparam("key"))
+# Read on every call: plain driver statements (see calldesk.queue._q).
+_REP_NAME_SQL = "SELECT name FROM reps WHERE id = ?"
+_CAMPAIGN_SQL = "SELECT rules, script_key FROM campaigns WHERE id = ?"
+_PHONE_SQL = "SELECT id, e164, extension, dnc, valid FROM phones WHERE id = ?"
+
+
+class _PhoneRow(NamedTuple):
+    id: int
+    e164: str | None
+    extension: str | None
+    dnc: bool
+    valid: bool
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read by the driver (text on SQLite, decoded on PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 _ATTEMPT_INSERT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
+
+
+_DISPOSITION_SQL = (
+    "SELECT code, label, hotkey, conversation, retry_minutes, retry_rule, requires_notes, "
+    "requires_callback, final, position FROM dispositions WHERE code = ?"
+)
+_CLAIM_SQL = (
+    "SELECT c.id, c.contact_id, c.rep_id, c.campaign_id, c.callback_id, c.claimed_at, "
+    "c.released_at, c.reason, (SELECT name FROM reps WHERE reps.id = c.rep_id), "
+    "(SELECT rules FROM campaigns WHERE campaigns.id = c.campaign_id), "
+    "(SELECT script_key FROM campaigns WHERE campaigns.id = c.campaign_id) "
+    "FROM claims c WHERE c.id = ?"
+)
+
+
+def _disposition(session: Session, code: str) -> dispositions_mod.DispositionRule:
+    """The disposition's rule, read with one driver statement on every call (an ORM load was
+    a sixth of recording one); the session's own copy when it holds one (edits not yet
+    written), and the dispositions module's error for an unknown code."""
+    if session.identity_map.get(identity_key(Disposition, code)) is not None:
+        return dispositions_mod.get(session, code)
+    row = queue_mod._q(session, _DISPOSITION_SQL, code).first()
+    if row is None:
+        return dispositions_mod.get(session, code)  # raises, naming the known codes
+    code, label, hotkey, conversation, retry_minutes, retry_rule, notes, callback, final, pos = row
+    return dispositions_mod.DispositionRule(
+        code=code,
+        label=label,
+        hotkey=hotkey,
+        conversation=bool(conversation),
+        retry_minutes=retry_minutes,
+        retry_rule=retry_rule,
+        requires_notes=bool(notes),
+        requires_callback=bool(callback),
+        final=bool(final),
+        position=pos,
+    )
+
+
+# Dispositions whose recording touches more than the contact's own columns.
+_ORM_CODES = frozenset({"do_not_call", "bad_number", "callback", "qualified", "wrong_person"})
+_CONTACT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "dnc",
+    "grade",
+    "grade_why",
+    "stage",
+    "attempts",
+    "last_attempt_at",
+    "next_eligible_at",
+    "callable",
+    "closed_reason",
+    "claimed_by_id",
+    "claim_expires_at",
+    "locale_key",
+    "time_zone_override",
+)
+_CONTACT_SQL = f"SELECT {', '.join(_CONTACT_COLUMNS)} FROM contacts WHERE id = ?"
+_CONTACT_TIMES = ("last_attempt_at", "next_eligible_at", "claim_expires_at")
+
+
+class _ContactRow:
+    """A contact's own columns as recording a plain call reads and changes them (attribute
+    names are the model's); :func:`_write_contact_row` writes back what changed."""
+
+    __slots__ = (*_CONTACT_COLUMNS, "_was")
+
+
+def _contact_row(session: Session, contact_id: int) -> _ContactRow | None:
+    """The contact's columns, or None when the ORM object must be used: the session already
+    holds it (changes not yet written), or the contact has no place (its clock is worked out
+    from its numbers)."""
+    if session.identity_map.get(identity_key(Contact, contact_id)) is not None:
+        return None
+    row = queue_mod._q(session, _CONTACT_SQL, contact_id).first()
+    if row is None:
+        return None
+    contact = _ContactRow()
+    for name, value in zip(_CONTACT_COLUMNS, row, strict=True):
+        setattr(contact, name, value)
+    contact.dnc = bool(contact.dnc)
+    contact.callable = bool(contact.callable)
+    for name in _CONTACT_TIMES:
+        setattr(contact, name, queue_mod._from_ts(getattr(contact, name)))
+    if not contact.locale_key and not contact.time_zone_override:
+        return None
+    contact._was = tuple(getattr(contact, name) for name in _CONTACT_COLUMNS)
+    return contact
+
+
+def _write_contact_row(session: Session, contact: _ContactRow) -> None:
+    """One UPDATE of the columns that changed, with ``updated_at`` as the ORM would stamp it."""
+    changed: dict[str, Any] = {}
+    for name, before in zip(_CONTACT_COLUMNS, contact._was, strict=True):
+        value = getattr(contact, name)
+        if value != before or type(value) is not type(before):
+            if isinstance(value, dt.datetime):
+                value = queue_mod._ts(session, value)
+            changed[name] = value
+    if not changed:
+        return
+    changed["updated_at"] = queue_mod._ts(session, utcnow())
+    sets = ", ".join(f"{name} = ?" for name in changed)
+    queue_mod._q(session, f"UPDATE contacts SET {sets} WHERE id = ?", *changed.values(), contact.id)
+
+
+class _ClaimRow:
+    """A held claim as recording an outcome reads it (one driver statement, no ORM load)."""
+
+    __slots__ = (
+        "id",
+        "contact_id",
+        "rep_id",
+        "campaign_id",
+        "callback_id",
+        "claimed_at",
+        "reason",
+        "rep_name",
+        "campaign",
+    )
+
+
+def _held_claim(session: Session, claim_id: int) -> Any:
+    """The claim being answered: the session's ORM copy if it holds one (as
+    :func:`calldesk.queue.get_claim`), else a plain read with the same checks and errors."""
+    if session.identity_map.get(identity_key(Claim, claim_id)) is not None:
+        return queue_mod.get_claim(session, claim_id)
+    row = queue_mod._q(session, _CLAIM_SQL, claim_id).first()
+    if row is None:
+        raise queue_mod.QueueError(f"no claim {claim_id}")
+    released = queue_mod._from_ts(row[6])
+    if released is not None:
+        raise queue_mod.QueueError(f"claim {claim_id} was already released at {released:%H:%M}")
+    claim = _ClaimRow()
+    claim.id, claim.contact_id, claim.rep_id, claim.campaign_id, claim.callback_id = row[:5]
+    claim.claimed_at = queue_mod._from_ts(row[5])
+    reason = row[7]
+    claim.reason = json.loads(reason) if isinstance(reason, str) else reason
+    # The rep's name and the campaign's rules and script, read with the claim.
+    claim.rep_name = row[8]
+    claim.campaign = (row[9], row[10]) if claim.campaign_id else None
+    return claim
 
 
 def _add_dnc(
@@ -253,7 +411,7 @@ def record_outcome(
     started_at = _aware(started_at, "start time")
     ended_at = _aware(ended_at, "end time") or at
     try:
-        rule = dispositions_mod.get(session, disposition)
+        rule = _disposition(session, disposition)
     except dispositions_mod.DispositionError as exc:
         raise OutcomeError(str(exc)) from exc
     if rule.requires_notes and not (notes or "").strip():
@@ -267,7 +425,7 @@ def record_outcome(
 
     claim: Claim | None = None
     if claim_id is not None:
-        claim = queue_mod.get_claim(session, claim_id)
+        claim = _held_claim(session, claim_id)
         contact_id = claim.contact_id
         rep_id = claim.rep_id
         campaign_id = claim.campaign_id
@@ -276,20 +434,35 @@ def record_outcome(
             phone_id = (claim.reason.get("phone") or {}).get("id")
     elif contact_id is None or rep_id is None:
         raise OutcomeError("give a claim, or a contact and a rep for a manual dial")
-    contact = session.get(Contact, contact_id)
+    # Most calls (no answer, voicemail, not interested...) change only the contact's own
+    # columns: read them with one statement and write the changed ones back with one; the
+    # dispositions that create or change other objects (DNC, a bad number, a callback, the
+    # grading hand-off) load the ORM object as before.
+    contact: Any = None
+    if rule.code not in _ORM_CODES and contact_id is not None:
+        contact = _contact_row(session, contact_id)
+    if contact is None:
+        contact = session.get(Contact, contact_id)
     if contact is None:
         raise OutcomeError(f"no contact {contact_id}")
     # Core statements (compiled once, cached) rather than ORM loads for what is only read: the
     # rep's name, the campaign's rules and script, the number dialled. The ORM objects are
     # loaded only on the rare paths that change them (DNC, bad number, grading hand-off).
     conn = session.connection()
-    rep_name = conn.scalar(_REP_NAME, {"id": rep_id}) if rep_id is not None else None
-    campaign = conn.execute(_CAMPAIGN, {"id": campaign_id}).first() if campaign_id else None
-    campaign_rules = dict(campaign.rules or {}) if campaign else {}
+    q = queue_mod._q
+    if isinstance(claim, _ClaimRow):
+        rep_name, campaign = claim.rep_name, claim.campaign
+    else:
+        rep_name = q(session, _REP_NAME_SQL, rep_id).scalar() if rep_id is not None else None
+        campaign = q(session, _CAMPAIGN_SQL, campaign_id).first() if campaign_id else None
+    campaign_rules = dict(_json(campaign[0]) or {}) if campaign else {}
     started_at = started_at or at
     zone = contact_zone(contact)
 
-    phone: Any = conn.execute(_PHONE, {"id": phone_id}).first() if phone_id is not None else None
+    phone: Any = None
+    if phone_id is not None:
+        found = q(session, _PHONE_SQL, phone_id).first()
+        phone = _PhoneRow(*found) if found is not None else None
     if phone is None and number_dialled is None:
         phone = queue_mod.callable_phone(session, contact.id)
     if number_dialled is None and phone is not None:
@@ -297,7 +470,7 @@ def record_outcome(
     if grade_result is not None:
         script_key = script_key or getattr(grade_result, "script_key", None)
         script_version = script_version or getattr(grade_result, "script_version", None)
-    script_key = script_key or (campaign.script_key if campaign else None)
+    script_key = script_key or (campaign[1] if campaign else None)
     if script_version is None:
         script_version = _script_version(session, script_key)
     local_start = started_at.astimezone(zone)
@@ -457,11 +630,20 @@ def record_outcome(
         ),
     )
 
-    if claim is not None:
+    if isinstance(claim, Claim):
         claim.released_at = at
+    elif claim is not None:
+        queue_mod._q(
+            session,
+            "UPDATE claims SET released_at = ? WHERE id = ?",
+            queue_mod._ts(session, at),
+            claim.id,
+        )
     if contact.claimed_by_id is not None and (claim is None or contact.claimed_by_id == rep_id):
         contact.claimed_by_id = None
         contact.claim_expires_at = None
+    if isinstance(contact, _ContactRow):
+        _write_contact_row(session, contact)
     session.flush()
     if attempt is not None:
         plain = attempt_dict(attempt)

@@ -139,6 +139,10 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.execute("PRAGMA cache_size=-65536")
+    # Checkpoint the WAL every ~16 MB rather than 4 MB: the hot pages (the queue index's head,
+    # the claims table's tail) are copied back once per checkpoint, not once per 100 calls,
+    # and the rep pays for a checkpoint on one call in ~400 instead of one in ~100.
+    cursor.execute("PRAGMA wal_autocheckpoint=4000")
     cursor.close()
 
 

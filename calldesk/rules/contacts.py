@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from calldesk.locale import Placement, locate, parse_key
-from calldesk.models import Attempt, Contact, DncEntry, Phone
+from calldesk.models import Contact, DncEntry, Phone
 from calldesk.rules.engine import LocaleStatus, RuleCheck, _states_of, locale_status
 from calldesk.rules.packs import Rule, pack_for
 from calldesk.rules.windows import zone_info
@@ -44,19 +44,34 @@ def _cap_rules(locale_key: str | None, at: dt.datetime) -> list[Rule]:
     return rules
 
 
+_ATTEMPT_TIMES = (
+    "SELECT started_at FROM attempts WHERE contact_id = {p} AND started_at > {p} "
+    "AND started_at <= {p} ORDER BY started_at"
+)
+
+
 def attempt_times(session: Session, contact_id: int, since: dt.datetime, until: dt.datetime):
-    """Start times of every attempt to a contact in ``(since, until]``, oldest first."""
-    return list(
-        session.scalars(
-            select(Attempt.started_at)
-            .where(
-                Attempt.contact_id == contact_id,
-                Attempt.started_at > since,
-                Attempt.started_at <= until,
-            )
-            .order_by(Attempt.started_at)
-        )
-    )
+    """Start times of every attempt to a contact in ``(since, until]``, oldest first.
+
+    Asked for every offer (the caps): one statement on the driver's cursor, the moments bound
+    the way the store writes them (naive UTC; text on SQLite), no ORM round."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    bounds = [v.astimezone(dt.UTC).replace(tzinfo=None) for v in (since, until)]
+    if not pg:
+        bounds = [v.isoformat(sep=" ", timespec="microseconds") for v in bounds]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_ATTEMPT_TIMES.format(p="%s" if pg else "?"), (contact_id, *bounds))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    out = []
+    for (value,) in rows:
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        out.append(value.replace(tzinfo=dt.UTC))
+    return out
 
 
 def apply_caps(
@@ -168,7 +183,7 @@ def _dnc_check(detail: str) -> RuleCheck:
 
 def contact_status(
     session: Session,
-    contact_id: int,
+    contact_id: int | Any,
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
 ) -> LocaleStatus:
@@ -176,7 +191,8 @@ def contact_status(
 
     A contact without a locale key (needs review) or on the DNC list is never allowed. When
     refused, ``next_allowed_at`` says when the contact becomes callable (None: not by itself).
-    Raises LookupError for an unknown contact id.
+    Raises LookupError for an unknown contact id. ``contact_id`` may also be the contact
+    itself (the model object, or the queue's one-statement read of its columns): no load then.
     """
     from calldesk.rules.decide import decide
 

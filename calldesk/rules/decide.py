@@ -135,8 +135,8 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 
 def _contact(session: Session, contact: Contact | int | None) -> Contact | None:
-    if contact is None or isinstance(contact, Contact):
-        return contact
+    if contact is None or isinstance(contact, Contact) or hasattr(contact, "locale_key"):
+        return contact  # a model object, or the queue's one-statement read of the same columns
     found = session.get(Contact, int(contact))
     if found is None:
         raise LookupError(f"no contact {contact}")
@@ -222,7 +222,7 @@ def decide(
     *,
     at: dt.datetime,
     number: str | None = None,
-    contact: Contact | int | None = None,
+    contact: Contact | int | Any | None = None,
     rep: Rep | str | int | None = None,
     purpose: str = "dial",
     campaign_rules: dict[str, Any] | None = None,

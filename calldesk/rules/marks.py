@@ -51,6 +51,10 @@ def refresh_business_keys(session: Session, contact_ids: Iterable[int]) -> int:
             contact.locale_key = locale.with_business(business).key
             changed += 1
     session.flush()
+    if changed:
+        from calldesk import queue  # late: the queue imports the rules
+
+        queue.forget_places(session)  # the queue's place list may gain these places
     return changed
 
 

@@ -108,6 +108,9 @@ def set_zone(
         raise ValueError(f"contact {contact_id}: {placement.reason}; give --country as well")
     marks = [p.business for p in contact.phones if p.e164 and p.valid]
     contact.locale_key = placement.locale.with_business(bool(marks) and all(marks)).key
+    from calldesk import queue  # late: the queue imports the rules
+
+    queue.forget_places(session)  # the queue's place list may gain this place
     contact.needs_review_reason = None
     if contact.stage == "needs_review":
         contact.stage = "working" if contact.attempts else "new"
