@@ -49,6 +49,10 @@ NANP_SHAPE = re.compile(
 )
 # The same shape for polars (Rust regex): only ASCII digits.
 NANP_SHAPE_POLARS = r"^\s*(?:\+?1[ .\-]?)?(?:\(([2-9][0-9]{2})\)|([2-9][0-9]{2}))[ .\-]?([0-9]{3})[ .\-]?([0-9]{4})\s*$"
+# The same shape with an extension written the common ways (" x123", " ext. 123", " #123"):
+# phonenumbers reads these digits as the extension and the number as without it (the
+# equivalence is tested against the full parse).
+NANP_EXT_POLARS = NANP_SHAPE_POLARS[: -len(r"\s*$")] + r"(?:\s*(?:x|ext\.?|#)\s*([0-9]{1,7}))?\s*$"
 # Only "+1 ..." may take the shortcut when the list's country is outside North America.
 _PLUS_ONE = re.compile(r"^\s*\+1")
 
@@ -556,11 +560,12 @@ class PhoneNormalizer:
         frame = pl.DataFrame({"raw": pl.Series(raws, dtype=pl.String)}).with_row_index("i")
         frame = frame.filter(pl.col("raw").str.strip_chars().str.len_chars() > 0)
         if self.fast:
-            groups = pl.col("raw").str.extract_groups(NANP_SHAPE_POLARS)
+            groups = pl.col("raw").str.extract_groups(NANP_EXT_POLARS)
             frame = frame.with_columns(
                 national=pl.coalesce(groups.struct.field("1"), groups.struct.field("2"))
                 + groups.struct.field("3")
-                + groups.struct.field("4")
+                + groups.struct.field("4"),
+                ext=groups.struct.field("5"),
             )
             if self.default_country not in NANP_REGIONS:
                 frame = frame.with_columns(
@@ -574,14 +579,15 @@ class PhoneNormalizer:
                 self.shortcut_hits += fast.height
                 answer_ids = self._answer_ids(fast["national"])
                 answers = self.nanp.answer_list
-                for i, national, answer_id in zip(
+                for i, national, answer_id, ext in zip(
                     fast["i"].to_list(),
                     fast["national"].to_list(),
                     answer_ids,
+                    fast["ext"].to_list(),
                     strict=True,
                 ):
                     answer = answers[answer_id]
-                    infos[i] = answer
+                    infos[i] = answer._replace(extension=ext) if ext else answer
                     if answer.valid:
                         e164s[i] = "+1" + national
         else:
