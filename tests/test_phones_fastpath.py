@@ -209,3 +209,18 @@ def test_extension_is_kept() -> None:
 
 def test_nanp_regions_cover_canada_and_caribbean() -> None:
     assert {"US", "CA", "JM", "PR"} <= NANP_REGIONS
+
+
+def test_extensions_take_the_shortcut_and_equal_the_full_parse() -> None:
+    bases = ["212-736-5000", "(604) 836-0349", "+1 907 555 1212", "212.155.0147", "8005550100"]
+    marks = [" x", "x", " ext ", " ext. ", "#", " # ", " X", " EXT. ", " extension "]
+    digits = ["4", "42", "4242", "1234567", "12345678"]
+    raws = [f"{b}{m}{d}{t}" for b in bases for m in marks for d in digits for t in ("", " ")]
+    for region in ("US", "CA", "GB"):
+        normalizer = PhoneNormalizer(region)
+        got = normalizer.normalize_many(raws)
+        for raw, info in zip(raws, got, strict=True):
+            assert info == parse_phone(raw, region), (raw, region)
+        if region != "GB":
+            # x / ext / ext. / # with up to 7 digits, lower case: the shortcut (no full parse).
+            assert normalizer.shortcut_hits >= len(bases) * 5 * 4 * 2
