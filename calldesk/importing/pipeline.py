@@ -39,6 +39,7 @@ from calldesk.importing.mapping import (
     resolve_mapping,
     saved_mappings,
 )
+from calldesk.importing.placing import nanp_locale, table_entry
 from calldesk.importing.readers import (
     FileLayout,
     ReaderError,
@@ -628,7 +629,7 @@ class _Importer:
         self._possible: list[tuple[Any, ...]] = []
         self._parts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._countries: dict[str, str | None] = {}
-        self._ac_ok: dict[str, bool] = {}
+        self._ac_ok: dict[str, Any] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._ranks: dict[int, int] = {}
         self._zone_texts: dict[tuple[str, ...], str | None] = {}
@@ -1884,18 +1885,23 @@ class _Importer:
                 if len(self.locales) < 100_000:
                     self.locales[key] = cached
             return cached
-        nanp_zones, number_zones, number_country, region_zones = self._locale_parts
         ac_ok = self._ac_ok
         acs = []
+        entries: list[Any] | None = []
         for number in numbers:
-            if number.startswith("+1"):
+            entry = None
+            if number.startswith("+1") and len(number) == 12:
                 ac = number[2:5]
-                known_ac = ac_ok.get(ac)
-                if known_ac is None:
-                    known_ac = ac_ok[ac] = bool(nanp_zones(number))
-                acs.append(ac if known_ac else number)
-            else:
+                entry = ac_ok.get(ac, False)
+                if entry is False:
+                    entry = ac_ok[ac] = table_entry(ac)
+            if entry is None:
                 acs.append(number)
+                entries = None
+            else:
+                acs.append(ac)
+                if entries is not None:
+                    entries.append(entry)
         quick = (country, state, *acs)
         known = self._quick.get(quick)
         if known is not None:
@@ -1903,8 +1909,13 @@ class _Importer:
         if len(self._quick) > 50_000:
             self._quick.clear()
         # One home for a contact's places (calldesk.places.locate: the number's country always
-        # applies, the row's adds); computed once per (country, state, area codes).
-        self._quick[quick] = answer = self._locale_fallback(country, state, valid, nanp_states)
+        # applies, the row's adds); computed once per (country, state, area codes), from the
+        # area-code table alone when every number is decided there.
+        if entries is not None:
+            answer = nanp_locale(country, state or None, entries)
+        else:
+            answer = self._locale_fallback(country, state, valid, nanp_states)
+        self._quick[quick] = answer
         return answer
 
     def _assemble(
