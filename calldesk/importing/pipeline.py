@@ -630,6 +630,7 @@ class _Importer:
         self._parts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._countries: dict[str, str | None] = {}
         self._ac_ok: dict[str, Any] = {}
+        self._entry_ids: dict[Any, str] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._ranks: dict[int, int] = {}
         self._zone_texts: dict[tuple[str, ...], str | None] = {}
@@ -1334,15 +1335,17 @@ class _Importer:
                 )
 
         header_check = self.header_check_row
+        header_head = self.header_cells[:1]
+        ranks = self._ranks
+        have_notes = notes_c is not None or booth_c is not None
 
         for j in range(n):
             rownum = numbers[j]
             row_invalid = False
             who = ("", "", "")
-            if rownum == header_check or (
-                self.header_cells and rows[j][:1] == self.header_cells[:1]
-            ):
+            if rownum == header_check or (header_head and rows[j][:1] == header_head):
                 why = self._header_like(rows[j])
+                header_head = self.header_cells[:1]  # a header found in the rows counts on
                 if why:
                     refuse(rownum, None, None, why)
                     result.rows_refused += 1
@@ -1446,11 +1449,15 @@ class _Importer:
             # dedupe: who already has one of these numbers or addresses?
             candidates: dict[int, list[tuple[str, str]]] = {}
             for key in phone_keys:
-                for cid in _index_get(phone_index, key):
-                    candidates.setdefault(cid, []).append(("phone", key))
+                have = phone_index.get(key)
+                if have is not None:
+                    for cid in have if isinstance(have, list) else (have,):
+                        candidates.setdefault(cid, []).append(("phone", key))
             for key in email_keys:
-                for cid in _index_get(email_index, _email_key(key)):
-                    candidates.setdefault(cid, []).append(("email", key))
+                have = email_index.get(_email_key(key))
+                if have is not None:
+                    for cid in have if isinstance(have, list) else (have,):
+                        candidates.setdefault(cid, []).append(("email", key))
             if name_key is not None:
                 for cid in _index_get(self.name_index, name_key):
                     candidates.setdefault(cid, [])
@@ -1498,34 +1505,38 @@ class _Importer:
                     custom.setdefault(names[t.country], country_c[j].strip())  # type: ignore[index]
                 state = state_c[j].strip()[:10] if state_c is not None else ""
                 valid = [p for p in phones if p[2]]
-                contact_dnc = False
-                for p in valid:
-                    if p[2] in dnc:
-                        contact_dnc = True
+                contact_dnc = any(p[2] in dnc for p in valid) if valid else False
                 callable_ = bool(valid) and not contact_dnc
                 locale_key, reason = self._locale(address_country, state, valid, nanp_states)
                 if not valid:
                     reason = "no valid phone number" if phones else "no phone number"
                 score = engagement[0] if engagement else 0
+                rank = ranks.get(score)
+                if rank is None:
+                    rank = self._rank(score)
                 record = [
                     contact_id,
                     company_id,
                     first[:120] or None,
                     last[:120] or None,
                     title_c[j].strip()[:200] or None if title_c is not None else None,
-                    ", ".join(s[j].strip() for s in street_cs if s[j].strip())[:300] or None,
+                    (
+                        ", ".join(s[j].strip() for s in street_cs if s[j].strip())[:300] or None
+                        if street_cs
+                        else None
+                    ),
                     city_c[j].strip()[:120] or None if city_c is not None else None,
                     state or None,
                     postal_c[j].strip()[:20] or None if postal_c is not None else None,
                     address_country or (valid[0][3].region if valid else None),
-                    self._notes(notes_c, booth_c, j),
+                    self._notes(notes_c, booth_c, j) if have_notes else None,
                     custom,
                     contact_dnc,
                     callable_,
                     locale_key,
                     reason if locale_key is None else None,
                     score,
-                    self._rank(score),
+                    rank,
                     external_id or None,
                 ]
                 if website_c is not None and website_c[j].strip():
@@ -1889,19 +1900,23 @@ class _Importer:
         acs = []
         entries: list[Any] | None = []
         for number in numbers:
-            entry = None
+            known = None
             if number.startswith("+1") and len(number) == 12:
                 ac = number[2:5]
-                entry = ac_ok.get(ac, False)
-                if entry is False:
-                    entry = ac_ok[ac] = table_entry(ac)
-            if entry is None:
+                known = ac_ok.get(ac, False)
+                if known is False:
+                    entry = table_entry(ac)
+                    # Area codes with one table entry place alike: one id per distinct entry.
+                    known = ac_ok[ac] = (
+                        None if entry is None else (self._entry_ids.setdefault(entry, ac), entry)
+                    )
+            if known is None:
                 acs.append(number)
                 entries = None
             else:
-                acs.append(ac)
+                acs.append(known[0])
                 if entries is not None:
-                    entries.append(entry)
+                    entries.append(known[1])
         quick = (country, state, *acs)
         known = self._quick.get(quick)
         if known is not None:
