@@ -39,7 +39,7 @@ from calldesk.importing.mapping import (
     resolve_mapping,
     saved_mappings,
 )
-from calldesk.importing.placing import nanp_locale, table_entry
+from calldesk.importing.placing import info_entry, nanp_locale, table_entry
 from calldesk.importing.readers import (
     FileLayout,
     ReaderError,
@@ -1899,7 +1899,7 @@ class _Importer:
         ac_ok = self._ac_ok
         acs = []
         entries: list[Any] | None = []
-        for number in numbers:
+        for number, valid_phone in zip(numbers, valid, strict=True):
             known = None
             if number.startswith("+1") and len(number) == 12:
                 ac = number[2:5]
@@ -1910,6 +1910,11 @@ class _Importer:
                     known = ac_ok[ac] = (
                         None if entry is None else (self._entry_ids.setdefault(entry, ac), entry)
                     )
+            if known is None:
+                # Elsewhere (or a number the table does not decide): from its own analysis.
+                entry = info_entry(valid_phone[3])
+                if entry is not None:
+                    known = (entry, entry)
             if known is None:
                 acs.append(number)
                 entries = None
@@ -1925,7 +1930,7 @@ class _Importer:
             self._quick.clear()
         # One home for a contact's places (calldesk.places.locate: the number's country always
         # applies, the row's adds); computed once per (country, state, area codes), from the
-        # area-code table alone when every number is decided there.
+        # area-code table (or the number's own analysis) when every number is decided there.
         if entries is not None:
             answer = nanp_locale(country, state or None, entries)
         else:

@@ -5,12 +5,13 @@ card's "why"); the import keeps only the locale key. For numbers whose area code
 shipped table (country and zones known there), everything locate reads of a number is that
 table entry, so the key follows from (country column, address state, area codes) with the
 same steps and no per-number text work. Other numbers go to locate itself. A test keeps the
-two equal over every area code.
+two equal over every area code and the shared phone corpus.
 """
 
 from __future__ import annotations
 
 from calldesk import places
+from calldesk.phones import PhoneInfo
 from calldesk.places import Locale, region_code, region_zones
 
 _Entry = tuple[str, tuple[str, ...], tuple[str, ...]]
@@ -25,11 +26,27 @@ def table_entry(area_code: str) -> _Entry | None:
     return entry
 
 
+def info_entry(info: PhoneInfo) -> _Entry | None:
+    """What locate reads of a valid number outside the area-code table, from the number's
+    own analysis: its country (phonenumbers' region of the number), no state, its zones (none
+    when phonenumbers gives a country-wide list of more than six). None when the number is
+    invalid or its area code is in the table (its states would count: locate decides)."""
+    if not info.valid or not info.region or not info.e164:
+        return None
+    if info.e164.startswith("+1") and info.e164[2:5] in places._area_codes():
+        return None
+    zones = info.time_zones
+    # analyse_number drops only "Etc/Unknown" (which phonenumbers gives alone): the count is
+    # the count locate's six-zone test sees.
+    return (info.region, (), () if len(zones) > 6 else tuple(z for z in zones if z))
+
+
 def nanp_locale(
     country: str | None, address_state: str | None, entries: list[_Entry]
 ) -> tuple[str | None, str | None]:
     """(locale key, None), or (None, why), as ``locate(country, address_state, numbers)``
-    gives it when every number's area code has the table entry in ``entries`` (in order)."""
+    gives it when ``entries`` (in order) are the numbers' :func:`table_entry` or
+    :func:`info_entry`."""
     column = (country or "").strip().upper() or None
     number_countries: list[str] = []
     countries: set[str] = set()
