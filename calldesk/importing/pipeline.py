@@ -632,6 +632,7 @@ class _Importer:
         self._ac_ok: dict[str, Any] = {}
         self._entry_ids: dict[Any, str] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+        self._quick_one: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._ranks: dict[int, int] = {}
         self._zone_texts: dict[tuple[str, ...], str | None] = {}
         self._own: dict[tuple[Any, ...], tuple[str, ...]] = {}
@@ -1010,6 +1011,7 @@ class _Importer:
             self._name_keys,
             self._country_codes,
             self._quick,
+            self._quick_one,
             self._parts,
         ):
             cache.clear()
@@ -1923,11 +1925,15 @@ class _Importer:
                 if entries is not None:
                     entries.append(known[1])
         quick = (country, state, *acs)
-        known = self._quick.get(quick)
+        # Keys of one table-decided number are few (countries x states x entries) and most
+        # rows have one number: kept apart from the many combinations of two or more, whose
+        # cache is cleared when full.
+        cache = self._quick_one if entries is not None and len(acs) == 1 else self._quick
+        known = cache.get(quick)
         if known is not None:
             return known
-        if len(self._quick) > 50_000:
-            self._quick.clear()
+        if len(cache) > 50_000:
+            cache.clear()
         # One home for a contact's places (calldesk.places.locate: the number's country always
         # applies, the row's adds); computed once per (country, state, area codes), from the
         # area-code table (or the number's own analysis) when every number is decided there.
@@ -1935,7 +1941,7 @@ class _Importer:
             answer = nanp_locale(country, state or None, entries)
         else:
             answer = self._locale_fallback(country, state, valid, nanp_states)
-        self._quick[quick] = answer
+        cache[quick] = answer
         return answer
 
     def _assemble(
