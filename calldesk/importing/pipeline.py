@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import json
@@ -852,6 +853,10 @@ class _Importer:
                     self._reader_refusals(batch, writer, run_id)
                     self.report("reading")
                     self._batch(batch, names, target, writer, run_id, next_contact, next_company)
+                    # What the import keeps (its dedupe indexes) is no garbage: kept out of the
+                    # collector's full scans, which otherwise grow with it (10% of the CPU at
+                    # 300k rows). The batch's own garbage is still collected.
+                    gc.freeze()
                     self.report("storing")
                 if self.result.rows - self.result.rows_refused == 0 and not self.result.errors:
                     raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
@@ -967,6 +972,10 @@ class _Importer:
                         first = False
                     self._reader_refusals(batch, writer, run_id)
                     self._batch(batch, names, target, writer, run_id, next_contact, next_company)
+                    # What the import keeps (its dedupe indexes) is no garbage: kept out of the
+                    # collector's full scans, which otherwise grow with it (10% of the CPU at
+                    # 300k rows). The batch's own garbage is still collected.
+                    gc.freeze()
                     writer.execute(
                         "UPDATE import_runs SET heartbeat_at = ? WHERE id = ?",
                         (_db_time(utcnow(), True), run_id),
@@ -2344,4 +2353,12 @@ def import_file(
     cancel); ``cancel`` is checked as often. Raises :class:`ImportRefused` for files that are
     not lists (with the reason) and :class:`ImportCancelled` when cancelled.
     """
-    return _Importer(store, Path(path), options, progress, cancel).run()
+    thresholds = gc.get_threshold()
+    # Rows make many short-lived objects (freed by reference counting): fewer, larger young
+    # collections for the run, the usual ones after it.
+    gc.set_threshold(max(thresholds[0], 20_000), *thresholds[1:])
+    try:
+        return _Importer(store, Path(path), options, progress, cancel).run()
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # the frozen objects are collected as usual again
