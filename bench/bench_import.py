@@ -3,6 +3,10 @@
     python bench/bench_import.py                 # 1,000,000 rows, 200,000 DNC numbers
     python bench/bench_import.py --rows 100000   # quicker
     python bench/bench_import.py --db postgresql+psycopg://...   # another store
+    python bench/bench_import.py --against-reference --rows 1000000
+        # the reference pipeline (shared/reference/import-limit) and calldesk's command line on
+        # the reference generator's file, one after the other: CPU (user+sys) of each process,
+        # the ratio, wall times, peak RSS and the load average
 
 The list mixes the phone formats real lists have ("(212) 555-0147", "212.555.0147",
 "+1 212 555 0147", "1-212-555-0147", bare digits, extensions, foreign numbers), ~5% duplicate
@@ -15,13 +19,16 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -274,15 +281,102 @@ def generate(path: Path, rows: int, dnc_path: Path, dnc_numbers: int, seed: int 
             handle.write(f"{rng.choice(area_codes)},{rng.randint(2000000, 9999999)}\n")
 
 
+def shared_dir() -> Path:
+    """The product's shared/ folder: $CALLDESK_SHARED, else ../shared beside the checkout."""
+    named = os.environ.get("CALLDESK_SHARED")
+    if named:
+        return Path(named)
+    repo = Path(__file__).resolve().parent.parent
+    for candidate in (repo.parent / "shared", repo.parent.parent / "shared"):
+        if (candidate / "reference").is_dir():
+            return candidate
+    return repo.parent / "shared"
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, Any]:
+    """Run ``command`` as a child: its CPU (user+sys, with the children it waited for), wall
+    time and peak RSS, from wait4 on that child alone, and its standard output."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err, text=True)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done: dict[str, Any] = {"out": out.read(), "err": err.read()}
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({child.returncode}):\n{done['err'][-2000:]}")
+    done.update(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024)
+    return done
+
+
+def against_reference(rows: int, workdir: Path) -> None:
+    """The reference pipeline and calldesk on the same generated file, CPU side by side."""
+    reference = shared_dir() / "reference" / "import-limit"
+    if not (reference / "pipeline.py").exists():
+        sys.exit(f"no reference pipeline in {reference} (set CALLDESK_SHARED to shared/)")
+    data = workdir / "reference-data"
+    data.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "REFERENCE_DATA": str(data), "CALLDESK_DATA_DIR": str(workdir / "data")}
+    python = sys.executable
+    contacts, dnc_file = data / f"contacts_{rows}.csv", data / f"dnc_{rows}.txt"
+    if not contacts.exists() or not dnc_file.exists():
+        made = _run([python, "gen.py", str(rows)], env, reference)
+        print(f"generated {rows} rows with the reference generator in {made['wall']:.1f} s")
+    load_before = os.getloadavg()
+    ref = _run([python, "pipeline.py", "--rows", str(rows)], env, reference)
+    ref_json = json.loads(ref["out"].strip().splitlines()[-1])
+    db = workdir / "against-reference.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    repo = Path(__file__).resolve().parent.parent
+    cli = [python, "-m", "calldesk", "--db", f"sqlite:///{db}"]
+    dnc_run = _run([*cli, "dnc", "import", str(dnc_file), "--json"], env, repo)
+    imp = _run(
+        [*cli, "import", str(contacts), "--list", "Big", "--country", "US", "--json"], env, repo
+    )
+    summary = json.loads(imp["out"][imp["out"].index("{") :])
+    load_after = os.getloadavg()
+    both = dnc_run["cpu"] + imp["cpu"]
+    print(f"rows {rows}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(
+        f"reference pipeline  cpu {ref['cpu']:7.2f} s  wall {ref['wall']:7.2f} s  "
+        f"peak rss {ref['rss_mb']:.0f} MB"
+    )
+    print(f"calldesk dnc import cpu {dnc_run['cpu']:7.2f} s  wall {dnc_run['wall']:7.2f} s")
+    print(
+        f"calldesk import     cpu {imp['cpu']:7.2f} s  wall {imp['wall']:7.2f} s  "
+        f"peak rss {imp['rss_mb']:.0f} MB"
+    )
+    print(
+        f"ratio (calldesk import / reference) {imp['cpu'] / ref['cpu']:.2f}x; "
+        f"with the dnc import {both / ref['cpu']:.2f}x"
+    )
+    print(
+        f"  calldesk: imported {summary.get('imported')}, duplicates {summary.get('duplicates')}, "
+        f"invalid {summary.get('invalid')}, accounted {summary.get('accounted')}; "
+        f"reference: contacts {ref_json.get('contacts')}, phones {ref_json.get('phones')}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dnc", type=int, default=200_000)
     parser.add_argument("--db", help="store URL (default: a fresh SQLite file)")
     parser.add_argument("--keep", help="directory to keep the generated files in")
+    parser.add_argument(
+        "--against-reference",
+        action="store_true",
+        help="run the reference pipeline and calldesk on the reference generator's file",
+    )
     args = parser.parse_args()
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="calldesk-bench-import-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.against_reference:
+        against_reference(args.rows, workdir)
+        return
     os.environ.setdefault("CALLDESK_DATA_DIR", str(workdir / "data"))
     list_path = workdir / f"list_{args.rows}.csv"
     dnc_path = workdir / f"dnc_{args.dnc}.txt"

@@ -209,3 +209,41 @@ def test_extension_is_kept() -> None:
 
 def test_nanp_regions_cover_canada_and_caribbean() -> None:
     assert {"US", "CA", "JM", "PR"} <= NANP_REGIONS
+
+
+def test_extensions_take_the_shortcut_and_equal_the_full_parse() -> None:
+    bases = ["212-736-5000", "(604) 836-0349", "+1 907 555 1212", "212.155.0147", "8005550100"]
+    marks = [" x", "x", " ext ", " ext. ", "#", " # ", " X", " EXT. ", " extension "]
+    digits = ["4", "42", "4242", "1234567", "12345678"]
+    raws = [f"{b}{m}{d}{t}" for b in bases for m in marks for d in digits for t in ("", " ")]
+    for region in ("US", "CA", "GB"):
+        normalizer = PhoneNormalizer(region)
+        got = normalizer.normalize_many(raws)
+        for raw, info in zip(raws, got, strict=True):
+            assert info == parse_phone(raw, region), (raw, region)
+        if region != "GB":
+            # x / ext / ext. / # with up to 7 digits, lower case: the shortcut (no full parse).
+            assert normalizer.shortcut_hits >= len(bases) * 5 * 4 * 2
+
+
+def test_double_zero_before_a_north_american_number_equals_the_full_parse() -> None:
+    # "001-212-736-5000" from the US: "00" + 1 and the number, or "001" + another country
+    # ("001-203-..." is Egypt's +20); the shortcut answers the first reading only.
+    from calldesk.places import _area_codes
+
+    rng = random.Random(11)
+    codes = [*sorted(_area_codes()), "555", "800", "911", "200"]
+    raws = []
+    for code in codes:
+        rest = f"{rng.randint(100, 999)}{rng.randint(0, 9999):04d}"
+        sep = rng.choice(["-", " ", ".", ""])
+        head = rng.choice(["001", "001 ", "001-", " 001 "])
+        area = rng.choice([f"({code}) ", code + sep])
+        raws.append(f"{head}{area}{rest[:3]}{sep}{rest[3:]}")
+    for region in ("US", "CA"):
+        normalizer = PhoneNormalizer(region)
+        for raw, info in zip(raws, normalizer.normalize_many(raws), strict=True):
+            assert info == parse_phone(raw, region), (raw, region)
+    readings = {parse_phone(raw, "US").note for raw in raws}  # type: ignore[union-attr]
+    assert "international prefix 00 + country code 1" in readings
+    assert any(note and note.startswith("international prefix 001 +") for note in readings)

@@ -49,6 +49,15 @@ NANP_SHAPE = re.compile(
 )
 # The same shape for polars (Rust regex): only ASCII digits.
 NANP_SHAPE_POLARS = r"^\s*(?:\+?1[ .\-]?)?(?:\(([2-9][0-9]{2})\)|([2-9][0-9]{2}))[ .\-]?([0-9]{3})[ .\-]?([0-9]{4})\s*$"
+# The same shape with an extension written the common ways (" x123", " ext. 123", " #123"):
+# phonenumbers reads these digits as the extension and the number as without it (the
+# equivalence is tested against the full parse).
+NANP_EXT_POLARS = NANP_SHAPE_POLARS[: -len(r"\s*$")] + r"(?:\s*(?:x|ext\.?|#)\s*([0-9]{1,7}))?\s*$"
+# "001-212-736-4350" (00, then 1 and a North American number) from the US or Canada, whose
+# own international prefix is 011: the "00" reading is the shortcut's; "001" is parsed.
+_IDD_NANP = re.compile(
+    r"^\s*00(1[ .\-]?(?:\(([2-9][0-9]{2})\)|([2-9][0-9]{2}))[ .\-]?([0-9]{3})[ .\-]?([0-9]{4}))\s*$"
+)
 # Only "+1 ..." may take the shortcut when the list's country is outside North America.
 _PLUS_ONE = re.compile(r"^\s*\+1")
 
@@ -179,21 +188,31 @@ def international_prefix_candidates(raw: str) -> list[tuple[str, str]]:
     ]
 
 
-def resolve_international_prefix(raw: str) -> PhoneInfo | None:
+def resolve_international_prefix(
+    raw: str, known: dict[str, tuple[PhoneInfo, int] | None] | None = None
+) -> PhoneInfo | None:
     """The number ``raw`` names when read with an international prefix, if exactly one
     reading is a valid number; an invalid :class:`PhoneInfo` saying so when two readings
-    are valid; None when no reading is."""
+    are valid; None when no reading is. ``known``: the reading after a prefix as (analysis,
+    country code), or None when it is not a valid number, when the caller knows it already
+    (the North American shortcut's)."""
     found: dict[str, PhoneInfo] = {}
     grouped: dict[str, PhoneInfo] = {}  # readings whose prefix is a group of its own
     for prefix, text in international_prefix_candidates(raw):
-        try:
-            number = phonenumbers.parse(text, None)
-        except NumberParseException:
-            continue
-        info = analyse_number(raw, number)
+        if known is not None and prefix in known:
+            given = known[prefix]
+            if given is None:
+                continue
+            info, country_code = given
+        else:
+            try:
+                number = phonenumbers.parse(text, None)
+            except NumberParseException:
+                continue
+            info, country_code = analyse_number(raw, number), number.country_code
         if not info.valid:
             continue
-        note = f"international prefix {prefix} + country code {number.country_code}"
+        note = f"international prefix {prefix} + country code {country_code}"
         reading = info._replace(note=note)
         found.setdefault(info.e164, reading)  # type: ignore[arg-type]
         rest = _after_digits(raw.strip(), len(prefix))
@@ -518,7 +537,19 @@ class PhoneNormalizer:
         except KeyError:
             pass
         self.full_parses += 1
-        info = parse_phone(raw, self.default_country)
+        info = None
+        if self.fast and self.default_country in ("US", "CA"):
+            match = _IDD_NANP.match(raw)
+            if match:
+                # The raw text itself is never valid here (two leading zeros, 13 digits),
+                # so parse_phone would go straight to the prefix readings.
+                national = (match[2] or match[3]) + match[4] + match[5]
+                plain = self.nanp.info(raw, national)
+                info = resolve_international_prefix(
+                    raw, {"00": (plain, 1) if plain.valid else None}
+                )
+        if info is None:
+            info = parse_phone(raw, self.default_country)
         if len(self._slow_cache) < 50_000:
             self._slow_cache[raw] = info
         return info
@@ -556,11 +587,12 @@ class PhoneNormalizer:
         frame = pl.DataFrame({"raw": pl.Series(raws, dtype=pl.String)}).with_row_index("i")
         frame = frame.filter(pl.col("raw").str.strip_chars().str.len_chars() > 0)
         if self.fast:
-            groups = pl.col("raw").str.extract_groups(NANP_SHAPE_POLARS)
+            groups = pl.col("raw").str.extract_groups(NANP_EXT_POLARS)
             frame = frame.with_columns(
                 national=pl.coalesce(groups.struct.field("1"), groups.struct.field("2"))
                 + groups.struct.field("3")
-                + groups.struct.field("4")
+                + groups.struct.field("4"),
+                ext=groups.struct.field("5"),
             )
             if self.default_country not in NANP_REGIONS:
                 frame = frame.with_columns(
@@ -574,14 +606,15 @@ class PhoneNormalizer:
                 self.shortcut_hits += fast.height
                 answer_ids = self._answer_ids(fast["national"])
                 answers = self.nanp.answer_list
-                for i, national, answer_id in zip(
+                for i, national, answer_id, ext in zip(
                     fast["i"].to_list(),
                     fast["national"].to_list(),
                     answer_ids,
+                    fast["ext"].to_list(),
                     strict=True,
                 ):
                     answer = answers[answer_id]
-                    infos[i] = answer
+                    infos[i] = answer._replace(extension=ext) if ext else answer
                     if answer.valid:
                         e164s[i] = "+1" + national
         else:
