@@ -603,7 +603,19 @@ def main() -> None:
     )
     parser.add_argument(
         "--reference-gen",
-        default=os.environ.get("REFERENCE_GEN", "/work/shared/reference/import-limit/gen.py"),
+        default=os.environ.get(
+            "REFERENCE_GEN",
+            str(
+                Path(
+                    os.environ.get(
+                        "CALLDESK_SHARED", Path(__file__).resolve().parents[2] / "shared"
+                    )
+                )
+                / "reference"
+                / "import-limit"
+                / "gen.py"
+            ),
+        ),
         help="the reference pipeline's generator (run as a program, never imported)",
     )
     parser.add_argument("--pg", help="PostgreSQL URL (its tables are emptied!)")

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,9 +147,35 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
     cursor.close()
 
 
+# How long a writer waits for SQLite's write lock before "database is locked" (the same as
+# the connection's busy_timeout), and how often it asks while it waits.
+_WRITE_WAIT_SECONDS = 10.0
+_WRITE_POLL_SECONDS = 0.001
+
+
 def _sqlite_on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not immediate:
+        conn.exec_driver_sql("BEGIN")
+        return
+    raw = conn.connection.dbapi_connection
+    # SQLite's own busy handler sleeps up to 100 ms between tries, so a rep's save could wait
+    # through a whole import while the import commits batch after batch and takes the lock
+    # back within microseconds. Asking every millisecond gets the save in between two batches.
+    raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+    try:
+        deadline = time.monotonic() + _WRITE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    break  # said below, through SQLAlchemy, like any other error
+                time.sleep(_WRITE_POLL_SECONDS)
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the last try raises as SQLAlchemy does
+    finally:
+        raw.execute("PRAGMA busy_timeout=10000")  # type: ignore[union-attr]
 
 
 def create_private_file(path: Path) -> None:
