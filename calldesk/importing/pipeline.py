@@ -218,6 +218,10 @@ class ImportResult:
     cells_refused: int = 0  # values (numbers, addresses) refused in rows that were stored
     refused_by_reason: dict[str, int] = field(default_factory=dict)  # rows and values
     numbers_read_as: dict[str, int] = field(default_factory=dict)  # e.g. 001- numbers read as +1
+    # contacts whose number belongs to another country than their row's Country column says
+    # (the number's own law applies, the row's country is added: calldesk.places)
+    region_mismatches: int = 0
+    business_lines: int = 0  # phones marked as business lines by a "Phone type" column
 
     @property
     def accounted(self) -> bool:
@@ -241,6 +245,8 @@ class ImportResult:
             "refused_by_reason": dict(
                 sorted(self.refused_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
             ),
+            "region_mismatches": self.region_mismatches,
+            "business_lines": self.business_lines,
             "numbers_read_as": dict(
                 sorted(self.numbers_read_as.items(), key=lambda kv: (-kv[1], kv[0]))
             ),
@@ -2133,6 +2139,9 @@ class _Importer:
                 assign_contacts(session, [c.id for c in campaigns])
             except ImportError:  # pragma: no cover
                 pass
+        self._mark_business_lines(session, writer, call_list, mapping)
+        if "country" in mapping.columns.values():
+            self.result.region_mismatches = self._region_mismatches(writer, call_list)
         run = session.get(ImportRun, run_id)
         assert run is not None
         run.list_id = call_list.id
@@ -2146,6 +2155,65 @@ class _Importer:
         run.stats = stats
         session.flush()
         self.result.phases["finishing"] = time.process_time() - t
+
+    def _mark_business_lines(
+        self, session: Session, writer: _Writer, call_list: CallList, mapping: ColumnMapping
+    ) -> None:
+        """A "Phone type"/"Line type" column (kept as a custom field) marks the row's numbers as
+        business lines, which the calling rules exempt where a statute does (calldesk.rules)."""
+        from calldesk.rules.marks import phone_type, refresh_business_keys
+
+        mapped = set(mapping.columns)
+        headers = [
+            h
+            for h in self.column_names
+            if h not in mapped and re.sub(r"[^a-z0-9]", "", h.casefold()) in PHONE_TYPE_HEADERS
+        ]
+        if not headers:
+            return
+        business: list[int] = []
+        rows = writer.execute(
+            "SELECT c.id, c.custom FROM contacts c JOIN list_members m ON m.contact_id = c.id "
+            "WHERE m.list_id = ? AND c.custom IS NOT NULL",
+            (call_list.id,),
+        )
+        for contact_id, custom in rows:
+            values = json.loads(custom) if isinstance(custom, str) else (custom or {})
+            if any(phone_type(str(values.get(h) or "")) for h in headers):
+                business.append(contact_id)
+        true = 1 if self.sqlite else True
+        for start in range(0, len(business), 500):
+            chunk = business[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            writer.execute(
+                f"UPDATE phones SET business = ? WHERE contact_id IN ({marks}) AND e164 IS NOT NULL",
+                (true, *chunk),
+            )
+            counted = writer.execute(
+                f"SELECT count(*) FROM phones WHERE business AND contact_id IN ({marks})",
+                tuple(chunk),
+            )
+            self.result.business_lines += int(counted[0][0])
+        session.expire_all()
+        refresh_business_keys(session, business)
+
+    def _region_mismatches(self, writer: _Writer, call_list: CallList) -> int:
+        """Contacts with a valid number of another country than their row's Country column."""
+        true = 1 if self.sqlite else True
+        found = writer.execute(
+            "SELECT count(DISTINCT c.id) FROM contacts c "
+            "JOIN list_members m ON m.contact_id = c.id JOIN phones p ON p.contact_id = c.id "
+            "WHERE m.list_id = ? AND c.country IS NOT NULL AND p.region IS NOT NULL "
+            "AND p.valid = ? AND p.region <> c.country",
+            (call_list.id, true),
+        )
+        return int(found[0][0])
+
+
+# Headers of a column that says whether a row's numbers are business lines.
+PHONE_TYPE_HEADERS = frozenset(
+    {"phonetype", "linetype", "numbertype", "phonelinetype", "businessline", "b2bline"}
+)
 
 
 # The dedupe indexes hold a million keys: numbers as integers and addresses as 64-bit hashes

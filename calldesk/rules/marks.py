@@ -30,7 +30,11 @@ CONSUMER_WORDS = {"consumer", "residential", "home", "personal", "mobile", "no",
 def phone_type(text: str | None) -> bool | None:
     """An import cell as a business flag: "Business", "B2B", "yes" -> True; "Residential",
     "consumer", "no" -> False; empty or anything else -> None (not marked: consumer rules)."""
-    word = (text or "").strip().casefold()
+    word = " ".join((text or "").replace("_", " ").replace("-", " ").casefold().split())
+    for suffix in (" landline", " line", " phone", " number"):  # "Business line", "home phone"
+        if word.endswith(suffix) and word[: -len(suffix)] in BUSINESS_WORDS | CONSUMER_WORDS:
+            word = word[: -len(suffix)]
+            break
     if word in BUSINESS_WORDS:
         return True
     if word in CONSUMER_WORDS:

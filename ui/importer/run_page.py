@@ -279,4 +279,13 @@ def reason_lines(result: Any) -> str:
     read_as = getattr(result, "numbers_read_as", None) or {}
     for how, count in sorted(read_as.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"{count:,} numbers written with {how}: read as +{how.split()[-1]}")
+    mismatched = getattr(result, "region_mismatches", 0) or 0
+    if mismatched:
+        lines.append(
+            f"{mismatched:,} contacts have a number of another country than their Country "
+            "column: that country's calling law applies too"
+        )
+    business = getattr(result, "business_lines", 0) or 0
+    if business:
+        lines.append(f"{business:,} numbers marked as business lines by the file")
     return "\n".join(lines)
