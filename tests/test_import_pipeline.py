@@ -87,6 +87,9 @@ def test_list_import_dedupes_people_and_keeps_colleagues_apart(
         "rows_refused",
         "cells_refused",
         "refused_by_reason",
+        # what the file tells the calling rules (issue 14)
+        "region_mismatches",
+        "business_lines",
         "numbers_read_as",
         "accounted",
     }
@@ -380,6 +383,8 @@ def test_cli_import_json_and_leads_find(tmp_path: Path, capsys: pytest.CaptureFi
         "rows_refused",
         "cells_refused",
         "refused_by_reason",
+        "region_mismatches",
+        "business_lines",
         "numbers_read_as",
         "accounted",
     ]
