@@ -14,6 +14,7 @@ Figures, not pass/fail: record them in bench/README.md (target: p99 under 200 ms
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import subprocess
 import sys
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from calldesk.importing.pipeline import ImportOptions, ImportProgress, import_file  # noqa: E402
-from calldesk.models import Rep  # noqa: E402
+from calldesk.models import DncSnapshot, Rep  # noqa: E402
 from calldesk.store import open_store  # noqa: E402
 
 SAVER = ROOT / "tests" / "rep_saver.py"
@@ -61,6 +62,16 @@ def main() -> None:
     store = open_store(url)
     with store.write() as session:
         session.add(Rep(name="Bench Rep"))
+        # A US registry copy a few days old at the rep's clock: without one every consumer call
+        # is refused (fail closed, issue 14) and the rep would have nothing to save.
+        session.add(
+            DncSnapshot(
+                source="us_national",
+                country="US",
+                file_name="bench-us_national",
+                file_date=dt.date(2026, 11, 6),
+            )
+        )
     import_file(
         store,
         write_list(where / "seed.csv", 2_000, 0),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 
 from calldesk import paths
 from calldesk.models import Campaign, Disposition, Setting
+from calldesk.yamlload import load_yaml
 
 DEFAULT_CAMPAIGN = "Default campaign"
 SCRIPTS_DIGEST = "default_scripts_sha256"
@@ -17,7 +17,7 @@ SCRIPTS_DIGEST = "default_scripts_sha256"
 
 def default_dispositions() -> list[dict[str, Any]]:
     with open(paths.resource("dispositions.yaml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return load_yaml(handle)
 
 
 def _scripts_digest() -> str:

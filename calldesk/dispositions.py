@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calldesk import paths
 from calldesk.models import Disposition
+from calldesk.yamlload import load_yaml
 
 # The codes the command line, the sync payloads and the hand-off rely on.
 DEFAULT_CODES = (
@@ -134,7 +134,7 @@ def validate(specs: list[dict[str, Any]]) -> list[DispositionRule]:
 def load_defaults() -> list[DispositionRule]:
     """The shipped default dispositions, validated."""
     with open(paths.resource("dispositions.yaml"), encoding="utf-8") as handle:
-        return validate(yaml.safe_load(handle))
+        return validate(load_yaml(handle))
 
 
 def load(session: Session) -> dict[str, DispositionRule]:

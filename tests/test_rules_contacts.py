@@ -65,6 +65,24 @@ def test_florida_cap_counts_every_rep_number_and_callback(store: Store) -> None:
         assert contact_status(session, contact.id, ny("2026-11-25 09:00")).allowed
 
 
+def test_british_columbia_allows_one_call_in_30_days_to_a_consumer(store: Store) -> None:
+    van = ZoneInfo("America/Vancouver")
+
+    def bc(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=van).astimezone(UTC)
+
+    with store.write() as session:
+        contact = add_contact(session, ["+16045550123"], state="BC", country="CA")
+        assert contact_status(session, contact.id, bc("2026-11-24 11:00")).allowed
+        add_attempt(session, contact, bc("2026-11-24 11:00"))
+        status = contact_status(session, contact.id, bc("2026-12-10 11:00"))
+        assert not status.allowed
+        cap = next(c for c in status.checks if c.rule_id == "ca-bc-30d-cap")
+        assert cap.verdict == "refused" and "1 of 1 calls used in the last 720 h" in cap.detail
+        assert status.next_allowed_at == bc("2026-12-24 11:00")  # 720 h after the call
+        assert contact_status(session, contact.id, bc("2026-12-24 11:00")).allowed
+
+
 def test_cap_frees_only_inside_the_window(store: Store) -> None:
     with store.write() as session:
         contact = add_contact(session, [MIAMI], state="FL")

@@ -134,6 +134,8 @@ ROWS = [
     # British Columbia: no calls on statutory holidays (BC Day 2026-08-03)
     ("ca-bc", "CA|BC|America/Vancouver", "America/Vancouver", "2026-08-03 12:00", False),
     ("ca-bc", "CA|BC|America/Vancouver", "America/Vancouver", "2026-08-04 12:00", True),
+    # the 30-day cap is per person (tests/test_rules_contacts.py); the window itself is open
+    ("ca-bc-30d", "CA|BC|America/Vancouver", "America/Vancouver", "2026-08-04 12:00", True),
     # Canada: weekdays 9:00-21:30, weekends 10:00-18:00
     ("ca-crtc", f"CA|ON|{TOR}", TOR, "2026-11-24 08:59", False),
     ("ca-crtc", f"CA|ON|{TOR}", TOR, "2026-11-24 09:00", True),

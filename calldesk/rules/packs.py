@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from calldesk import paths
+from calldesk.yamlload import load_yaml
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS: dict[str, tuple[int, ...]] = {
@@ -289,7 +290,7 @@ def load_pack_file(path: Path) -> RulePack:
     """Read and validate one pack file."""
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise RulePackError(f"{path.name}: not valid YAML: {exc}") from exc
     pack = parse_pack(data, path.name)
