@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -202,14 +201,11 @@ def contact_status(
 
 
 def normalize_number(text: str, default_region: str | None = "US") -> str | None:
-    """A typed number in E.164, or None when it is not a valid number."""
-    try:
-        parsed = phonenumbers.parse(text.strip(), (default_region or "US").upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    """A typed number in E.164, or None when it is not a valid number (the dial policy of
+    :mod:`calldesk.phones`, the one reader of numbers: 00/011/001 prefixes included)."""
+    from calldesk.phones import Policy, to_e164
+
+    return to_e164(text, (default_region or "US").upper(), Policy.DIAL)
 
 
 def place_of(session: Session, *, e164: str | None, contact: Contact | None) -> Placement:
