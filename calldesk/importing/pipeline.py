@@ -20,7 +20,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +44,7 @@ from calldesk.importing.placing import info_entry, nanp_locale, table_entry
 from calldesk.importing.readers import (
     FileLayout,
     ReaderError,
+    RowBatch,
     iter_batches,
     looks_like_header,
     sniff_file,
@@ -842,20 +843,7 @@ class _Importer:
                 next_contact = [self._max_id(writer, "contacts") + 1]
                 next_company = [self._max_id(writer, "companies") + 1]
                 self.first_new_id = next_contact[0]
-                phases = self.result.phases
-                batches = iter_batches(layout, options.batch_size)
-                while True:
-                    t = time.process_time()
-                    try:
-                        batch = next(batches, None)
-                    except ReaderError as exc:
-                        # Found while reading on (an open quote, a huge cell): nothing stored.
-                        raise ImportRefused(str(exc)) from exc
-                    phases["read"] = phases.get("read", 0.0) + time.process_time() - t
-                    if batch is None:
-                        break
-                    self.state.rows_read += len(batch.rows)
-                    self.state.bytes_read = batch.bytes_read
+                for batch in self._read_batches(layout, options.batch_size):
                     self._reader_refusals(batch, writer, run_id)
                     self.report("reading")
                     self._batch(batch, names, target, writer, run_id, next_contact, next_company)
@@ -898,6 +886,24 @@ class _Importer:
         problem = memory_problem(rows, int(existing or 0), _available_memory())
         if problem:
             raise ImportRefused(f"{self.path.name}: {problem}")
+
+    def _read_batches(self, layout: FileLayout, size: int) -> Iterator[RowBatch]:
+        """The file's batches, counted in the progress and timed; a reader error found while
+        reading on (an open quote, a huge cell) refuses the whole file."""
+        phases = self.result.phases
+        batches = iter_batches(layout, size)
+        while True:
+            t = time.process_time()
+            try:
+                batch = next(batches, None)
+            except ReaderError as exc:
+                raise ImportRefused(str(exc)) from exc
+            phases["read"] = phases.get("read", 0.0) + time.process_time() - t
+            if batch is None:
+                return
+            self.state.rows_read += len(batch.rows)
+            self.state.bytes_read = batch.bytes_read
+            yield batch
 
     def _share_store(self) -> bool:
         wanted = self.options.share_store
@@ -955,19 +961,8 @@ class _Importer:
             self.first_new_id = 0
             # Each write transaction holds the lock for a small batch only.
             size = max(1, min(options.batch_size, SHARED_BATCH_ROWS))
-            batches = iter_batches(layout, size)
             first = True
-            while True:
-                t = time.process_time()
-                try:
-                    batch = next(batches, None)
-                except ReaderError as exc:
-                    raise ImportRefused(str(exc)) from exc
-                phases["read"] = phases.get("read", 0.0) + time.process_time() - t
-                if batch is None:
-                    break
-                self.state.rows_read += len(batch.rows)
-                self.state.bytes_read = batch.bytes_read
+            for batch in self._read_batches(layout, size):
                 self.report("reading")
                 with write.begin():
                     # Others may have added contacts since the last batch: ids go past theirs.
