@@ -40,7 +40,7 @@ from calldesk.models import (
     Rep,
 )
 from calldesk.phones import Policy, to_phonenumber
-from calldesk.places import derive_locale, number_zones, parse_key
+from calldesk.places import contact_clock, derive_locale, number_zones, parse_key
 from calldesk.queue import HELD
 from calldesk.scripts.grading import GradeResult
 
@@ -743,17 +743,8 @@ def _existing_person(
 
 
 def contact_zone(session: Session, contact: Contact) -> str | None:
-    """The contact's time zone: a manager's override, else its locale, else its first number."""
-    if contact.time_zone_override:
-        return contact.time_zone_override
-    if contact.locale_key:
-        zones = parse_key(contact.locale_key).zones
-        if zones:
-            return zones[0]
-    for phone in contact.phones:
-        if phone.time_zones:
-            return phone.time_zones.split("|")[0]
-    return None
+    """The contact's clock: :func:`calldesk.places.contact_clock`, the one rule for it."""
+    return contact_clock(contact)
 
 
 def _zone(name: str | None) -> ZoneInfo | dt.timezone:

@@ -34,7 +34,7 @@ from calldesk.models import (
     Rep,
     utcnow,
 )
-from calldesk.places import contact_clock, parse_key
+from calldesk.places import contact_clock
 
 KIND_ATTEMPT = "attempt.recorded"
 _BUSINESS_DAY_START = dt.time(9, 0)
@@ -86,14 +86,7 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime | None:
 def contact_zone(contact: Contact) -> zoneinfo.ZoneInfo:
     """The contact's clock (:func:`calldesk.places.contact_clock`); UTC only to schedule a retry
     for a contact whose place is unknown (it is never offered until someone sets it)."""
-    if contact.time_zone_override:
-        return zoneinfo.ZoneInfo(contact.time_zone_override)
-    if contact.locale_key:
-        zones = parse_key(contact.locale_key).zones
-        if zones:
-            return zoneinfo.ZoneInfo(zones[0])
-    zone = contact_clock(contact)
-    return zoneinfo.ZoneInfo(zone or "UTC")
+    return zoneinfo.ZoneInfo(contact_clock(contact) or "UTC")
 
 
 def next_business_day(at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
