@@ -84,7 +84,9 @@ def build(
             reps.add_rep(session, name, role="field", time_zone=zone, territory=territory)
         reps.add_rep(session, MANAGER[0], role="manager", time_zone=MANAGER[1])
         # Consumer calls need a registry copy at most 31 days old (fail closed); the demo
-        # records empty stand-ins, named as such, so its desk has someone to call.
+        # records empty stand-ins, named as such, so its desk has someone to call. They are
+        # dated before the replayed history (the last six weekdays) so those calls were allowed
+        # at the time too: a copy counts only from its date.
         from calldesk.models import DncSnapshot
 
         for source, country in (("us_national", "US"), ("ca_dncl", "CA")):
@@ -93,7 +95,7 @@ def build(
                     source=source,
                     country=country,
                     file_name="demo stand-in (empty): import your real registry copy",
-                    file_date=now.date() - dt.timedelta(days=3),
+                    file_date=now.date() - dt.timedelta(days=14),
                     numbers=0,
                 )
             )

@@ -7,6 +7,7 @@ store gets a database of its own, dropped afterwards, so parallel runs never col
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 import uuid
@@ -20,6 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from calldesk.rules.context import set_registry_gate  # noqa: E402
 from calldesk.store import Store, open_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,16 +129,39 @@ def store(request: pytest.FixtureRequest) -> Store:
 
 
 @pytest.fixture(autouse=True)
-def _registry_gate_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def _registry_gate_off() -> Iterator[None]:
     """Stores built by tests hold no do-not-call registry copy, which refuses every consumer
-    call (fail closed); tests of that gate turn it back on with ``registry_gate``."""
-    monkeypatch.setenv("CALLDESK_REGISTRY_GATE", "off")
+    call (fail closed); tests of that gate turn it back on with ``registry_gate``. This is
+    in-process only: a child process (the CLI run as a user would) enforces the gate, so
+    those tests give their stores a registry copy (``give_registry_copy``)."""
+    set_registry_gate(False)
+    yield
+    set_registry_gate(True)
 
 
 @pytest.fixture
-def registry_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+def registry_gate(_registry_gate_off: None) -> None:
     """The registry gate as shipped: no fresh registry copy, no consumer calls."""
-    monkeypatch.setenv("CALLDESK_REGISTRY_GATE", "on")
+    set_registry_gate(True)
+
+
+def give_registry_copy(store: Store, day: dt.date) -> None:
+    """US and Canadian registry copies (empty, named as test stand-ins) taken on ``day``: for a
+    store that a child process decides on, since the child enforces the registry gate as
+    shipped (only this process turned it off)."""
+    from calldesk.models import DncSnapshot
+
+    with store.write() as session:
+        for source, country in (("us_national", "US"), ("ca_dncl", "CA")):
+            session.add(
+                DncSnapshot(
+                    source=source,
+                    country=country,
+                    file_name=f"test stand-in {source}",
+                    file_date=day,
+                    numbers=0,
+                )
+            )
 
 
 def shot_path(name: str) -> Path:

@@ -33,6 +33,7 @@ from calldesk.models import (
     utcnow,
 )
 from calldesk.store import Store
+from tests.conftest import give_registry_copy
 
 SAVER = Path(__file__).with_name("rep_saver.py")
 REPO = Path(__file__).resolve().parent.parent
@@ -53,6 +54,7 @@ def write_list(path: Path, rows: int, first_line: int) -> Path:
 def seeded(store: Store, tmp_path: Path) -> None:
     with store.write() as session:
         session.add(Rep(name="Rita Rep"))
+    give_registry_copy(store, dt.date(2026, 11, 2))  # the saver decides on 2026-11-10
     seed = write_list(tmp_path / "seed.csv", 400, 0)
     import_file(store, seed, ImportOptions(list_name="Seed", share_store=False))
 

@@ -14,6 +14,7 @@ from test_queue_helpers import TUESDAY_10_NY, make_contact, make_list, make_rep
 from calldesk import campaigns, outcomes, queue
 from calldesk.models import Attempt, Callback, Claim, Contact, DncEntry, OutboxEntry, Phone
 from calldesk.store import Store
+from tests.conftest import give_registry_copy
 
 AT = TUESDAY_10_NY
 CLI = [sys.executable, "-c", "import sys; from calldesk.cli.main import main; sys.exit(main())"]
@@ -277,6 +278,7 @@ def test_command_line_next_and_record(tmp_path) -> None:
     store = open_store(f"sqlite:///{db}")
     with store.write() as session:
         contact_id = make_contact(session, "NY").id
+    give_registry_copy(store, dt.date(2026, 11, 20))
     store.close()
     offer = run("queue", "next", "--rep", "Ann", "--at", "2026-11-24T15:00:00Z")
     assert offer["lead"]["id"] == contact_id and offer["claim_id"]

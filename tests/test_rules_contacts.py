@@ -28,6 +28,7 @@ from calldesk.rules import (
     validate_campaign_rules,
 )
 from calldesk.store import Store
+from tests.conftest import give_registry_copy
 from tests.rules_helpers import add_attempt, add_contact, add_rep
 
 UTC = dt.UTC
@@ -375,6 +376,7 @@ def test_cli_explain_review_set_zone(sqlite_store: Store) -> None:
         session.add(campaign)
         session.flush()
         lost_id, florida_id, campaign_id = lost.id, florida.id, campaign.id
+    give_registry_copy(sqlite_store, dt.date(2026, 11, 20))
     db = sqlite_store.url
     result = _cli(
         db, "rules", "explain", "--phone", "305-555-0123", "--at", "2026-11-25T01:30:00Z", "--json"
@@ -430,6 +432,7 @@ def test_cli_check_dial_refuses_and_allows_a_manager_override(sqlite_store: Stor
     with sqlite_store.write() as session:
         add_rep(session, "Morgan", role="manager")
         contact_id = add_contact(session, [MIAMI], state="FL").id
+    give_registry_copy(sqlite_store, dt.date(2026, 11, 20))
     db = sqlite_store.url
     late = "2026-11-25T01:30:00Z"  # 20:30 in Miami
     refused = _cli(

@@ -11,7 +11,6 @@ the queue pays nothing per offer.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +24,10 @@ from calldesk.rules.packs import active_packs
 # Registry files that are a country's national do-not-call registry (others are plain lists).
 REGISTRY_SOURCES = {"us_national": "US", "ca_dncl": "CA"}
 REGISTRY_NAMES = {"US": "National Do Not Call Registry", "CA": "National DNCL"}
-# Test suites that do not exercise the registry set this to "off"; the Rules screen and
-# ``rules explain`` say so whenever it is off.
-GATE_ENV = "CALLDESK_REGISTRY_GATE"
+# Whether the gate is enforced. Only code in the same process can turn it off (a test suite
+# whose throw-away stores hold no registry copy): no setting, flag or environment variable does,
+# so a user cannot. The Rules screen, ``rules explain`` and the ledger say so whenever it is off.
+_gate = {"enforce": True}
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,16 @@ class RulesContext:
 
 
 def registry_gate_enabled() -> bool:
-    """Whether stale or missing registry copies refuse consumer calls (on unless the test
-    environment turned it off)."""
-    return os.environ.get(GATE_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
+    """Whether stale or missing registry copies refuse consumer calls (always, unless code in
+    this process called ``set_registry_gate(False)``)."""
+    return _gate["enforce"]
+
+
+def set_registry_gate(enforce: bool) -> None:
+    """Turn the registry gate on or off in this process only (test suites whose stores hold no
+    registry copy); cached contexts are dropped so the next decision sees the change."""
+    _gate["enforce"] = enforce
+    invalidate()
 
 
 def registry_states(session: Session, at: dt.datetime) -> tuple[RegistryState, ...]:
