@@ -183,3 +183,80 @@ def test_a_far_row_whose_cells_have_no_reference_is_refused(tmp_path: Path) -> N
     )
     assert child.returncode == 0, (child.returncode, child.stderr[-1500:])
     assert "REFUSED" in child.stdout and "rows by 200 columns" in child.stdout
+
+
+def ods(path: Path, rows: list[str]) -> Path:
+    """A minimal OpenDocument spreadsheet whose table holds the given row elements (XML)."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} '
+        'office:version="1.2"><office:body><office:spreadsheet>'
+        f'<table:table table:name="Leads">{"".join(rows)}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    kind = "application/vnd.oasis.opendocument.spreadsheet"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", kind, compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{kind}"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type='
+            '"text/xml"/></manifest:manifest>',
+        )
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def ods_row(*texts: str) -> str:
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>'
+        for t in texts
+    )
+    return f"<table:table-row>{cells}</table:table-row>"
+
+
+ODS_LIST = [ods_row("First Name", "Last Name", "Phone"), ods_row("Ann", "Lee", "212-736-5000")]
+
+
+def test_an_opendocument_sheet_with_the_usual_trailing_repeats_reads(tmp_path: Path) -> None:
+    # What LibreOffice writes after the last row: styled empty cells and empty rows repeated
+    # to the sheet's end. They hold nothing, so they are not part of the list.
+    filler = (
+        '<table:table-row table:number-rows-repeated="1048574">'
+        '<table:table-cell table:style-name="ce1" table:number-columns-repeated="1024"/>'
+        "</table:table-row>"
+    )
+    path = ods(tmp_path / "ok.ods", [*ODS_LIST, filler])
+    layout = sniff_file(path)
+    assert layout.headers == ["First Name", "Last Name", "Phone"]
+    assert read_all(layout) == [["Ann", "Lee", "212-736-5000"]]
+
+
+def test_an_opendocument_row_repeated_far_is_refused_not_fatal(tmp_path: Path) -> None:
+    # A 1 KB file: 60,000 empty rows, then a cell in column 1,001 (the reader asked 5 GB).
+    far = (
+        '<table:table-row table:number-rows-repeated="60000"><table:table-cell/>'
+        "</table:table-row><table:table-row><table:table-cell table:number-columns-repeated="
+        '"1000"/><table:table-cell office:value-type="string"><text:p>x</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    path = ods(tmp_path / "far.ods", [*ODS_LIST, far])
+    assert path.stat().st_size < 2_000
+    child = run_isolated(
+        f"""
+        from calldesk.importing.readers import ReaderError, sniff_file
+        try:
+            sniff_file({str(path)!r})
+        except ReaderError as exc:
+            print("REFUSED", exc)
+        """
+    )
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    assert "REFUSED" in child.stdout and "sheet 'Leads'" in child.stdout
+    assert "60,003 rows by 1,001 columns" in child.stdout and "ALM60003" in child.stdout

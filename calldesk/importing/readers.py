@@ -600,6 +600,16 @@ _DIMENSION = re.compile(
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
 _checked: dict[tuple[str, int, float], None] = {}
+# OpenDocument sheets say "this row (cell) again N times" instead of writing it out: a 1 KB
+# file can ask for 60,000 rows of 1,000 cells (5 GB in the reader). Its tables are scanned
+# the same way, repeats counted, up to the last cell that holds something.
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
+)
+_ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
+_ODS_ROWS = re.compile(rb'\btable:number-rows-repeated="([0-9]{1,10})"')
+_ODS_COLUMNS = re.compile(rb'\btable:number-columns-repeated="([0-9]{1,10})"')
+_ODS_VALUE = re.compile(rb"\boffice:value-type=")
 
 
 def _column_number(letters: bytes) -> int:
@@ -689,10 +699,72 @@ def _used_range(stream) -> tuple[int, int, int, int]:  # type: ignore[no-untyped
     return low_row, high_row, low_col, high_col
 
 
+def _ods_used_ranges(stream) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+    """(sheet name, last row, last column) of every table of an OpenDocument content.xml, read
+    in pieces, repeated rows and cells counted; a cell holds something when it has a value type
+    or content (a self-closed cell with neither is empty, whatever its style)."""
+    tables: list[tuple[str, int, int]] = []
+    name = ""
+    row = high_row = high_col = 0  # rows before the current one; the used range so far
+    rows_here = column = 0
+    row_used = False
+    tail = b""
+    done = False
+    while not done:
+        chunk = stream.read(1 << 20)
+        done = not chunk
+        data = tail + chunk
+        cut = len(data) if done else data.rfind(b"<")
+        if cut < 0:
+            cut = len(data)
+        for match in _ODS_TAG.finditer(data, 0, cut):
+            closing, kind, attrs, empty = match[1], match[2], match[3], match[4]
+            if kind == b"table":
+                if closing:
+                    tables.append((name, high_row, high_col))
+                else:
+                    found = _ODS_NAME.search(attrs)
+                    name = found[1].decode("utf-8", "replace") if found else ""
+                    row = high_row = high_col = 0
+            elif kind == b"table-row":
+                if not closing:
+                    found = _ODS_ROWS.search(attrs)
+                    rows_here, column, row_used = (int(found[1]) if found else 1), 0, False
+                if closing or empty:
+                    if row_used:
+                        high_row = row + rows_here
+                    row += rows_here
+            elif not closing:  # a cell or a covered cell
+                found = _ODS_COLUMNS.search(attrs)
+                repeat = int(found[1]) if found else 1
+                if not empty or _ODS_VALUE.search(attrs):
+                    row_used = True
+                    high_col = max(high_col, column + repeat)
+                column += repeat
+        tail = data[cut:]
+        if len(tail) > 1 << 20:
+            tail = b""
+    return tables
+
+
+def _refuse_far(path: Path, sheet: str, rows: int, columns: int, far: str) -> None:
+    """Refuse a sheet whose rectangle of cells the reader could not hold."""
+    cells = rows * columns
+    if cells > MAX_SHEET_CELLS:
+        raise ReaderError(
+            f"{path.name}: sheet {sheet!r} spans {rows:,} rows by {columns:,} columns (a cell "
+            f"at {far}): reading it would take about {cells * _CELL_BYTES / 1e9:,.0f} GB of "
+            "memory. Delete the stray cells far from the list (or copy the list into a new "
+            "sheet) and import again."
+        )
+
+
 def check_workbook(path: Path) -> None:
     """Refuse a workbook whose sheets the reader could not hold, before it allocates anything:
-    a used range of more than :data:`MAX_SHEET_CELLS` cells (one stray cell far away), a
-    text cell over 16 MiB, or sheets larger than the memory there is."""
+    a used range of more than :data:`MAX_SHEET_CELLS` cells (one stray cell far away, or an
+    OpenDocument row repeated that far), a text cell over 16 MiB, or sheets larger than the
+    memory there is. An old binary .xls is not scanned: its format stops a sheet at 65,536 rows
+    by 256 columns (16.8 million cells, under the limit)."""
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime)
     if key in _checked:
@@ -719,17 +791,16 @@ def check_workbook(path: Path) -> None:
             if not high_row:
                 continue
             low_row, low_col = min(low_row, high_row), min(low_col, high_col)
-            cells = (high_row - low_row + 1) * (high_col - low_col + 1)
-            if cells > MAX_SHEET_CELLS:
-                far = f"{_column_letters(high_col)}{high_row}"
-                raise ReaderError(
-                    f"{path.name}: sheet {sheet!r} spans {high_row - low_row + 1:,} rows by "
-                    f"{high_col - low_col + 1:,} columns (a cell at {far}): reading it would "
-                    f"take about {cells * _CELL_BYTES / 1e9:,.0f} GB of memory. Delete the "
-                    "stray cells far from the list (or copy the list into a new sheet) and "
-                    "import again."
-                )
-            needed += cells * _CELL_BYTES
+            rows, columns = high_row - low_row + 1, high_col - low_col + 1
+            _refuse_far(path, sheet, rows, columns, f"{_column_letters(high_col)}{high_row}")
+            needed += rows * columns * _CELL_BYTES
+        if "content.xml" in archive.namelist() and "mimetype" in archive.namelist():
+            info = archive.getinfo("content.xml")
+            needed += info.file_size
+            with archive.open(info) as stream:
+                for sheet, rows, columns in _ods_used_ranges(stream):
+                    _refuse_far(path, sheet, rows, columns, f"{_column_letters(columns)}{rows}")
+                    needed += rows * columns * _CELL_BYTES
         if memory is not None and needed > memory * 0.6:
             raise ReaderError(
                 f"{path.name}: reading this workbook would take about {needed / 1e9:,.1f} GB "
