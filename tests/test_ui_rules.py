@@ -11,7 +11,7 @@ from sqlalchemy import select
 from calldesk import campaigns, dnc
 from calldesk.models import AuditEntry, Contact
 from calldesk.store import Store
-from tests.conftest import REALWORLD
+from tests.conftest import REALWORLD, shot_path
 from tests.rules_helpers import add_contact
 from ui.context import AppContext
 from ui.rules.view import RulesView
@@ -162,3 +162,50 @@ def test_narrowings_that_widen_and_stale_snapshots_are_warned(qtbot, sqlite_stor
         r for r in range(page.snapshots.rowCount()) if page.snapshots.item(r, 0).text() == "US"
     )
     assert page.snapshots.item(us, 5).text().startswith("TOO OLD")
+
+
+def test_a_manager_closes_a_day_for_one_state_and_opens_it_again(qtbot, store: Store) -> None:
+    from calldesk.rules import decide
+
+    with store.write() as s:
+        louisiana = add_contact(s, ["+15045550100"], state="LA", country="US").id
+        texas = add_contact(s, ["+12145550100"], state="TX", country="US").id
+    view = _view(qtbot, store)
+    page = view.closed
+    view.tabs.setCurrentWidget(page)
+    assert view.tabs.tabText(3) == "Closed days"
+    assert page.day.date().toPython() == NOW.date()  # the screen's clock, not today's date
+    assert page.table.rowCount() == 0 and "No extra closed days" in page.count.text()
+
+    # a day without its source is refused and nothing is written
+    qtbot.keyClicks(page.state, "Louisiana")
+    qtbot.keyClicks(page.reason, "State of emergency: hurricane")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert page.message.text().startswith("Not added: a closed day needs a source")
+    assert page.table.rowCount() == 0
+
+    qtbot.keyClicks(page.source, "Governor's proclamation 123 JML 2026")
+    qtbot.keyClicks(page.who, "Morgan Lee")
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert page.message.text() == "US-LA is closed for calling on 2026-11-24."
+    assert [page.table.item(0, c).text() for c in range(5)] == [
+        "2026-11-24",
+        "US-LA",
+        "State of emergency: hurricane",
+        "Governor's proclamation 123 JML 2026",
+        "Morgan Lee",
+    ]
+    with store.session() as s:
+        verdict = decide(s, at=NOW, contact=louisiana, purpose="explain")
+        assert not verdict.allowed and "123 JML 2026" in verdict.rule
+        assert decide(s, at=NOW, contact=texas).allowed
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action.like("rules.closed_day%")))
+        assert [(a.action, a.actor) for a in audit] == [("rules.closed_day.add", "Morgan Lee")]
+    assert view.grab().save(str(shot_path("rules-closed-days.png")))
+
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    assert page.message.text() == "US-LA on 2026-11-24 is open for calling again."
+    assert page.table.rowCount() == 0
+    with store.session() as s:
+        assert decide(s, at=NOW, contact=louisiana).allowed

@@ -1,5 +1,5 @@
 """The manager's Rules screen: packs in use per campaign, the "needs review" list, registry
-snapshot ages and a "try a number" box.
+snapshot ages, a "try a number" box and the extra closed days a manager enters.
 
 One background call gathers what the pages show (:func:`calldesk.rules.rules_overview`, the
 packs each campaign's contacts bring, the needs-review list); it runs again when contacts,
@@ -16,14 +16,16 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from calldesk import rules
+from calldesk.rules.marks import closed_days_list
 from calldesk.rules_usage import packs_per_campaign
 from ui.context import AppContext
+from ui.rules.closed_page import ClosedDaysPage
 from ui.rules.packs_page import PacksPage
 from ui.rules.review_page import ReviewPage
 from ui.rules.tables import ERROR_STYLE, WARNING_STYLE, plain_label
 from ui.rules.try_page import TryNumberPage
 
-RELOAD_ON = ("contacts", "campaigns", "dnc", "lists", "import", "all")
+RELOAD_ON = ("contacts", "campaigns", "dnc", "lists", "import", "rules", "all")
 
 
 def _utcnow() -> dt.datetime:
@@ -53,9 +55,13 @@ class RulesView(QWidget):
         self.packs = PacksPage(self.tabs)
         self.review = ReviewPage(ctx, self.tabs)
         self.try_number = TryNumberPage(ctx, self.tabs)
+        self.closed = ClosedDaysPage(ctx, self.tabs)
+        self.closed.set_today(clock().date())
+        self.closed.changed.connect(lambda: ctx.data_changed.emit("rules"))
         self.tabs.addTab(self.packs, "Packs && campaigns")
         self.tabs.addTab(self.review, "Needs review")
         self.tabs.addTab(self.try_number, "Try a number")
+        self.tabs.addTab(self.closed, "Closed days")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.warnings)
@@ -77,15 +83,16 @@ class RulesView(QWidget):
         generation = self._generation
         store, at = self.ctx.store, self.clock()
 
-        def load(_task: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+        def load(_task: Any) -> tuple[dict[str, Any], list[Any], list[Any], list[Any]]:
             with store.session() as session:
                 return (
                     rules.rules_overview(session, at),
                     packs_per_campaign(session),
                     rules.needs_review(session, limit=500),
+                    closed_days_list(session),
                 )
 
-        def done(result: tuple[dict[str, Any], list[Any], list[Any]]) -> None:
+        def done(result: tuple[dict[str, Any], list[Any], list[Any], list[Any]]) -> None:
             if generation == self._generation:
                 self.show_data(*result)
 
@@ -101,6 +108,7 @@ class RulesView(QWidget):
         overview: dict[str, Any],
         usage: list[dict[str, Any]],
         review: list[dict[str, Any]],
+        closed: list[dict[str, Any]],
     ) -> None:
         self.overview = overview
         problems = [f"Rule pack problem: {p}" for p in overview["pack_problems"]]
@@ -111,6 +119,7 @@ class RulesView(QWidget):
         self.packs.show_data(overview, usage)
         self.review.show_rows(review, overview["needs_review"])
         self.try_number.set_campaigns(overview["campaigns"])
+        self.closed.show_rows(list(closed))
         count = overview["needs_review"]
         self.tabs.setTabText(1, f"Needs review ({count:,})" if count else "Needs review")
 
