@@ -92,7 +92,8 @@ class ClosedDaysPage(QWidget):
             plain_label(
                 "A closed day refuses consumer calls to that country or state all day (in the "
                 "contact's own time), on top of the rule packs: a governor's proclaimed "
-                "holiday, an emergency ban. It takes effect at once for every rep and is "
+                "holiday, an emergency ban. It applies to every rep (other desks see it within "
+                "half a minute) and is "
                 "written to the audit log with its source.",
                 self,
             )
