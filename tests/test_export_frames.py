@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from calldesk.spreadsheet import neutralise, neutralise_expr, neutralise_row
 from calldesk.sync.frames import _iso_python, iso_utc
-from calldesk.sync.layouts import RowWriter, XlsxFrameWriter, csv_lines
+from calldesk.sync.layouts import RowWriter, XlsxFrameWriter, write_csv_frame
 
 # Characters the guard and the quoting care about, mixed into ordinary text.
 RISKY = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20 \u00a0\u2007\u202f\u3000\x00\x01\x1f\x7f\x0b,\".0123456789'#"
@@ -66,9 +66,7 @@ def _csv_columnar(rows: list[list[object]], width: int) -> bytes:
             text = [v if v is None or isinstance(v, str) else str(v) for v in values]
             columns.append(pl.Series(f"c{j}", text, dtype=pl.String))
     out = io.BytesIO()
-    csv_lines(pl.DataFrame(columns)).write_csv(
-        out, include_header=False, quote_style="never", line_terminator="\r\n"
-    )
+    write_csv_frame(pl.DataFrame(columns), out)
     return out.getvalue()
 
 

@@ -287,12 +287,7 @@ class RowWriter:
             return
         if self.fmt == "csv":
             self._handle.flush()
-            csv_lines(frame).write_csv(
-                self._handle.buffer,
-                include_header=False,
-                quote_style="never",
-                line_terminator="\r\n",
-            )
+            write_csv_frame(frame, self._handle.buffer)
             self.rows += frame.height
         else:
             self.rows += frame.height
@@ -340,35 +335,33 @@ def guarded_columns(frame: Any) -> list[Any]:
     return out
 
 
-def csv_lines(frame: Any) -> Any:
-    """``frame`` as one column of CSV lines (without terminators), cells guarded and quoted."""
+def csv_cells(frame: Any) -> Any:
+    """``frame`` with every text cell through the spreadsheet guard and empty text as null.
+
+    Written by polars' CSV writer with ``quote_style="necessary"`` it gives the csv module's
+    ``QUOTE_MINIMAL`` bytes: a cell holding ``,``, ``"``, CR or LF is quoted, quotes doubled;
+    numbers as their text. Polars quotes an empty string (``""``) where the csv module writes
+    nothing, hence empty text becomes null (an empty field) here.
+    """
     import polars as pl
 
     from calldesk.spreadsheet import suspect_pattern
 
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    # One pass over every text column: the cells the guard may change, and whether a column
-    # holds a cell to quote (the guard never adds or removes a comma, quote, CR or LF).
-    scan = frame.select(
-        *[pl.col(n).str.contains(suspect_pattern()).fill_null(False).alias(n) for n in texts],
-        *[pl.col(n).str.contains(r'[,"\r\n]').any().alias(f"q{j}") for j, n in enumerate(texts)],
+    suspects = frame.select(
+        pl.col(n).str.contains(suspect_pattern()).fill_null(False) for n in texts
     )
-    columns = []
-    for name, dtype in frame.schema.items():
-        column = frame.get_column(name)
-        if dtype != pl.String:
-            columns.append(column.cast(pl.String).fill_null(""))  # numbers: never quoted
-            continue
-        column = guard_column(column, scan.get_column(name)).fill_null("")
-        if scan.get_column(f"q{texts.index(name)}")[0]:  # QUOTE_MINIMAL: only such cells
-            column = column.to_frame("v").select(
-                pl.when(pl.col("v").str.contains(r'[,"\r\n]'))
-                .then('"' + pl.col("v").str.replace_all('"', '""', literal=True) + '"')
-                .otherwise(pl.col("v"))
-                .alias("v")
-            )["v"]
-        columns.append(column.alias(name))
-    return pl.DataFrame(columns).select(pl.concat_str(pl.all(), separator=",").alias("line"))
+    return frame.with_columns(
+        guard_column(frame.get_column(n), suspects.get_column(n)) for n in texts
+    ).with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in texts)
+
+
+def write_csv_frame(frame: Any, out: Any) -> None:
+    """Append ``frame``'s rows to the binary file ``out`` as the csv module writes them
+    (``QUOTE_MINIMAL``, CRLF) after :func:`calldesk.spreadsheet.neutralise_row`."""
+    csv_cells(frame).write_csv(
+        out, include_header=False, quote_style="necessary", line_terminator="\r\n"
+    )
 
 
 def write_xlsx_frame(sheet: Any, frame: Any) -> None:
