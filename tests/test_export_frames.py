@@ -173,3 +173,34 @@ def test_columnar_xlsx_cuts_long_text_as_openpyxl_does(tmp_path: Path) -> None:
         frame_writer.write_frame(_frame(rows, 3))
     with zipfile.ZipFile(reference) as a, zipfile.ZipFile(columnar) as b:
         assert b.read("xl/worksheets/sheet1.xml") == a.read("xl/worksheets/sheet1.xml")
+
+
+def test_columnar_xlsx_kinds_of_column(tmp_path: Path) -> None:
+    """Columns of one kind (all empty, all numbers, all plain text, all phones) and numbers
+    with gaps take the per-column shortcuts; the sheet is still openpyxl's."""
+    rows = [
+        [1, None, None, "Ada", "+15551234567", "x", "  pad"],
+        [None, 7, None, "Bo", "+15551234568", "", "é&<"],
+        [3, None, None, "Cy", "+15551234569", None, "=1"],
+    ]
+    header = ["id", "gap", "none", "name", "phone", "some", "odd"]
+    reference, columnar = tmp_path / "reference.xlsx", tmp_path / "columnar.xlsx"
+    with RowWriter(reference, "xlsx", header) as writer:
+        for row in rows:
+            writer.write(["" if v is None else v for v in row])
+    frame = pl.DataFrame(
+        [
+            pl.Series("id", [r[0] for r in rows], dtype=pl.Int64),
+            pl.Series("gap", [r[1] for r in rows], dtype=pl.Int64),
+            *[
+                pl.Series(name, [r[j] for r in rows], dtype=pl.String)
+                for j, name in enumerate(header)
+                if j >= 2
+            ],
+        ]
+    )
+    with XlsxFrameWriter(columnar, header) as frame_writer:
+        frame_writer.write_frame(frame[:1])
+        frame_writer.write_frame(frame[1:])
+    with zipfile.ZipFile(reference) as a, zipfile.ZipFile(columnar) as b:
+        assert b.read("xl/worksheets/sheet1.xml") == a.read("xl/worksheets/sheet1.xml")
