@@ -106,16 +106,19 @@ def iso_utc(series: pl.Series) -> pl.Series:
     if series.dtype != S:
         values = [_iso_python(v) for v in series.to_list()]
         return pl.Series(series.name, values, dtype=S)
-    parts = pl.col("raw").str.extract_groups(_STORED_TIME)
-    day, time_, micro = (parts.struct.field(n) for n in ("1", "2", "3"))
+    # The stored form has fixed places (checked by the pattern): slices, no captures.
+    raw = pl.col("raw")
+    micro = raw.str.slice(20, 6)
     iso = (
         pl.DataFrame({"raw": series})
         .select(
-            day
-            + "T"
-            + time_
-            + pl.when(micro == "000000").then(pl.lit("")).otherwise("." + micro)
-            + "+00:00"
+            pl.when(raw.str.contains(_STORED_TIME)).then(
+                raw.str.slice(0, 10)
+                + "T"
+                + raw.str.slice(11, 8)
+                + pl.when(micro == "000000").then(pl.lit("")).otherwise("." + micro)
+                + "+00:00"
+            )
         )
         .to_series()
     )
