@@ -725,7 +725,7 @@ def _decode_rows(rows: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
     JSON keeps every text exact (escapes and all) and NULL apart from "": the columns are
     those the plain cursor gives (a timestamp is its stored text, as there).
     """
-    arrays = pl.DataFrame(rows, schema={"row": S}, orient="row").get_column("row")
+    arrays = pl.Series("row", [row for (row,) in rows], dtype=S)
     values = arrays.str.json_decode(pl.List(S)).to_frame("row")
     return values.select(
         (
