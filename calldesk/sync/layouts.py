@@ -378,7 +378,7 @@ _SHEET = "xl/worksheets/sheet1.xml"
 _MAX_CELL = 32767  # openpyxl cuts longer text to Excel's limit
 # Text whose cell needs more than the plain opening and the text as it is: a plain number
 # (quote-prefixed), spaces at an edge (preserved), markup to escape, characters outside ASCII.
-_SPECIAL = f"^[+\\-0-9]|{_EDGE_SPACE}|[&<>\r]|[^\x00-\x7f]"
+_SPECIAL = f"^[+-]?[0-9]+(?:\\.[0-9]+)?$|{_EDGE_SPACE}|[&<>\r]|[^\x00-\x7f]"
 
 
 class XlsxFrameWriter:
@@ -482,10 +482,16 @@ class XlsxFrameWriter:
             if kinds[f"l{k}"] and (series.str.len_chars() > _MAX_CELL).any():
                 series = series.str.slice(0, _MAX_CELL)
                 column = column.str.slice(0, _MAX_CELL)
+            plain = frame.get_column(name).str.contains(PLAIN_NUMBER_PATTERN)
+            if plain.sum() == height - empties:  # phones: every cell empty or a plain number
+                parts.choose(empty, '" t="inlineStr"></c>', '" s="1" t="inlineStr"><is><t>')
+                parts.add(column)  # ASCII digits and a sign or point: nothing to escape
+                parts.choose(empty, "", "</t></is></c>")
+                continue
             opening = (
                 pl.when(empty if empty is not None else pl.lit(False))
                 .then(pl.lit('" t="inlineStr"></c>'))
-                .when(pl.col(name).str.contains(PLAIN_NUMBER_PATTERN))
+                .when(pl.lit(plain))
                 .then(pl.lit('" s="1" t="inlineStr"><is><t>'))
                 .when(column.str.contains(_EDGE_SPACE))
                 .then(pl.lit('" t="inlineStr"><is><t xml:space="preserve">'))
