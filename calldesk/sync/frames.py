@@ -23,7 +23,8 @@ import datetime as dt
 import gc
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -252,6 +253,10 @@ class LeadFrames:
     def chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
         """Columns (named as the layout's headers) of the next ``limit`` contacts after
         ``after_id``, and the last id read; an empty frame when there are no more contacts."""
+        with _mapped(session):
+            return self._chunk(session, after_id, limit)
+
+    def _chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
         contacts = self._fetch(
             session,
             select(
@@ -683,6 +688,34 @@ class LeadFrames:
 
     def _id_name(self) -> str:
         return "Calldesk_Contact_Id__c" if self.layout == "salesforce" else "calldesk Contact ID"
+
+
+# How much of a SQLite store a chunk's queries may read through a memory map (SQLite caps it
+# at its compile-time limit, 2 GB by default).
+_MAP_BYTES = 1 << 40
+
+
+@contextmanager
+def _mapped(session: Session) -> Iterator[None]:
+    """SQLite reads the store through a memory map for one chunk, then unmaps it.
+
+    A chunk reads tens of MB of pages the connection's cache does not hold; mapped, they are
+    not copied by a system call each (a million-row export: a few tenths of a second less
+    system CPU). Unmapping after the chunk bounds the mapped pages counted in the process's
+    resident memory to one chunk's, and leaves the connection as the rest of calldesk has it.
+    """
+    db = session.connection()
+    if db.dialect.name != "sqlite":
+        yield
+        return
+    raw = db.connection.dbapi_connection
+    assert raw is not None
+    (before,) = raw.execute("PRAGMA mmap_size").fetchone()
+    raw.execute(f"PRAGMA mmap_size={_MAP_BYTES}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA mmap_size={int(before)}")
 
 
 def _first_of_run() -> pl.Expr:
