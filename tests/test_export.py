@@ -262,3 +262,19 @@ def test_export_command(
     assert [r["first_name"] for r in _read_csv(out)] == ["Cli"]
     code = main(["export", "--db", sqlite_store.url, "--grade", "A,X", "--out", str(out), "--json"])
     assert code == 2 and "grades" in capsys.readouterr().err
+
+
+def test_export_leaves_the_connection_unmapped(sqlite_store: Store, tmp_path: Path) -> None:
+    """Chunks read SQLite through a memory map; the connection gets its setting back."""
+
+    def mapped() -> int:
+        with sqlite_store.session() as session:
+            raw = session.connection().connection.dbapi_connection
+            return int(raw.execute("PRAGMA mmap_size").fetchone()[0])
+
+    with sqlite_store.write() as session:
+        for i in range(5):
+            make_lead(session, first=f"M{i}", grade="A")
+    before = mapped()
+    export_leads(sqlite_store, tmp_path / "m.csv", grades=["A"], chunk_size=2)
+    assert mapped() == before

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from calldesk.spreadsheet import neutralise, neutralise_expr, neutralise_row
 from calldesk.sync.frames import _iso_python, iso_utc
-from calldesk.sync.layouts import RowWriter, XlsxFrameWriter, csv_lines
+from calldesk.sync.layouts import RowWriter, XlsxFrameWriter, write_csv_frame
 
 # Characters the guard and the quoting care about, mixed into ordinary text.
 RISKY = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20 \u00a0\u2007\u202f\u3000\x00\x01\x1f\x7f\x0b,\".0123456789'#"
@@ -66,9 +66,7 @@ def _csv_columnar(rows: list[list[object]], width: int) -> bytes:
             text = [v if v is None or isinstance(v, str) else str(v) for v in values]
             columns.append(pl.Series(f"c{j}", text, dtype=pl.String))
     out = io.BytesIO()
-    csv_lines(pl.DataFrame(columns)).write_csv(
-        out, include_header=False, quote_style="never", line_terminator="\r\n"
-    )
+    write_csv_frame(pl.DataFrame(columns), out)
     return out.getvalue()
 
 
@@ -173,5 +171,36 @@ def test_columnar_xlsx_cuts_long_text_as_openpyxl_does(tmp_path: Path) -> None:
             writer.write(row)
     with XlsxFrameWriter(columnar, ["id", "text", "phone"]) as frame_writer:
         frame_writer.write_frame(_frame(rows, 3))
+    with zipfile.ZipFile(reference) as a, zipfile.ZipFile(columnar) as b:
+        assert b.read("xl/worksheets/sheet1.xml") == a.read("xl/worksheets/sheet1.xml")
+
+
+def test_columnar_xlsx_kinds_of_column(tmp_path: Path) -> None:
+    """Columns of one kind (all empty, all numbers, all plain text, all phones) and numbers
+    with gaps take the per-column shortcuts; the sheet is still openpyxl's."""
+    rows = [
+        [1, None, None, "Ada", "+15551234567", "x", "  pad"],
+        [None, 7, None, "Bo", "+15551234568", "", "é&<"],
+        [3, None, None, "Cy", "+15551234569", None, "=1"],
+    ]
+    header = ["id", "gap", "none", "name", "phone", "some", "odd"]
+    reference, columnar = tmp_path / "reference.xlsx", tmp_path / "columnar.xlsx"
+    with RowWriter(reference, "xlsx", header) as writer:
+        for row in rows:
+            writer.write(["" if v is None else v for v in row])
+    frame = pl.DataFrame(
+        [
+            pl.Series("id", [r[0] for r in rows], dtype=pl.Int64),
+            pl.Series("gap", [r[1] for r in rows], dtype=pl.Int64),
+            *[
+                pl.Series(name, [r[j] for r in rows], dtype=pl.String)
+                for j, name in enumerate(header)
+                if j >= 2
+            ],
+        ]
+    )
+    with XlsxFrameWriter(columnar, header) as frame_writer:
+        frame_writer.write_frame(frame[:1])
+        frame_writer.write_frame(frame[1:])
     with zipfile.ZipFile(reference) as a, zipfile.ZipFile(columnar) as b:
         assert b.read("xl/worksheets/sheet1.xml") == a.read("xl/worksheets/sheet1.xml")

@@ -20,7 +20,7 @@ from calldesk import reports
 from calldesk.browse import write_import_errors_csv
 from calldesk.models import ImportError_, ImportRun
 from calldesk.reports.scope import Report, Table
-from calldesk.spreadsheet import neutralise
+from calldesk.spreadsheet import is_plain_number, neutralise
 from calldesk.store import Store
 from calldesk.sync import Target, run_sync
 from calldesk.sync.export import export_leads
@@ -45,7 +45,8 @@ def _live(text: Any) -> bool:
     if neutralise(text) != text:  # the guard would still change it: not final text
         return True
     stripped = text.lstrip(" \x00\x01\x02\x03\x0b\x1f")
-    return stripped[:1] in ("=", "+", "-", "@", "\uff1d") and not stripped.lstrip("+-").isdigit()
+    # A plain number (an E.164 phone, "-12.5", "+0.0") is data, not a formula (the rule, 2.).
+    return stripped[:1] in ("=", "+", "-", "@", "\uff1d") and not is_plain_number(stripped)
 
 
 @pytest.mark.parametrize(

@@ -23,11 +23,12 @@ import datetime as dt
 import gc
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, Text, cast, exists, select
+from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from calldesk.models import (
@@ -106,16 +107,19 @@ def iso_utc(series: pl.Series) -> pl.Series:
     if series.dtype != S:
         values = [_iso_python(v) for v in series.to_list()]
         return pl.Series(series.name, values, dtype=S)
-    parts = pl.col("raw").str.extract_groups(_STORED_TIME)
-    day, time_, micro = (parts.struct.field(n) for n in ("1", "2", "3"))
+    # The stored form has fixed places (checked by the pattern): slices, no captures.
+    raw = pl.col("raw")
+    micro = raw.str.slice(20, 6)
     iso = (
         pl.DataFrame({"raw": series})
         .select(
-            day
-            + "T"
-            + time_
-            + pl.when(micro == "000000").then(pl.lit("")).otherwise("." + micro)
-            + "+00:00"
+            pl.when(raw.str.contains(_STORED_TIME)).then(
+                raw.str.slice(0, 10)
+                + "T"
+                + raw.str.slice(11, 8)
+                + pl.when(micro == "000000").then(pl.lit("")).otherwise("." + micro)
+                + "+00:00"
+            )
         )
         .to_series()
     )
@@ -156,10 +160,26 @@ class LeadFrames:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _fetch(self, session: Session, statement: Select[Any], schema: dict[str, Any]) -> Any:
+    def _fetch(
+        self,
+        session: Session,
+        statement: Select[Any],
+        schema: dict[str, Any],
+        wide: bool = False,
+    ) -> Any:
         """``statement``'s rows as a polars frame with ``schema`` (name -> dtype, or None for
-        a timestamp: stored text as it is, a driver's datetime through Python)."""
+        a timestamp: stored text as it is, a driver's datetime through Python).
+
+        ``wide``: rows of many short texts; SQLite packs each row in one JSON array, so the
+        fetch makes a Python object per row rather than one per value (most of a plain
+        fetch), and polars decodes the text in columns. Narrow rows fetch faster plainly.
+        """
         db = session.connection()
+        packed = wide and db.dialect.name == "sqlite"
+        if packed:
+            statement = statement.with_only_columns(
+                func.json_array(*statement.selected_columns), maintain_column_froms=True
+            )
         sql = str(statement.compile(dialect=db.dialect, compile_kwargs={"literal_binds": True}))
         cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         # Millions of short-lived tuples of plain values: the cycle collector would walk the
@@ -169,6 +189,8 @@ class LeadFrames:
         try:
             cursor.execute(sql)
             rows = cursor.fetchall()
+            if packed:
+                return _decode_rows(rows, schema)
             columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
             del rows
             return pl.DataFrame(
@@ -231,6 +253,10 @@ class LeadFrames:
     def chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
         """Columns (named as the layout's headers) of the next ``limit`` contacts after
         ``after_id``, and the last id read; an empty frame when there are no more contacts."""
+        with _mapped(session):
+            return self._chunk(session, after_id, limit)
+
+    def _chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
         contacts = self._fetch(
             session,
             select(
@@ -271,6 +297,7 @@ class LeadFrames:
                 "website": S,
                 "industry": S,
             },
+            wide=True,
         )
         if contacts.height == 0:
             return pl.DataFrame(), after_id
@@ -663,6 +690,34 @@ class LeadFrames:
         return "Calldesk_Contact_Id__c" if self.layout == "salesforce" else "calldesk Contact ID"
 
 
+# How much of a SQLite store a chunk's queries may read through a memory map (SQLite caps it
+# at its compile-time limit, 2 GB by default).
+_MAP_BYTES = 1 << 40
+
+
+@contextmanager
+def _mapped(session: Session) -> Iterator[None]:
+    """SQLite reads the store through a memory map for one chunk, then unmaps it.
+
+    A chunk reads tens of MB of pages the connection's cache does not hold; mapped, they are
+    not copied by a system call each (a million-row export: a few tenths of a second less
+    system CPU). Unmapping after the chunk bounds the mapped pages counted in the process's
+    resident memory to one chunk's, and leaves the connection as the rest of calldesk has it.
+    """
+    db = session.connection()
+    if db.dialect.name != "sqlite":
+        yield
+        return
+    raw = db.connection.dbapi_connection
+    assert raw is not None
+    (before,) = raw.execute("PRAGMA mmap_size").fetchone()
+    raw.execute(f"PRAGMA mmap_size={_MAP_BYTES}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA mmap_size={int(before)}")
+
+
 def _first_of_run() -> pl.Expr:
     """Rows that start a run of equal contact ids (the frame is sorted by id)."""
     return pl.col("id") != pl.col("id").shift(1).fill_null(-1)
@@ -695,6 +750,24 @@ def _joined(frame: pl.DataFrame, column: str, name: str) -> pl.DataFrame:
 
 def _has_run(text: str) -> bool:
     return _digit_run(text) is not None
+
+
+def _decode_rows(rows: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows of one JSON array each (SQLite's ``json_array`` of the columns) as columns.
+
+    JSON keeps every text exact (escapes and all) and NULL apart from "": the columns are
+    those the plain cursor gives (a timestamp is its stored text, as there).
+    """
+    arrays = pl.Series("row", [row for (row,) in rows], dtype=S)
+    values = arrays.str.json_decode(pl.List(S)).to_frame("row")
+    return values.select(
+        (
+            pl.col("row").list.get(k).cast(N, strict=False)
+            if dtype == N
+            else pl.col("row").list.get(k)
+        ).alias(name)
+        for k, (name, dtype) in enumerate(schema.items())
+    )
 
 
 def _series(name: str, values: Sequence[Any], dtype: Any) -> pl.Series:

@@ -287,12 +287,7 @@ class RowWriter:
             return
         if self.fmt == "csv":
             self._handle.flush()
-            csv_lines(frame).write_csv(
-                self._handle.buffer,
-                include_header=False,
-                quote_style="never",
-                line_terminator="\r\n",
-            )
+            write_csv_frame(frame, self._handle.buffer)
             self.rows += frame.height
         else:
             self.rows += frame.height
@@ -340,35 +335,33 @@ def guarded_columns(frame: Any) -> list[Any]:
     return out
 
 
-def csv_lines(frame: Any) -> Any:
-    """``frame`` as one column of CSV lines (without terminators), cells guarded and quoted."""
+def csv_cells(frame: Any) -> Any:
+    """``frame`` with every text cell through the spreadsheet guard and empty text as null.
+
+    Written by polars' CSV writer with ``quote_style="necessary"`` it gives the csv module's
+    ``QUOTE_MINIMAL`` bytes: a cell holding ``,``, ``"``, CR or LF is quoted, quotes doubled;
+    numbers as their text. Polars quotes an empty string (``""``) where the csv module writes
+    nothing, hence empty text becomes null (an empty field) here.
+    """
     import polars as pl
 
     from calldesk.spreadsheet import suspect_pattern
 
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    # One pass over every text column: the cells the guard may change, and whether a column
-    # holds a cell to quote (the guard never adds or removes a comma, quote, CR or LF).
-    scan = frame.select(
-        *[pl.col(n).str.contains(suspect_pattern()).fill_null(False).alias(n) for n in texts],
-        *[pl.col(n).str.contains(r'[,"\r\n]').any().alias(f"q{j}") for j, n in enumerate(texts)],
+    suspects = frame.select(
+        pl.col(n).str.contains(suspect_pattern()).fill_null(False) for n in texts
     )
-    columns = []
-    for name, dtype in frame.schema.items():
-        column = frame.get_column(name)
-        if dtype != pl.String:
-            columns.append(column.cast(pl.String).fill_null(""))  # numbers: never quoted
-            continue
-        column = guard_column(column, scan.get_column(name)).fill_null("")
-        if scan.get_column(f"q{texts.index(name)}")[0]:  # QUOTE_MINIMAL: only such cells
-            column = column.to_frame("v").select(
-                pl.when(pl.col("v").str.contains(r'[,"\r\n]'))
-                .then('"' + pl.col("v").str.replace_all('"', '""', literal=True) + '"')
-                .otherwise(pl.col("v"))
-                .alias("v")
-            )["v"]
-        columns.append(column.alias(name))
-    return pl.DataFrame(columns).select(pl.concat_str(pl.all(), separator=",").alias("line"))
+    return frame.with_columns(
+        guard_column(frame.get_column(n), suspects.get_column(n)) for n in texts
+    ).with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in texts)
+
+
+def write_csv_frame(frame: Any, out: Any) -> None:
+    """Append ``frame``'s rows to the binary file ``out`` as the csv module writes them
+    (``QUOTE_MINIMAL``, CRLF) after :func:`calldesk.spreadsheet.neutralise_row`."""
+    csv_cells(frame).write_csv(
+        out, include_header=False, quote_style="necessary", line_terminator="\r\n"
+    )
 
 
 def write_xlsx_frame(sheet: Any, frame: Any) -> None:
@@ -383,6 +376,9 @@ _SPACE_CLASS = "".join("\\" + ch if ch in "\\-]^[" else ch for ch in _PY_SPACE)
 _EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
 _SHEET = "xl/worksheets/sheet1.xml"
 _MAX_CELL = 32767  # openpyxl cuts longer text to Excel's limit
+# Text whose cell needs more than the plain opening and the text as it is: a plain number
+# (quote-prefixed), spaces at an edge (preserved), markup to escape, characters outside ASCII.
+_SPECIAL = f"^[+-]?[0-9]+(?:\\.[0-9]+)?$|{_EDGE_SPACE}|[&<>\r]|[^\x00-\x7f]"
 
 
 class XlsxFrameWriter:
@@ -424,56 +420,89 @@ class XlsxFrameWriter:
 
         first = self._next
         self._next += frame.height
-        row = pl.int_range(first, first + pl.len(), dtype=pl.Int64).cast(pl.String)
-        texts = {
-            name: guard_column(frame.get_column(name)).fill_null("")
-            for name, dtype in frame.schema.items()
-            if dtype == pl.String
-        }
-        frame = frame.with_columns(texts.values())
-        # One concatenation per row: for each cell its reference, then the opening that fits
-        # its kind (empty, plain number, text, text with spaces at an edge), its text, its end.
-        pieces: list[Any] = [pl.lit('<row r="'), row, pl.lit('">')]
+        texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+        frame = frame.with_columns(
+            guard_column(frame.get_column(name)).fill_null("") for name in texts
+        ).with_columns(
+            pl.int_range(first, first + pl.len(), dtype=pl.Int64).cast(pl.String).alias(_ROW)
+        )
+        # One pass over each column says which kinds of cell it holds: most columns hold one
+        # kind (all empty, all plain text, all numbers), whose XML needs no choice per cell.
+        kinds = (
+            frame.select(
+                *[(pl.col(n) == "").sum().alias(f"e{j}") for j, n in enumerate(texts)],
+                *[
+                    pl.col(n).str.contains(_SPECIAL).any().alias(f"s{j}")
+                    for j, n in enumerate(texts)
+                ],
+                *[
+                    (pl.col(n).str.len_bytes() > _MAX_CELL).any().alias(f"l{j}")
+                    for j, n in enumerate(texts)
+                ],
+            ).row(0, named=True)
+            if texts
+            else {}
+        )
+        # The row's XML as a list of constant texts and per-cell choices, merged where they
+        # meet: each cell its reference, the opening that fits its kind (empty, plain number,
+        # text, text with spaces at an edge), its text, its end.
+        parts = _Parts()
+        parts.add('<row r="')
+        parts.add(pl.col(_ROW))
+        parts.add('">')
+        height = frame.height
         for j, (name, dtype) in enumerate(frame.schema.items()):
-            pieces += [pl.lit(f'<c r="{get_column_letter(j + 1)}'), row]
+            if name == _ROW:
+                continue
+            parts.add(f'<c r="{get_column_letter(j + 1)}')
+            parts.add(pl.col(_ROW))
             column = pl.col(name)
             if dtype != pl.String:
-                pieces += [
-                    pl.when(column.is_null())
-                    .then(pl.lit('" t="inlineStr"></c>'))
-                    .otherwise(pl.lit('" t="n"><v>')),
-                    column.cast(pl.String).fill_null(""),
-                    pl.when(column.is_null()).then(pl.lit("")).otherwise(pl.lit("</v></c>")),
-                ]
+                nulls = frame.get_column(name).null_count()
+                if nulls == height:
+                    parts.add('" t="inlineStr"></c>')
+                    continue
+                missing = column.is_null() if nulls else None
+                parts.choose(missing, '" t="inlineStr"></c>', '" t="n"><v>')
+                parts.add(column.cast(pl.String).fill_null("") if nulls else column.cast(pl.String))
+                parts.choose(missing, "", "</v></c>")
                 continue
-            series = texts[name]
-            if (series.str.len_chars() > _MAX_CELL).any():
+            k = texts.index(name)
+            empties = kinds[f"e{k}"]
+            if empties == height:
+                parts.add('" t="inlineStr"></c>')
+                continue
+            empty = pl.col(name) == "" if empties else None
+            if not kinds[f"s{k}"]:  # no plain number, edge space, markup or non-ASCII
+                parts.choose(empty, '" t="inlineStr"></c>', '" t="inlineStr"><is><t>')
+                parts.add(column)
+                parts.choose(empty, "", "</t></is></c>")
+                continue
+            series = frame.get_column(name)
+            if kinds[f"l{k}"] and (series.str.len_chars() > _MAX_CELL).any():
+                series = series.str.slice(0, _MAX_CELL)
                 column = column.str.slice(0, _MAX_CELL)
-            plain = pl.col(name).str.contains(PLAIN_NUMBER_PATTERN)
-            empty = pl.col(name) == ""
-            pieces += [
-                pl.when(empty)
+            plain = frame.get_column(name).str.contains(PLAIN_NUMBER_PATTERN)
+            if plain.sum() == height - empties:  # phones: every cell empty or a plain number
+                parts.choose(empty, '" t="inlineStr"></c>', '" s="1" t="inlineStr"><is><t>')
+                parts.add(column)  # ASCII digits and a sign or point: nothing to escape
+                parts.choose(empty, "", "</t></is></c>")
+                continue
+            opening = (
+                pl.when(empty if empty is not None else pl.lit(False))
                 .then(pl.lit('" t="inlineStr"></c>'))
-                .when(plain)
+                .when(pl.lit(plain))
                 .then(pl.lit('" s="1" t="inlineStr"><is><t>'))
                 .when(column.str.contains(_EDGE_SPACE))
                 .then(pl.lit('" t="inlineStr"><is><t xml:space="preserve">'))
-                .otherwise(pl.lit('" t="inlineStr"><is><t>')),
-                _xml_text(column) if series.str.contains("[&<>\r]").any() else column,
-                pl.when(empty).then(pl.lit("")).otherwise(pl.lit("</t></is></c>")),
-            ]
-        lines = frame.select(pl.concat_str(pieces).alias("xml"))
-        # Characters outside ASCII become character references, as lxml writes them.
-        wide = lines["xml"].str.contains(r"[^\x00-\x7f]").arg_true()
-        if len(wide):
-            refs = [
-                text.encode("ascii", "xmlcharrefreplace").decode("ascii")
-                for text in lines["xml"].gather(wide).to_list()
-            ]
-            lines = lines.with_columns(lines["xml"].scatter(wide, refs))
-        lines.write_csv(
-            self._sheet, include_header=False, quote_style="never", line_terminator="</row>"
-        )
+                .otherwise(pl.lit('" t="inlineStr"><is><t>'))
+            )
+            parts.add(opening)
+            parts.add(_cell_text(series))
+            parts.choose(empty, "", "</t></is></c>")
+        parts.add("</row>")
+        lines = frame.select(pl.concat_str(parts.expressions()).alias("xml"))
+        lines.write_csv(self._sheet, include_header=False, quote_style="never", line_terminator="")
 
     def close(self) -> None:
         self._sheet.write(self._end)
@@ -498,6 +527,71 @@ class XlsxFrameWriter:
             self.close()
         else:
             self.abort()
+
+
+_ROW = "\x00row"  # the row number column (no header can be named so)
+
+
+class _Parts:
+    """The pieces of one concatenation: constant texts, expressions, and choices between two
+    constant texts; neighbouring constants are merged into one (into both sides of a choice),
+    so each row costs fewer pieces."""
+
+    def __init__(self) -> None:
+        self._parts: list[Any] = []
+
+    def add(self, part: Any) -> None:
+        """Append a constant text or an expression."""
+        last = self._parts[-1] if self._parts else None
+        if isinstance(part, str) and isinstance(last, str):
+            self._parts[-1] = last + part
+        elif isinstance(part, str) and isinstance(last, tuple):
+            self._parts[-1] = (last[0], last[1] + part, last[2] + part)
+        else:
+            self._parts.append(part)
+
+    def choose(self, condition: Any, then: str, otherwise: str) -> None:
+        """Append ``then`` where ``condition`` holds and ``otherwise`` elsewhere (a constant
+        ``otherwise`` when ``condition`` is None)."""
+        if condition is None:
+            self.add(otherwise)
+            return
+        last = self._parts[-1] if self._parts else None
+        if isinstance(last, str):
+            self._parts[-1] = (condition, last + then, last + otherwise)
+        else:
+            self._parts.append((condition, then, otherwise))
+
+    def expressions(self) -> list[Any]:
+        import polars as pl
+
+        out = []
+        for part in self._parts:
+            if isinstance(part, str):
+                out.append(pl.lit(part))
+            elif isinstance(part, tuple):
+                condition, then, otherwise = part
+                out.append(pl.when(condition).then(pl.lit(then)).otherwise(pl.lit(otherwise)))
+            else:
+                out.append(part)
+        return out
+
+
+def _cell_text(series: Any) -> Any:
+    """Guarded text as lxml writes it in a cell: ``&``, ``<``, ``>`` and CR escaped, and
+    characters outside ASCII as character references (only cells holding one go to Python)."""
+    import polars as pl
+
+    if series.str.contains("[&<>\r]").any():
+        series = series.to_frame("v").select(_xml_text(pl.col("v"))).to_series()
+    wide = series.str.contains(r"[^\x00-\x7f]").arg_true()
+    if len(wide):
+        refs = [
+            text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+            for text in series.gather(wide).to_list()
+        ]
+        series = series.scatter(wide, refs)
+    return pl.lit(series)
 
 
 def _xml_text(column: Any) -> Any:
