@@ -11,6 +11,7 @@ signals and cancels with a :class:`threading.Event` or by returning False from t
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import datetime as dt
 import gc
@@ -78,6 +79,9 @@ STALE_RUN_SECONDS = 120
 # 547 MB RSS (bench/README.md).
 MEMORY_PER_ROW = 600  # a batched run silent this long was killed: its rows are removed
 MAX_ERRORS_STORED = 100_000
+# Distinct (first, last, vendor id) name keys kept for the run's new contacts; past it (a file
+# where every row has its own vendor id) repeats read the names back from the store.
+NAME_CODES_MAX = 300_000
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -622,6 +626,13 @@ class _Importer:
         self.email_index: dict[int, Any] = {}
         self.name_index: dict[str, Any] = {}  # contacts with neither number nor address
         self.names: dict[int, tuple[str, str, str]] = {}  # name keys, external id
+        # The name keys of the contacts this run creates, for the whole run (a repeat may come
+        # a million rows later; a database read each was ~1/4 of the row time at 1M): a code
+        # per contact (its id minus the first new id) into the distinct (first, last, vendor
+        # id) keys, -1 for one not kept (past NAME_CODES_MAX distinct keys: read back).
+        self._name_codes: dict[tuple[str, str, str], int] = {}
+        self._name_list: list[tuple[str, str, str]] = []
+        self._new_names = array.array("i")
         self.header_cells: list[str] = []  # the file's header row, to spot it repeated
         self.header_check_row = -1  # first row of a file read without a header row
         self.shared_phone_keys: set[int | str] = set()
@@ -857,14 +868,16 @@ class _Importer:
                 # The dedupe indexes (millions of keys) are done with: free them before the
                 # index builds, which would otherwise add their memory on top.
                 self._forget_dedupe_state()
-                self.report("finishing")
-                self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)
                 if dropped:
+                    # Before the finishing statements: those look numbers, lists and contacts
+                    # up, a full scan of a million-row table each without the indexes.
                     self.report("indexing")
                     t = time.process_time()
                     for index in dropped:
                         index.create(conn)
                     self.result.phases["indexing"] = time.process_time() - t
+                self.report("finishing")
+                self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)
                 session.flush()
                 session.close()
         finally:
@@ -1015,6 +1028,8 @@ class _Importer:
             self.email_index,
             self.name_index,
             self.names,
+            self._name_codes,
+            self._name_list,
             self.in_list,
             self.companies,
             self.pairs,
@@ -1025,6 +1040,7 @@ class _Importer:
             self._parts,
         ):
             cache.clear()
+        del self._new_names[:]
 
     @staticmethod
     def _notes(notes_c: Any, booth_c: Any, j: int) -> str | None:
@@ -1314,7 +1330,7 @@ class _Importer:
         engagements: list[tuple[Any, ...]] = []
         errors: list[tuple[Any, ...]] = []
         pending: dict[int, list[Any]] = {}
-        names_seen = self.names
+        remember_name = self._remember_name
         new_companies: list[tuple[Any, ...]] = []
         phone_index, email_index = self.phone_index, self.email_index
         dnc = self.dnc
@@ -1558,7 +1574,7 @@ class _Importer:
                 pending[contact_id] = record
                 if name_key is not None:
                     _index_add(self.name_index, name_key, contact_id)
-                names_seen[contact_id] = (fkey, lkey, external_id)
+                remember_name(contact_id, (fkey, lkey, external_id))
                 new_contacts.append(record)
                 self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
                 # A later merge may add this membership again: ON CONFLICT keeps one.
@@ -1776,12 +1792,35 @@ class _Importer:
             return "looks like a header row (column names, not a person)"
         return None
 
+    def _remember_name(self, contact_id: int, key: tuple[str, str, str]) -> None:
+        """Keep the name keys of a contact this run creates (see ``_new_names``)."""
+        code = self._name_codes.get(key)
+        if code is None:
+            if len(self._name_list) < NAME_CODES_MAX:
+                code = self._name_codes[key] = len(self._name_list)
+                self._name_list.append(key)
+            else:
+                code = -1
+        at = contact_id - self.first_new_id
+        codes = self._new_names
+        if at > len(codes):  # ids others took between two batches (shared writes)
+            codes.extend([-1] * (at - len(codes)))
+        if at == len(codes):
+            codes.append(code)
+        elif at >= 0:
+            codes[at] = code
+
     def _names_of(
         self, contact_id: int, pending: dict[int, list[Any]], writer: _Writer
     ) -> tuple[str, str, str]:
         known = self.names.get(contact_id)
         if known is not None:
             return known
+        at = contact_id - self.first_new_id
+        if 0 <= at < len(self._new_names):
+            code = self._new_names[at]
+            if code >= 0:
+                return self._name_list[code]
         rows = writer.execute(
             "SELECT first_name, last_name, external_id FROM contacts WHERE id = ?", (contact_id,)
         )
