@@ -14,6 +14,7 @@ from __future__ import annotations
 import array
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import itertools
@@ -384,7 +385,7 @@ class _Writer:
         self,
         table: Table,
         columns: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
+        rows: list[tuple[Any, ...]] | list[list[Any]],
         on_conflict: str = "",
         fixed: tuple[tuple[str, Any], ...] = (),
     ) -> None:
@@ -417,8 +418,12 @@ class _Writer:
                     continue
                 default = column.default
                 if default is not None and getattr(default, "is_scalar", False):
-                    extra_names.append(column.name)
-                    extra_values.append(default.arg)  # type: ignore[attr-defined]
+                    value = default.arg  # type: ignore[attr-defined]
+                    if self.sqlite and (value is None or isinstance(value, (bool, int, str))):
+                        literals[column.name] = _sql_literal(value)  # one value fewer to bind
+                    else:
+                        extra_names.append(column.name)
+                        extra_values.append(value)
                 elif column.server_default is None:
                     raise RuntimeError(f"importer cannot fill {table.name}.{column.name}")
             names = list(columns) + extra_names
@@ -440,7 +445,7 @@ class _Writer:
             self._sql[key] = cached
         sql, extra = cached
         if extra:
-            rows = [row + extra for row in rows]
+            rows = [(*row, *extra) for row in rows]
         self.cursor.executemany(sql, rows)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -649,6 +654,7 @@ class _Importer:
         self._parts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._countries: dict[str, str | None] = {}
         self._ac_ok: dict[str, Any] = {}
+        self._one_place: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._entry_ids: dict[Any, str] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._quick_one: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
@@ -1037,6 +1043,7 @@ class _Importer:
             self._country_codes,
             self._quick,
             self._quick_one,
+            self._one_place,
             self._parts,
         ):
             cache.clear()
@@ -1365,6 +1372,9 @@ class _Importer:
         header_check = self.header_check_row
         header_head = self.header_cells[:1]
         ranks = self._ranks
+        # Area codes _locale found decided by the table (none without its helpers).
+        ac_ok: dict[str, Any] = self._ac_ok if self._locale_parts is not None else {}
+        one_place = self._one_place
         have_notes = notes_c is not None or booth_c is not None
 
         for j in range(n):
@@ -1495,7 +1505,7 @@ class _Importer:
                     other = self._names_of(cid, pending, writer)
                     # Two records the vendor or CRM keeps apart (their own ids differ) are two
                     # people even when the names agree.
-                    if dedupe.names_agree(fkey, lkey, other[0], other[1]) and (
+                    if _names_agree(fkey, lkey, other[0], other[1]) and (
                         not external_id or not other[2] or external_id == other[2]
                     ):
                         match_id = cid
@@ -1509,7 +1519,7 @@ class _Importer:
                             key
                         )
                     other = self._names_of(cid, pending, writer)
-                    why = dedupe.near_miss(fkey, lkey, other[0], other[1])
+                    why = _near_miss(fkey, lkey, other[0], other[1])
                     if why and (contact_id, cid) not in self.pairs:
                         self.pairs.add((contact_id, cid))
                         self._possible.append((contact_id, cid, why, self.now_db))
@@ -1535,7 +1545,25 @@ class _Importer:
                 valid = [p for p in phones if p[2]]
                 contact_dnc = any(p[2] in dnc for p in valid) if valid else False
                 callable_ = bool(valid) and not contact_dnc
-                locale_key, reason = self._locale(address_country, state, valid, nanp_states)
+                if (
+                    len(valid) == 1
+                    and len(one_number := valid[0][2]) == 12
+                    and one_number.startswith("+1")
+                    and ac_ok.get(one_number[2:5])
+                ):
+                    # One number whose area code the table decides (most rows): the answer
+                    # is _locale's for (country, state, area code), kept per that key.
+                    place_key = (address_country, state, one_number[2:5])
+                    place = one_place.get(place_key)
+                    if place is None:
+                        if len(one_place) > 100_000:
+                            one_place.clear()
+                        place = one_place[place_key] = self._locale(
+                            address_country, state, valid, nanp_states
+                        )
+                    locale_key, reason = place
+                else:
+                    locale_key, reason = self._locale(address_country, state, valid, nanp_states)
                 if not valid:
                     reason = "no valid phone number" if phones else "no phone number"
                 score = engagement[0] if engagement else 0
@@ -1656,17 +1684,18 @@ class _Importer:
             ("updated_at", self.now_db),
             ("import_run_id", run_id),
         )
-        if self.hold_back:
-            # Not offered by the queue before the run is done (see _release).
-            contact_rows = [
-                (*r[:11], _json(r[11]) if r[11] else None, r[12], False, *r[14:])
-                for r in new_contacts
-            ]
-        else:
-            contact_rows = [
-                (*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts
-            ]
-        writer.insert(Contact.__table__, contact_columns, contact_rows, fixed=fixed)  # type: ignore[arg-type]
+        # The records themselves are the rows (the batch is done with them): custom fields as
+        # JSON text, and with batched writes not offered by the queue before the run is done
+        # (see _release).
+        hold_back = self.hold_back
+        for r in new_contacts:
+            if r[11]:
+                r[11] = _json(r[11])
+            else:
+                r[11] = None
+            if hold_back:
+                r[13] = False
+        writer.insert(Contact.__table__, contact_columns, new_contacts, fixed=fixed)  # type: ignore[arg-type]
         writer.insert(
             Phone.__table__,  # type: ignore[arg-type]
             (
@@ -2248,6 +2277,13 @@ class _Importer:
 PHONE_TYPE_HEADERS = frozenset(
     {"phonetype", "linetype", "numbertype", "phonelinetype", "businessline", "b2bline"}
 )
+
+
+# dedupe's answers for two people's name keys, kept per distinct pair: a line or address many
+# people share (a switchboard, info@) compares each new row with every earlier owner, and the
+# names come from a small vocabulary.
+_names_agree = functools.lru_cache(maxsize=1 << 16)(dedupe.names_agree)
+_near_miss = functools.lru_cache(maxsize=1 << 16)(dedupe.near_miss)
 
 
 # The dedupe indexes hold a million keys: numbers as integers and addresses as 64-bit hashes
