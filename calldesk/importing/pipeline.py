@@ -1485,23 +1485,33 @@ class _Importer:
             if engagement_on:
                 engagement = self._engagement(eng_cols, j)
             # dedupe: who already has one of these numbers or addresses?
-            candidates: dict[int, list[tuple[str, str]]] = {}
+            # (A line or address many people share has them all as candidates: gathered as a
+            # set, and the values marked shared per value rather than per candidate.)
+            candidates: set[int] = set()
+            held_phones: list[int | str] = []
+            held_emails: list[str] = []
             for key in phone_keys:
                 have = phone_index.get(key)
                 if have is not None:
-                    for cid in have if isinstance(have, list) else (have,):
-                        candidates.setdefault(cid, []).append(("phone", key))
+                    held_phones.append(key)
+                    if isinstance(have, list):
+                        candidates.update(have)
+                    else:
+                        candidates.add(have)
             for key in email_keys:
                 have = email_index.get(_email_key(key))
                 if have is not None:
-                    for cid in have if isinstance(have, list) else (have,):
-                        candidates.setdefault(cid, []).append(("email", key))
+                    held_emails.append(key)
+                    if isinstance(have, list):
+                        candidates.update(have)
+                    else:
+                        candidates.add(have)
             if name_key is not None:
-                for cid in _index_get(self.name_index, name_key):
-                    candidates.setdefault(cid, [])
+                candidates.update(_index_get(self.name_index, name_key))
             match_id = None
             if candidates:
-                for cid in sorted(candidates):
+                candidates_sorted = sorted(candidates)
+                for cid in candidates_sorted:
                     other = self._names_of(cid, pending, writer)
                     # Two records the vendor or CRM keeps apart (their own ids differ) are two
                     # people even when the names agree.
@@ -1513,16 +1523,16 @@ class _Importer:
             if match_id is None:
                 contact_id = contact_ids[id_pos]
                 id_pos += 1
-                for cid, hits in candidates.items():
-                    for kind, key in hits:
-                        (self.shared_phone_keys if kind == "phone" else self.shared_email_keys).add(
-                            key
-                        )
-                    other = self._names_of(cid, pending, writer)
-                    why = _near_miss(fkey, lkey, other[0], other[1])
-                    if why and (contact_id, cid) not in self.pairs:
-                        self.pairs.add((contact_id, cid))
-                        self._possible.append((contact_id, cid, why, self.now_db))
+                if candidates:
+                    # Everyone else on these values is another person: the values are shared.
+                    self.shared_phone_keys.update(held_phones)
+                    self.shared_email_keys.update(held_emails)
+                    for cid in candidates_sorted:
+                        other = self._names_of(cid, pending, writer)
+                        why = _near_miss(fkey, lkey, other[0], other[1])
+                        if why and (contact_id, cid) not in self.pairs:
+                            self.pairs.add((contact_id, cid))
+                            self._possible.append((contact_id, cid, why, self.now_db))
                 company_id = None
                 if company_name:
                     company_key = company_name.casefold()[:300]
@@ -1604,7 +1614,9 @@ class _Importer:
                     _index_add(self.name_index, name_key, contact_id)
                 remember_name(contact_id, (fkey, lkey, external_id))
                 new_contacts.append(record)
-                self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
+                self._add_values(
+                    contact_id, phones, emails, new_phones, new_emails, dnc, True, fresh=True
+                )
                 # A later merge may add this membership again: ON CONFLICT keeps one.
                 members.append((contact_id, rownum))
                 if engagement:
@@ -1877,9 +1889,12 @@ class _Importer:
         new_emails: list[tuple[Any, ...]],
         dnc: set[str],
         keep_invalid: bool,
+        fresh: bool = False,
     ) -> list[bool] | None:
         """Phones and e-mails for a contact, skipping values it already has. Returns the DNC
-        flag of each new valid number (None when nothing new)."""
+        flag of each new valid number (None when nothing new). ``fresh``: the contact was
+        just created, so a value it has is one this call added, last in its owners (no scan
+        of a long list of owners)."""
         added: list[bool] = []
         phone_index = self.phone_index
         zones_text = self._zones_text
@@ -1890,6 +1905,10 @@ class _Importer:
                 owners = phone_index.get(key)
                 if owners is None:
                     phone_index[key] = contact_id
+                elif fresh and isinstance(owners, list):
+                    if owners[-1] == contact_id:
+                        continue
+                    owners.append(contact_id)
                 elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                     continue
                 else:
@@ -1939,6 +1958,10 @@ class _Importer:
             owners = email_index.get(hashed)
             if owners is None:
                 email_index[hashed] = contact_id
+            elif fresh and isinstance(owners, list):
+                if owners[-1] == contact_id:
+                    continue
+                owners.append(contact_id)
             elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                 continue
             else:
