@@ -1358,11 +1358,15 @@ class _Importer:
         read_as = result.numbers_read_as
         ext_c = col(t.external_id)
 
-        who = ("", "", "")  # name, company, vendor id of the row (for the rejected-rows file)
+        # Name, company, vendor id of the row (for the rejected-rows file); None once the row's
+        # names are read: then made from them when a value is refused (rarely).
+        who: tuple[str, str, str] | None = ("", "", "")
+        first = last = company_name = external_id = ""
 
         def refuse(rownum: int, column: str | None, value: str | None, reason: str) -> None:
             """One refused value (a cell) or row, stored and reported with its reason."""
-            errors.append((run_id, rownum, column, value, reason, *who))
+            row_who = who or (f"{first} {last}".strip(), company_name, external_id)
+            errors.append((run_id, rownum, column, value, reason, *row_who))
             reasons[reason] = reasons.get(reason, 0) + 1
             if len(errors_out) < MAX_ERRORS_STORED:
                 errors_out.append(
@@ -1411,7 +1415,7 @@ class _Importer:
                 lkey = name_keys[last] = key_of_name(last)
             company_name = " ".join(company_c[j].split()) if company_c is not None else ""
             external_id = ext_c[j].strip()[:200] if ext_c is not None else ""
-            who = (f"{first} {last}".strip(), company_name, external_id)
+            who = None
             # phones
             cells_before = len(errors)
             phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
