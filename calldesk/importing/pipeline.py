@@ -14,7 +14,6 @@ from __future__ import annotations
 import array
 import dataclasses
 import datetime as dt
-import functools
 import gc
 import hashlib
 import itertools
@@ -1338,6 +1337,8 @@ class _Importer:
         errors: list[tuple[Any, ...]] = []
         pending: dict[int, list[Any]] = {}
         remember_name = self._remember_name
+        # The names of this run's contacts (what _names_of reads first), for the candidates.
+        new_names, name_list = self._new_names, self._name_list
         new_companies: list[tuple[Any, ...]] = []
         phone_index, email_index = self.phone_index, self.email_index
         dnc = self.dnc
@@ -1516,10 +1517,12 @@ class _Importer:
             if candidates:
                 candidates_sorted = sorted(candidates)
                 for cid in candidates_sorted:
-                    other = self._names_of(cid, pending, writer)
+                    at = cid - first_new
+                    code = new_names[at] if 0 <= at < len(new_names) else -1
+                    other = name_list[code] if code >= 0 else self._names_of(cid, pending, writer)
                     # Two records the vendor or CRM keeps apart (their own ids differ) are two
                     # people even when the names agree.
-                    if _names_agree(fkey, lkey, other[0], other[1]) and (
+                    if dedupe.names_agree(fkey, lkey, other[0], other[1]) and (
                         not external_id or not other[2] or external_id == other[2]
                     ):
                         match_id = cid
@@ -1532,8 +1535,12 @@ class _Importer:
                     self.shared_phone_keys.update(held_phones)
                     self.shared_email_keys.update(held_emails)
                     for cid in candidates_sorted:
-                        other = self._names_of(cid, pending, writer)
-                        why = _near_miss(fkey, lkey, other[0], other[1])
+                        at = cid - first_new
+                        code = new_names[at] if 0 <= at < len(new_names) else -1
+                        other = (
+                            name_list[code] if code >= 0 else self._names_of(cid, pending, writer)
+                        )
+                        why = dedupe.near_miss(fkey, lkey, other[0], other[1])
                         if why and (contact_id, cid) not in self.pairs:
                             self.pairs.add((contact_id, cid))
                             self._possible.append((contact_id, cid, why, self.now_db))
@@ -2304,13 +2311,6 @@ class _Importer:
 PHONE_TYPE_HEADERS = frozenset(
     {"phonetype", "linetype", "numbertype", "phonelinetype", "businessline", "b2bline"}
 )
-
-
-# dedupe's answers for two people's name keys, kept per distinct pair: a line or address many
-# people share (a switchboard, info@) compares each new row with every earlier owner, and the
-# names come from a small vocabulary.
-_names_agree = functools.lru_cache(maxsize=1 << 16)(dedupe.names_agree)
-_near_miss = functools.lru_cache(maxsize=1 << 16)(dedupe.near_miss)
 
 
 # The dedupe indexes hold a million keys: numbers as integers and addresses as 64-bit hashes
