@@ -1339,6 +1339,7 @@ class _Importer:
         remember_name = self._remember_name
         # The names of this run's contacts (what _names_of reads first), for the candidates.
         new_names, name_list = self._new_names, self._name_list
+        name_codes = self._name_codes
         new_companies: list[tuple[Any, ...]] = []
         phone_index, email_index = self.phone_index, self.email_index
         dnc = self.dnc
@@ -1564,7 +1565,11 @@ class _Importer:
                     custom.setdefault(names[t.country], country_c[j].strip())  # type: ignore[index]
                 state = state_c[j].strip()[:10] if state_c is not None else ""
                 valid = [p for p in phones if p[2]]
-                contact_dnc = any(p[2] in dnc for p in valid) if valid else False
+                contact_dnc = False
+                for p in valid:
+                    if p[2] in dnc:
+                        contact_dnc = True
+                        break
                 callable_ = bool(valid) and not contact_dnc
                 if (
                     len(valid) == 1
@@ -1623,7 +1628,11 @@ class _Importer:
                 pending[contact_id] = record
                 if name_key is not None:
                     _index_add(self.name_index, name_key, contact_id)
-                remember_name(contact_id, (fkey, lkey, external_id))
+                name_code = name_codes.get((fkey, lkey, external_id))
+                if name_code is not None and contact_id - first_new == len(new_names):
+                    new_names.append(name_code)  # the usual case of _remember_name
+                else:
+                    remember_name(contact_id, (fkey, lkey, external_id))
                 new_contacts.append(record)
                 self._add_values(
                     contact_id, phones, emails, new_phones, new_emails, dnc, True, fresh=True
