@@ -189,10 +189,16 @@ def near_miss(first_a: str, last_a: str, first_b: str, last_b: str) -> str | Non
     """Why two differently named people on one number may be one person (Bob/Robert,
     a one-letter typo), or None. Names that differ only in their digits (SMITH01/SMITH02)
     are numbered records, not a typo."""
-    if (first_a + "|" + last_a).translate(_NO_DIGITS) == (first_b + "|" + last_b).translate(
-        _NO_DIGITS
-    ):
+    why = _near_miss_reason(first_a, last_a, first_b, last_b)
+    # (Checked only for a pair that would be listed: most pairs are not.)
+    if why is not None and (first_a + "|" + last_a).translate(_NO_DIGITS) == (
+        first_b + "|" + last_b
+    ).translate(_NO_DIGITS):
         return None
+    return why
+
+
+def _near_miss_reason(first_a: str, last_a: str, first_b: str, last_b: str) -> str | None:
     if not last_a or last_a != last_b or not first_a or not first_b:
         if (
             first_a
