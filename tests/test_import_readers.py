@@ -227,3 +227,56 @@ def test_presets_load_and_vicidial_names_its_columns() -> None:
     assert names[4] == "phone_number" and names[27] == "Column 28"
     assert preset.bind(names)[4] == "phone"
     assert resolve_mapping("zoom-webinar-attendees", []).source == "webinar"
+
+
+PLAIN_FILES = {
+    "blank rows": "a,b,c\n1,2,3\n\n4,5,6\n,,\n7,8,9",
+    "ragged rows": "First Name,Last Name,Phone\nAnn,Lee,212-555-0100,extra\nBob\n\n\nCid,Ng,\n",
+    "title above the header": "My export\n\nFirst Name,Last Name,Phone\nAnn,Lee,212-555-0100\n"
+    "Zoë,Ødegaard,+44 20 7946 0958\n",
+    "semicolons": "Vorname;Nachname;Telefon\nJürgen;Müller;030 1234567\n;;\nÉva;Nagy;+36 1 2345678\n",
+    "no header": "Ann,Lee,2125550100\nBob,Ng,4155550100\n",
+}
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize("name", sorted(PLAIN_FILES))
+def test_plain_lines_read_by_whole_lines_as_row_by_row(
+    name: str, line_end: str, tmp_path: Path
+) -> None:
+    """A file without quotes (every line one row) is read by whole lines: the same rows, row
+    numbers and blank-row counts as the row-by-row reader gives."""
+    from calldesk.importing import readers
+
+    path = tmp_path / "plain.csv"
+    path.write_bytes(PLAIN_FILES[name].replace("\n", line_end).encode("utf-8"))
+    layout = readers.sniff_file(path)
+    assert readers._plain_lines(layout)
+    for size in (1, 2, 1000):
+        plain = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_plain(layout, size)
+        ]
+        rows = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_rows(layout, size)
+        ]
+        assert plain == rows
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\n1,"x"\n',  # a quote
+        "a,b\n1,x\ry\n",  # a carriage return inside a line
+        "a,b\n1,NULL\n",  # a bare NULL (read as empty by the row reader)
+        "a,b\n1,x\x00y\n",  # a NUL
+        "a,b\n1,2\r",  # a carriage return ending the last line
+    ],
+)
+def test_files_needing_the_row_reader_are_not_plain(text: str, tmp_path: Path) -> None:
+    from calldesk.importing import readers
+
+    path = tmp_path / "odd.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert not readers._plain_lines(readers.sniff_file(path))

@@ -11,6 +11,7 @@ signals and cancels with a :class:`threading.Event` or by returning False from t
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import datetime as dt
 import gc
@@ -78,6 +79,9 @@ STALE_RUN_SECONDS = 120
 # 547 MB RSS (bench/README.md).
 MEMORY_PER_ROW = 600  # a batched run silent this long was killed: its rows are removed
 MAX_ERRORS_STORED = 100_000
+# Distinct (first, last, vendor id) name keys kept for the run's new contacts; past it (a file
+# where every row has its own vendor id) repeats read the names back from the store.
+NAME_CODES_MAX = 300_000
 # json.dumps(value, ensure_ascii=False) without building an encoder per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -380,7 +384,7 @@ class _Writer:
         self,
         table: Table,
         columns: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
+        rows: list[tuple[Any, ...]] | list[list[Any]],
         on_conflict: str = "",
         fixed: tuple[tuple[str, Any], ...] = (),
     ) -> None:
@@ -413,8 +417,12 @@ class _Writer:
                     continue
                 default = column.default
                 if default is not None and getattr(default, "is_scalar", False):
-                    extra_names.append(column.name)
-                    extra_values.append(default.arg)  # type: ignore[attr-defined]
+                    value = default.arg  # type: ignore[attr-defined]
+                    if self.sqlite and (value is None or isinstance(value, (bool, int, str))):
+                        literals[column.name] = _sql_literal(value)  # one value fewer to bind
+                    else:
+                        extra_names.append(column.name)
+                        extra_values.append(value)
                 elif column.server_default is None:
                     raise RuntimeError(f"importer cannot fill {table.name}.{column.name}")
             names = list(columns) + extra_names
@@ -436,7 +444,7 @@ class _Writer:
             self._sql[key] = cached
         sql, extra = cached
         if extra:
-            rows = [row + extra for row in rows]
+            rows = [(*row, *extra) for row in rows]
         self.cursor.executemany(sql, rows)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -622,6 +630,13 @@ class _Importer:
         self.email_index: dict[int, Any] = {}
         self.name_index: dict[str, Any] = {}  # contacts with neither number nor address
         self.names: dict[int, tuple[str, str, str]] = {}  # name keys, external id
+        # The name keys of the contacts this run creates, for the whole run (a repeat may come
+        # a million rows later; a database read each was ~1/4 of the row time at 1M): a code
+        # per contact (its id minus the first new id) into the distinct (first, last, vendor
+        # id) keys, -1 for one not kept (past NAME_CODES_MAX distinct keys: read back).
+        self._name_codes: dict[tuple[str, str, str], int] = {}
+        self._name_list: list[tuple[str, str, str]] = []
+        self._new_names = array.array("i")
         self.header_cells: list[str] = []  # the file's header row, to spot it repeated
         self.header_check_row = -1  # first row of a file read without a header row
         self.shared_phone_keys: set[int | str] = set()
@@ -638,6 +653,7 @@ class _Importer:
         self._parts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._countries: dict[str, str | None] = {}
         self._ac_ok: dict[str, Any] = {}
+        self._one_place: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._entry_ids: dict[Any, str] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._quick_one: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
@@ -857,14 +873,16 @@ class _Importer:
                 # The dedupe indexes (millions of keys) are done with: free them before the
                 # index builds, which would otherwise add their memory on top.
                 self._forget_dedupe_state()
-                self.report("finishing")
-                self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)
                 if dropped:
+                    # Before the finishing statements: those look numbers, lists and contacts
+                    # up, a full scan of a million-row table each without the indexes.
                     self.report("indexing")
                     t = time.process_time()
                     for index in dropped:
                         index.create(conn)
                     self.result.phases["indexing"] = time.process_time() - t
+                self.report("finishing")
+                self._finish(session, writer, call_list, campaigns, mapping, run_id, sha)
                 session.flush()
                 session.close()
         finally:
@@ -1015,6 +1033,8 @@ class _Importer:
             self.email_index,
             self.name_index,
             self.names,
+            self._name_codes,
+            self._name_list,
             self.in_list,
             self.companies,
             self.pairs,
@@ -1022,9 +1042,11 @@ class _Importer:
             self._country_codes,
             self._quick,
             self._quick_one,
+            self._one_place,
             self._parts,
         ):
             cache.clear()
+        del self._new_names[:]
 
     @staticmethod
     def _notes(notes_c: Any, booth_c: Any, j: int) -> str | None:
@@ -1314,7 +1336,10 @@ class _Importer:
         engagements: list[tuple[Any, ...]] = []
         errors: list[tuple[Any, ...]] = []
         pending: dict[int, list[Any]] = {}
-        names_seen = self.names
+        remember_name = self._remember_name
+        # The names of this run's contacts (what _names_of reads first), for the candidates.
+        new_names, name_list = self._new_names, self._name_list
+        name_codes = self._name_codes
         new_companies: list[tuple[Any, ...]] = []
         phone_index, email_index = self.phone_index, self.email_index
         dnc = self.dnc
@@ -1335,11 +1360,15 @@ class _Importer:
         read_as = result.numbers_read_as
         ext_c = col(t.external_id)
 
-        who = ("", "", "")  # name, company, vendor id of the row (for the rejected-rows file)
+        # Name, company, vendor id of the row (for the rejected-rows file); None once the row's
+        # names are read: then made from them when a value is refused (rarely).
+        who: tuple[str, str, str] | None = ("", "", "")
+        first = last = company_name = external_id = ""
 
         def refuse(rownum: int, column: str | None, value: str | None, reason: str) -> None:
             """One refused value (a cell) or row, stored and reported with its reason."""
-            errors.append((run_id, rownum, column, value, reason, *who))
+            row_who = who or (f"{first} {last}".strip(), company_name, external_id)
+            errors.append((run_id, rownum, column, value, reason, *row_who))
             reasons[reason] = reasons.get(reason, 0) + 1
             if len(errors_out) < MAX_ERRORS_STORED:
                 errors_out.append(
@@ -1349,6 +1378,9 @@ class _Importer:
         header_check = self.header_check_row
         header_head = self.header_cells[:1]
         ranks = self._ranks
+        # Area codes _locale found decided by the table (none without its helpers).
+        ac_ok: dict[str, Any] = self._ac_ok if self._locale_parts is not None else {}
+        one_place = self._one_place
         have_notes = notes_c is not None or booth_c is not None
 
         for j in range(n):
@@ -1385,7 +1417,7 @@ class _Importer:
                 lkey = name_keys[last] = key_of_name(last)
             company_name = " ".join(company_c[j].split()) if company_c is not None else ""
             external_id = ext_c[j].strip()[:200] if ext_c is not None else ""
-            who = (f"{first} {last}".strip(), company_name, external_id)
+            who = None
             # phones
             cells_before = len(errors)
             phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
@@ -1459,24 +1491,36 @@ class _Importer:
             if engagement_on:
                 engagement = self._engagement(eng_cols, j)
             # dedupe: who already has one of these numbers or addresses?
-            candidates: dict[int, list[tuple[str, str]]] = {}
+            # (A line or address many people share has them all as candidates: gathered as a
+            # set, and the values marked shared per value rather than per candidate.)
+            candidates: set[int] = set()
+            held_phones: list[int | str] = []
+            held_emails: list[str] = []
             for key in phone_keys:
                 have = phone_index.get(key)
                 if have is not None:
-                    for cid in have if isinstance(have, list) else (have,):
-                        candidates.setdefault(cid, []).append(("phone", key))
+                    held_phones.append(key)
+                    if isinstance(have, list):
+                        candidates.update(have)
+                    else:
+                        candidates.add(have)
             for key in email_keys:
                 have = email_index.get(_email_key(key))
                 if have is not None:
-                    for cid in have if isinstance(have, list) else (have,):
-                        candidates.setdefault(cid, []).append(("email", key))
+                    held_emails.append(key)
+                    if isinstance(have, list):
+                        candidates.update(have)
+                    else:
+                        candidates.add(have)
             if name_key is not None:
-                for cid in _index_get(self.name_index, name_key):
-                    candidates.setdefault(cid, [])
+                candidates.update(_index_get(self.name_index, name_key))
             match_id = None
             if candidates:
-                for cid in sorted(candidates):
-                    other = self._names_of(cid, pending, writer)
+                candidates_sorted = sorted(candidates)
+                for cid in candidates_sorted:
+                    at = cid - first_new
+                    code = new_names[at] if 0 <= at < len(new_names) else -1
+                    other = name_list[code] if code >= 0 else self._names_of(cid, pending, writer)
                     # Two records the vendor or CRM keeps apart (their own ids differ) are two
                     # people even when the names agree.
                     if dedupe.names_agree(fkey, lkey, other[0], other[1]) and (
@@ -1487,16 +1531,20 @@ class _Importer:
             if match_id is None:
                 contact_id = contact_ids[id_pos]
                 id_pos += 1
-                for cid, hits in candidates.items():
-                    for kind, key in hits:
-                        (self.shared_phone_keys if kind == "phone" else self.shared_email_keys).add(
-                            key
+                if candidates:
+                    # Everyone else on these values is another person: the values are shared.
+                    self.shared_phone_keys.update(held_phones)
+                    self.shared_email_keys.update(held_emails)
+                    for cid in candidates_sorted:
+                        at = cid - first_new
+                        code = new_names[at] if 0 <= at < len(new_names) else -1
+                        other = (
+                            name_list[code] if code >= 0 else self._names_of(cid, pending, writer)
                         )
-                    other = self._names_of(cid, pending, writer)
-                    why = dedupe.near_miss(fkey, lkey, other[0], other[1])
-                    if why and (contact_id, cid) not in self.pairs:
-                        self.pairs.add((contact_id, cid))
-                        self._possible.append((contact_id, cid, why, self.now_db))
+                        why = dedupe.near_miss(fkey, lkey, other[0], other[1])
+                        if why and (contact_id, cid) not in self.pairs:
+                            self.pairs.add((contact_id, cid))
+                            self._possible.append((contact_id, cid, why, self.now_db))
                 company_id = None
                 if company_name:
                     company_key = company_name.casefold()[:300]
@@ -1517,9 +1565,31 @@ class _Importer:
                     custom.setdefault(names[t.country], country_c[j].strip())  # type: ignore[index]
                 state = state_c[j].strip()[:10] if state_c is not None else ""
                 valid = [p for p in phones if p[2]]
-                contact_dnc = any(p[2] in dnc for p in valid) if valid else False
+                contact_dnc = False
+                for p in valid:
+                    if p[2] in dnc:
+                        contact_dnc = True
+                        break
                 callable_ = bool(valid) and not contact_dnc
-                locale_key, reason = self._locale(address_country, state, valid, nanp_states)
+                if (
+                    len(valid) == 1
+                    and len(one_number := valid[0][2]) == 12
+                    and one_number.startswith("+1")
+                    and ac_ok.get(one_number[2:5])
+                ):
+                    # One number whose area code the table decides (most rows): the answer
+                    # is _locale's for (country, state, area code), kept per that key.
+                    place_key = (address_country, state, one_number[2:5])
+                    place = one_place.get(place_key)
+                    if place is None:
+                        if len(one_place) > 100_000:
+                            one_place.clear()
+                        place = one_place[place_key] = self._locale(
+                            address_country, state, valid, nanp_states
+                        )
+                    locale_key, reason = place
+                else:
+                    locale_key, reason = self._locale(address_country, state, valid, nanp_states)
                 if not valid:
                     reason = "no valid phone number" if phones else "no phone number"
                 score = engagement[0] if engagement else 0
@@ -1558,9 +1628,15 @@ class _Importer:
                 pending[contact_id] = record
                 if name_key is not None:
                     _index_add(self.name_index, name_key, contact_id)
-                names_seen[contact_id] = (fkey, lkey, external_id)
+                name_code = name_codes.get((fkey, lkey, external_id))
+                if name_code is not None and contact_id - first_new == len(new_names):
+                    new_names.append(name_code)  # the usual case of _remember_name
+                else:
+                    remember_name(contact_id, (fkey, lkey, external_id))
                 new_contacts.append(record)
-                self._add_values(contact_id, phones, emails, new_phones, new_emails, dnc, True)
+                self._add_values(
+                    contact_id, phones, emails, new_phones, new_emails, dnc, True, fresh=True
+                )
                 # A later merge may add this membership again: ON CONFLICT keeps one.
                 members.append((contact_id, rownum))
                 if engagement:
@@ -1640,17 +1716,18 @@ class _Importer:
             ("updated_at", self.now_db),
             ("import_run_id", run_id),
         )
-        if self.hold_back:
-            # Not offered by the queue before the run is done (see _release).
-            contact_rows = [
-                (*r[:11], _json(r[11]) if r[11] else None, r[12], False, *r[14:])
-                for r in new_contacts
-            ]
-        else:
-            contact_rows = [
-                (*r[:11], _json(r[11]) if r[11] else None, *r[12:]) for r in new_contacts
-            ]
-        writer.insert(Contact.__table__, contact_columns, contact_rows, fixed=fixed)  # type: ignore[arg-type]
+        # The records themselves are the rows (the batch is done with them): custom fields as
+        # JSON text, and with batched writes not offered by the queue before the run is done
+        # (see _release).
+        hold_back = self.hold_back
+        for r in new_contacts:
+            if r[11]:
+                r[11] = _json(r[11])
+            else:
+                r[11] = None
+            if hold_back:
+                r[13] = False
+        writer.insert(Contact.__table__, contact_columns, new_contacts, fixed=fixed)  # type: ignore[arg-type]
         writer.insert(
             Phone.__table__,  # type: ignore[arg-type]
             (
@@ -1776,12 +1853,35 @@ class _Importer:
             return "looks like a header row (column names, not a person)"
         return None
 
+    def _remember_name(self, contact_id: int, key: tuple[str, str, str]) -> None:
+        """Keep the name keys of a contact this run creates (see ``_new_names``)."""
+        code = self._name_codes.get(key)
+        if code is None:
+            if len(self._name_list) < NAME_CODES_MAX:
+                code = self._name_codes[key] = len(self._name_list)
+                self._name_list.append(key)
+            else:
+                code = -1
+        at = contact_id - self.first_new_id
+        codes = self._new_names
+        if at > len(codes):  # ids others took between two batches (shared writes)
+            codes.extend([-1] * (at - len(codes)))
+        if at == len(codes):
+            codes.append(code)
+        elif at >= 0:
+            codes[at] = code
+
     def _names_of(
         self, contact_id: int, pending: dict[int, list[Any]], writer: _Writer
     ) -> tuple[str, str, str]:
         known = self.names.get(contact_id)
         if known is not None:
             return known
+        at = contact_id - self.first_new_id
+        if 0 <= at < len(self._new_names):
+            code = self._new_names[at]
+            if code >= 0:
+                return self._name_list[code]
         rows = writer.execute(
             "SELECT first_name, last_name, external_id FROM contacts WHERE id = ?", (contact_id,)
         )
@@ -1809,9 +1909,12 @@ class _Importer:
         new_emails: list[tuple[Any, ...]],
         dnc: set[str],
         keep_invalid: bool,
+        fresh: bool = False,
     ) -> list[bool] | None:
         """Phones and e-mails for a contact, skipping values it already has. Returns the DNC
-        flag of each new valid number (None when nothing new)."""
+        flag of each new valid number (None when nothing new). ``fresh``: the contact was
+        just created, so a value it has is one this call added, last in its owners (no scan
+        of a long list of owners)."""
         added: list[bool] = []
         phone_index = self.phone_index
         zones_text = self._zones_text
@@ -1822,6 +1925,10 @@ class _Importer:
                 owners = phone_index.get(key)
                 if owners is None:
                     phone_index[key] = contact_id
+                elif fresh and isinstance(owners, list):
+                    if owners[-1] == contact_id:
+                        continue
+                    owners.append(contact_id)
                 elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                     continue
                 else:
@@ -1871,6 +1978,10 @@ class _Importer:
             owners = email_index.get(hashed)
             if owners is None:
                 email_index[hashed] = contact_id
+            elif fresh and isinstance(owners, list):
+                if owners[-1] == contact_id:
+                    continue
+                owners.append(contact_id)
             elif owners == contact_id or (isinstance(owners, list) and contact_id in owners):
                 continue
             else:

@@ -472,7 +472,82 @@ def _swallowed_rows(raw: str, delimiter: str, width: int) -> int:
     return like_rows if like_rows * 2 > len(lines) else 0
 
 
+def _plain_lines(layout: FileLayout) -> bool:
+    """True when every line of a UTF-8 file is one row read as it stands: no quote (so no cell
+    runs over lines and none is left open), no carriage return but in CRLF line ends, no NUL
+    or NULL anywhere, valid UTF-8 throughout, and no line near the length a cell may have.
+    Such a file is read by whole lines (:func:`_iter_plain`); any other goes line by line
+    through the checks of :func:`_iter_rows`, which also words the refusals."""
+    if layout.encoding != "utf-8":
+        return False
+    carry = b""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(layout.path, "rb") as handle:
+        handle.seek(layout.bom_length)
+        try:
+            while chunk := handle.read(8 << 20):
+                decoder.decode(chunk)
+                block = carry + chunk
+                if b'"' in block or b"\x00" in block or b"NULL" in block:
+                    return False
+                # No line in the block is as long as the block; a block that long means a
+                # line ran over a whole chunk: _iter_rows decides (in bytes, at least the
+                # characters it counts).
+                if len(block) >= _FIELD_LIMIT:
+                    return False
+                cut = block.rfind(b"\n") + 1
+                body, carry = block[:cut], block[cut:]  # the unfinished line goes on
+                if body.count(b"\r") != body.count(b"\r\n"):
+                    return False  # a carriage return other than a line's CRLF ending
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return b"\r" not in carry
+
+
+def _iter_plain(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
+    """:func:`_iter_rows` for a file of plain lines (:func:`_plain_lines`): each line is one
+    row, numbered as _iter_rows numbers rows; blank rows counted, not returned."""
+    assert layout.encoding and layout.delimiter
+    start = layout.skip_rows + (1 if layout.has_header else 0)
+    number = 0
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    blank = 0
+    with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
+        try:
+            while lines := text.readlines(1 << 20):
+                for row in csv.reader(lines, delimiter=layout.delimiter, strict=False):
+                    number += 1
+                    if number <= start:
+                        continue
+                    if not row or not any(row):
+                        blank += 1
+                        continue
+                    rows.append(row)
+                    numbers.append(number)
+                    if len(rows) >= batch_size:
+                        yield RowBatch(rows, numbers, text.buffer.tell(), blank)
+                        rows, numbers, blank = [], [], 0
+        except UnicodeDecodeError as exc:
+            raise ReaderError(
+                f"{layout.path.name}: row {number + 1} (line {number + 1}) cannot be read as "
+                f"{layout.encoding} ({exc.reason}); choose the file's encoding"
+            ) from exc
+    if rows or blank:
+        yield RowBatch(rows, numbers, layout.size, blank)
+
+
 def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
+    if _plain_lines(layout):
+        return _iter_plain(layout, batch_size)
+    return _iter_rows(layout, batch_size)
+
+
+def _iter_rows(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
+    """The rows of any CSV file, line by line: a quote left open refuses the file naming its
+    line (or the last row, at the end of the file), over-long lines and cells are refused,
+    bare NULLs read as empty, NULs dropped."""
     assert layout.encoding and layout.delimiter
     delimiter = layout.delimiter
     width = len(layout.headers)
