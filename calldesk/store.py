@@ -153,13 +153,15 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
 
 _BACKSTOP_PAGES = 16_000
 _checkpointers: weakref.WeakKeyDictionary[Engine, _Checkpointer] = weakref.WeakKeyDictionary()
-_CHECKPOINT_COMMITS = 32  # commits between two checkpoints (~900 pages of saves)
+_CHECKPOINT_COMMITS = 256  # commits between two checkpoints (~7,500 pages of saves)
+_CHECKPOINT_COMMITS_NEAR_BACKSTOP = 8
 
 
 class _Checkpointer:
     """Copies a SQLite store's WAL back into its file on a thread of its own, never inside a
     rep's save: woken after every ``_CHECKPOINT_COMMITS`` commits, it runs while the rep
-    reads the card that save showed.
+    reads the card that save showed. Fewer, larger checkpoints copy less in all: a page
+    changed by many saves is copied once.
 
     The checkpoint is PASSIVE: it takes no lock a writer or reader waits for, it copies what
     no reader still needs and the next one copies the rest. It is the work the writer's
@@ -172,6 +174,7 @@ class _Checkpointer:
         self.cpu_seconds = 0.0
         self.runs = 0
         self._commits = 0
+        self._every = _CHECKPOINT_COMMITS
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -180,7 +183,7 @@ class _Checkpointer:
     def committed(self, _conn: Any = None) -> None:
         """A transaction was committed (the engine's ``commit`` event)."""
         self._commits += 1
-        if self._commits < _CHECKPOINT_COMMITS:
+        if self._commits < self._every:
             return
         self._commits = 0
         if self._thread is None:
@@ -214,6 +217,10 @@ class _Checkpointer:
                     busy, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     if busy or copied >= logged:
                         break
+                # A WAL that saves back to back keep from starting again nears the backstop:
+                # copy often, so the save that runs the backstop finds next to nothing left.
+                near = logged > _BACKSTOP_PAGES // 2
+                self._every = _CHECKPOINT_COMMITS_NEAR_BACKSTOP if near else _CHECKPOINT_COMMITS
             finally:
                 conn.close()
         except sqlite3.Error:

@@ -26,7 +26,14 @@ from calldesk.rules.packs import (
     pack_for,
     reload_packs,
 )
-from calldesk.rules.windows import DayClosures, Window, holiday_calendar, next_allowed, zone_info
+from calldesk.rules.windows import (
+    HORIZON_DAYS,
+    DayClosures,
+    Window,
+    holiday_calendar,
+    next_allowed,
+    zone_info,
+)
 
 UTC = dt.UTC
 
@@ -185,6 +192,7 @@ class _Compiled:
     exempt: list[Rule] = field(default_factory=list)  # skipped: the line is a business line
     registry: list[str] = field(default_factory=list)  # registry refusals (consumer calls)
     packs: tuple[str, ...] = ()
+    plan: Any = None  # (pairs with their window keys, fingerprint): see _window_plan
 
 
 def _compile(
@@ -520,3 +528,166 @@ def locale_status(
         until = status.changes_at
     _status_cache[cache_key] = _CachedStatus(at, until, at.replace(second=0, microsecond=0), status)
     return status
+
+
+class WindowMemo:
+    """What each calling window answers at one instant, shared by every locale key asked
+    about that instant: the places of a store are a few thousand combinations of a few dozen
+    (rule, zone) windows, so one recomputation of the queue's open places asks each window
+    once instead of once per place. Use one memo for one instant only."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+        self.verdicts: dict[Any, tuple[tuple[bool, dt.datetime | None], Any]] = {}
+        self._inside: dict[Any, bool] = {}
+        self._change: dict[Any, dt.datetime | None] = {}
+        self._open: dict[tuple[Any, dt.datetime], dt.datetime | None] = {}
+        self._day: dict[str, dt.date] = {}
+
+    @staticmethod
+    def _key(window: Window) -> Any:
+        # Holiday calendars are cached objects (unhashable dicts): known by identity.
+        calendars = tuple(id(c) for c in window.calendars)
+        return (window.hours, window.zone, calendars, window.effective, window.until)
+
+    def inside(self, window: Window, key: Any = None) -> bool:
+        if key is None:
+            key = self._key(window)
+        hit = self._inside.get(key)
+        if hit is None:
+            hit = self._inside[key] = window.inside(self.at)
+        return hit
+
+    def next_change(self, window: Window, key: Any = None) -> dt.datetime | None:
+        if key is None:
+            key = self._key(window)
+        if key not in self._change:
+            self._change[key] = window.next_change(self.at)
+        return self._change[key]
+
+    def next_open(self, window: Window, at: dt.datetime) -> dt.datetime | None:
+        key = (self._key(window), at)
+        if key not in self._open:
+            self._open[key] = window.next_open(at)
+        return self._open[key]
+
+    def local_day(self, window: Window) -> dt.date:
+        day = self._day.get(window.zone)
+        if day is None:
+            day = self._day[window.zone] = window.local(self.at).date()
+        return day
+
+    def next_allowed(self, windows: list[Window]) -> dt.datetime | None:
+        """:func:`calldesk.rules.windows.next_allowed` from this instant, windows memoised."""
+        at = self.at
+        if not windows:
+            return at
+        limit = at + dt.timedelta(days=HORIZON_DAYS)
+        candidate = at
+        while candidate <= limit:
+            latest = candidate
+            for window in windows:
+                opens = self.next_open(window, candidate)
+                if opens is None:
+                    return None
+                latest = max(latest, opens)
+            if latest == candidate:
+                return candidate
+            candidate = latest
+        return None
+
+
+def locale_window(
+    locale_key: str | None,
+    memo: WindowMemo,
+    campaign_rules: dict[str, Any] | None = None,
+    context: RulesContext | None = None,
+    *,
+    exact: bool = True,
+) -> tuple[bool, dt.datetime | None]:
+    """``(allowed, changes_at)`` of :func:`locale_status` at ``memo.at``: the same verdict
+    from the same compiled rules, without the words, the checks or the cache entry (what the
+    queue needs to group thousands of places by when they close).
+
+    With ``exact=False`` a refused place's ``changes_at`` is a lower bound instead of the
+    search for the first instant inside every window: the latest opening among its windows
+    that are closed now (none of them can be inside before it opens). Enough for a cache that
+    must be dropped no later than the verdict changes."""
+    at = memo.at
+    if not locale_key:
+        return False, None
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"
+    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    cache_key = (locale_key, campaign_key, context.version if context is not None else "")
+    cached = _status_cache.get(cache_key)
+    if cached is not None and cached.valid_from <= at < cached.valid_until:
+        return cached.status.allowed, cached.status.changes_at
+    compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
+    if compiled.refusal or compiled.registry:
+        return False, None
+    pairs, fingerprint = _window_plan(compiled)
+    # Places whose rules put the same windows in the same order share one answer.
+    known = memo.verdicts.get((fingerprint, exact))
+    if known is not None:
+        return known[0]
+    # As _evaluate: a rule not in effect on the local day of its first pair refuses nothing.
+    refused = False
+    bound: dt.datetime | None = None
+    seen: dict[str, bool] = {}
+    for rule, window, key in pairs:
+        in_effect = seen.get(rule.id)
+        if in_effect is None:
+            in_effect = seen[rule.id] = rule.in_effect(memo.local_day(window))
+        if in_effect and not memo.inside(window, key):
+            refused = True
+            if exact:
+                break
+            opens = memo.next_change(window, key)
+            if opens is None:
+                bound = None
+                break
+            if bound is None or opens > bound:
+                bound = opens
+    if refused:
+        windows = [window for _, window, _ in pairs]
+        verdict = (False, memo.next_allowed(windows) if exact else bound)
+    else:
+        changes = [c for c in (memo.next_change(w, k) for _, w, k in pairs) if c is not None]
+        verdict = (True, min(changes) if changes else None)
+    # The pairs are kept with the answer: the objects the fingerprint names by identity stay
+    # alive (their ids are not reused) for as long as the memo is.
+    memo.verdicts[(fingerprint, exact)] = (verdict, pairs)
+    return verdict
+
+
+def window_fingerprint(
+    locale_key: str | None,
+    campaign_rules: dict[str, Any] | None = None,
+    context: RulesContext | None = None,
+) -> Any:
+    """What :func:`locale_window` decides a place from, as a hashable value: places with the
+    same fingerprint get the same answer at every instant (the same rules on the same clocks
+    and calendars), so a caller may ask once per fingerprint. Valid while the rule packs,
+    the campaign's rules and ``context`` stay the same."""
+    if not locale_key:
+        return ("refused",)
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"
+    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
+    if compiled.refusal or compiled.registry:
+        return ("refused",)
+    return _window_plan(compiled)[1]
+
+
+def _window_plan(compiled: _Compiled) -> tuple[tuple[tuple[Rule, Window, Any], ...], Any]:
+    """The compiled place's (rule, window) pairs and a fingerprint of them, made once per
+    compiled place: the rules (by identity: pack rules are shared objects) and the windows
+    (hours, zone, calendars, dates)."""
+    plan = compiled.plan
+    if plan is None:
+        pairs = tuple((p.rule, p.window, WindowMemo._key(p.window)) for p in compiled.pairs)
+        fingerprint = tuple((id(rule), key) for rule, _, key in pairs)
+        plan = compiled.plan = (pairs, fingerprint)
+    return plan
