@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -358,12 +359,14 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
         for rule in compiled.exempt
     ]
     refused: list[tuple[_Pair, str]] = []
+    # The same clocks are read for most rules of a place: written once per evaluation.
+    clock_texts: dict[tuple[str, ...], str] = {}
     by_rule: dict[str, list[_Pair]] = {}
     for pair in compiled.pairs:
         by_rule.setdefault(pair.rule.id, []).append(pair)
     for rule_id, pairs in by_rule.items():
         rule = pairs[0].rule
-        hours = format_week_hours(rule.hours)
+        hours = _hours_text(rule.hours)
         rule_states = tuple(s for s in states if s in rule.states) if rule.states else ()
         pair_zones = tuple(p.window.zone for p in pairs)
         local_day = pairs[0].window.local(at).date()
@@ -384,7 +387,9 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             )
             continue
         outside = [(p, p.window.why_outside(at)) for p in pairs if not p.window.inside(at)]
-        clocks = local_time_text(at, pair_zones)
+        clocks = clock_texts.get(pair_zones)
+        if clocks is None:
+            clocks = clock_texts[pair_zones] = local_time_text(at, pair_zones)
         if outside:
             refused.extend(outside)
             reasons = "; ".join(f"{p.window.zone}: {why}" for p, why in outside)
@@ -455,8 +460,9 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             locale_key=key,
             **facts,
         )
-    changes = [c for c in (w.next_change(at) for w in windows) if c is not None]
-    strictest = _strictest(compiled.pairs, at)
+    nexts = [w.next_change(at) for w in windows]
+    changes = [c for c in nexts if c is not None]
+    strictest = _strictest(compiled.pairs, at, nexts)
     return LocaleStatus(
         allowed=True,
         next_allowed_at=None,
@@ -472,17 +478,27 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
     )
 
 
-def _strictest(pairs: list[_Pair], at: dt.datetime) -> str:
-    """The rule that closes first from ``at``: the one a rep is really working under."""
+@functools.lru_cache(maxsize=1024)
+def _hours_text(hours: Any) -> str:
+    """:func:`format_week_hours`, written once per distinct week of hours."""
+    return format_week_hours(hours)
+
+
+def _strictest(
+    pairs: list[_Pair], at: dt.datetime, nexts: list[dt.datetime | None] | None = None
+) -> str:
+    """The rule that closes first from ``at``: the one a rep is really working under
+    (``nexts``: each pair's next change, when already worked out)."""
     if not pairs:
         return "no calling-hours rule binds this business line (see the exemptions)"
+    if nexts is None:
+        nexts = [pair.window.next_change(at) for pair in pairs]
     best: tuple[dt.datetime, _Pair] | None = None
-    for pair in pairs:
-        change = pair.window.next_change(at)
+    for pair, change in zip(pairs, nexts, strict=True):
         if change is not None and (best is None or change < best[0]):
             best = (change, pair)
     pair = pairs[0] if best is None else best[1]
-    return f"{pair.rule.name} ({format_week_hours(pair.rule.hours)}; {pair.rule.source})"
+    return f"{pair.rule.name} ({_hours_text(pair.rule.hours)}; {pair.rule.source})"
 
 
 def locale_status(
