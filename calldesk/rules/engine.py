@@ -306,6 +306,7 @@ def clear_caches() -> None:
     reload_packs()
     _compiled_cache.clear()
     _status_cache.clear()
+    _changes.clear()
 
 
 def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
@@ -460,7 +461,7 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             locale_key=key,
             **facts,
         )
-    nexts = [w.next_change(at) for w in windows]
+    nexts = [_next_change(w, at) for w in windows]
     changes = [c for c in nexts if c is not None]
     strictest = _strictest(compiled.pairs, at, nexts)
     return LocaleStatus(
@@ -476,6 +477,31 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
         locale_key=key,
         **facts,
     )
+
+
+def _window_key(window: Window) -> Any:
+    """A window by value: a holiday calendar by identity (``holiday_calendar`` keeps every
+    calendar it made for the life of the process), closed days by value."""
+    calendars = tuple(c if isinstance(c, DayClosures) else id(c) for c in window.calendars)
+    return (window.hours, window.zone, calendars, window.effective, window.until)
+
+
+_changes: dict[Any, tuple[dt.datetime, dt.datetime | None]] = {}
+
+
+def _next_change(window: Window, at: dt.datetime) -> dt.datetime | None:
+    """``window.next_change(at)``, remembered per window until that change: from any instant
+    between the one it was worked out at and the change itself, the first boundary ahead is
+    the same one. The places of a store share a few thousand windows."""
+    key = _window_key(window)
+    hit = _changes.get(key)
+    if hit is not None and hit[1] is not None and hit[0] <= at < hit[1]:
+        return hit[1]
+    change = window.next_change(at)
+    if len(_changes) > _CACHE_LIMIT:
+        _changes.clear()
+    _changes[key] = (at, change)
+    return change
 
 
 @functools.lru_cache(maxsize=1024)
