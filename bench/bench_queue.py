@@ -200,39 +200,60 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure_next(store, at: dt.datetime, samples: int) -> tuple[list[float], list[float]]:
-    """Latency (wall, CPU) of next_offer (a rep skipping to the next card each time)."""
-    times, cpu = [], []
+def measure_next(
+    store, at: dt.datetime, samples: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Latency of next_offer (a rep skipping to the next card each time): wall, CPU of the
+    process, CPU of the rep's thread (without the checkpointer thread's share)."""
+    times, cpu, own = [], [], []
     for i in range(samples + 20):
         rep_id = 1 + i % 20
         start, cpu_start = time.perf_counter(), time.process_time()
+        thread_start = time.thread_time()
         with store.write() as session:
             offer = queue.next_offer(session, rep_id, at=at)
         elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu_start
+        thread_used = time.thread_time() - thread_start
         assert isinstance(offer, queue.Offer), offer
         if i >= 20:  # warm-up: caches, statement preparation
             times.append(elapsed * 1000)
             cpu.append(cpu_used * 1000)
-    return times, cpu
+            own.append(thread_used * 1000)
+    return times, cpu, own
 
 
-def measure_record_next(store, at: dt.datetime, samples: int) -> tuple[list[float], list[float]]:
-    """Latency (wall, CPU) of record-outcome-then-claim-next in one transaction (save-and-next)."""
+def measure_record_next(
+    store, at: dt.datetime, samples: int
+) -> tuple[list[float], list[float], list[float], float]:
+    """Latency of record-outcome-then-claim-next in one transaction (save-and-next), saves back
+    to back: wall, CPU of the process, CPU of the rep's thread (the one that saves), and the
+    checkpointer thread's CPU per save (it copies the WAL back on the other core; the process
+    CPU of a sample includes whatever of it ran meanwhile)."""
     with store.write() as session:
         offer = queue.next_offer(session, 1, at=at)
-    times, cpu = [], []
+    times, cpu, own = [], [], []
+    checkpointer = store.checkpointer
+    copied = 0.0
     for i in range(samples + 20):
+        if i == 20 and checkpointer is not None:
+            copied = checkpointer.cpu_seconds
         start, cpu_start = time.perf_counter(), time.process_time()
+        thread_start = time.thread_time()
         with store.write() as session:
             _, offer = outcomes.record_and_next(
                 session, claim_id=offer.claim_id, disposition="no_answer", at=at
             )
         elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu_start
+        thread_used = time.thread_time() - thread_start
         assert isinstance(offer, queue.Offer), offer
         if i >= 20:
             times.append(elapsed * 1000)
             cpu.append(cpu_used * 1000)
-    return times, cpu
+            own.append(thread_used * 1000)
+    per_save = 0.0
+    if checkpointer is not None:
+        per_save = (checkpointer.cpu_seconds - copied) * 1000 / samples
+    return times, cpu, own, per_save
 
 
 def claim_top(store, at: dt.datetime, count: int) -> None:
@@ -341,16 +362,22 @@ def run_sqlite(size: int, folder: Path, samples: int, generator: Path | None = N
         f"\nSQLite, {kind} store, {contacts:,} contacts in {places:,} places ({samples} samples "
         f"each; peak RSS {rss:.0f} MB; load average 1/5/15 min before "
         f"{'/'.join(f'{v:.2f}' for v in load_before)}, after {'/'.join(f'{v:.2f}' for v in load)})."
-        "\nms p50/p99: wall, and CPU of this process (time.process_time per call); CPU max too"
+        "\nms p50/p99: wall, and CPU of this process (time.process_time per call); CPU max too."
+        "\n'rep thread': CPU of the thread that calls (time.thread_time), without the store's"
+        "\ncheckpointer thread, which copies the WAL back into the file on the other core (every"
+        "\n256 commits: the process CPU of the 2-3 calls it overlaps includes it); 'ckpt/save':"
+        "\nthat thread's CPU per save."
     )
     print(
-        f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'max':>6} "
-        f"{'rec+next wall':>15} {'cpu':>13} {'max':>6}"
+        f"{'scenario':<40} {'next wall':>13} {'next cpu':>13} {'rep thread':>13} {'max':>6} "
+        f"{'rec+next wall':>15} {'cpu':>13} {'max':>6} {'rep thread':>13} {'max':>6} "
+        f"{'ckpt/save':>9}"
     )
-    for label, (nxt, nxt_cpu), (rec, rec_cpu) in rows:
+    for label, (nxt, nxt_cpu, nxt_own), (rec, rec_cpu, rec_own, per_save) in rows:
         print(
-            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {max(nxt_cpu):>6.2f} "
-            f"{_fmt(rec):>15} {_fmt(rec_cpu):>13} {max(rec_cpu):>6.2f}",
+            f"{label:<40} {_fmt(nxt):>13} {_fmt(nxt_cpu):>13} {_fmt(nxt_own):>13} "
+            f"{max(nxt_own):>6.2f} {_fmt(rec):>15} {_fmt(rec_cpu):>13} {max(rec_cpu):>6.2f} "
+            f"{_fmt(rec_own):>13} {max(rec_own):>6.2f} {per_save:>9.3f}",
             flush=True,
         )
 

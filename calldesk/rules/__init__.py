@@ -6,6 +6,7 @@ Public functions (the queue, the desk, the Rules screen and the command line cal
   the whole explanation (a :class:`Verdict`); every other function here is a view of it;
 
 - :func:`locale_status` - the verdict for a locale key at a moment (cached per key);
+- :func:`locale_window` - the same verdict's allowed / changes-at only, windows shared;
 - :func:`contact_status` - the same plus per-person caps for one contact;
 - :func:`check_dial` - a number typed by hand (DNC, its own place, the contact's, caps);
 - :func:`authorize_dial` - the same, refusing (DialRefused) unless a manager overrides;
@@ -34,7 +35,15 @@ from calldesk.rules.decide import (
     decide,
     is_business_number,
 )
-from calldesk.rules.engine import LocaleStatus, RuleCheck, clear_caches, locale_status
+from calldesk.rules.engine import (
+    LocaleStatus,
+    RuleCheck,
+    WindowMemo,
+    clear_caches,
+    locale_status,
+    locale_window,
+    window_fingerprint,
+)
 from calldesk.rules.explain import explain, explain_text
 from calldesk.rules.overview import campaign_narrowings, pack_summaries, rules_overview
 from calldesk.rules.packs import (
@@ -57,6 +66,7 @@ __all__ = [
     "NOT_OVERRIDABLE",
     "RulesContext",
     "Verdict",
+    "WindowMemo",
     "contact_is_business",
     "decide",
     "is_business_number",
@@ -81,6 +91,7 @@ __all__ = [
     "explain_text",
     "is_dnc_number",
     "locale_status",
+    "locale_window",
     "needs_review",
     "needs_review_count",
     "normalize_number",
@@ -90,4 +101,5 @@ __all__ = [
     "set_zone",
     "shipped_packs",
     "validate_campaign_rules",
+    "window_fingerprint",
 ]

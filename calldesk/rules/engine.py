@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +27,14 @@ from calldesk.rules.packs import (
     pack_for,
     reload_packs,
 )
-from calldesk.rules.windows import DayClosures, Window, holiday_calendar, next_allowed, zone_info
+from calldesk.rules.windows import (
+    HORIZON_DAYS,
+    DayClosures,
+    Window,
+    holiday_calendar,
+    next_allowed,
+    zone_info,
+)
 
 UTC = dt.UTC
 
@@ -185,6 +193,7 @@ class _Compiled:
     exempt: list[Rule] = field(default_factory=list)  # skipped: the line is a business line
     registry: list[str] = field(default_factory=list)  # registry refusals (consumer calls)
     packs: tuple[str, ...] = ()
+    plan: Any = None  # (pairs with their window keys, fingerprint): see _window_plan
 
 
 def _compile(
@@ -297,6 +306,7 @@ def clear_caches() -> None:
     reload_packs()
     _compiled_cache.clear()
     _status_cache.clear()
+    _changes.clear()
 
 
 def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
@@ -350,12 +360,14 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
         for rule in compiled.exempt
     ]
     refused: list[tuple[_Pair, str]] = []
+    # The same clocks are read for most rules of a place: written once per evaluation.
+    clock_texts: dict[tuple[str, ...], str] = {}
     by_rule: dict[str, list[_Pair]] = {}
     for pair in compiled.pairs:
         by_rule.setdefault(pair.rule.id, []).append(pair)
     for rule_id, pairs in by_rule.items():
         rule = pairs[0].rule
-        hours = format_week_hours(rule.hours)
+        hours = _hours_text(rule.hours)
         rule_states = tuple(s for s in states if s in rule.states) if rule.states else ()
         pair_zones = tuple(p.window.zone for p in pairs)
         local_day = pairs[0].window.local(at).date()
@@ -376,7 +388,9 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             )
             continue
         outside = [(p, p.window.why_outside(at)) for p in pairs if not p.window.inside(at)]
-        clocks = local_time_text(at, pair_zones)
+        clocks = clock_texts.get(pair_zones)
+        if clocks is None:
+            clocks = clock_texts[pair_zones] = local_time_text(at, pair_zones)
         if outside:
             refused.extend(outside)
             reasons = "; ".join(f"{p.window.zone}: {why}" for p, why in outside)
@@ -447,8 +461,9 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             locale_key=key,
             **facts,
         )
-    changes = [c for c in (w.next_change(at) for w in windows) if c is not None]
-    strictest = _strictest(compiled.pairs, at)
+    nexts = [_next_change(w, at) for w in windows]
+    changes = [c for c in nexts if c is not None]
+    strictest = _strictest(compiled.pairs, at, nexts)
     return LocaleStatus(
         allowed=True,
         next_allowed_at=None,
@@ -464,17 +479,52 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
     )
 
 
-def _strictest(pairs: list[_Pair], at: dt.datetime) -> str:
-    """The rule that closes first from ``at``: the one a rep is really working under."""
+def _window_key(window: Window) -> Any:
+    """A window by value: a holiday calendar by identity (``holiday_calendar`` keeps every
+    calendar it made for the life of the process), closed days by value."""
+    calendars = tuple(c if isinstance(c, DayClosures) else id(c) for c in window.calendars)
+    return (window.hours, window.zone, calendars, window.effective, window.until)
+
+
+_changes: dict[Any, tuple[dt.datetime, dt.datetime | None]] = {}
+
+
+def _next_change(window: Window, at: dt.datetime) -> dt.datetime | None:
+    """``window.next_change(at)``, remembered per window until that change: from any instant
+    between the one it was worked out at and the change itself, the first boundary ahead is
+    the same one. The places of a store share a few thousand windows."""
+    key = _window_key(window)
+    hit = _changes.get(key)
+    if hit is not None and hit[1] is not None and hit[0] <= at < hit[1]:
+        return hit[1]
+    change = window.next_change(at)
+    if len(_changes) > _CACHE_LIMIT:
+        _changes.clear()
+    _changes[key] = (at, change)
+    return change
+
+
+@functools.lru_cache(maxsize=1024)
+def _hours_text(hours: Any) -> str:
+    """:func:`format_week_hours`, written once per distinct week of hours."""
+    return format_week_hours(hours)
+
+
+def _strictest(
+    pairs: list[_Pair], at: dt.datetime, nexts: list[dt.datetime | None] | None = None
+) -> str:
+    """The rule that closes first from ``at``: the one a rep is really working under
+    (``nexts``: each pair's next change, when already worked out)."""
     if not pairs:
         return "no calling-hours rule binds this business line (see the exemptions)"
+    if nexts is None:
+        nexts = [pair.window.next_change(at) for pair in pairs]
     best: tuple[dt.datetime, _Pair] | None = None
-    for pair in pairs:
-        change = pair.window.next_change(at)
+    for pair, change in zip(pairs, nexts, strict=True):
         if change is not None and (best is None or change < best[0]):
             best = (change, pair)
     pair = pairs[0] if best is None else best[1]
-    return f"{pair.rule.name} ({format_week_hours(pair.rule.hours)}; {pair.rule.source})"
+    return f"{pair.rule.name} ({_hours_text(pair.rule.hours)}; {pair.rule.source})"
 
 
 def locale_status(
@@ -520,3 +570,166 @@ def locale_status(
         until = status.changes_at
     _status_cache[cache_key] = _CachedStatus(at, until, at.replace(second=0, microsecond=0), status)
     return status
+
+
+class WindowMemo:
+    """What each calling window answers at one instant, shared by every locale key asked
+    about that instant: the places of a store are a few thousand combinations of a few dozen
+    (rule, zone) windows, so one recomputation of the queue's open places asks each window
+    once instead of once per place. Use one memo for one instant only."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+        self.verdicts: dict[Any, tuple[tuple[bool, dt.datetime | None], Any]] = {}
+        self._inside: dict[Any, bool] = {}
+        self._change: dict[Any, dt.datetime | None] = {}
+        self._open: dict[tuple[Any, dt.datetime], dt.datetime | None] = {}
+        self._day: dict[str, dt.date] = {}
+
+    @staticmethod
+    def _key(window: Window) -> Any:
+        # Holiday calendars are cached objects (unhashable dicts): known by identity.
+        calendars = tuple(id(c) for c in window.calendars)
+        return (window.hours, window.zone, calendars, window.effective, window.until)
+
+    def inside(self, window: Window, key: Any = None) -> bool:
+        if key is None:
+            key = self._key(window)
+        hit = self._inside.get(key)
+        if hit is None:
+            hit = self._inside[key] = window.inside(self.at)
+        return hit
+
+    def next_change(self, window: Window, key: Any = None) -> dt.datetime | None:
+        if key is None:
+            key = self._key(window)
+        if key not in self._change:
+            self._change[key] = window.next_change(self.at)
+        return self._change[key]
+
+    def next_open(self, window: Window, at: dt.datetime) -> dt.datetime | None:
+        key = (self._key(window), at)
+        if key not in self._open:
+            self._open[key] = window.next_open(at)
+        return self._open[key]
+
+    def local_day(self, window: Window) -> dt.date:
+        day = self._day.get(window.zone)
+        if day is None:
+            day = self._day[window.zone] = window.local(self.at).date()
+        return day
+
+    def next_allowed(self, windows: list[Window]) -> dt.datetime | None:
+        """:func:`calldesk.rules.windows.next_allowed` from this instant, windows memoised."""
+        at = self.at
+        if not windows:
+            return at
+        limit = at + dt.timedelta(days=HORIZON_DAYS)
+        candidate = at
+        while candidate <= limit:
+            latest = candidate
+            for window in windows:
+                opens = self.next_open(window, candidate)
+                if opens is None:
+                    return None
+                latest = max(latest, opens)
+            if latest == candidate:
+                return candidate
+            candidate = latest
+        return None
+
+
+def locale_window(
+    locale_key: str | None,
+    memo: WindowMemo,
+    campaign_rules: dict[str, Any] | None = None,
+    context: RulesContext | None = None,
+    *,
+    exact: bool = True,
+) -> tuple[bool, dt.datetime | None]:
+    """``(allowed, changes_at)`` of :func:`locale_status` at ``memo.at``: the same verdict
+    from the same compiled rules, without the words, the checks or the cache entry (what the
+    queue needs to group thousands of places by when they close).
+
+    With ``exact=False`` a refused place's ``changes_at`` is a lower bound instead of the
+    search for the first instant inside every window: the latest opening among its windows
+    that are closed now (none of them can be inside before it opens). Enough for a cache that
+    must be dropped no later than the verdict changes."""
+    at = memo.at
+    if not locale_key:
+        return False, None
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"
+    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    cache_key = (locale_key, campaign_key, context.version if context is not None else "")
+    cached = _status_cache.get(cache_key)
+    if cached is not None and cached.valid_from <= at < cached.valid_until:
+        return cached.status.allowed, cached.status.changes_at
+    compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
+    if compiled.refusal or compiled.registry:
+        return False, None
+    pairs, fingerprint = _window_plan(compiled)
+    # Places whose rules put the same windows in the same order share one answer.
+    known = memo.verdicts.get((fingerprint, exact))
+    if known is not None:
+        return known[0]
+    # As _evaluate: a rule not in effect on the local day of its first pair refuses nothing.
+    refused = False
+    bound: dt.datetime | None = None
+    seen: dict[str, bool] = {}
+    for rule, window, key in pairs:
+        in_effect = seen.get(rule.id)
+        if in_effect is None:
+            in_effect = seen[rule.id] = rule.in_effect(memo.local_day(window))
+        if in_effect and not memo.inside(window, key):
+            refused = True
+            if exact:
+                break
+            opens = memo.next_change(window, key)
+            if opens is None:
+                bound = None
+                break
+            if bound is None or opens > bound:
+                bound = opens
+    if refused:
+        windows = [window for _, window, _ in pairs]
+        verdict = (False, memo.next_allowed(windows) if exact else bound)
+    else:
+        changes = [c for c in (memo.next_change(w, k) for _, w, k in pairs) if c is not None]
+        verdict = (True, min(changes) if changes else None)
+    # The pairs are kept with the answer: the objects the fingerprint names by identity stay
+    # alive (their ids are not reused) for as long as the memo is.
+    memo.verdicts[(fingerprint, exact)] = (verdict, pairs)
+    return verdict
+
+
+def window_fingerprint(
+    locale_key: str | None,
+    campaign_rules: dict[str, Any] | None = None,
+    context: RulesContext | None = None,
+) -> Any:
+    """What :func:`locale_window` decides a place from, as a hashable value: places with the
+    same fingerprint get the same answer at every instant (the same rules on the same clocks
+    and calendars), so a caller may ask once per fingerprint. Valid while the rule packs,
+    the campaign's rules and ``context`` stay the same."""
+    if not locale_key:
+        return ("refused",)
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"
+    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
+    if compiled.refusal or compiled.registry:
+        return ("refused",)
+    return _window_plan(compiled)[1]
+
+
+def _window_plan(compiled: _Compiled) -> tuple[tuple[tuple[Rule, Window, Any], ...], Any]:
+    """The compiled place's (rule, window) pairs and a fingerprint of them, made once per
+    compiled place: the rules (by identity: pack rules are shared objects) and the windows
+    (hours, zone, calendars, dates)."""
+    plan = compiled.plan
+    if plan is None:
+        pairs = tuple((p.rule, p.window, WindowMemo._key(p.window)) for p in compiled.pairs)
+        fingerprint = tuple((id(rule), key) for rule, _, key in pairs)
+        plan = compiled.plan = (pairs, fingerprint)
+    return plan
