@@ -537,8 +537,13 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
     except OSError as exc:  # the folder cannot be created, the file is on a read-only disk...
         reason = _read_only(resolved) or str(exc)
         raise StoreError(f"cannot open store {_safe_url(resolved)}: {reason}") from exc
+    # Two processes creating one SQLite file at once: turning a new file to WAL needs it
+    # alone, and SQLite answers "locked" at once (no waiting) to the second. The first look
+    # at a new file is taken under the migration lock, as its migration is.
+    first_look = _migration_lock(engine) if _new_sqlite_file(resolved) else contextlib.nullcontext()
     try:
-        revision = current_revision(engine)
+        with first_look:
+            revision = current_revision(engine)
     except Exception as exc:  # connection refused, bad path, wrong password...
         engine.dispose()
         reason = _read_only(resolved) or _plain(exc)
@@ -553,6 +558,16 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
     store = Store(resolved, engine, sessionmaker(engine, expire_on_commit=False))
     ensure_defaults(store)
     return store
+
+
+def _new_sqlite_file(url: str) -> bool:
+    """Whether ``url`` is a SQLite file not created yet (or still empty)."""
+    sa_url = make_url(url)
+    database = sa_url.database
+    if sa_url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return False
+    path = Path(database).expanduser()
+    return not path.exists() or path.stat().st_size == 0
 
 
 def _read_only(url: str) -> str | None:
