@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from calldesk import outcomes, queue, reps
 from calldesk.models import Attempt, Claim, Contact, Phone
 from calldesk.store import open_store
+from tests.conftest import give_registry_copy
 
 pytestmark = pytest.mark.postgres
 
@@ -73,6 +74,7 @@ def _seed(url: str) -> list[int]:
                 for cid in ids
             ],
         )
+    give_registry_copy(store, AT.date() - dt.timedelta(days=3))  # the workers enforce it
     store.close()
     return rep_ids
 
