@@ -553,11 +553,11 @@ class Attempt(Base):
     override_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_attempts_contact_started", "contact_id", "started_at"),
         Index("ix_attempts_rep_started", "rep_id", "started_at"),
-        Index("ix_attempts_started", "started_at"),
         # Covering indexes for the reports (calldesk.reports): per-contact funnel figures,
         # per-rep scorecards and the best-hour grid each read one index, never the table.
+        # ix_attempts_report_contact also serves look-ups by contact and time (the caps), and
+        # ix_attempts_report_time those by time alone (migration 0006 dropped the narrower two).
         Index(
             "ix_attempts_report_contact",
             "contact_id",
