@@ -49,6 +49,26 @@ def test_two_and_three_numbers_in_any_order() -> None:
         assert got == _expected(country, state, numbers), (picked, state, country)
 
 
+def test_numbers_of_one_country_place_alike_in_any_order() -> None:
+    # The importer's cache shares one key between orders of numbers of one country.
+    rng = random.Random(181)
+    codes = [c for c in sorted(places._area_codes()) if table_entry(c)]
+    by_country: dict[str, list[str]] = {}
+    for code in codes:
+        by_country.setdefault(table_entry(code)[0], []).append(code)  # type: ignore[index]
+    checked = 0
+    for country_codes in by_country.values():
+        for _ in range(3000 if len(country_codes) > 1 else 0):
+            picked = [rng.choice(country_codes) for _ in range(rng.choice((2, 2, 3)))]
+            state, country = rng.choice(STATES), rng.choice(COUNTRIES)
+            entries = [table_entry(c) for c in picked]
+            want = nanp_locale(country, state or None, entries)  # type: ignore[arg-type]
+            for order in (entries[::-1], sorted(entries), rng.sample(entries, len(entries))):
+                assert nanp_locale(country, state or None, order) == want, (picked, state)  # type: ignore[arg-type]
+            checked += 1
+    assert checked >= 6000
+
+
 def _corpus_numbers() -> list[str]:
     path = REALWORLD / "phone-formats" / "libphonenumber_examples_combined.csv"
     with open(path, encoding="utf-8") as handle:

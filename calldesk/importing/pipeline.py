@@ -657,6 +657,7 @@ class _Importer:
         self._entry_ids: dict[Any, str] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._quick_one: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+        self._answers: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
         self._ranks: dict[int, int] = {}
         self._zone_texts: dict[tuple[str, ...], str | None] = {}
         self._own: dict[tuple[Any, ...], tuple[str, ...]] = {}
@@ -1042,6 +1043,7 @@ class _Importer:
             self._country_codes,
             self._quick,
             self._quick_one,
+            self._answers,
             self._one_place,
             self._parts,
         ):
@@ -1505,7 +1507,7 @@ class _Importer:
                     else:
                         candidates.add(have)
             for key in email_keys:
-                have = email_index.get(_email_key(key))
+                have = email_index.get(hash(key))  # _email_key
                 if have is not None:
                     held_emails.append(key)
                     if isinstance(have, list):
@@ -1972,9 +1974,10 @@ class _Importer:
                 continue  # an invalid number of a known contact: reported, not added twice
             position += 1
         email_index = self.email_index
+        role_parts = dedupe.ROLE_LOCAL_PARTS
         for address in emails:
             key = address.casefold()
-            hashed = _email_key(key)
+            hashed = hash(key)  # _email_key
             owners = email_index.get(hashed)
             if owners is None:
                 email_index[hashed] = contact_id
@@ -1986,8 +1989,10 @@ class _Importer:
                 continue
             else:
                 _index_add(email_index, hashed, contact_id)
+            # dedupe.is_role_address(address): casefold maps character by character and
+            # never makes an "@", so the local part of the key is the casefolded local part.
             new_emails.append(
-                (contact_id, address[:254], key[:254], dedupe.is_role_address(address))
+                (contact_id, address[:254], key[:254], key.partition("@")[0] in role_parts)
             )
         return added or None
 
@@ -2045,6 +2050,15 @@ class _Importer:
                 acs.append(known[0])
                 if entries is not None:
                     entries.append(known[1])
+        if (
+            entries is not None
+            and len(entries) > 1
+            and all(type(a) is str for a in acs)
+            and all(e[0] == entries[0][0] for e in entries)
+        ):
+            # Numbers of one country place alike in any order (nanp_locale: the first number's
+            # country is the only order it reads), so both orders of two numbers share a key.
+            acs.sort()
         quick = (country, state, *acs)
         # Keys of one table-decided number are few (countries x states x entries) and most
         # rows have one number: kept apart from the many combinations of two or more, whose
@@ -2053,7 +2067,9 @@ class _Importer:
         known = cache.get(quick)
         if known is not None:
             return known
-        if len(cache) > 50_000:
+        # ~100k distinct combinations of two or more numbers at 1M rows: a smaller cap
+        # cleared it and placed ~80k of them again. Entries share their answers (few).
+        if len(cache) > 250_000:
             cache.clear()
         # One home for a contact's places (calldesk.places.locate: the number's country always
         # applies, the row's adds); computed once per (country, state, area codes), from the
@@ -2062,7 +2078,7 @@ class _Importer:
             answer = nanp_locale(country, state or None, entries)
         else:
             answer = self._locale_fallback(country, state, valid, nanp_states)
-        cache[quick] = answer
+        answer = cache[quick] = self._answers.setdefault(answer, answer)
         return answer
 
     def _assemble(
