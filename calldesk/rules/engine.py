@@ -28,7 +28,6 @@ from calldesk.rules.packs import (
     reload_packs,
 )
 from calldesk.rules.windows import (
-    HORIZON_DAYS,
     DayClosures,
     Window,
     holiday_calendar,
@@ -621,22 +620,7 @@ class WindowMemo:
 
     def next_allowed(self, windows: list[Window]) -> dt.datetime | None:
         """:func:`calldesk.rules.windows.next_allowed` from this instant, windows memoised."""
-        at = self.at
-        if not windows:
-            return at
-        limit = at + dt.timedelta(days=HORIZON_DAYS)
-        candidate = at
-        while candidate <= limit:
-            latest = candidate
-            for window in windows:
-                opens = self.next_open(window, candidate)
-                if opens is None:
-                    return None
-                latest = max(latest, opens)
-            if latest == candidate:
-                return candidate
-            candidate = latest
-        return None
+        return next_allowed(windows, self.at, self.next_open)
 
 
 def locale_window(

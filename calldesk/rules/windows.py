@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -175,8 +176,14 @@ class Window:
         return None
 
 
-def next_allowed(windows: list[Window], at: dt.datetime) -> dt.datetime | None:
-    """The first instant at or after ``at`` inside every window, or None within the horizon."""
+def next_allowed(
+    windows: list[Window],
+    at: dt.datetime,
+    next_open: Callable[[Window, dt.datetime], dt.datetime | None] | None = None,
+) -> dt.datetime | None:
+    """The first instant at or after ``at`` inside every window, or None within the horizon
+    (``next_open(window, instant)`` answers for a window: a memo may stand in for
+    ``Window.next_open``)."""
     if not windows:
         return at
     limit = at + dt.timedelta(days=HORIZON_DAYS)
@@ -184,7 +191,7 @@ def next_allowed(windows: list[Window], at: dt.datetime) -> dt.datetime | None:
     while candidate <= limit:
         latest = candidate
         for window in windows:
-            opens = window.next_open(candidate)
+            opens = next_open(window, candidate) if next_open else window.next_open(candidate)
             if opens is None:
                 return None
             latest = max(latest, opens)
