@@ -742,16 +742,7 @@ def _used_range(stream) -> tuple[int, int, int, int]:  # type: ignore[no-untyped
     low_row = low_col = 1 << 30
     high_row = high_col = 0
     row = column = 0
-    tail = b""
-    done = False
-    while not done:
-        chunk = stream.read(1 << 20)
-        done = not chunk
-        data = tail + chunk
-        # Tags that end before the last "<" are whole; the rest waits for the next piece.
-        cut = len(data) if done else data.rfind(b"<")
-        if cut < 0:
-            cut = len(data)
+    for data, cut in _xml_pieces(stream):
         for match in _TAG.finditer(data, 0, cut):
             ref = _REF.search(match[2])
             if match[1] == b"row":
@@ -768,10 +759,25 @@ def _used_range(stream) -> tuple[int, int, int, int]:  # type: ignore[no-untyped
             if match[3] and match[4]:  # the range the reader may reserve
                 high_row = max(high_row, int(match[4]))
                 high_col = max(high_col, _column_number(match[3]))
+    return low_row, high_row, low_col, high_col
+
+
+def _xml_pieces(stream) -> Iterator[tuple[bytes, int]]:  # type: ignore[no-untyped-def]
+    """A part's XML in pieces of about 1 MiB, each with where its whole tags end: the tags
+    before the last "<" are whole, the rest waits for the next piece."""
+    tail = b""
+    done = False
+    while not done:
+        chunk = stream.read(1 << 20)
+        done = not chunk
+        data = tail + chunk
+        cut = len(data) if done else data.rfind(b"<")
+        if cut < 0:
+            cut = len(data)
+        yield data, cut
         tail = data[cut:]
         if len(tail) > 1 << 20:  # no tag is that long: a broken file, the reader says so
             tail = b""
-    return low_row, high_row, low_col, high_col
 
 
 def _ods_used_ranges(stream) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
@@ -783,15 +789,7 @@ def _ods_used_ranges(stream) -> list[tuple[str, int, int]]:  # type: ignore[no-u
     row = high_row = high_col = 0  # rows before the current one; the used range so far
     rows_here = column = 0
     row_used = False
-    tail = b""
-    done = False
-    while not done:
-        chunk = stream.read(1 << 20)
-        done = not chunk
-        data = tail + chunk
-        cut = len(data) if done else data.rfind(b"<")
-        if cut < 0:
-            cut = len(data)
+    for data, cut in _xml_pieces(stream):
         for match in _ODS_TAG.finditer(data, 0, cut):
             closing, kind, attrs, empty = match[1], match[2], match[3], match[4]
             if kind == b"table":
@@ -816,9 +814,6 @@ def _ods_used_ranges(stream) -> list[tuple[str, int, int]]:  # type: ignore[no-u
                     row_used = True
                     high_col = max(high_col, column + repeat)
                 column += repeat
-        tail = data[cut:]
-        if len(tail) > 1 << 20:
-            tail = b""
     return tables
 
 
