@@ -526,6 +526,14 @@ def _strictest(
     return f"{pair.rule.name} ({_hours_text(pair.rule.hours)}; {pair.rule.source})"
 
 
+def _keys(locale_key: str, campaign_rules: dict[str, Any] | None) -> tuple[str, str]:
+    """The place's key as the campaign sees it and the campaign's key: a campaign that calls
+    businesses only makes every line a business line."""
+    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
+        locale_key += "|B"
+    return locale_key, (_campaign_key(campaign_rules) if campaign_rules else "")
+
+
 def locale_status(
     locale_key: str | None,
     at: dt.datetime,
@@ -544,9 +552,7 @@ def locale_status(
         at = _require_aware(at)
     if not locale_key:
         return _evaluate(_Compiled(None, [], "place unknown (needs review)", []), at)
-    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
-        locale_key += "|B"  # the campaign calls businesses only: every line is a business line
-    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    locale_key, campaign_key = _keys(locale_key, campaign_rules)
     cache_key = (locale_key, campaign_key, context.version if context is not None else "")
     cached = _status_cache.get(cache_key)
     if cached is not None and cached.valid_from <= at < cached.valid_until:
@@ -642,9 +648,7 @@ def locale_window(
     at = memo.at
     if not locale_key:
         return False, None
-    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
-        locale_key += "|B"
-    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    locale_key, campaign_key = _keys(locale_key, campaign_rules)
     cache_key = (locale_key, campaign_key, context.version if context is not None else "")
     cached = _status_cache.get(cache_key)
     if cached is not None and cached.valid_from <= at < cached.valid_until:
@@ -698,9 +702,7 @@ def window_fingerprint(
     the campaign's rules and ``context`` stay the same."""
     if not locale_key:
         return ("refused",)
-    if campaign_rules and campaign_rules.get("business_lines") and not locale_key.endswith("|B"):
-        locale_key += "|B"
-    campaign_key = _campaign_key(campaign_rules) if campaign_rules else ""
+    locale_key, campaign_key = _keys(locale_key, campaign_rules)
     compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
     if compiled.refusal or compiled.registry:
         return ("refused",)
