@@ -20,7 +20,7 @@ import json
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from openpyxl import Workbook
 
@@ -229,7 +229,27 @@ def row(layout: str, payload: dict[str, Any]) -> list[Any]:
     return out
 
 
-class RowWriter:
+class _Written:
+    """A file writer used in ``with``: closed when the block ends, deleted (``abort``) when it
+    raises, so no half-written file is left."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class RowWriter(_Written):
     """Writes rows to a CSV (UTF-8 with BOM, so spreadsheets read accents) or XLSX file.
 
     Rows are streamed: neither format keeps the rows in memory (XLSX through openpyxl's
@@ -310,15 +330,6 @@ class RowWriter:
         finally:
             self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> RowWriter:
-        return self
-
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
 
 def guarded_columns(frame: Any) -> list[Any]:
     """Expressions for every column of ``frame`` through the spreadsheet guard (text) or as is."""
@@ -381,7 +392,7 @@ _MAX_CELL = 32767  # openpyxl cuts longer text to Excel's limit
 _SPECIAL = f"^[+-]?[0-9]+(?:\\.[0-9]+)?$|{_EDGE_SPACE}|[&<>\r]|[^\x00-\x7f]"
 
 
-class XlsxFrameWriter:
+class XlsxFrameWriter(_Written):
     """Writes polars frames of rows to an XLSX file, the worksheet XML built in columns.
 
     The worksheet is the XML openpyxl's write-only mode writes for the same rows through
@@ -518,15 +529,6 @@ class XlsxFrameWriter:
             self._zip.close()
         finally:
             self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> XlsxFrameWriter:
-        return self
-
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 _ROW = "\x00row"  # the row number column (no header can be named so)
