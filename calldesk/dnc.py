@@ -22,7 +22,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from calldesk.models import AuditEntry, Contact, DncEntry, DncSnapshot, Phone, utcnow
-from calldesk.phones import Policy, to_e164
+from calldesk.phones import PhoneNormalizer, Policy, to_e164
 from calldesk.store import Store
 
 SOURCES = ("internal", "us_national", "ca_dncl", "uk_tps", "uk_ctps", "file")
@@ -77,11 +77,29 @@ class DncFileResult:
         }
 
 
-def read_dnc_file(path: Path, country: str = "US") -> Iterator[tuple[int, str, str | None]]:
+def read_dnc_file(
+    path: Path, country: str = "US", *, chunk: int = 20_000
+) -> Iterator[tuple[int, str, str | None]]:
     """(line number, raw text, E.164 or None) for each number line of a DNC file.
 
-    Blank lines, ``#`` comments and a header line without digits are skipped.
+    Blank lines, ``#`` comments and a header line without digits are skipped. Lines are read
+    ``chunk`` at a time and normalised as a column (the importer's bulk path); a line that is
+    not a valid number there is asked again as :func:`normalize_dnc_number` asks (any
+    possible number is listed), so each answer is the one that function gives.
     """
+    region = (country or "US").upper()
+    normalizer = PhoneNormalizer(region)
+    pending: list[tuple[int, str, str]] = []  # (line, text, the part that is the number)
+
+    def answers() -> Iterator[tuple[int, str, str | None]]:
+        e164s, infos = normalizer.normalize_column([part for _, _, part in pending])
+        for (number, text, part), e164, info in zip(pending, e164s, infos, strict=True):
+            if info is not None and info.valid and e164:
+                yield number, text, e164
+            else:
+                yield number, text, normalize_dnc_number(part, region)
+        pending.clear()
+
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         for number, line in enumerate(handle, start=1):
             text = line.strip()
@@ -91,9 +109,15 @@ def read_dnc_file(path: Path, country: str = "US") -> Iterator[tuple[int, str, s
                 continue  # a header row such as "phone"
             match = _FTC_LINE.match(text)
             if match:
+                if pending:
+                    yield from answers()
                 yield number, text, f"+1{match[1]}{match[2]}"
-            else:
-                yield number, text, normalize_dnc_number(text.split(",")[0], country)
+                continue
+            pending.append((number, text, text.split(",")[0].strip()))
+            if len(pending) >= chunk:
+                yield from answers()
+    if pending:
+        yield from answers()
 
 
 def _file_date(path: Path) -> dt.date:

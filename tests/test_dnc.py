@@ -57,6 +57,38 @@ def test_plain_file_with_formats_header_and_junk(store: Store, tmp_path: Path) -
     assert result.invalid == [{"line": 6, "value": "not a number", "reason": "not a phone number"}]
 
 
+@pytest.mark.parametrize("country", ["US", "CA", "GB"])
+def test_file_lines_read_in_columns_answer_as_one_number_does(tmp_path: Path, country: str) -> None:
+    """The bulk reader gives each line the answer normalize_dnc_number gives it, in order."""
+    lines = [
+        "(212) 736-5000",
+        "212-736-4350 x12",
+        "814,9652488",  # FTC layout between plain lines: order is kept
+        "+44 20 7946 0958",
+        "0044 20 7946 0958",
+        "001-212-736-4350",
+        "011 44 20 7946 0958",
+        "555-0100",
+        "+1 555 010 0000",  # possible, never assigned: listed all the same (fail closed)
+        "2127364350,John Doe",
+        "not a number",
+        "416 555 0199",
+        "020 7946 0958",
+        "911",
+    ]
+    path = tmp_path / "numbers.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = list(dnc.read_dnc_file(path, country, chunk=4))
+    expected = []
+    for number, text in enumerate(lines, start=1):
+        if text == "814,9652488":
+            expected.append((number, text, "+18149652488"))
+        else:
+            expected.append((number, text, dnc.normalize_dnc_number(text.split(",")[0], country)))
+    assert got == expected
+    assert "+15550100000" in {e for _, _, e in got}
+
+
 def _import_people(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text(
