@@ -36,7 +36,7 @@ from calldesk.sync import (
     sync_status,
 )
 from calldesk.sync.config import FILE_FORMATS, FILE_LAYOUTS, TARGET_TYPES, mask_url
-from calldesk.sync.engine import STATES
+from calldesk.sync.deliveries import STATES
 from calldesk.sync.secrets import FILE_NOTICE, env_var
 
 

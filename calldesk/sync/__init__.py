@@ -17,23 +17,20 @@ from calldesk.sync.config import (
     load_targets,
     remove_target,
 )
-from calldesk.sync.engine import (
+from calldesk.sync.deliveries import SyncError
+from calldesk.sync.engine import SyncProgress, SyncReport, TargetReport, run_sync
+from calldesk.sync.export import ExportCancelled, ExportResult, export_leads
+from calldesk.sync.ics import appointments_ics, write_appointments_ics
+from calldesk.sync.review import (
     DeliveryView,
-    SyncError,
-    SyncProgress,
-    SyncReport,
-    TargetReport,
     TargetStatus,
     list_deliveries,
     prepare_review,
     retry,
-    run_sync,
     skip,
     sync_status,
     target_status,
 )
-from calldesk.sync.export import ExportCancelled, ExportResult, export_leads
-from calldesk.sync.ics import appointments_ics, write_appointments_ics
 from calldesk.sync.secrets import delete_secret, get_secret, set_secret
 
 __all__ = [
