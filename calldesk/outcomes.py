@@ -16,7 +16,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -141,7 +141,44 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-_ATTEMPT_INSERT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
+_ATTEMPT_COLUMNS = (
+    "contact_id",
+    "phone_id",
+    "rep_id",
+    "campaign_id",
+    "claim_id",
+    "number_dialled",
+    "started_at",
+    "ended_at",
+    "disposition",
+    "conversation",
+    "notes",
+    "answers",
+    "script_key",
+    "script_version",
+    "grade",
+    "grade_why",
+    "local_hour",
+    "local_weekday",
+    "manual",
+    "override_by",
+    "override_reason",
+)
+_ATTEMPT_SQL = (
+    f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))}) RETURNING id"
+)
+
+
+def _insert_attempt(session: Session, values: dict[str, Any]) -> int:
+    """INSERT ... RETURNING id of the attempt on the driver's cursor, its values written as
+    the model's column types write them (times as naive UTC, ``answers`` as JSON text: None
+    as JSON null)."""
+    params = [values[name] for name in _ATTEMPT_COLUMNS]
+    params[6] = queue_mod._ts(session, values["started_at"])
+    params[7] = queue_mod._ts(session, values["ended_at"]) if values["ended_at"] else None
+    params[11] = json.dumps(values["answers"])
+    return queue_mod._q(session, _ATTEMPT_SQL, *params).scalar_one()
 
 
 _DISPOSITION_SQL = (
@@ -441,7 +478,6 @@ def record_outcome(
     # Core statements (compiled once, cached) rather than ORM loads for what is only read: the
     # rep's name, the campaign's rules and script, the number dialled. The ORM objects are
     # loaded only on the rare paths that change them (DNC, bad number, grading hand-off).
-    conn = session.connection()
     q = queue_mod._q
     if isinstance(claim, _ClaimRow):
         rep_name, campaign = claim.rep_name, claim.campaign
@@ -494,7 +530,7 @@ def record_outcome(
         values["override_by"] = override_by = verdict.override_by
         values["override_reason"] = override_reason = verdict.override_reason
     # INSERT ... RETURNING id: no unit-of-work flush for the one row every call writes.
-    attempt_id = conn.execute(_ATTEMPT_INSERT, values).scalar_one()
+    attempt_id = _insert_attempt(session, values)
     # The compliance ledger: the decision that allowed this attempt, in the same transaction.
     from calldesk.rules import ledger as rules_ledger  # late: the rules load packs
 
@@ -690,22 +726,28 @@ def attempt_payload(contact: Contact, *, attempt: dict[str, Any]) -> dict[str, A
 
     Built from what recording already holds, without a query.
     """
-    return outbox.jsonable(
-        {
-            "contact": {
-                "id": contact.id,
-                "first_name": contact.first_name,
-                "last_name": contact.last_name,
-                "full_name": " ".join(p for p in (contact.first_name, contact.last_name) if p)
-                or "(no name)",
-                "do_not_call": bool(contact.dnc),
-            },
-            "grade": contact.grade,
-            "why": contact.grade_why,
-            "stage": contact.stage,
-            "attempt": attempt,
-        }
-    )
+    return {
+        "contact": {
+            "id": _json_value(contact.id),
+            "first_name": _json_value(contact.first_name),
+            "last_name": _json_value(contact.last_name),
+            "full_name": " ".join(p for p in (contact.first_name, contact.last_name) if p)
+            or "(no name)",
+            "do_not_call": bool(contact.dnc),
+        },
+        "grade": _json_value(contact.grade),
+        "why": _json_value(contact.grade_why),
+        "stage": _json_value(contact.stage),
+        "attempt": {str(k): _json_value(v) for k, v in attempt.items()},
+    }
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _json_value(value: Any) -> Any:
+    """:func:`calldesk.outbox.jsonable` of one value, plain values (most of them) as they are."""
+    return value if type(value) in _PLAIN else outbox.jsonable(value)
 
 
 def _apply_caps(
