@@ -711,6 +711,16 @@ _EMAILS = {
     True: "(SELECT array_agg(address ORDER BY id) FROM emails WHERE contact_id = contacts.id)",
 }
 _LEAD_SQLS = {pg: _LEAD_SQL.format(emails=sql) for pg, sql in _EMAILS.items()}
+# SQLite: the contact's valid numbers (as :func:`_numbers` reads them, in dialling order) as
+# one JSON array read with the contact: one statement fewer per offer.
+_LEAD_NUMBERS_SQL = _LEAD_SQLS[False].replace(
+    " FROM contacts WHERE id = ?",
+    ", (SELECT json_group_array(json_array(id, e164, extension, label, raw, shared, "
+    "time_zones, dnc, listed)) FROM (SELECT p.id, p.e164, p.extension, p.label, p.raw, "
+    "p.shared, p.time_zones, p.dnc, EXISTS (SELECT 1 FROM dnc_entries d WHERE d.e164 = p.e164) "
+    "AS listed FROM phones p WHERE p.contact_id = contacts.id AND p.valid = 1 "
+    "AND p.e164 IS NOT NULL ORDER BY p.position, p.id)) FROM contacts WHERE id = ?",
+)
 
 
 class _Lead:
@@ -727,12 +737,16 @@ class _Lead:
 
 def _load_lead(session: Session, contact_id: int, read: dict[int, Any] | None = None) -> Any:
     """The contact's columns (the session's own copy if it holds one: it may carry changes
-    this transaction made); ``read``: rows the seek already read, by contact id."""
+    this transaction made); ``read``: rows the seek already read, by contact id (on SQLite
+    the contact's numbers are put there, by the negated contact id, for :func:`_numbers`)."""
     held = session.identity_map.get(identity_key(Contact, contact_id))
     if held is not None:
         return held
     row = read.pop(contact_id, None) if read else None
-    if row is None:
+    if row is None and read is not None and not _is_pg(session):
+        *row, numbers = _q(session, _LEAD_NUMBERS_SQL, contact_id).one()
+        read[-contact_id] = json.loads(numbers)  # the contact's numbers, by the negated id
+    elif row is None:
         row = _q(session, _LEAD_SQLS[_is_pg(session)], contact_id).one()
     lead = _Lead()
     for name, value in zip((*_LEAD_COLUMNS, "company_name", "email_addresses"), row, strict=True):
@@ -1015,10 +1029,14 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _check_dict(check: Any) -> dict[str, Any]:
+    # A known dataclass type first: hasattr() of a missing attribute raises inside, and an
+    # offer converts a dozen checks.
+    names = _FIELDS.get(type(check))
+    if names is not None:
+        return {name: getattr(check, name) for name in names}
     if hasattr(check, "to_dict"):
         return check.to_dict()
-    names = _FIELDS.get(type(check))
-    if names is None and hasattr(check, "__dataclass_fields__"):
+    if hasattr(check, "__dataclass_fields__"):
         # asdict() deep-copies every value; a check holds only text and tuples of text, so
         # reading the fields gives the same dict for a tenth of the cost (once per offer).
         names = _FIELDS.setdefault(type(check), tuple(f.name for f in fields(check)))
