@@ -543,6 +543,36 @@ def _seek_group(
     return [r[0] for r in rows.all()]
 
 
+def _first_band_seek(
+    session: Session, arm: _Arm, group: list[str], exclude: set[int]
+) -> tuple[tuple[int, int] | None, list[int]]:
+    """SQLite, one statement for what :func:`_first_band` then :func:`_seek_group` (limit 1)
+    find first: the best band with a ready contact, and its first ready contact in the
+    first group of open places (none: the walk goes on to the next group as before)."""
+    where, params = _arm_where(arm)
+    skip, skipped = "", ()
+    if exclude:
+        skip = " AND id NOT IN (SELECT value FROM json_each(?))"
+        skipped = (json.dumps(sorted(int(i) for i in exclude)),)
+    ready = _ready_sql(session)
+    row = _q(
+        session,
+        f"WITH b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
+        "ORDER BY queue_rank, attempts LIMIT 1) "
+        "SELECT b.queue_rank, b.attempts, "
+        f"(SELECT id FROM contacts WHERE {where}queue_rank = b.queue_rank "
+        "AND attempts = b.attempts AND locale_key IN (SELECT value FROM json_each(?)) "
+        f"AND {ready}{skip} LIMIT 1) FROM b",
+        *params,
+        *params,
+        _group_json(group),
+        *skipped,
+    ).first()
+    if row is None:
+        return None, []
+    return (row[0], row[1]), ([] if row[2] is None else [row[2]])
+
+
 def _seek_first(
     session: Session,
     arm: _Arm,
@@ -634,7 +664,8 @@ def _walk(
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
     meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
     on PostgreSQL, one arm), the first band and its first contact come in one statement
-    with the contact's columns."""
+    with the contact's columns; on SQLite (a claim of one contact, one arm), the first band
+    and its first contact in the first group of open places."""
     keys = _all_keys(session, version)
     if not keys:
         return
@@ -645,6 +676,9 @@ def _walk(
     if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
         band, prefetched = _seek_first(session, arms[0], _merged(groups[0]), limit, exclude, leads)
         heads: list[tuple[int, int] | None] = [band]
+    elif leads is not None and lock and len(arms) == 1 and groups[0] and limit == 1:
+        band, prefetched = _first_band_seek(session, arms[0], groups[0][0], exclude)
+        heads = [band]
     else:
         heads = [
             _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
