@@ -194,12 +194,20 @@ _CLAIM_SQL = (
 )
 
 
+def _holds(session: Session, model: Any, ident: Any) -> bool:
+    """Whether the session holds the object (its changes may not be written yet); a session
+    that holds nothing (the hot path reads rows, not objects) answers without a key."""
+    return bool(session.identity_map) and (
+        session.identity_map.get(identity_key(model, ident)) is not None
+    )
+
+
 def _disposition(session: Session, code: str, read: Any = None) -> dispositions_mod.DispositionRule:
     """The disposition's rule, read with one driver statement on every call (an ORM load was
     a sixth of recording one); the session's own copy when it holds one (edits not yet
     written), and the dispositions module's error for an unknown code. ``read``: the row
     :func:`_read_for_record` read (no statement then)."""
-    if session.identity_map.get(identity_key(Disposition, code)) is not None:
+    if _holds(session, Disposition, code):
         return dispositions_mod.get(session, code)
     row = (
         read.disposition
@@ -258,7 +266,7 @@ def _contact_row(session: Session, contact_id: int, read: Any = None) -> _Contac
     """The contact's columns, or None when the ORM object must be used: the session already
     holds it (changes not yet written), or the contact has no place (its clock is worked out
     from its numbers). ``read``: the row :func:`_read_for_record` read (no statement then)."""
-    if session.identity_map.get(identity_key(Contact, contact_id)) is not None:
+    if _holds(session, Contact, contact_id):
         return None
     if read is not None and read.contact_id == contact_id:
         row = read.contact
@@ -315,7 +323,7 @@ def _held_claim(session: Session, claim_id: int, read: Any = None) -> Any:
     """The claim being answered: the session's ORM copy if it holds one (as
     :func:`calldesk.queue.get_claim`), else a plain read with the same checks and errors
     (``read``: the row :func:`_read_for_record` read, no statement then)."""
-    if session.identity_map.get(identity_key(Claim, claim_id)) is not None:
+    if _holds(session, Claim, claim_id):
         return queue_mod.get_claim(session, claim_id)
     row = read.claim if read is not None else queue_mod._q(session, _CLAIM_SQL, claim_id).first()
     if row is None:

@@ -773,9 +773,10 @@ def _load_lead(session: Session, contact_id: int, read: dict[int, Any] | None = 
     """The contact's columns (the session's own copy if it holds one: it may carry changes
     this transaction made); ``read``: rows the seek already read, by contact id (on SQLite
     the contact's numbers are put there, by the negated contact id, for :func:`_numbers`)."""
-    held = session.identity_map.get(identity_key(Contact, contact_id))
-    if held is not None:
-        return held
+    if session.identity_map:
+        held = session.identity_map.get(identity_key(Contact, contact_id))
+        if held is not None:
+            return held
     row = read.pop(contact_id, None) if read else None
     if row is None and read is not None and not _is_pg(session):
         *row, numbers = _q(session, _LEAD_NUMBERS_SQL, contact_id).one()
@@ -911,11 +912,29 @@ def _numbers(session: Session, contact_id: int, rows: Any = None) -> list[dict[s
 
 def local_time_text(at: dt.datetime, zones: tuple[str, ...] | list[str]) -> str:
     """The contact's local time in each of its zones, e.g. ``Mon 10:42 EST (America/New_York)``."""
+    minute = at.replace(second=0, microsecond=0)
+    key = (minute, *zones)
+    text_ = _local_texts.get(key)
+    if text_ is not None:
+        return text_
     texts = []
+    whole = True
     for zone in zones:
         local = at.astimezone(zoneinfo.ZoneInfo(zone))
         texts.append(f"{local:%a %H:%M} {local.tzname()} ({zone})")
-    return "; ".join(texts)
+        offset = local.utcoffset()
+        whole = whole and offset is not None and not offset % dt.timedelta(minutes=1)
+    text_ = "; ".join(texts)
+    # Written once per UTC minute and set of zones (every offer writes one): on clocks whole
+    # minutes off UTC (every zone today) the words cannot change within the minute.
+    if whole:
+        if len(_local_texts) > 1000:
+            _local_texts.clear()
+        _local_texts[key] = text_
+    return text_
+
+
+_local_texts: dict[tuple[Any, ...], str] = {}
 
 
 # --- claiming -------------------------------------------------------------------------------
@@ -1455,6 +1474,8 @@ def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[i
 
 def _expire(session: Session, model: Any, ids: Any) -> None:
     """Objects the session holds that a Core statement just changed: read them again."""
+    if not session.identity_map:  # the hot path holds none (no key to build per id)
+        return
     for ident in ids:
         obj = session.identity_map.get(identity_key(model, ident))
         if obj is not None:
