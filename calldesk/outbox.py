@@ -12,12 +12,13 @@ Numbers on the do-not-call list never leave calldesk: they are left out of every
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calldesk.models import (
@@ -34,6 +35,7 @@ from calldesk.models import (
     OutboxEntry,
     Phone,
     Rep,
+    utcnow,
 )
 
 # Outcome kinds the rest of calldesk writes; a team may add its own (targets filter on prefix).
@@ -78,23 +80,30 @@ def add(
     payload: dict[str, Any],
     contact_id: int | None = None,
 ) -> None:
-    """:func:`enqueue` as one cached Core INSERT, for the per-call hot path (no ORM object).
+    """:func:`enqueue` as one prepared driver INSERT, for the per-call hot path (no ORM object,
+    no SQL compiled): the payload as JSON text and ``created_at`` as naive UTC, as the model's
+    column types write them.
 
     ``payload`` must already be JSON-friendly (see :func:`jsonable`).
     """
-    session.connection().execute(
-        _INSERT,
-        {
-            "idempotency_key": key,
-            "kind": kind,
-            "contact_id": contact_id,
-            "appointment_id": None,
-            "payload": payload,
-        },
+    from calldesk.queue import _q, _ts  # late: the queue is heavier to import than this module
+
+    _q(
+        session,
+        _INSERT_SQL,
+        key,
+        kind,
+        contact_id,
+        None,
+        json.dumps(payload),
+        _ts(session, utcnow()),
     )
 
 
-_INSERT = insert(OutboxEntry.__table__)
+_INSERT_SQL = (
+    "INSERT INTO outbox (idempotency_key, kind, contact_id, appointment_id, payload, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def jsonable(value: Any) -> Any:

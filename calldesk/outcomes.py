@@ -16,7 +16,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -141,7 +141,44 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-_ATTEMPT_INSERT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
+_ATTEMPT_COLUMNS = (
+    "contact_id",
+    "phone_id",
+    "rep_id",
+    "campaign_id",
+    "claim_id",
+    "number_dialled",
+    "started_at",
+    "ended_at",
+    "disposition",
+    "conversation",
+    "notes",
+    "answers",
+    "script_key",
+    "script_version",
+    "grade",
+    "grade_why",
+    "local_hour",
+    "local_weekday",
+    "manual",
+    "override_by",
+    "override_reason",
+)
+_ATTEMPT_SQL = (
+    f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))}) RETURNING id"
+)
+
+
+def _insert_attempt(session: Session, values: dict[str, Any]) -> int:
+    """INSERT ... RETURNING id of the attempt on the driver's cursor, its values written as
+    the model's column types write them (times as naive UTC, ``answers`` as JSON text: None
+    as JSON null)."""
+    params = [values[name] for name in _ATTEMPT_COLUMNS]
+    params[6] = queue_mod._ts(session, values["started_at"])
+    params[7] = queue_mod._ts(session, values["ended_at"]) if values["ended_at"] else None
+    params[11] = json.dumps(values["answers"])
+    return queue_mod._q(session, _ATTEMPT_SQL, *params).scalar_one()
 
 
 _DISPOSITION_SQL = (
@@ -157,13 +194,26 @@ _CLAIM_SQL = (
 )
 
 
-def _disposition(session: Session, code: str) -> dispositions_mod.DispositionRule:
+def _holds(session: Session, model: Any, ident: Any) -> bool:
+    """Whether the session holds the object (its changes may not be written yet); a session
+    that holds nothing (the hot path reads rows, not objects) answers without a key."""
+    return bool(session.identity_map) and (
+        session.identity_map.get(identity_key(model, ident)) is not None
+    )
+
+
+def _disposition(session: Session, code: str, read: Any = None) -> dispositions_mod.DispositionRule:
     """The disposition's rule, read with one driver statement on every call (an ORM load was
     a sixth of recording one); the session's own copy when it holds one (edits not yet
-    written), and the dispositions module's error for an unknown code."""
-    if session.identity_map.get(identity_key(Disposition, code)) is not None:
+    written), and the dispositions module's error for an unknown code. ``read``: the row
+    :func:`_read_for_record` read (no statement then)."""
+    if _holds(session, Disposition, code):
         return dispositions_mod.get(session, code)
-    row = queue_mod._q(session, _DISPOSITION_SQL, code).first()
+    row = (
+        read.disposition
+        if read is not None
+        else queue_mod._q(session, _DISPOSITION_SQL, code).first()
+    )
     if row is None:
         return dispositions_mod.get(session, code)  # raises, naming the known codes
     code, label, hotkey, conversation, retry_minutes, retry_rule, notes, callback, final, pos = row
@@ -212,13 +262,16 @@ class _ContactRow:
     __slots__ = (*_CONTACT_COLUMNS, "_was")
 
 
-def _contact_row(session: Session, contact_id: int) -> _ContactRow | None:
+def _contact_row(session: Session, contact_id: int, read: Any = None) -> _ContactRow | None:
     """The contact's columns, or None when the ORM object must be used: the session already
     holds it (changes not yet written), or the contact has no place (its clock is worked out
-    from its numbers)."""
-    if session.identity_map.get(identity_key(Contact, contact_id)) is not None:
+    from its numbers). ``read``: the row :func:`_read_for_record` read (no statement then)."""
+    if _holds(session, Contact, contact_id):
         return None
-    row = queue_mod._q(session, _CONTACT_SQL, contact_id).first()
+    if read is not None and read.contact_id == contact_id:
+        row = read.contact
+    else:
+        row = queue_mod._q(session, _CONTACT_SQL, contact_id).first()
     if row is None:
         return None
     contact = _ContactRow()
@@ -266,12 +319,13 @@ class _ClaimRow:
     )
 
 
-def _held_claim(session: Session, claim_id: int) -> Any:
+def _held_claim(session: Session, claim_id: int, read: Any = None) -> Any:
     """The claim being answered: the session's ORM copy if it holds one (as
-    :func:`calldesk.queue.get_claim`), else a plain read with the same checks and errors."""
-    if session.identity_map.get(identity_key(Claim, claim_id)) is not None:
+    :func:`calldesk.queue.get_claim`), else a plain read with the same checks and errors
+    (``read``: the row :func:`_read_for_record` read, no statement then)."""
+    if _holds(session, Claim, claim_id):
         return queue_mod.get_claim(session, claim_id)
-    row = queue_mod._q(session, _CLAIM_SQL, claim_id).first()
+    row = read.claim if read is not None else queue_mod._q(session, _CLAIM_SQL, claim_id).first()
     if row is None:
         raise queue_mod.QueueError(f"no claim {claim_id}")
     released = queue_mod._from_ts(row[6])
@@ -286,6 +340,50 @@ def _held_claim(session: Session, claim_id: int) -> Any:
     claim.rep_name = row[8]
     claim.campaign = (row[9], row[10]) if claim.campaign_id else None
     return claim
+
+
+class _RecordRead:
+    """What recording a queue call reads, in one statement: the claim (with the rep's name
+    and the campaign's rules and script), the disposition, the contact's own columns, the
+    number the claim was offered with, and the campaign script's latest version."""
+
+    __slots__ = ("claim", "disposition", "contact", "contact_id", "phone", "script_version")
+
+
+_CONTACT_PART = ", ".join(f"ct.{name}" for name in _CONTACT_COLUMNS)
+_DISPOSITION_PART = _DISPOSITION_SQL[len("SELECT ") : _DISPOSITION_SQL.index(" FROM")]
+_DISPOSITION_PART = ", ".join(f"d.{name.strip()}" for name in _DISPOSITION_PART.split(","))
+_RECORD_SQL = {
+    pg: (
+        _CLAIM_SQL.replace(" FROM claims c WHERE c.id = ?", ", ")
+        + f"{_DISPOSITION_PART}, {_CONTACT_PART}, p.id, p.e164, p.extension, p.dnc, p.valid, "
+        "(SELECT max(version) FROM scripts WHERE key = "
+        "(SELECT script_key FROM campaigns WHERE campaigns.id = c.campaign_id)) "
+        "FROM claims c LEFT JOIN dispositions d ON d.code = ? "
+        "LEFT JOIN contacts ct ON ct.id = c.contact_id "
+        f"LEFT JOIN phones p ON p.id = {phone} WHERE c.id = ?"
+    )
+    for pg, phone in (
+        (False, "json_extract(c.reason, '$.phone.id')"),
+        (True, "CAST(c.reason->'phone'->>'id' AS integer)"),
+    )
+}
+
+
+def _read_for_record(session: Session, claim_id: int, code: str) -> _RecordRead | None:
+    """:class:`_RecordRead` of a claim, or None when there is no such claim (the separate
+    reads then say what is wrong, in their order)."""
+    row = queue_mod._q(session, _RECORD_SQL[queue_mod._is_pg(session)], code, claim_id).first()
+    if row is None:
+        return None
+    read = _RecordRead()
+    read.claim = row[:11]
+    read.disposition = row[11:21] if row[11] is not None else None
+    read.contact = row[21:37] if row[21] is not None else None
+    read.contact_id = row[1]
+    read.phone = _PhoneRow(*row[37:42]) if row[37] is not None else None
+    read.script_version = row[42]
+    return read
 
 
 def _add_dnc(
@@ -403,8 +501,10 @@ def record_outcome(
     callback_at = _aware(callback_at, "callback time")
     started_at = _aware(started_at, "start time")
     ended_at = _aware(ended_at, "end time") or at
+    # A queue call (a claim): what recording reads, in one statement.
+    read = _read_for_record(session, claim_id, disposition) if claim_id is not None else None
     try:
-        rule = _disposition(session, disposition)
+        rule = _disposition(session, disposition, read)
     except dispositions_mod.DispositionError as exc:
         raise OutcomeError(str(exc)) from exc
     if rule.requires_notes and not (notes or "").strip():
@@ -418,7 +518,7 @@ def record_outcome(
 
     claim: Claim | None = None
     if claim_id is not None:
-        claim = _held_claim(session, claim_id)
+        claim = _held_claim(session, claim_id, read)
         contact_id = claim.contact_id
         rep_id = claim.rep_id
         campaign_id = claim.campaign_id
@@ -433,7 +533,7 @@ def record_outcome(
     # grading hand-off) load the ORM object as before.
     contact: Any = None
     if rule.code not in _ORM_CODES and contact_id is not None:
-        contact = _contact_row(session, contact_id)
+        contact = _contact_row(session, contact_id, read)
     if contact is None:
         contact = session.get(Contact, contact_id)
     if contact is None:
@@ -441,7 +541,6 @@ def record_outcome(
     # Core statements (compiled once, cached) rather than ORM loads for what is only read: the
     # rep's name, the campaign's rules and script, the number dialled. The ORM objects are
     # loaded only on the rare paths that change them (DNC, bad number, grading hand-off).
-    conn = session.connection()
     q = queue_mod._q
     if isinstance(claim, _ClaimRow):
         rep_name, campaign = claim.rep_name, claim.campaign
@@ -453,7 +552,9 @@ def record_outcome(
     zone = contact_zone(contact)
 
     phone: Any = None
-    if phone_id is not None:
+    if read is not None and read.phone is not None and read.phone.id == phone_id:
+        phone = read.phone  # the number the claim was offered with, read with the claim
+    elif phone_id is not None:
         found = q(session, _PHONE_SQL, phone_id).first()
         phone = _PhoneRow(*found) if found is not None else None
     if phone is None and number_dialled is None:
@@ -465,7 +566,15 @@ def record_outcome(
         script_version = script_version or getattr(grade_result, "script_version", None)
     script_key = script_key or (campaign[1] if campaign else None)
     if script_version is None:
-        script_version = _script_version(session, script_key)
+        if (
+            read is not None
+            and isinstance(claim, _ClaimRow)
+            and campaign is not None
+            and (script_key == campaign[1])
+        ):
+            script_version = read.script_version  # the campaign's script, read with the claim
+        else:
+            script_version = _script_version(session, script_key)
     local_start = started_at.astimezone(zone)
     values: dict[str, Any] = {
         "contact_id": contact.id,
@@ -494,7 +603,7 @@ def record_outcome(
         values["override_by"] = override_by = verdict.override_by
         values["override_reason"] = override_reason = verdict.override_reason
     # INSERT ... RETURNING id: no unit-of-work flush for the one row every call writes.
-    attempt_id = conn.execute(_ATTEMPT_INSERT, values).scalar_one()
+    attempt_id = _insert_attempt(session, values)
     # The compliance ledger: the decision that allowed this attempt, in the same transaction.
     from calldesk.rules import ledger as rules_ledger  # late: the rules load packs
 
@@ -690,22 +799,28 @@ def attempt_payload(contact: Contact, *, attempt: dict[str, Any]) -> dict[str, A
 
     Built from what recording already holds, without a query.
     """
-    return outbox.jsonable(
-        {
-            "contact": {
-                "id": contact.id,
-                "first_name": contact.first_name,
-                "last_name": contact.last_name,
-                "full_name": " ".join(p for p in (contact.first_name, contact.last_name) if p)
-                or "(no name)",
-                "do_not_call": bool(contact.dnc),
-            },
-            "grade": contact.grade,
-            "why": contact.grade_why,
-            "stage": contact.stage,
-            "attempt": attempt,
-        }
-    )
+    return {
+        "contact": {
+            "id": _json_value(contact.id),
+            "first_name": _json_value(contact.first_name),
+            "last_name": _json_value(contact.last_name),
+            "full_name": " ".join(p for p in (contact.first_name, contact.last_name) if p)
+            or "(no name)",
+            "do_not_call": bool(contact.dnc),
+        },
+        "grade": _json_value(contact.grade),
+        "why": _json_value(contact.grade_why),
+        "stage": _json_value(contact.stage),
+        "attempt": {str(k): _json_value(v) for k, v in attempt.items()},
+    }
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _json_value(value: Any) -> Any:
+    """:func:`calldesk.outbox.jsonable` of one value, plain values (most of them) as they are."""
+    return value if type(value) in _PLAIN else outbox.jsonable(value)
 
 
 def _apply_caps(

@@ -543,6 +543,36 @@ def _seek_group(
     return [r[0] for r in rows.all()]
 
 
+def _first_band_seek(
+    session: Session, arm: _Arm, group: list[str], exclude: set[int]
+) -> tuple[tuple[int, int] | None, list[int]]:
+    """SQLite, one statement for what :func:`_first_band` then :func:`_seek_group` (limit 1)
+    find first: the best band with a ready contact, and its first ready contact in the
+    first group of open places (none: the walk goes on to the next group as before)."""
+    where, params = _arm_where(arm)
+    skip, skipped = "", ()
+    if exclude:
+        skip = " AND id NOT IN (SELECT value FROM json_each(?))"
+        skipped = (json.dumps(sorted(int(i) for i in exclude)),)
+    ready = _ready_sql(session)
+    row = _q(
+        session,
+        f"WITH b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
+        "ORDER BY queue_rank, attempts LIMIT 1) "
+        "SELECT b.queue_rank, b.attempts, "
+        f"(SELECT id FROM contacts WHERE {where}queue_rank = b.queue_rank "
+        "AND attempts = b.attempts AND locale_key IN (SELECT value FROM json_each(?)) "
+        f"AND {ready}{skip} LIMIT 1) FROM b",
+        *params,
+        *params,
+        _group_json(group),
+        *skipped,
+    ).first()
+    if row is None:
+        return None, []
+    return (row[0], row[1]), ([] if row[2] is None else [row[2]])
+
+
 def _seek_first(
     session: Session,
     arm: _Arm,
@@ -634,7 +664,8 @@ def _walk(
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
     meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
     on PostgreSQL, one arm), the first band and its first contact come in one statement
-    with the contact's columns."""
+    with the contact's columns; on SQLite (a claim of one contact, one arm), the first band
+    and its first contact in the first group of open places."""
     keys = _all_keys(session, version)
     if not keys:
         return
@@ -645,6 +676,9 @@ def _walk(
     if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
         band, prefetched = _seek_first(session, arms[0], _merged(groups[0]), limit, exclude, leads)
         heads: list[tuple[int, int] | None] = [band]
+    elif leads is not None and lock and len(arms) == 1 and groups[0] and limit == 1:
+        band, prefetched = _first_band_seek(session, arms[0], groups[0][0], exclude)
+        heads = [band]
     else:
         heads = [
             _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
@@ -711,6 +745,16 @@ _EMAILS = {
     True: "(SELECT array_agg(address ORDER BY id) FROM emails WHERE contact_id = contacts.id)",
 }
 _LEAD_SQLS = {pg: _LEAD_SQL.format(emails=sql) for pg, sql in _EMAILS.items()}
+# SQLite: the contact's valid numbers (as :func:`_numbers` reads them, in dialling order) as
+# one JSON array read with the contact: one statement fewer per offer.
+_LEAD_NUMBERS_SQL = _LEAD_SQLS[False].replace(
+    " FROM contacts WHERE id = ?",
+    ", (SELECT json_group_array(json_array(id, e164, extension, label, raw, shared, "
+    "time_zones, dnc, listed)) FROM (SELECT p.id, p.e164, p.extension, p.label, p.raw, "
+    "p.shared, p.time_zones, p.dnc, EXISTS (SELECT 1 FROM dnc_entries d WHERE d.e164 = p.e164) "
+    "AS listed FROM phones p WHERE p.contact_id = contacts.id AND p.valid = 1 "
+    "AND p.e164 IS NOT NULL ORDER BY p.position, p.id)) FROM contacts WHERE id = ?",
+)
 
 
 class _Lead:
@@ -727,12 +771,17 @@ class _Lead:
 
 def _load_lead(session: Session, contact_id: int, read: dict[int, Any] | None = None) -> Any:
     """The contact's columns (the session's own copy if it holds one: it may carry changes
-    this transaction made); ``read``: rows the seek already read, by contact id."""
-    held = session.identity_map.get(identity_key(Contact, contact_id))
-    if held is not None:
-        return held
+    this transaction made); ``read``: rows the seek already read, by contact id (on SQLite
+    the contact's numbers are put there, by the negated contact id, for :func:`_numbers`)."""
+    if session.identity_map:
+        held = session.identity_map.get(identity_key(Contact, contact_id))
+        if held is not None:
+            return held
     row = read.pop(contact_id, None) if read else None
-    if row is None:
+    if row is None and read is not None and not _is_pg(session):
+        *row, numbers = _q(session, _LEAD_NUMBERS_SQL, contact_id).one()
+        read[-contact_id] = json.loads(numbers)  # the contact's numbers, by the negated id
+    elif row is None:
         row = _q(session, _LEAD_SQLS[_is_pg(session)], contact_id).one()
     lead = _Lead()
     for name, value in zip((*_LEAD_COLUMNS, "company_name", "email_addresses"), row, strict=True):
@@ -863,11 +912,29 @@ def _numbers(session: Session, contact_id: int, rows: Any = None) -> list[dict[s
 
 def local_time_text(at: dt.datetime, zones: tuple[str, ...] | list[str]) -> str:
     """The contact's local time in each of its zones, e.g. ``Mon 10:42 EST (America/New_York)``."""
+    minute = at.replace(second=0, microsecond=0)
+    key = (minute, *zones)
+    text_ = _local_texts.get(key)
+    if text_ is not None:
+        return text_
     texts = []
+    whole = True
     for zone in zones:
         local = at.astimezone(zoneinfo.ZoneInfo(zone))
         texts.append(f"{local:%a %H:%M} {local.tzname()} ({zone})")
-    return "; ".join(texts)
+        offset = local.utcoffset()
+        whole = whole and offset is not None and not offset % dt.timedelta(minutes=1)
+    text_ = "; ".join(texts)
+    # Written once per UTC minute and set of zones (every offer writes one): on clocks whole
+    # minutes off UTC (every zone today) the words cannot change within the minute.
+    if whole:
+        if len(_local_texts) > 1000:
+            _local_texts.clear()
+        _local_texts[key] = text_
+    return text_
+
+
+_local_texts: dict[tuple[Any, ...], str] = {}
 
 
 # --- claiming -------------------------------------------------------------------------------
@@ -1015,10 +1082,14 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _check_dict(check: Any) -> dict[str, Any]:
+    # A known dataclass type first: hasattr() of a missing attribute raises inside, and an
+    # offer converts a dozen checks.
+    names = _FIELDS.get(type(check))
+    if names is not None:
+        return {name: getattr(check, name) for name in names}
     if hasattr(check, "to_dict"):
         return check.to_dict()
-    names = _FIELDS.get(type(check))
-    if names is None and hasattr(check, "__dataclass_fields__"):
+    if hasattr(check, "__dataclass_fields__"):
         # asdict() deep-copies every value; a check holds only text and tuples of text, so
         # reading the fields gives the same dict for a tenth of the cost (once per offer).
         names = _FIELDS.setdefault(type(check), tuple(f.name for f in fields(check)))
@@ -1403,6 +1474,8 @@ def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[i
 
 def _expire(session: Session, model: Any, ids: Any) -> None:
     """Objects the session holds that a Core statement just changed: read them again."""
+    if not session.identity_map:  # the hot path holds none (no key to build per id)
+        return
     for ident in ids:
         obj = session.identity_map.get(identity_key(model, ident))
         if obj is not None:

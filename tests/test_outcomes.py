@@ -8,11 +8,20 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from test_queue_helpers import TUESDAY_10_NY, make_contact, make_list, make_rep
 
 from calldesk import campaigns, outcomes, queue
-from calldesk.models import Attempt, Callback, Claim, Contact, DncEntry, OutboxEntry, Phone
+from calldesk.models import (
+    Attempt,
+    Callback,
+    Claim,
+    Contact,
+    DncEntry,
+    OutboxEntry,
+    Phone,
+    RuleLedgerEntry,
+)
 from calldesk.store import Store
 from tests.conftest import give_registry_copy
 
@@ -380,3 +389,55 @@ def test_qualified_hands_off_through_the_grade(sqlite_store: Store) -> None:
     assert nurture.kind == "nurture" and not nurture.personal
     with store.write() as session:
         assert isinstance(queue.next_offer(session, ann, at=AT), queue.QueueEmpty)
+
+
+def test_driver_inserts_store_what_the_orm_stores(store: Store) -> None:
+    """The attempt, ledger and outbox rows a call writes with prepared driver INSERTs hold
+    what the ORM stores for the same values (times, JSON text, JSON null, booleans)."""
+    with store.write() as session:
+        ann = make_rep(session, "Ann").id
+        make_contact(session, "NY")
+    offer = _offer(store, ann)
+    with store.write() as session:
+        result = outcomes.record_outcome(
+            session, claim_id=offer.claim_id, disposition="no_answer", at=AT
+        )
+    tables = ((Attempt, "id"), (RuleLedgerEntry, "attempt_id"), (OutboxEntry, "id"))
+    with store.write() as session:
+        written = {
+            Attempt: session.get(Attempt, result.attempt_id),
+            RuleLedgerEntry: session.get(RuleLedgerEntry, result.attempt_id),
+            OutboxEntry: session.scalar(
+                select(OutboxEntry).where(OutboxEntry.contact_id == offer.contact_id)
+            ),
+        }
+        values = {
+            model: {c.key: getattr(written[model], c.key) for c in model.__table__.columns}
+            for model, _ in tables
+        }
+        again = Attempt(**{k: v for k, v in values[Attempt].items() if k != "id"})
+        session.add(again)
+        session.flush()
+        values[RuleLedgerEntry]["attempt_id"] = again.id
+        values[OutboxEntry]["idempotency_key"] = "written by the ORM"
+        copies = {
+            Attempt: again,
+            RuleLedgerEntry: RuleLedgerEntry(**values[RuleLedgerEntry]),
+            OutboxEntry: OutboxEntry(**{k: v for k, v in values[OutboxEntry].items() if k != "id"}),
+        }
+        session.add_all([copies[RuleLedgerEntry], copies[OutboxEntry]])
+        session.flush()
+        for model, key in tables:
+            columns = [c.key for c in model.__table__.columns if c.key not in (key, "attempt_id")]
+            if model is OutboxEntry:
+                columns.remove("idempotency_key")
+            sql = ", ".join(f"CAST({c} AS TEXT)" for c in columns)
+            table = model.__table__.name
+            rows = [
+                session.execute(
+                    text(f"SELECT {sql} FROM {table} WHERE {key} = :id"),
+                    {"id": getattr(obj, key)},
+                ).one()
+                for obj in (written[model], copies[model])
+            ]
+            assert rows[0] == rows[1], table

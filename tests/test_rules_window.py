@@ -14,7 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calldesk.locale import _area_codes
-from calldesk.rules import WindowMemo, locale_status, locale_window, window_fingerprint
+from calldesk.rules import (
+    WindowMemo,
+    clear_caches,
+    locale_status,
+    locale_window,
+    window_fingerprint,
+)
 from calldesk.rules.engine import _status_cache
 
 UTC = dt.UTC
@@ -76,3 +82,31 @@ def test_one_fingerprint_one_verdict(keys: list[str], at: dt.datetime) -> None:
         status = locale_status(key, at)
         verdict = (status.allowed, status.changes_at)
         assert verdicts.setdefault(window_fingerprint(key), verdict) == verdict, key
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    keys=st.lists(places(), min_size=1, max_size=6),
+    at=instants,
+    seconds=st.lists(st.integers(min_value=0, max_value=239), min_size=2, max_size=5),
+    narrowing=st.sampled_from(NARROWINGS),
+)
+def test_answers_shared_within_a_minute_are_worked_out_afresh(
+    keys: list[str], at: dt.datetime, seconds: list[int], narrowing: dict | None
+) -> None:
+    """What a window answers is shared by every instant of a UTC minute (and a decision by
+    places with one fingerprint at one instant): the verdicts read from those shares, at
+    instants of one minute and of the next ones, are the ones worked out from nothing."""
+    minute = at.replace(second=0, microsecond=0)
+    moments = [minute + dt.timedelta(seconds=s, microseconds=s * 7919) for s in sorted(seconds)]
+    shared = []
+    for moment in moments:
+        for key in keys:
+            _status_cache.clear()  # the verdict is worked out, from the shared answers
+            shared.append(locale_status(key, moment, narrowing).as_dict())
+    fresh = []
+    for moment in moments:
+        for key in keys:
+            clear_caches()  # nothing shared
+            fresh.append(locale_status(key, moment, narrowing).as_dict())
+    assert shared == fresh, keys

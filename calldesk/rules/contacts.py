@@ -17,19 +17,35 @@ from sqlalchemy.orm import Session
 from calldesk.locale import Placement, locate, parse_key
 from calldesk.models import Contact, DncEntry, Phone
 from calldesk.rules.engine import LocaleStatus, RuleCheck, _states_of, locale_status
-from calldesk.rules.packs import Rule, pack_for
+from calldesk.rules.packs import Rule, active_packs, pack_for
 from calldesk.rules.windows import zone_info
 
 
 def _cap_rules(locale_key: str | None, at: dt.datetime) -> list[Rule]:
+    """The caps of the place's rules that are in effect at ``at`` (on the rule's clock)."""
+    rules = []
+    for rule, zone in _caps_of(locale_key):
+        if rule.in_effect(at.astimezone(zone_info(zone)).date()):
+            rules.append(rule)
+    return rules
+
+
+def _caps_of(locale_key: str | None) -> tuple[tuple[Rule, str], ...]:
+    """Every rule with a cap that applies to the place (each with the zone whose day says
+    whether it is in effect), worked out once per place and set of packs in use: every offer
+    asks."""
     if not locale_key:
-        return []
+        return ()
+    packs = active_packs()
+    hit = _caps_cache.get(locale_key)
+    if hit is not None and hit[0] is packs:
+        return hit[1]
     try:
         locale = parse_key(locale_key)
     except ValueError:
-        return []
+        return ()
     zone = locale.zones[0] if locale.zones else "UTC"
-    rules = []
+    caps = []
     for country in locale.countries:
         pack = pack_for(country)
         if pack is None:
@@ -37,10 +53,15 @@ def _cap_rules(locale_key: str | None, at: dt.datetime) -> list[Rule]:
         for rule in pack.rules_for(_states_of(locale, country)):
             if rule.cap is None or (locale.business and not rule.binds_business):
                 continue
-            local_day = at.astimezone(zone_info(rule.clock or zone)).date()
-            if rule.in_effect(local_day):
-                rules.append(rule)
-    return rules
+            caps.append((rule, rule.clock or zone))
+    if len(_caps_cache) > 50_000:
+        _caps_cache.clear()
+    _caps_cache[locale_key] = (packs, tuple(caps))
+    return _caps_cache[locale_key][1]
+
+
+# locale key -> (the packs in use when worked out, its cap rules): read again after a reload.
+_caps_cache: dict[str, tuple[Any, tuple[tuple[Rule, str], ...]]] = {}
 
 
 _ATTEMPT_TIMES = (

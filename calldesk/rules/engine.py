@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import itertools
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -192,7 +193,7 @@ class _Compiled:
     exempt: list[Rule] = field(default_factory=list)  # skipped: the line is a business line
     registry: list[str] = field(default_factory=list)  # registry refusals (consumer calls)
     packs: tuple[str, ...] = ()
-    plan: Any = None  # (pairs with their window keys, fingerprint): see _window_plan
+    plan: Any = None  # the pairs as the decision reads them: see _window_plan
 
 
 def _compile(
@@ -305,10 +306,13 @@ def clear_caches() -> None:
     reload_packs()
     _compiled_cache.clear()
     _status_cache.clear()
-    _changes.clear()
+    _minute.clear()
+    _last_memo.clear()
 
 
 def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
+    """The full verdict (words and checks) of a compiled place at ``at``: the decision is
+    :func:`_decide`'s, the one the queue groups places by; only the wording is done here."""
     locale = compiled.locale
     zones = locale.zones if locale else ()
     states = locale.states if locale else ()
@@ -344,36 +348,22 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             locale_key=key,
             **facts,
         )
-    checks: list[RuleCheck] = [
-        RuleCheck(
-            rule.id,
-            rule.name,
-            rule.source,
-            rule.effective.isoformat(),
-            "exempt",
-            "business line: "
-            + (rule.business_source or "the rule protects consumers and residences only"),
-            zones,
-            tuple(s for s in states if s in rule.states),
-        )
-        for rule in compiled.exempt
-    ]
-    refused: list[tuple[_Pair, str]] = []
-    # The same clocks are read for most rules of a place: written once per evaluation.
-    clock_texts: dict[tuple[str, ...], str] = {}
-    by_rule: dict[str, list[_Pair]] = {}
-    for pair in compiled.pairs:
-        by_rule.setdefault(pair.rule.id, []).append(pair)
-    for rule_id, pairs in by_rule.items():
-        rule = pairs[0].rule
-        hours = _hours_text(rule.hours)
-        rule_states = tuple(s for s in states if s in rule.states) if rule.states else ()
-        pair_zones = tuple(p.window.zone for p in pairs)
-        local_day = pairs[0].window.local(at).date()
-        if not rule.in_effect(local_day):
+    plan = _window_plan(compiled)
+    memo = _memo_at(at)
+    # A place refused for want of a registry copy needs the words only, not when it opens.
+    decision = _decide(plan, memo, exact=not compiled.registry)
+    checks = list(plan.exempt)
+    closed = set(decision.closed)
+    reasons: dict[int, str] = {}
+    for (rule, positions), words, lapsed in zip(
+        plan.rules, plan.words, decision.lapsed, strict=True
+    ):
+        hours, pair_zones, rule_states = words
+        if lapsed:
+            local_day = memo.local_day(plan.pairs[positions[0]][1])
             checks.append(
                 RuleCheck(
-                    rule_id,
+                    rule.id,
                     rule.name,
                     rule.source,
                     rule.effective.isoformat(),
@@ -386,14 +376,13 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
                 )
             )
             continue
-        outside = [(p, p.window.why_outside(at)) for p in pairs if not p.window.inside(at)]
-        clocks = clock_texts.get(pair_zones)
-        if clocks is None:
-            clocks = clock_texts[pair_zones] = local_time_text(at, pair_zones)
+        clocks = memo.clocks(pair_zones)
+        outside = [i for i in positions if i in closed]
         if outside:
-            refused.extend(outside)
-            reasons = "; ".join(f"{p.window.zone}: {why}" for p, why in outside)
-            detail = f"{clocks}: {reasons} (allowed {hours})"
+            for i in outside:
+                reasons[i] = plan.pairs[i][1].why_outside(at)
+            why = "; ".join(f"{plan.pairs[i][1].zone}: {reasons[i]}" for i in outside)
+            detail = f"{clocks}: {why} (allowed {hours})"
             verdict = "refused"
         else:
             detail = f"{clocks} is inside {hours}"
@@ -402,7 +391,7 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             detail += "; closed on holidays"
         checks.append(
             RuleCheck(
-                rule_id,
+                rule.id,
                 rule.name,
                 rule.source,
                 rule.effective.isoformat(),
@@ -412,7 +401,6 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
                 rule_states,
             )
         )
-    windows = [p.window for p in compiled.pairs]
     if compiled.registry:
         # Fail closed: without a fresh registry copy no consumer call is lawful to place.
         for message in compiled.registry:
@@ -434,7 +422,7 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             allowed=False,
             next_allowed_at=None,
             changes_at=None,
-            local_time=local_time_text(at, zones),
+            local_time=memo.clocks(zones),
             zones=zones,
             states=states,
             rule=f"not callable: {compiled.registry[0]}",
@@ -443,34 +431,30 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
             locale_key=key,
             **facts,
         )
-    if refused:
-        next_at = next_allowed(windows, at)
-        first, why = refused[0]
-        deciding = f"{first.rule.name}: {why} ({first.rule.source})"
+    if not decision.allowed:
+        first = decision.closed[0]
+        rule = plan.pairs[first][0]
         return LocaleStatus(
             allowed=False,
-            next_allowed_at=next_at,
-            changes_at=next_at,
-            local_time=local_time_text(at, zones),
+            next_allowed_at=decision.changes_at,
+            changes_at=decision.changes_at,
+            local_time=memo.clocks(zones),
             zones=zones,
             states=states,
-            rule=deciding,
+            rule=f"{rule.name}: {reasons[first]} ({rule.source})",
             checks=checks,
             country=country,
             locale_key=key,
             **facts,
         )
-    nexts = [_next_change(w, at) for w in windows]
-    changes = [c for c in nexts if c is not None]
-    strictest = _strictest(compiled.pairs, at, nexts)
     return LocaleStatus(
         allowed=True,
         next_allowed_at=None,
-        changes_at=min(changes) if changes else None,
-        local_time=local_time_text(at, zones),
+        changes_at=decision.changes_at,
+        local_time=memo.clocks(zones),
         zones=zones,
         states=states,
-        rule=strictest,
+        rule=_strictest(plan, decision),
         checks=checks,
         country=country,
         locale_key=key,
@@ -478,29 +462,22 @@ def _evaluate(compiled: _Compiled, at: dt.datetime) -> LocaleStatus:
     )
 
 
-def _window_key(window: Window) -> Any:
-    """A window by value: a holiday calendar by identity (``holiday_calendar`` keeps every
-    calendar it made for the life of the process), closed days by value."""
+def _window_key(window: Window) -> int:
+    """A window by value, as a number (the same for equal windows for the life of the
+    process, so the caches of window answers hash a number, not the hours of a week): a
+    holiday calendar by identity (``holiday_calendar`` keeps every calendar it made for the
+    life of the process), closed days by value."""
     calendars = tuple(c if isinstance(c, DayClosures) else id(c) for c in window.calendars)
-    return (window.hours, window.zone, calendars, window.effective, window.until)
+    value = (window.hours, window.zone, calendars, window.effective, window.until)
+    number = _window_numbers.get(value)
+    if number is None:
+        number = _window_numbers[value] = next(_numbers)
+    return number
 
 
-_changes: dict[Any, tuple[dt.datetime, dt.datetime | None]] = {}
-
-
-def _next_change(window: Window, at: dt.datetime) -> dt.datetime | None:
-    """``window.next_change(at)``, remembered per window until that change: from any instant
-    between the one it was worked out at and the change itself, the first boundary ahead is
-    the same one. The places of a store share a few thousand windows."""
-    key = _window_key(window)
-    hit = _changes.get(key)
-    if hit is not None and hit[1] is not None and hit[0] <= at < hit[1]:
-        return hit[1]
-    change = window.next_change(at)
-    if len(_changes) > _CACHE_LIMIT:
-        _changes.clear()
-    _changes[key] = (at, change)
-    return change
+_numbers = itertools.count(1)
+_window_numbers: dict[Any, int] = {}
+_group_numbers: dict[Any, int] = {}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -509,21 +486,13 @@ def _hours_text(hours: Any) -> str:
     return format_week_hours(hours)
 
 
-def _strictest(
-    pairs: list[_Pair], at: dt.datetime, nexts: list[dt.datetime | None] | None = None
-) -> str:
-    """The rule that closes first from ``at``: the one a rep is really working under
-    (``nexts``: each pair's next change, when already worked out)."""
-    if not pairs:
+def _strictest(plan: _Plan, decision: _Decision) -> str:
+    """The rule that closes first: the one a rep is really working under."""
+    if not plan.pairs:
         return "no calling-hours rule binds this business line (see the exemptions)"
-    if nexts is None:
-        nexts = [pair.window.next_change(at) for pair in pairs]
-    best: tuple[dt.datetime, _Pair] | None = None
-    for pair, change in zip(pairs, nexts, strict=True):
-        if change is not None and (best is None or change < best[0]):
-            best = (change, pair)
-    pair = pairs[0] if best is None else best[1]
-    return f"{pair.rule.name} ({_hours_text(pair.rule.hours)}; {pair.rule.source})"
+    first = decision.first_change
+    rule = plan.pairs[0 if first is None else first][0]
+    return f"{rule.name} ({_hours_text(rule.hours)}; {rule.source})"
 
 
 def _keys(locale_key: str, campaign_rules: dict[str, Any] | None) -> tuple[str, str]:
@@ -577,56 +546,208 @@ def locale_status(
     return status
 
 
+class _Minute:
+    """What windows answer during one UTC minute, shared by every instant of it: whether each
+    window is open, its next boundary, each zone's local day and clock text. Rules' hours are
+    whole minutes of a zone's wall clock, so on a zone whose offset is whole minutes (every
+    zone today) none of these can change within a UTC minute; a zone that is not is never
+    shared."""
+
+    __slots__ = ("start", "end", "inside", "change", "day", "clocks", "whole")
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.start = start
+        self.end = start + _MINUTE
+        self.inside: dict[Any, bool] = {}
+        self.change: dict[Any, dt.datetime | None] = {}
+        self.day: dict[str, dt.date] = {}
+        self.clocks: dict[tuple[str, ...], str] = {}
+        self.whole: dict[str, bool] = {}
+
+    def shared(self, zone: str, at: dt.datetime) -> bool:
+        whole = self.whole.get(zone)
+        if whole is None:
+            try:
+                offset = at.astimezone(zone_info(zone)).utcoffset()
+            except Exception:  # an unknown zone: never shared (the place is refused anyway)
+                return False
+            whole = self.whole[zone] = offset is not None and not offset % _MINUTE
+        return whole
+
+
+_minute: list[_Minute] = []
+
+
+def _minute_of(at: dt.datetime) -> _Minute:
+    if _minute and _minute[0].start <= at < _minute[0].end:
+        return _minute[0]
+    minute = _Minute(at.replace(second=0, microsecond=0))
+    _minute[:] = [minute]
+    return minute
+
+
 class WindowMemo:
     """What each calling window answers at one instant, shared by every locale key asked
     about that instant: the places of a store are a few thousand combinations of a few dozen
     (rule, zone) windows, so one recomputation of the queue's open places asks each window
-    once instead of once per place. Use one memo for one instant only."""
+    once instead of once per place (and the answers that hold for the whole minute are
+    shared with every other instant of it). Use one memo for one instant only."""
 
     def __init__(self, at: dt.datetime) -> None:
         self.at = at
-        self.verdicts: dict[Any, tuple[tuple[bool, dt.datetime | None], Any]] = {}
-        self._inside: dict[Any, bool] = {}
-        self._change: dict[Any, dt.datetime | None] = {}
+        # (group, exact) -> (decision, plan): the plan keeps alive the objects its
+        # fingerprint names by identity, so their ids are not reused while the memo lives.
+        self.verdicts: dict[Any, tuple[_Decision, _Plan]] = {}
+        self._minute = _minute_of(at)
         self._open: dict[tuple[Any, dt.datetime], dt.datetime | None] = {}
-        self._day: dict[str, dt.date] = {}
 
     @staticmethod
-    def _key(window: Window) -> Any:
-        # Holiday calendars are cached objects (unhashable dicts): known by identity.
-        calendars = tuple(id(c) for c in window.calendars)
-        return (window.hours, window.zone, calendars, window.effective, window.until)
+    def _key(window: Window) -> int:
+        return _window_key(window)
 
-    def inside(self, window: Window, key: Any = None) -> bool:
+    def inside(self, window: Window, key: int | None = None) -> bool:
         if key is None:
-            key = self._key(window)
-        hit = self._inside.get(key)
+            key = _window_key(window)
+        shared = self._minute.inside
+        hit = shared.get(key)
         if hit is None:
-            hit = self._inside[key] = window.inside(self.at)
+            hit = window.inside(self.at)
+            if self._minute.shared(window.zone, self.at):
+                shared[key] = hit
         return hit
 
-    def next_change(self, window: Window, key: Any = None) -> dt.datetime | None:
+    def next_change(self, window: Window, key: int | None = None) -> dt.datetime | None:
         if key is None:
-            key = self._key(window)
-        if key not in self._change:
-            self._change[key] = window.next_change(self.at)
-        return self._change[key]
+            key = _window_key(window)
+        shared = self._minute.change
+        if key in shared:
+            return shared[key]
+        change = window.next_change(self.at)
+        if self._minute.shared(window.zone, self.at):
+            shared[key] = change
+        return change
 
     def next_open(self, window: Window, at: dt.datetime) -> dt.datetime | None:
-        key = (self._key(window), at)
+        key = (_window_key(window), at)
         if key not in self._open:
             self._open[key] = window.next_open(at)
         return self._open[key]
 
     def local_day(self, window: Window) -> dt.date:
-        day = self._day.get(window.zone)
+        shared = self._minute.day
+        day = shared.get(window.zone)
         if day is None:
-            day = self._day[window.zone] = window.local(self.at).date()
+            day = window.local(self.at).date()
+            if self._minute.shared(window.zone, self.at):
+                shared[window.zone] = day
         return day
+
+    def clocks(self, zones: tuple[str, ...]) -> str:
+        """:func:`local_time_text` at this instant."""
+        shared = self._minute.clocks
+        text = shared.get(zones)
+        if text is None:
+            text = local_time_text(self.at, zones)
+            if all(self._minute.shared(zone, self.at) for zone in zones):
+                shared[zones] = text
+        return text
 
     def next_allowed(self, windows: list[Window]) -> dt.datetime | None:
         """:func:`calldesk.rules.windows.next_allowed` from this instant, windows memoised."""
         return next_allowed(windows, self.at, self.next_open)
+
+
+_last_memo: list[WindowMemo] = []
+
+
+def _memo_at(at: dt.datetime) -> WindowMemo:
+    """The memo of ``at`` for :func:`locale_status`: places asked about the same instant (the
+    queue's open places, a bench) share their decisions; other instants share the minute."""
+    if _last_memo and _last_memo[0].at == at:
+        return _last_memo[0]
+    memo = WindowMemo(at)
+    _last_memo[:] = [memo]
+    return memo
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A compiled place's (rule, window) pairs as the decision reads them, made once per
+    compiled place: the pairs with their window keys, a fingerprint of them (the rules by
+    identity: pack rules are shared objects; the windows by value), each rule once with the
+    positions of its pairs (first appearance order), and what the words need of each rule."""
+
+    pairs: tuple[tuple[Rule, Window, int], ...]
+    fingerprint: Any
+    group: int  # the fingerprint as a number (the memo's key)
+    rules: tuple[tuple[Rule, tuple[int, ...]], ...]
+    windows: list[Window]
+    words: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # hours, zones, states
+    exempt: tuple[RuleCheck, ...]  # the business exemptions' checks (no time in them)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """The one decision for a place at an instant, without words.
+
+    A rule not in effect on the local day of its first pair refuses nothing (``lapsed``, per
+    rule of the plan); every other rule's windows must all be open (``closed``: the positions
+    of the pairs that are not, rule by rule). ``changes_at``: allowed, the first boundary of
+    any window; refused, when every window is next open (or, not ``exact``, a lower bound:
+    the latest opening among the closed windows). ``first_change``: allowed, the pair whose
+    window changes first (the strictest rule), if any."""
+
+    allowed: bool
+    changes_at: dt.datetime | None
+    lapsed: tuple[bool, ...]
+    closed: tuple[int, ...]
+    first_change: int | None = None
+
+
+def _decide(plan: _Plan, memo: WindowMemo, exact: bool = True) -> _Decision:
+    """Whether the place of ``plan`` may be called at ``memo.at`` and until when: the one
+    place that decides, for :func:`locale_status` (which words it) and :func:`locale_window`
+    (which groups the queue's places by it). Places with one fingerprint share it."""
+    known = memo.verdicts.get((plan.group, exact))
+    if known is not None:
+        return known[0]
+    pairs = plan.pairs
+    lapsed = tuple(
+        not rule.in_effect(memo.local_day(pairs[positions[0]][1])) for rule, positions in plan.rules
+    )
+    closed = tuple(
+        i
+        for (_, positions), off in zip(plan.rules, lapsed, strict=True)
+        if not off
+        for i in positions
+        if not memo.inside(pairs[i][1], pairs[i][2])
+    )
+    if closed:
+        if exact:
+            changes_at = memo.next_allowed(plan.windows)
+        else:
+            # None of the closed windows can be open before the last of them opens.
+            changes_at = None
+            for i in closed:
+                opens = memo.next_change(pairs[i][1], pairs[i][2])
+                if opens is None:
+                    changes_at = None
+                    break
+                if changes_at is None or opens > changes_at:
+                    changes_at = opens
+        decision = _Decision(False, changes_at, lapsed, closed)
+    else:
+        first: tuple[dt.datetime, int] | None = None
+        for i, (_, window, key) in enumerate(pairs):
+            change = memo.next_change(window, key)
+            if change is not None and (first is None or change < first[0]):
+                first = (change, i)
+        if first is None:
+            decision = _Decision(True, None, lapsed, closed)
+        else:
+            decision = _Decision(True, first[0], lapsed, closed, first[1])
+    memo.verdicts[(plan.group, exact)] = (decision, plan)
+    return decision
 
 
 def locale_window(
@@ -637,9 +758,9 @@ def locale_window(
     *,
     exact: bool = True,
 ) -> tuple[bool, dt.datetime | None]:
-    """``(allowed, changes_at)`` of :func:`locale_status` at ``memo.at``: the same verdict
-    from the same compiled rules, without the words, the checks or the cache entry (what the
-    queue needs to group thousands of places by when they close).
+    """``(allowed, changes_at)`` of :func:`locale_status` at ``memo.at``: the same decision
+    (:func:`_decide`) from the same compiled rules, without the words, the checks or the cache
+    entry (what the queue needs to group thousands of places by when they close).
 
     With ``exact=False`` a refused place's ``changes_at`` is a lower bound instead of the
     search for the first instant inside every window: the latest opening among its windows
@@ -656,39 +777,8 @@ def locale_window(
     compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
     if compiled.refusal or compiled.registry:
         return False, None
-    pairs, fingerprint = _window_plan(compiled)
-    # Places whose rules put the same windows in the same order share one answer.
-    known = memo.verdicts.get((fingerprint, exact))
-    if known is not None:
-        return known[0]
-    # As _evaluate: a rule not in effect on the local day of its first pair refuses nothing.
-    refused = False
-    bound: dt.datetime | None = None
-    seen: dict[str, bool] = {}
-    for rule, window, key in pairs:
-        in_effect = seen.get(rule.id)
-        if in_effect is None:
-            in_effect = seen[rule.id] = rule.in_effect(memo.local_day(window))
-        if in_effect and not memo.inside(window, key):
-            refused = True
-            if exact:
-                break
-            opens = memo.next_change(window, key)
-            if opens is None:
-                bound = None
-                break
-            if bound is None or opens > bound:
-                bound = opens
-    if refused:
-        windows = [window for _, window, _ in pairs]
-        verdict = (False, memo.next_allowed(windows) if exact else bound)
-    else:
-        changes = [c for c in (memo.next_change(w, k) for _, w, k in pairs) if c is not None]
-        verdict = (True, min(changes) if changes else None)
-    # The pairs are kept with the answer: the objects the fingerprint names by identity stay
-    # alive (their ids are not reused) for as long as the memo is.
-    memo.verdicts[(fingerprint, exact)] = (verdict, pairs)
-    return verdict
+    decision = _decide(_window_plan(compiled), memo, exact)
+    return decision.allowed, decision.changes_at
 
 
 def window_fingerprint(
@@ -706,16 +796,56 @@ def window_fingerprint(
     compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
     if compiled.refusal or compiled.registry:
         return ("refused",)
-    return _window_plan(compiled)[1]
+    return _window_plan(compiled).fingerprint
 
 
-def _window_plan(compiled: _Compiled) -> tuple[tuple[tuple[Rule, Window, Any], ...], Any]:
-    """The compiled place's (rule, window) pairs and a fingerprint of them, made once per
-    compiled place: the rules (by identity: pack rules are shared objects) and the windows
-    (hours, zone, calendars, dates)."""
+def _window_plan(compiled: _Compiled) -> _Plan:
+    """The compiled place's :class:`_Plan`, made on first use."""
     plan = compiled.plan
     if plan is None:
-        pairs = tuple((p.rule, p.window, WindowMemo._key(p.window)) for p in compiled.pairs)
+        pairs = tuple((p.rule, p.window, _window_key(p.window)) for p in compiled.pairs)
+        by_rule: dict[str, list[int]] = {}
+        for i, (rule, _, _) in enumerate(pairs):
+            by_rule.setdefault(rule.id, []).append(i)
+        rules = tuple((pairs[ps[0]][0], tuple(ps)) for ps in by_rule.values())
+        locale = compiled.locale
+        zones = locale.zones if locale else ()
+        states = locale.states if locale else ()
+        words = tuple(
+            (
+                _hours_text(rule.hours),
+                tuple(pairs[i][1].zone for i in positions),
+                tuple(s for s in states if s in rule.states) if rule.states else (),
+            )
+            for rule, positions in rules
+        )
+        exempt = tuple(
+            RuleCheck(
+                rule.id,
+                rule.name,
+                rule.source,
+                rule.effective.isoformat(),
+                "exempt",
+                "business line: "
+                + (rule.business_source or "the rule protects consumers and residences only"),
+                zones,
+                tuple(s for s in states if s in rule.states),
+            )
+            for rule in compiled.exempt
+        )
         fingerprint = tuple((id(rule), key) for rule, _, key in pairs)
-        plan = compiled.plan = (pairs, fingerprint)
+        group = _group_numbers.get(fingerprint)
+        if group is None:
+            if len(_group_numbers) > _CACHE_LIMIT:
+                _group_numbers.clear()  # numbers are never reused: less sharing, no mix-up
+            group = _group_numbers[fingerprint] = next(_numbers)
+        plan = compiled.plan = _Plan(
+            pairs,
+            fingerprint,
+            group,
+            rules,
+            [window for _, window, _ in pairs],
+            words,
+            exempt,
+        )
     return plan

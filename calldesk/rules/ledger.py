@@ -1,7 +1,7 @@
 """The compliance ledger: for every attempt, the decision that allowed it, kept with it.
 
 Written by :func:`calldesk.outcomes.record_outcome` in the same transaction as the attempt (one
-Core INSERT), so there is never an attempt without its reason nor a reason without its attempt.
+driver INSERT), so there is never an attempt without its reason nor a reason without its attempt.
 ``calldesk rules ledger --from --to --format csv|json`` exports it, one row per attempt.
 """
 
@@ -14,14 +14,32 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calldesk.models import Attempt, RuleLedgerEntry
 from calldesk.rules.context import RulesContext, load_context
 from calldesk.rules.engine import LocaleStatus, locale_status
 
-_INSERT = insert(RuleLedgerEntry.__table__)
+_INSERT_COLUMNS = (
+    "attempt_id",
+    "decided_at",
+    "allowed",
+    "rep",
+    "override_by",
+    "override_reason",
+    "number",
+    "line",
+    "locale_key",
+    "local_time",
+    "packs",
+    "registry_copy",
+    "decision",
+)
+_INSERT_SQL = (
+    f"INSERT INTO rule_ledger ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
+)
 
 COLUMNS = (
     "attempt_id",
@@ -141,20 +159,24 @@ def write_entry(
         at = verdict.at
     else:
         status = locale_status(locale_key, at, campaign_rules or None, context)
-    session.connection().execute(
-        _INSERT,
-        ledger_values(
-            attempt_id=attempt_id,
-            status=status,
-            at=at,
-            context=context,
-            rep=rep,
-            number=number,
-            override_by=override_by,
-            override_reason=override_reason,
-            offered_under=offered_under,
-        ),
+    values = ledger_values(
+        attempt_id=attempt_id,
+        status=status,
+        at=at,
+        context=context,
+        rep=rep,
+        number=number,
+        override_by=override_by,
+        override_reason=override_reason,
+        offered_under=offered_under,
     )
+    # One prepared statement on the driver's cursor (every call writes one row), its values
+    # written as the model's column types write them (the time as naive UTC, JSON as text).
+    from calldesk.queue import _q, _ts  # late: the queue imports the rules
+
+    values["decided_at"] = _ts(session, values["decided_at"])
+    values["decision"] = json.dumps(values["decision"])
+    _q(session, _INSERT_SQL, *(values[name] for name in _INSERT_COLUMNS))
 
 
 def ledger_rows(
