@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -626,6 +627,20 @@ class _Plain:
     name_keys: list[str | None]  # rows without a number or an address
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cycle collection during a batch: it makes millions of short-lived objects (freed by
+    reference counting, rows make next to no cycles) and the collections only rescanned what
+    the batch still held (~10% of the row work)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _interleave(
     plain: list[Any],
     plain_js: list[int],
@@ -716,8 +731,8 @@ class _Importer:
         self._parts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._countries: dict[str, str | None] = {}
         self._ac_ok: dict[str, Any] = {}
-        self._one_place: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._plain_places: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+        self._entry_owner: dict[str, str] = {}  # an area-code table entry's id -> its country
         self._entry_ids: dict[Any, str] = {}
         self._quick: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
         self._quick_one: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
@@ -927,11 +942,14 @@ class _Importer:
                 for batch in self._read_batches(layout, options.batch_size):
                     self._reader_refusals(batch, writer, run_id)
                     self.report("reading")
-                    self._batch(batch, names, target, writer, run_id, next_contact, next_company)
-                    # What the import keeps (its dedupe indexes) is no garbage: kept out of the
-                    # collector's full scans, which otherwise grow with it (10% of the CPU at
-                    # 300k rows). The batch's own garbage is still collected.
-                    gc.freeze()
+                    with _collector_paused():
+                        self._batch(
+                            batch, names, target, writer, run_id, next_contact, next_company
+                        )
+                        # What the import keeps (its dedupe indexes) is no garbage: kept out of
+                        # the collector's scans, which otherwise grow with it (10% of the CPU
+                        # at 300k rows), frozen before the collector runs again.
+                        gc.freeze()
                     self.report("storing")
                 if self.result.rows - self.result.rows_refused == 0 and not self.result.errors:
                     raise ImportRefused(f"{self.path.name} holds no data rows: nothing to import")
@@ -1055,11 +1073,14 @@ class _Importer:
                         self.first_new_id = next_contact[0]
                         first = False
                     self._reader_refusals(batch, writer, run_id)
-                    self._batch(batch, names, target, writer, run_id, next_contact, next_company)
-                    # What the import keeps (its dedupe indexes) is no garbage: kept out of the
-                    # collector's full scans, which otherwise grow with it (10% of the CPU at
-                    # 300k rows). The batch's own garbage is still collected.
-                    gc.freeze()
+                    with _collector_paused():
+                        self._batch(
+                            batch, names, target, writer, run_id, next_contact, next_company
+                        )
+                        # What the import keeps (its dedupe indexes) is no garbage: kept out of
+                        # the collector's scans, which otherwise grow with it (10% of the CPU
+                        # at 300k rows), frozen before the collector runs again.
+                        gc.freeze()
                     writer.execute(
                         "UPDATE import_runs SET heartbeat_at = ? WHERE id = ?",
                         (_db_time(utcnow(), True), run_id),
@@ -1108,7 +1129,6 @@ class _Importer:
             self._quick,
             self._quick_one,
             self._answers,
-            self._one_place,
             self._plain_places,
             self._parts,
         ):
@@ -1446,8 +1466,7 @@ class _Importer:
         header_head = self.header_cells[:1]
         ranks = self._ranks
         # Area codes _locale found decided by the table (none without its helpers).
-        ac_ok: dict[str, Any] = self._ac_ok if self._locale_parts is not None else {}
-        one_place = self._one_place
+        places_on = self._locale_parts is not None
         have_notes = notes_c is not None or booth_c is not None
 
         # Rows that need no judgement (no value anyone else has, nothing refused) are done in
@@ -1650,23 +1669,10 @@ class _Importer:
                         contact_dnc = True
                         break
                 callable_ = bool(valid) and not contact_dnc
-                if (
-                    len(valid) == 1
-                    and len(one_number := valid[0][2]) == 12
-                    and one_number.startswith("+1")
-                    and ac_ok.get(one_number[2:5])
-                ):
-                    # One number whose area code the table decides (most rows): the answer
-                    # is _locale's for (country, state, area code), kept per that key.
-                    place_key = (address_country, state, one_number[2:5])
-                    place = one_place.get(place_key)
-                    if place is None:
-                        if len(one_place) > 100_000:
-                            one_place.clear()
-                        place = one_place[place_key] = self._locale(
-                            address_country, state, valid, nanp_states
-                        )
-                    locale_key, reason = place
+                if places_on:
+                    # _locale's answer, kept per (country, state, area-code entries): the
+                    # plain rows' cache
+                    locale_key, reason = self._place(address_country, state, valid, nanp_states)
                 else:
                     locale_key, reason = self._locale(address_country, state, valid, nanp_states)
                 if not valid:
@@ -2200,26 +2206,46 @@ class _Importer:
         callables = [v and not d and not hold_back for v, d in zip(has_valid, dncs, strict=True)]
         # places: one answer per (country, state, area codes) when the table decides the
         # numbers (their number otherwise), as _locale gives it for each row
-        # (_locale's own cache key: the table entry's id for a decided number, both orders of
-        # two numbers of one country alike; the number itself otherwise)
+        # (_locale's own cache key: the table entry's id for a number the area-code table
+        # decides, both orders of two numbers of one country alike; the number's own entry
+        # for another; the number itself when neither decides)
+        owner_of = self._entry_owner
         parts = []
-        owners = []
-        for es in e_cols:
-            acs = [e[2:5] if e is not None and len(e) == 12 and e[:2] == "+1" else None for e in es]
-            decided = {ac: self._ac_known(ac) for ac in set(acs) if ac is not None}
-            decided[None] = None  # type: ignore[index]
-            known = [decided[a] for a in acs]
-            parts.append([e if k is None else k[0] for k, e in zip(known, es, strict=True)])
-            owners.append([None if k is None else k[1][0] for k in known])
+        for es, infos in zip(e_cols, i_cols, strict=True):
+            heads: dict[str, str | None] = dict.fromkeys(
+                e[:5] for e in es if e is not None and len(e) == 12 and e[:2] == "+1"
+            )
+            for head in heads:
+                known = self._ac_known(head[2:])
+                if known is not None:
+                    heads[head] = known[0]
+                    owner_of[known[0]] = known[1][0]
+            part: list[Any] = [
+                heads.get(e[:5]) if e is not None and len(e) == 12 else None for e in es
+            ]
+            for k in [k for k, (p, e) in enumerate(zip(part, es, strict=True)) if p is None and e]:
+                info = infos[k]
+                entry = info_entry(info) if info is not None else None
+                part[k] = es[k] if entry is None else entry
+            parts.append(part)
         if len(parts) == 2:
             first, second = parts
-            for k in [
-                k
-                for k, (a, b, c, d) in enumerate(zip(first, second, *owners, strict=True))
-                if c is not None and c == d and b < a
-            ]:
-                first[k], second[k] = second[k], first[k]
-        place_keys = list(zip(address_countries, states, *parts, strict=True))
+            for k in [k for k, b in enumerate(second) if b is not None and first[k] is not None]:
+                a, b = first[k], second[k]
+                if type(a) is str and type(b) is str and b < a:
+                    owner = owner_of.get(a)
+                    if owner is not None and owner == owner_of.get(b):
+                        first[k], second[k] = b, a
+        if len(parts) == 1:
+            place_keys = [
+                (c, s) if p is None else (c, s, p)
+                for c, s, p in zip(address_countries, states, parts[0], strict=True)
+            ]
+        else:
+            place_keys = [
+                (c, s, *[p for p in ps if p is not None])
+                for c, s, *ps in zip(address_countries, states, *parts, strict=True)
+            ]
         places = self._plain_places
         if len(places) > 100_000:
             places.clear()
@@ -2707,6 +2733,44 @@ class _Importer:
         else:
             answer = self._locale_fallback(country, state, valid, nanp_states)
         answer = cache[quick] = self._answers.setdefault(answer, answer)
+        return answer
+
+    def _place(
+        self,
+        country: str | None,
+        state: str,
+        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
+        nanp_states: Any,
+    ) -> tuple[str | None, str | None]:
+        """:meth:`_locale`'s answer, kept per the key the plain rows use (_plain_contacts): a
+        number the area-code table decides as its entry's id, another as its own entry (or
+        itself), two numbers of one country in either order alike (as _locale's cache)."""
+        parts: list[Any] = []
+        for p in valid:
+            e164 = p[2]
+            part: Any = None
+            if len(e164) == 12 and e164[:2] == "+1":  # type: ignore[arg-type]
+                known = self._ac_known(e164[2:5])  # type: ignore[index]
+                if known is not None:
+                    part = known[0]
+                    self._entry_owner[part] = known[1][0]
+            if part is None:
+                entry = info_entry(p[3])
+                part = e164 if entry is None else entry
+            parts.append(part)
+        if len(parts) == 2:
+            a, b = parts
+            if type(a) is str and type(b) is str and b < a:
+                owner = self._entry_owner.get(a)
+                if owner is not None and owner == self._entry_owner.get(b):
+                    parts = [b, a]
+        key = (country, state, *parts)
+        places = self._plain_places
+        answer = places.get(key)
+        if answer is None:
+            if len(places) > 100_000:
+                places.clear()
+            answer = places[key] = self._locale(country, state, valid, nanp_states)
         return answer
 
     def _ac_known(self, ac: str) -> tuple[str, Any] | None:
