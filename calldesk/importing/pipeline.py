@@ -613,6 +613,7 @@ class _Plain:
 
     rows: list[int]  # the rows built in columns (ascending)
     judge: bytearray  # 1 for a row the row loop takes
+    pioneer: bytearray  # 1 for a row holding a value a later (judged) row holds too
     numbers: list[int]
     firsts: list[str]
     lasts: list[str]
@@ -639,6 +640,10 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
 
 
 def _interleave(
@@ -1482,9 +1487,19 @@ class _Importer:
         plain_at = counted = 0
         n_plain = len(plain_rows)
 
+        pioneers: dict[int, list[Any]] = {}  # row -> its record's judged part, once known
         for j in judged:
             if n_plain:
                 while plain_at < n_plain and plain_rows[plain_at] < j:
+                    if plain.pioneer[plain_rows[plain_at]]:  # type: ignore[union-attr]
+                        at = plain_rows[plain_at]
+                        pioneers[at] = self._register_pioneer(
+                            plain,  # type: ignore[arg-type]
+                            at,
+                            contact_ids[id_pos + plain_at - counted],
+                            phone_cols,
+                            pending,
+                        )
                     plain_at += 1
                 id_pos += plain_at - counted
                 counted = plain_at
@@ -1800,6 +1815,7 @@ class _Importer:
                 plain,  # type: ignore[arg-type]
                 contact_ids[: id_pos + n_plain - counted],
                 {r[0] for r in new_contacts},
+                pioneers,
                 company_ids,
                 columns,
                 t,
@@ -2035,6 +2051,7 @@ class _Importer:
                 judge[j] = 1
             phone_keys.append(keys)
             all_phone_keys += keys
+        extra_keys: set[Any] = set()  # numbers of extra phones (their rows are judged)
         if t.extra_phones is not None:
             for j, text in enumerate(columns[t.extra_phones]):
                 if text.strip():
@@ -2042,9 +2059,9 @@ class _Importer:
                     for _label, _raw, info in self._extra_phones(text):
                         if info is not None and info.e164:
                             e164, extension = info.e164, info.extension
-                            all_phone_keys.append(
-                                f"{e164}x{extension}" if extension else int(e164[1:])
-                            )
+                            key = f"{e164}x{extension}" if extension else int(e164[1:])
+                            all_phone_keys.append(key)
+                            extra_keys.add(key)
         # addresses
         email_values: list[list[str]] = []
         email_keys: list[list[str | None]] = []
@@ -2082,21 +2099,43 @@ class _Importer:
                 or any(col[4][j] is not None for col in phone_cols)
             ):
                 judge[j] = 1
-        # a value seen twice in the batch or held by a known contact: judged
-        for index, found, all_keys in (
-            (self.phone_index, phone_keys, all_phone_keys),
-            (self.email_index, email_hashes, all_hashes),
-            (self.name_index, [name_keys], name_keys),
+        # A value a known contact holds: judged. A value two rows of the batch hold: the later
+        # rows judged, the first one (a pioneer) built in columns but made known to the judged
+        # rows before any of them needs it (_register_pioneer).
+        pioneer = bytearray(n)
+        pioneers_on = self.event is None  # (a merge into one would change its engagement)
+        for index, found, all_keys, unplaced in (
+            (self.phone_index, phone_keys, all_phone_keys, extra_keys),
+            (self.email_index, email_hashes, all_hashes, ()),
+            (self.name_index, [name_keys], name_keys, ()),
         ):
             counts = Counter(all_keys)
+            hits: list[tuple[int, Any]] = []
             for keys in found:
-                for j in [
-                    j for j, k in enumerate(keys) if k is not None and (k in index or counts[k] > 1)
-                ]:
+                hits += [
+                    (j, k)
+                    for j, k in enumerate(keys)
+                    if k is not None and (k in index or counts[k] > 1)
+                ]
+            hits.sort(key=_first)  # by row (stable: a row's columns in order)
+            first_row: dict[Any, int] = {}
+            seen: set[tuple[int, Any]] = set()
+            for j, k in hits:
+                if (
+                    not pioneers_on
+                    or k in index
+                    or k in unplaced
+                    or first_row.setdefault(k, j) != j
+                    or (j, k) in seen  # twice in one row
+                ):
                     judge[j] = 1
+                else:
+                    seen.add((j, k))
+                    pioneer[j] = 1
         return _Plain(
             rows=[j for j in range(n) if not judge[j]],
             judge=judge,
+            pioneer=pioneer,
             numbers=numbers,
             firsts=firsts,
             lasts=lasts,
@@ -2110,6 +2149,37 @@ class _Importer:
             email_hashes=email_hashes,
             name_keys=name_keys,
         )
+
+    def _register_pioneer(
+        self,
+        plain: _Plain,
+        j: int,
+        contact_id: int,
+        phone_cols: list[tuple[str, str, Any, list[Any], list[Any]]],
+        pending: dict[int, list[Any]],
+    ) -> list[Any]:
+        """Make plain row ``j`` (a new contact, ``contact_id``) known to the judged rows after
+        it: its values in the dedupe indexes, its names, and a pending record holding what a
+        merge into it changes (DNC, callable, engagement, rank), read back by _plain_contacts."""
+        for keys in plain.phone_keys:
+            if keys[j] is not None:
+                self.phone_index[keys[j]] = contact_id
+        for hashes in plain.email_hashes:
+            if hashes[j] is not None:
+                self.email_index[hashes[j]] = contact_id
+        if plain.name_keys[j] is not None:
+            self.name_index[plain.name_keys[j]] = contact_id
+        self.names[contact_id] = (plain.fkeys[j], plain.lkeys[j], plain.externals[j])
+        numbers = [col[3][j] for col in phone_cols if col[3][j]]
+        on_dnc = any(e in self.dnc for e in numbers)
+        record: list[Any] = [None] * 19
+        record[0] = contact_id
+        record[12] = on_dnc
+        record[13] = bool(numbers) and not on_dnc
+        record[16] = 0
+        record[17] = self._rank(0)
+        pending[contact_id] = record
+        return record
 
     def _keys_of(self, texts: list[str]) -> list[str]:
         """dedupe.name_key of each text, through the run's cache of them."""
@@ -2131,6 +2201,7 @@ class _Importer:
         plain: _Plain,
         ids_used: list[int],
         judged_ids: set[int],
+        pioneers: dict[int, list[Any]],
         company_ids: dict[str, int | None],
         columns: list[Any],
         t: _Target,
@@ -2287,6 +2358,16 @@ class _Importer:
         else:
             scores = [0] * count
             rank_list = [self._rank(0)] * count
+        contact_dncs = dncs
+        if pioneers:
+            # what merges into them changed (their rows' own values otherwise)
+            contact_dncs = list(dncs)
+            for j, merged in pioneers.items():
+                k = bisect.bisect_left(rows, j)
+                contact_dncs[k] = merged[12]
+                callables[k] = merged[13] and not hold_back
+                scores[k] = merged[16]
+                rank_list[k] = merged[17]
         records = list(
             zip(
                 ids,
@@ -2301,7 +2382,7 @@ class _Importer:
                 contact_countries,
                 notes,
                 customs,
-                dncs,
+                contact_dncs,
                 callables,
                 locale_keys,
                 reasons,
@@ -2346,7 +2427,9 @@ class _Importer:
             phone_at.append([k for k, info in enumerate(infos) if info is not None])
             positions = [p + (i is not None) for p, i in zip(positions, infos, strict=True)]
             phone_index.update(
-                (keys[j], cid) for cid, j in zip(ids, rows, strict=True) if keys[j] is not None
+                (keys[j], cid)
+                for cid, j in zip(ids, rows, strict=True)
+                if keys[j] is not None and j not in pioneers
             )
             for note in [i.note for i in infos if i is not None and i.note]:
                 read_as[note] = read_as.get(note, 0) + 1
@@ -2369,7 +2452,9 @@ class _Importer:
             )
             email_at.append([k for k, key in enumerate(mine) if key is not None])
             email_index.update(
-                (hashes[j], cid) for cid, j in zip(ids, rows, strict=True) if hashes[j] is not None
+                (hashes[j], cid)
+                for cid, j in zip(ids, rows, strict=True)
+                if hashes[j] is not None and j not in pioneers
             )
         email_rows, email_js = _by_row(email_parts, email_at, rows)
         # contacts without a number or an address: found again by name and company
@@ -2377,7 +2462,7 @@ class _Importer:
         name_index.update(
             (plain.name_keys[j], cid)
             for cid, j in zip(ids, rows, strict=True)
-            if plain.name_keys[j] is not None
+            if plain.name_keys[j] is not None and j not in pioneers
         )
         self._remember_names(
             ids,
