@@ -2110,13 +2110,13 @@ class _Importer:
             (self.name_index, [name_keys], name_keys, ()),
         ):
             counts = Counter(all_keys)
+            # (set operations: the million-key index probed once per distinct key, in C)
+            marked = index.keys() & counts.keys()
+            marked.update(k for k, c in counts.items() if c > 1)
+            marked.discard(None)
             hits: list[tuple[int, Any]] = []
             for keys in found:
-                hits += [
-                    (j, k)
-                    for j, k in enumerate(keys)
-                    if k is not None and (k in index or counts[k] > 1)
-                ]
+                hits += [(j, k) for j, k in enumerate(keys) if k in marked]
             hits.sort(key=_first)  # by row (stable: a row's columns in order)
             first_row: dict[Any, int] = {}
             seen: set[tuple[int, Any]] = set()
@@ -2313,10 +2313,23 @@ class _Importer:
                 for c, s, p in zip(address_countries, states, parts[0], strict=True)
             ]
         else:
-            place_keys = [
-                (c, s, *[p for p in ps if p is not None])
-                for c, s, *ps in zip(address_countries, states, *parts, strict=True)
-            ]
+            place_keys = (
+                [
+                    (c, s, a, b)
+                    if a is not None and b is not None
+                    else (c, s, a)
+                    if a is not None
+                    else (c, s, b)
+                    if b is not None
+                    else (c, s)
+                    for c, s, a, b in zip(address_countries, states, *parts, strict=True)
+                ]
+                if len(parts) == 2
+                else [
+                    (c, s, *[p for p in ps if p is not None])
+                    for c, s, *ps in zip(address_countries, states, *parts, strict=True)
+                ]
+            )
         places = self._plain_places
         if len(places) > 100_000:
             places.clear()
@@ -2402,29 +2415,27 @@ class _Importer:
         for (_name, label, raws, _e, _i), es, infos, flags, keys in zip(
             phone_cols, e_cols, i_cols, d_cols, plain.phone_keys, strict=True
         ):
+            at = [k for k, info in enumerate(infos) if info is not None]
+            held = [infos[k] for k in at]
             phone_parts.append(
-                [
-                    (
-                        cid,
-                        position,
-                        label,
-                        raws[j].strip()[:100],
-                        e,
-                        info.extension,
-                        info.number_type,
-                        info.region,
-                        zones_text(info.time_zones),
-                        True,
-                        None,
-                        on_dnc,
+                list(
+                    zip(
+                        [ids[k] for k in at],
+                        [positions[k] for k in at],
+                        itertools.repeat(label),
+                        [raws[rows[k]].strip()[:100] for k in at],
+                        [es[k] for k in at],
+                        [i.extension for i in held],
+                        [i.number_type for i in held],
+                        [i.region for i in held],
+                        [zones_text(i.time_zones) for i in held],
+                        itertools.repeat(True),
+                        itertools.repeat(None),
+                        [flags[k] for k in at],
                     )
-                    for cid, position, j, e, info, on_dnc in zip(
-                        ids, positions, rows, es, infos, flags, strict=True
-                    )
-                    if info is not None
-                ]
+                )
             )
-            phone_at.append([k for k, info in enumerate(infos) if info is not None])
+            phone_at.append(at)
             positions = [p + (i is not None) for p, i in zip(positions, infos, strict=True)]
             phone_index.update(
                 (keys[j], cid)
