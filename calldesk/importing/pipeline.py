@@ -1470,7 +1470,7 @@ class _Importer:
         header_check = self.header_check_row
         header_head = self.header_cells[:1]
         ranks = self._ranks
-        # Area codes _locale found decided by the table (none without its helpers).
+        # Places through the plain rows' cache (_place); without _locale's helpers, _locale.
         places_on = self._locale_parts is not None
         have_notes = notes_c is not None or booth_c is not None
 
