@@ -15,6 +15,7 @@ shape takes the full parse, cached per distinct text.
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -87,6 +88,18 @@ class PhoneInfo(NamedTuple):
         return (self.e164, self.extension) if self.e164 else None
 
 
+def _drop_frames(exc: BaseException) -> None:
+    """Clear the finished frames of a caught phonenumbers error (and of the errors it was
+    raised from). phonenumbers.parse keeps an error and its traceback in locals
+    (``_, e, _ = sys.exc_info()``) and raises another: traceback and frame make a cycle, which
+    holds the callers' frames (an import batch's whole data) until the collector runs."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        traceback.clear_frames(seen.__traceback__)
+        seen.__traceback__ = None
+        seen = seen.__context__
+
+
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "unknown or missing country code",
     NumberParseException.NOT_A_NUMBER: "not a phone number",
@@ -120,6 +133,7 @@ def parse_phone(raw: str, default_country: str | None) -> PhoneInfo | None:
     try:
         number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
+        _drop_frames(exc)
         first = PhoneInfo(
             raw, None, None, False, None, None, (), _PARSE_REASONS.get(exc.error_type, str(exc))
         )
@@ -207,7 +221,8 @@ def resolve_international_prefix(
         else:
             try:
                 number = phonenumbers.parse(text, None)
-            except NumberParseException:
+            except NumberParseException as exc:
+                _drop_frames(exc)
                 continue
             info, country_code = analyse_number(raw, number), number.country_code
         if not info.valid:
