@@ -568,34 +568,61 @@ def _seek_first(
     skip, skipped = "", ()
     if exclude:
         skip, skipped = " AND id <> ALL(CAST(? AS bigint[]))", (_pg_ids(exclude),)
-    ready = _ready_sql(session)
     sql = _seek_first_sql.get((where, skip))
     if sql is None:
-        columns = ", ".join(_LEAD_COLUMNS)
+        band, columns, lateral = _seek_parts(where, skip)
         sql = _seek_first_sql[(where, skip)] = (
-            f"WITH b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
-            "ORDER BY queue_rank, attempts LIMIT 1) "
-            "SELECT b.queue_rank, b.attempts, s.*, "
-            "(SELECT name FROM companies WHERE companies.id = s.company_id), "
-            f"{_EMAILS[True].replace('contacts.id', 's.id')}, {_NUMBERS_JSON_PG} "
-            "FROM b LEFT JOIN LATERAL ("
-            "SELECT c.* FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
-            f"SELECT {columns} FROM contacts WHERE {where}queue_rank = b.queue_rank "
-            f"AND attempts = b.attempts AND locale_key = k.key AND {ready}{skip} "
-            "ORDER BY last_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) AS c LIMIT ?"
-            ") AS s ON true"
+            f"WITH {band} SELECT {columns} FROM b LEFT JOIN LATERAL ({lateral}) AS s ON true"
         )
     rows = _q(session, sql, *params, _pg_array(group), *params, *skipped, limit, limit).all()
     if not rows:
         return None, []
-    band = (rows[0][0], rows[0][1])
+    return _read_seek(rows, 0, leads)
+
+
+def _seek_parts(where: str, skip: str) -> tuple[str, str, str]:
+    """The pieces of the PostgreSQL seek (:func:`_seek_first`; the housekeeping statement
+    carries them too): the ``b`` CTE (the best band with a ready contact: the arm's
+    parameters), the columns read, and the lateral subquery (the places' array, the arm's
+    parameters, the skipped ids, the limit twice) that finds and locks the band's first ready
+    contacts of the open places."""
+    ready = _READY.format(true="true")
+    columns = ", ".join(_LEAD_COLUMNS)
+    band = (
+        f"b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
+        "ORDER BY queue_rank, attempts LIMIT 1)"
+    )
+    read = (
+        "b.queue_rank, b.attempts, s.*, "
+        "(SELECT name FROM companies WHERE companies.id = s.company_id), "
+        f"{_EMAILS[True].replace('contacts.id', 's.id')}, {_NUMBERS_JSON_PG}"
+    )
+    lateral = (
+        "SELECT c.* FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
+        f"SELECT {columns} FROM contacts WHERE {where}queue_rank = b.queue_rank "
+        f"AND attempts = b.attempts AND locale_key = k.key AND {ready}{skip} "
+        "ORDER BY last_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) AS c LIMIT ?"
+    )
+    return band, read, lateral
+
+
+def _read_seek(
+    rows: list[Any], offset: int, leads: dict[int, Any]
+) -> tuple[tuple[int, int] | None, list[int]]:
+    """The band and the contact ids a seek found (its columns from ``offset`` on); the lead
+    card's columns and the numbers go to ``leads``."""
+    first = rows[0]
+    if first[offset] is None:  # no ready contact in any place
+        return None, []
+    band = (first[offset], first[offset + 1])
     ids = []
     for row in rows:
-        if row[2] is None:  # the band, and no ready contact of it in an open place
+        contact_id = row[offset + 2]
+        if contact_id is None:  # the band, and no ready contact of it in an open place
             continue
-        leads[row[2]] = row[2:-1]
-        leads[-row[2]] = row[-1] or []  # the contact's numbers, by the negated contact id
-        ids.append(row[2])
+        leads[contact_id] = row[offset + 2 : -1]
+        leads[-contact_id] = row[-1] or []  # the contact's numbers, by the negated contact id
+        ids.append(contact_id)
     return band, ids
 
 
@@ -659,12 +686,14 @@ def _walk(
     lock: bool,
     version: tuple[Any, ...] | None = None,
     leads: dict[int, Any] | None = None,
+    seek: tuple[list[str], tuple[int, int] | None, list[int]] | None = None,
 ):
     """Yield ready contact ids in queue order: band by band over every arm, and within a band
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
     meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
     on PostgreSQL, one arm), the first band and its first contact come in one statement
-    with the contact's columns."""
+    with the contact's columns; ``seek``: that statement's answer, read already with the
+    housekeeping (:class:`_Plan`): the open places it sought, the band and the ids."""
     keys = _all_keys(session, version)
     if not keys:
         return
@@ -673,7 +702,12 @@ def _walk(
     groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
     prefetched: list[int] | None = None
     if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
-        band, prefetched = _seek_first(session, arms[0], _merged(groups[0]), limit, exclude, leads)
+        if seek is not None and seek[0] is _merged(groups[0]):
+            band, prefetched = seek[1], seek[2]
+        else:
+            band, prefetched = _seek_first(
+                session, arms[0], _merged(groups[0]), limit, exclude, leads
+            )
         heads: list[tuple[int, int] | None] = [band]
     else:
         heads = [
@@ -1143,8 +1177,12 @@ def next_offer(
     """
     at = _now(at)
     session.flush()  # what this transaction changed (an outcome, a DNC) counts for the seek
-    expired, cooled, first_due, holding, version, campaign_json, released = _housekeeping(
-        session, at, rep_id
+    leads: dict[int, Any] = {}
+    # PostgreSQL: the seek rides with the housekeeping statement when the last call's place
+    # list and campaigns still hold (one round trip fewer).
+    plan = _plan(session, at, campaign_id) if _is_pg(session) else None
+    expired, cooled, first_due, holding, version, campaign_json, released, seek = _housekeeping(
+        session, at, rep_id, plan, leads
     )
     if expired:
         release_expired_claims(session, at)
@@ -1161,8 +1199,10 @@ def next_offer(
         if offer is not None:
             return offer
     engine = _rules()
-    leads: dict[int, Any] = {}
-    walk = _walk(session, arms, at, 1, skipped, lock=True, version=version, leads=leads)
+    if seek is not None and (len(arms) != 1 or arms[0] != plan.arm):
+        seek = None
+        leads.clear()
+    walk = _walk(session, arms, at, 1, skipped, lock=True, version=version, leads=leads, seek=seek)
     for contact_id in walk:
         # One driver read of the contact per candidate (no ORM load; on PostgreSQL read by
         # the seek itself); the rare paths that change the contact (blocked, no number left)
@@ -1453,43 +1493,126 @@ _HOUSEKEEPING = (
 # PostgreSQL: the rep's claims whose lease still runs are released in the same round trip
 # (as _release_rep_claims does); those whose lease ran out are left to release_expired_claims
 # and _release_rep_claims, in that order, as before.
-_HOUSEKEEPING_PG = (
-    "WITH r AS (UPDATE claims SET released_at = ? WHERE rep_id = ? AND released_at IS NULL "
+_HOUSEKEEPING_PG_WITH = (
+    "r AS (UPDATE claims SET released_at = ? WHERE rep_id = ? AND released_at IS NULL "
     "AND expires_at > ? RETURNING id, contact_id), "
     "f AS (UPDATE contacts SET claimed_by_id = NULL, claim_expires_at = NULL "
-    "WHERE claimed_by_id = ? AND id IN (SELECT contact_id FROM r)) "
-    + _HOUSEKEEPING.format(held=" AND expires_at <= ?", campaigns=_CAMPAIGNS_JSON[True])
+    "WHERE claimed_by_id = ? AND id IN (SELECT contact_id FROM r))"
+)
+_HOUSEKEEPING_PG_READ = (
+    _HOUSEKEEPING.format(held=" AND expires_at <= ?", campaigns=_CAMPAIGNS_JSON[True])
     + ", (SELECT json_agg(json_build_array(id, contact_id)) FROM r)"
 )
+_HOUSEKEEPING_PG = f"WITH {_HOUSEKEEPING_PG_WITH} {_HOUSEKEEPING_PG_READ}"
 _HOUSEKEEPING_SQLITE = _HOUSEKEEPING.format(held="", campaigns=_CAMPAIGNS_JSON[False])
 
 
-def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class _Plan:
+    """PostgreSQL: the seek the housekeeping statement carries, worked out from what the last
+    call read (the place list's version and the campaigns): valid when this call reads the
+    same and has nothing to do first (no expired claim, no contact done cooling down, no
+    callback due, no claim of the rep's whose lease ran out)."""
+
+    arm: _Arm
+    places: list[str]  # the open places, soonest-closing group first (the cached list)
+    version: tuple[Any, ...]
+    campaigns: Any
+
+
+# Per store: the place list's version and the campaigns the last housekeeping read.
+_last_read: dict[str, tuple[tuple[Any, ...], Any]] = {}
+_housekeeping_sql: dict[str, str] = {}
+
+
+def _store_key(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan | None:
+    """The seek to run with the housekeeping (PostgreSQL), or None (first call of the process,
+    a place list not cached, several arms, no open place)."""
+    url = _store_key(session)
+    last = _last_read.get(url)
+    hit = _keys_cache.get(url)
+    if last is None or hit is None or hit[1] != last[0] or not hit[2]:
+        return None
+    if time.monotonic() - hit[0] >= _KEYS_TTL:
+        return None
+    try:
+        arms = _arms(_campaign_rows(session, last[1]), campaign_id)
+    except QueueError:
+        return None
+    if len(arms) != 1:
+        return None
+    groups = _open_groups(hit[2], at, arms[0].rules, _rules().load_context(session, at))
+    if not groups:
+        return None
+    return _Plan(arms[0], _merged(groups), last[0], last[1])
+
+
+def _housekeeping(
+    session: Session,
+    at: dt.datetime,
+    rep_id: int,
+    plan: _Plan | None = None,
+    leads: dict[int, Any] | None = None,
+) -> tuple[Any, ...]:
     """One round trip for what every call needs to know first: is a claim expired, is a contact
     done cooling down, the first open callback, whether the rep still holds a claim, the
     version of the place list, and the campaigns; on PostgreSQL also releasing the rep's
-    claims that still run (the contacts they held are returned)."""
+    claims that still run (the contacts they held are returned) and, with ``plan``, the seek
+    of :func:`_seek_first` (the first ready contact, locked, its card kept in ``leads``): the
+    last item is then the band and the ids it found, if the plan holds (else None)."""
     stamp = _ts(session, at)
     released: set[int] = set()
+    seek = None
     if _is_pg(session):
-        row = _q(
-            session,
-            _HOUSEKEEPING_PG,
-            stamp,
-            rep_id,
-            stamp,
-            rep_id,
-            stamp,
-            stamp,
-            rep_id,
-            stamp,
-            rep_id,
-        ).one()
+        params: tuple[Any, ...] = (stamp, rep_id, stamp, rep_id)
+        checks = (stamp, stamp, rep_id, stamp, rep_id)
+        if plan is None:
+            rows = _q(session, _HOUSEKEEPING_PG, *params, *checks).all()
+        else:
+            where, arm_params = _arm_where(plan.arm)
+            sql = _housekeeping_sql.get(where)
+            if sql is None:
+                band, columns, lateral = _seek_parts(where, "")
+                # The seek reads the snapshot the releases started from: the contacts the rep
+                # held are still claimed there, so skipped as _walk skips them.
+                sql = _housekeeping_sql[where] = (
+                    f"WITH {_HOUSEKEEPING_PG_WITH}, {band} {_HOUSEKEEPING_PG_READ}, {columns} "
+                    f"FROM (SELECT 1) AS one LEFT JOIN b ON true "
+                    f"LEFT JOIN LATERAL ({lateral}) AS s ON true"
+                )
+            rows = _q(
+                session,
+                sql,
+                *params,
+                *arm_params,
+                *checks,
+                _pg_array(plan.places),
+                *arm_params,
+                1,
+                1,
+            ).all()
+        row = rows[0]
         if row[8]:
             claims = row[8]
             released = {contact_id for _, contact_id in claims}
             _expire(session, Contact, released)
             _expire(session, Claim, [claim_id for claim_id, _ in claims])
+        if plan is not None and leads is not None:
+            first_due = _from_ts(row[2])
+            if (
+                not row[0]
+                and not row[1]
+                and not row[3]
+                and (first_due is None or first_due > at)
+                and (row[4], row[5]) == plan.version
+                and row[7] == plan.campaigns
+            ):
+                seek = (plan.places, *_read_seek(rows, 9, leads))
+        _last_read[_store_key(session)] = ((row[4], row[5]), row[7])
     else:
         row = _q(session, _HOUSEKEEPING_SQLITE, stamp, stamp, rep_id, rep_id).one()
     if not row[6]:
@@ -1504,6 +1627,7 @@ def _housekeeping(session: Session, at: dt.datetime, rep_id: int) -> tuple[Any, 
         (row[4], row[5]),
         campaigns,
         released,
+        seek,
     )
 
 
