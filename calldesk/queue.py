@@ -1192,8 +1192,11 @@ def next_offer(
     skipped = released | _release_rep_claims(session, rep_id, at) if holding else released
     if cooled:
         wake_cooled(session, at)
-    campaigns = _campaign_rows(session, campaign_json)
-    arms = _arms(campaigns, campaign_id)
+    if plan is not None and campaign_json == plan.campaigns:
+        campaigns, arms = plan.rows, plan.arms  # read as the plan read them: no second parse
+    else:
+        campaigns = _campaign_rows(session, campaign_json)
+        arms = _arms(campaigns, campaign_id)
     if first_due is not None and first_due <= at:
         offer = _callback_offer(session, rep_id, campaigns, campaign_id, at, lease, skipped)
         if offer is not None:
@@ -1517,7 +1520,9 @@ class _Plan:
     arm: _Arm
     places: list[str]  # the open places, soonest-closing group first (the cached list)
     version: tuple[Any, ...]
-    campaigns: Any
+    campaigns: Any  # as the housekeeping read them (JSON)
+    rows: dict[int, _CampaignRow]  # the same, as _campaign_rows reads them
+    arms: list[_Arm]
 
 
 # Per store: the place list's version and the campaigns the last housekeeping read.
@@ -1526,7 +1531,15 @@ _housekeeping_sql: dict[str, str] = {}
 
 
 def _store_key(session: Session) -> str:
-    return session.get_bind().url.render_as_string(hide_password=True)
+    """The store's URL as :func:`_all_keys` keys its cache (rendered once per engine)."""
+    bind = session.get_bind()
+    hit = _store_keys.get(id(bind))
+    if hit is None or hit[0] is not bind:
+        hit = _store_keys[id(bind)] = (bind, bind.url.render_as_string(hide_password=True))
+    return hit[1]
+
+
+_store_keys: dict[int, tuple[Any, str]] = {}
 
 
 def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan | None:
@@ -1539,8 +1552,9 @@ def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan |
         return None
     if time.monotonic() - hit[0] >= _KEYS_TTL:
         return None
+    rows = _campaign_rows(session, last[1])
     try:
-        arms = _arms(_campaign_rows(session, last[1]), campaign_id)
+        arms = _arms(rows, campaign_id)
     except QueueError:
         return None
     if len(arms) != 1:
@@ -1548,7 +1562,7 @@ def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan |
     groups = _open_groups(hit[2], at, arms[0].rules, _rules().load_context(session, at))
     if not groups:
         return None
-    return _Plan(arms[0], _merged(groups), last[0], last[1])
+    return _Plan(arms[0], _merged(groups), last[0], last[1], rows, arms)
 
 
 def _housekeeping(
@@ -1599,8 +1613,9 @@ def _housekeeping(
         if row[8]:
             claims = row[8]
             released = {contact_id for _, contact_id in claims}
-            _expire(session, Contact, released)
-            _expire(session, Claim, [claim_id for claim_id, _ in claims])
+            if session.identity_map:
+                _expire(session, Contact, released)
+                _expire(session, Claim, [claim_id for claim_id, _ in claims])
         if plan is not None and leads is not None:
             first_due = _from_ts(row[2])
             if (
