@@ -26,11 +26,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import weakref
 import zoneinfo
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, select, text, update
+from sqlalchemy import Engine, bindparam, event, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -218,6 +219,8 @@ def _q(session: Session, sql: str, *params: Any) -> _Rows:
     raw, pg = _raw(session)
     if pg:
         sql = _pg_sql.get(sql) or _pg_sql.setdefault(sql, sql.replace("?", "%s"))
+        if _deferred:
+            _send_deferred(raw.driver_connection)  # a claim written before this statement
     cursor = raw.cursor()
     try:
         cursor.execute(sql, params)
@@ -686,14 +689,15 @@ def _walk(
     lock: bool,
     version: tuple[Any, ...] | None = None,
     leads: dict[int, Any] | None = None,
-    seek: tuple[list[str], tuple[int, int] | None, list[int]] | None = None,
+    seek: tuple[list[str], tuple[int, int] | None, list[int], dict[int, int]] | None = None,
 ):
     """Yield ready contact ids in queue order: band by band over every arm, and within a band
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
     meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
     on PostgreSQL, one arm), the first band and its first contact come in one statement
     with the contact's columns; ``seek``: that statement's answer, read already with the
-    housekeeping (:class:`_Plan`): the open places it sought, the band and the ids."""
+    housekeeping (:class:`_Plan`): the open places it sought, the band, the ids (and the
+    claim ids it drew, read by the caller)."""
     keys = _all_keys(session, version)
     if not keys:
         return
@@ -955,6 +959,106 @@ def _lock_unclaimed(session: Session, contact_id: int) -> bool:
     return row is not None
 
 
+def _literal(value: Any) -> str:
+    """A value of a claim as SQL text (ids, naive UTC moments, JSON text, NULL); strings are
+    quoted for ``standard_conforming_strings=on`` (checked by :func:`_defer`)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return f"'{value.isoformat(sep=' ')}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def _claim_sql(claim_id: int, values: tuple[Any, ...], marks: tuple[Any, ...]) -> str:
+    """The claim's two statements as one text (simple query protocol: no parameters)."""
+    row = ", ".join(_literal(v) for v in (claim_id, *values))
+    rep_id, expires, contact_id = (_literal(v) for v in marks)
+    return (
+        "INSERT INTO claims (id, contact_id, rep_id, campaign_id, callback_id, claimed_at, "
+        f"expires_at, reason) VALUES ({row}); "
+        f"UPDATE contacts SET claimed_by_id = {rep_id}, claim_expires_at = {expires} "
+        f"WHERE id = {contact_id}"
+    )
+
+
+# PostgreSQL: statements written but not sent yet, by driver connection (see _defer).
+_deferred: dict[int, tuple[Any, str]] = {}
+_deferring: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _defer(session: Session, sql: str) -> bool:
+    """Send ``sql`` (statements without parameters) with the transaction's COMMIT, in the
+    same round trip, instead of on its own now; False when that cannot be done here (the
+    statements are then run at once by the caller).
+
+    Whatever comes first after it sends it first, so the transaction reads its own writes as
+    before: the next statement through SQLAlchemy (``before_cursor_execute``) or :func:`_q`
+    sends it on its own; COMMIT (``commit``) sends it together with COMMIT as one simple
+    query; a ROLLBACK, or the connection going back to the pool, drops it. A failure raises
+    from the commit, and nothing of the transaction is kept."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return False
+    raw = _raw(session)[0].driver_connection
+    status = getattr(raw, "pgconn", None)
+    if status is None or status.parameter_status(b"standard_conforming_strings") != b"on":
+        return False
+    if bind not in _deferring:
+        event.listen(bind, "before_cursor_execute", _send_before)
+        event.listen(bind, "commit", _send_with_commit)
+        event.listen(bind, "rollback", _drop_deferred)
+        event.listen(bind, "checkin", _drop_on_checkin)
+        _deferring.add(bind)
+    held = _deferred.get(id(raw))
+    text_ = f"{held[1]}; {sql}" if held is not None and held[0] is raw else sql
+    _deferred[id(raw)] = (raw, text_)
+    return True
+
+
+def _send_deferred(raw: Any, commit: bool = False) -> None:
+    """Send what :func:`_defer` holds for the driver connection ``raw`` (with COMMIT)."""
+    held = _deferred.pop(id(raw), None)
+    if held is None or held[0] is not raw:
+        return
+    cursor = raw.cursor()
+    try:
+        cursor.execute(f"{held[1]}; COMMIT" if commit else held[1], prepare=False)
+    finally:
+        cursor.close()
+
+
+def _send_before(conn: Any, *_args: Any) -> None:
+    if _deferred:
+        _send_deferred(conn.connection.driver_connection)
+
+
+def _send_with_commit(conn: Any) -> None:
+    if _deferred:
+        # psycopg then finds the transaction over and sends no COMMIT of its own.
+        _send_deferred(conn.connection.driver_connection, commit=True)
+
+
+def _drop_deferred(conn: Any) -> None:
+    if _deferred:
+        raw = conn.connection.driver_connection
+        held = _deferred.get(id(raw))
+        if held is not None and held[0] is raw:
+            del _deferred[id(raw)]
+
+
+def _drop_on_checkin(dbapi_connection: Any, _record: Any) -> None:
+    if _deferred and dbapi_connection is not None:
+        held = _deferred.get(id(dbapi_connection))
+        if held is not None and held[0] is dbapi_connection:
+            del _deferred[id(dbapi_connection)]
+
+
 def _claim(
     session: Session,
     contact: Contact,
@@ -964,9 +1068,14 @@ def _claim(
     at: dt.datetime,
     lease: dt.timedelta,
     reason: dict[str, Any],
+    claim_id: int | None = None,
 ) -> tuple[int, dt.datetime]:
     """Claim the contact for the rep with two driver statements (no unit-of-work flush in the
-    hot path); the session's copy of the contact is kept in step without marking it changed."""
+    hot path); the session's copy of the contact is kept in step without marking it changed.
+
+    PostgreSQL with ``claim_id`` (drawn already): the two statements are deferred, sent with
+    the transaction's COMMIT in one round trip, or before its next statement (:func:`_defer`).
+    The contact's row is locked since the seek, so no other rep can take it meanwhile."""
     expires = at + lease
     insert = (
         "INSERT INTO claims (contact_id, rep_id, campaign_id, callback_id, claimed_at, "
@@ -984,9 +1093,10 @@ def _claim(
     mark = "UPDATE contacts SET claimed_by_id = ?, claim_expires_at = ? WHERE id = ?"
     marks = (rep_id, _ts(session, expires), contact.id)
     if _is_pg(session):
-        # One round trip on a team's server.
-        sql = f"WITH c AS ({insert}), u AS ({mark}) SELECT id FROM c"
-        claim_id = _q(session, sql, *values, *marks).scalar_one()
+        if claim_id is None or not _defer(session, _claim_sql(claim_id, values, marks)):
+            # One round trip on a team's server.
+            sql = f"WITH c AS ({insert}), u AS ({mark}) SELECT id FROM c"
+            claim_id = _q(session, sql, *values, *marks).scalar_one()
     else:
         claim_id = _q(session, insert, *values).scalar_one()
         _q(session, mark, *marks)
@@ -1038,7 +1148,10 @@ def _make_offer(
     why: str,
     at: dt.datetime,
     lease: dt.timedelta,
+    claim_id: int | None = None,
 ) -> Offer:
+    """Claim the contact and say why; ``claim_id``: the claim's id, drawn from its sequence
+    by the statement that found the contact (PostgreSQL), so the claim can go with COMMIT."""
     phone = phones[0]
     zones = tuple(status.zones) or parse_key(contact.locale_key or "||").zones
     local = local_time_text(at, zones) if zones else status.local_time
@@ -1053,7 +1166,7 @@ def _make_offer(
         "phone": {"id": phone["id"], "e164": phone["e164"]},
     }
     claim_id, expires = _claim(
-        session, contact, rep_id, campaign_id, callback_id, at, lease, reason
+        session, contact, rep_id, campaign_id, callback_id, at, lease, reason, claim_id
     )
     return Offer(
         claim_id=claim_id,
@@ -1225,7 +1338,10 @@ def next_offer(
             _no_phone(_orm(session, contact_id))
             continue
         why = _explain_list(contact, camp)
-        return _make_offer(session, contact, phones, rep_id, cid, None, status, why, at, lease)
+        claim_id = seek[3].get(contact_id) if seek is not None else None
+        return _make_offer(
+            session, contact, phones, rep_id, cid, None, status, why, at, lease, claim_id
+        )
     return explain_empty(session, at, campaign_id=campaign_id, arms=arms)
 
 
@@ -1528,6 +1644,7 @@ class _Plan:
 # Per store: the place list's version and the campaigns the last housekeeping read.
 _last_read: dict[str, tuple[tuple[Any, ...], Any]] = {}
 _housekeeping_sql: dict[str, str] = {}
+_CLAIM_ID = "nextval(pg_get_serial_sequence('claims', 'id'))"
 
 
 def _store_key(session: Session) -> str:
@@ -1593,8 +1710,11 @@ def _housekeeping(
                 band, columns, lateral = _seek_parts(where, "")
                 # The seek reads the snapshot the releases started from: the contacts the rep
                 # held are still claimed there, so skipped as _walk skips them.
+                # The claim's id is drawn here for the contact found: the claim can then be
+                # written with COMMIT, without waiting for an id (see _claim).
                 sql = _housekeeping_sql[where] = (
-                    f"WITH {_HOUSEKEEPING_PG_WITH}, {band} {_HOUSEKEEPING_PG_READ}, {columns} "
+                    f"WITH {_HOUSEKEEPING_PG_WITH}, {band} {_HOUSEKEEPING_PG_READ}, "
+                    f"CASE WHEN s.id IS NOT NULL THEN {_CLAIM_ID} END, {columns} "
                     f"FROM (SELECT 1) AS one LEFT JOIN b ON true "
                     f"LEFT JOIN LATERAL ({lateral}) AS s ON true"
                 )
@@ -1626,7 +1746,9 @@ def _housekeeping(
                 and (row[4], row[5]) == plan.version
                 and row[7] == plan.campaigns
             ):
-                seek = (plan.places, *_read_seek(rows, 9, leads))
+                band, ids = _read_seek(rows, 10, leads)
+                claim_ids = {r[12]: r[9] for r in rows if r[9] is not None}
+                seek = (plan.places, band, ids, claim_ids)
         _last_read[_store_key(session)] = ((row[4], row[5]), row[7])
     else:
         row = _q(session, _HOUSEKEEPING_SQLITE, stamp, stamp, rep_id, rep_id).one()
