@@ -976,14 +976,14 @@ def _literal(value: Any) -> str:
 
 
 def _claim_sql(claim_id: int, values: tuple[Any, ...], marks: tuple[Any, ...]) -> str:
-    """The claim's two statements as one text (simple query protocol: no parameters)."""
+    """The claim as one statement of text (simple query protocol: no parameters)."""
     row = ", ".join(_literal(v) for v in (claim_id, *values))
     rep_id, expires, contact_id = (_literal(v) for v in marks)
     return (
+        f"WITH u AS (UPDATE contacts SET claimed_by_id = {rep_id}, claim_expires_at = {expires} "
+        f"WHERE id = {contact_id}) "
         "INSERT INTO claims (id, contact_id, rep_id, campaign_id, callback_id, claimed_at, "
-        f"expires_at, reason) VALUES ({row}); "
-        f"UPDATE contacts SET claimed_by_id = {rep_id}, claim_expires_at = {expires} "
-        f"WHERE id = {contact_id}"
+        f"expires_at, reason) VALUES ({row})"
     )
 
 
