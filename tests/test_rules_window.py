@@ -110,3 +110,27 @@ def test_answers_shared_within_a_minute_are_worked_out_afresh(
             clear_caches()  # nothing shared
             fresh.append(locale_status(key, moment, narrowing).as_dict())
     assert shared == fresh, keys
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    keys=st.lists(places(), min_size=1, max_size=4),
+    at=instants,
+    minutes=st.lists(st.integers(min_value=0, max_value=600), min_size=2, max_size=6),
+    narrowing=st.sampled_from(NARROWINGS),
+)
+def test_a_cached_verdict_says_the_clock_of_the_instant_asked(
+    keys: list[str], at: dt.datetime, minutes: list[int], narrowing: dict | None
+) -> None:
+    """A verdict kept until it may change is read at later instants: its words (the local
+    time and every check's clock, which the compliance ledger keeps with the call) are those
+    of the instant asked, as if worked out afresh then."""
+    clear_caches()
+    moments = [at + dt.timedelta(minutes=m, seconds=m % 50) for m in sorted(minutes)]
+    kept = [locale_status(key, moment, narrowing).as_dict() for moment in moments for key in keys]
+    fresh = []
+    for moment in moments:
+        for key in keys:
+            clear_caches()
+            fresh.append(locale_status(key, moment, narrowing).as_dict())
+    assert kept == fresh, keys

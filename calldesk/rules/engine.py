@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import itertools
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from calldesk.places import Locale, _region_zones, parse_key
@@ -525,13 +525,13 @@ def locale_status(
     cache_key = (locale_key, campaign_key, context.version if context is not None else "")
     cached = _status_cache.get(cache_key)
     if cached is not None and cached.valid_from <= at < cached.valid_until:
-        # The hot path: same verdict; the local time text only changes once a minute.
-        if not (cached.minute <= at < cached.minute + _MINUTE):
-            minute = at.replace(second=0, microsecond=0)
-            cached.minute = minute
-            cached.status = replace(
-                cached.status, local_time=_safe_local_time(minute, cached.status.zones)
-            )
+        if cached.minute <= at < cached.minute + _MINUTE:
+            return cached.status  # the hot path: same verdict, same words
+        # The same verdict in a new minute: the words are written again, since every check
+        # says what a clock read (the compliance ledger keeps them with the call).
+        compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
+        cached.minute = at.replace(second=0, microsecond=0)
+        cached.status = _evaluate(compiled, at)
         return cached.status
     compiled = _compiled(locale_key, campaign_key, campaign_rules, context)
     status = _evaluate(compiled, at)
