@@ -1,10 +1,12 @@
 """Rows that need no judgement, built a column at a time.
 
-Most rows of a list are plain: new contacts whose values nobody else in the file or the store
-holds. :meth:`_ColumnRows._plain_columns` finds them in a batch and builds their contacts,
-numbers, addresses, companies and list entries column by column; the rows it leaves (repeats,
-merges, refusals) go through the row loop (:mod:`calldesk.importing.judgement`), and the two
-are written in file order, as the row loop alone would write them (a test keeps them equal).
+A row is plain when no other row of its batch and no known contact holds one of its values
+(a number, an address, or for rows with neither, the name and company), none is refused and
+it is neither empty nor header-like: a new contact on its own. :meth:`_ColumnRows._plain_columns`
+finds those rows and :meth:`_ColumnRows._plain_contacts` builds their contacts, numbers,
+addresses and list entries column by column; the other rows go through the row loop
+(:mod:`calldesk.importing.judgement`), and both are written in file order, as the row loop
+alone would write them (tests/test_import_columns.py keeps them equal).
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def _by_row(
 
 
 class _ColumnRows:
-    """The column path of :class:`calldesk.importing.pipeline._Importer` (its state)."""
+    """The column path of :class:`calldesk.importing.pipeline._Importer`: methods on the run's
+    state, which the importer sets up."""
 
     def _plain_columns(
         self,

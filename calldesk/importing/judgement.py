@@ -52,7 +52,8 @@ MAX_ERRORS_STORED = 100_000
 
 
 class _RowJudgement:
-    """The row loop of :class:`calldesk.importing.pipeline._Importer` (its state)."""
+    """The row loop of :class:`calldesk.importing.pipeline._Importer`: methods on the run's
+    state, which the importer sets up."""
 
     @staticmethod
     def _notes(notes_c: Any, booth_c: Any, j: int) -> str | None:

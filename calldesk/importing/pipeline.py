@@ -7,6 +7,12 @@ records event engagement, and writes everything with ``executemany`` on the raw 
 connection inside one transaction: the import lands whole or not at all (a crash or a cancel
 leaves the store as it was). Progress goes to a plain callback; the interface adapts it to
 signals and cancels with a :class:`threading.Event` or by returning False from the callback.
+
+The run's parts, each in its module of :mod:`calldesk.importing`: ``run`` (options, progress,
+result, refusals), ``values`` (cell values), ``writer`` (bulk SQL), ``indexes`` (dedupe keys),
+``target`` (which column holds what), ``judgement`` (the row loop), ``column_rows`` (plain rows
+in columns), ``run_ends`` (set-up and finish) and ``housekeeping`` (the memory check, removing
+what a killed run wrote). This module holds the run itself and :func:`import_file`.
 """
 
 from __future__ import annotations

@@ -62,7 +62,8 @@ PHONE_TYPE_HEADERS = frozenset(
 
 
 class _RunEnds:
-    """Set-up and finish of :class:`calldesk.importing.pipeline._Importer` (its state)."""
+    """Set-up and finish of :class:`calldesk.importing.pipeline._Importer`: methods on the
+    run's state, which the importer sets up."""
 
     def _max_id(self, writer: _Writer, table: str) -> int:
         rows = writer.execute(f"SELECT max(id) FROM {table}")
