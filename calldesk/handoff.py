@@ -665,7 +665,7 @@ def _queue_like_referrer(
     rank at once: a decision maker named at a sprint is not left behind the purchased list.
     """
     from calldesk.campaigns import queue_rank
-    from calldesk.importing.pipeline import engagement_score
+    from calldesk.importing.values import engagement_score
     from calldesk.models import Campaign, EventEngagement
 
     event_ids = list(

@@ -7,13 +7,13 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from calldesk.cli.main import CliError, Context, Output, add_command
-from calldesk.importing.pipeline import (
+from calldesk.importing.pipeline import import_file
+from calldesk.importing.run import (
     SOURCES,
     ImportCancelled,
     ImportOptions,
     ImportProgress,
     ImportRefused,
-    import_file,
 )
 
 

@@ -7,7 +7,7 @@ What the import wizard and the command line call:
 - :func:`guess_mapping`, :func:`resolve_mapping`, :func:`list_presets`, :func:`save_mapping`,
   :func:`saved_mappings` and :data:`FIELDS` (mapping): which column holds what;
 - :func:`import_file` with :class:`ImportOptions`, a progress callback and a cancel event
-  (pipeline): the import itself, returning an :class:`ImportResult`;
+  (pipeline, run): the import itself, returning an :class:`ImportResult`;
 - :class:`PhoneNormalizer` / :func:`parse_phone` (phones) and :func:`find_by_phone` (lookup).
 """
 
@@ -23,15 +23,7 @@ from calldesk.importing.mapping import (
     save_mapping,
     saved_mappings,
 )
-from calldesk.importing.pipeline import (
-    SOURCES,
-    ImportCancelled,
-    ImportOptions,
-    ImportProgress,
-    ImportRefused,
-    ImportResult,
-    import_file,
-)
+from calldesk.importing.pipeline import import_file
 from calldesk.importing.readers import (
     FileLayout,
     ReaderError,
@@ -39,6 +31,14 @@ from calldesk.importing.readers import (
     read_all,
     sniff_file,
     with_overrides,
+)
+from calldesk.importing.run import (
+    SOURCES,
+    ImportCancelled,
+    ImportOptions,
+    ImportProgress,
+    ImportRefused,
+    ImportResult,
 )
 from calldesk.phones import PhoneInfo, PhoneNormalizer, parse_phone
 

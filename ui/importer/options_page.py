@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from calldesk import browse, campaigns, settings
 from calldesk.importing import pipeline
-from calldesk.importing.pipeline import EVENT_SOURCES, SOURCES
+from calldesk.importing.run import EVENT_SOURCES, SOURCES
 from ui.settings.controller import country_choices
 
 if TYPE_CHECKING:
