@@ -981,61 +981,6 @@ class _RowJudgement:
             )
         return known
 
-    def _assemble(
-        self,
-        country: str | None,
-        state: str,
-        numbers: list[str],
-        acs: list[str],
-        nanp_states: Any,
-        number_zones: Any,
-        number_country: Any,
-        region_zones: Any,
-    ) -> tuple[str | None, str | None]:
-        address_state = state.strip().upper() or None
-        if not country:
-            for number, ac in zip(numbers, acs, strict=True):
-                if ac not in self._countries:
-                    self._countries[ac] = number_country(number)
-                country = self._countries[ac]
-                if country:
-                    break
-        states: set[str] = {address_state} if address_state else set()
-        zones: set[str] = set()
-        for number, ac in zip(numbers, acs, strict=True):
-            part_key = (country, address_state, ac)
-            part = self._parts.get(part_key)
-            if part is None:
-                number_states = tuple(nanp_states(number)) if nanp_states else ()
-                found = number_zones(number)
-                plausible = {
-                    z for s in (*number_states, address_state) for z in region_zones(country, s)
-                }
-                narrowed = (
-                    [z for z in found if z in plausible] if plausible and address_state else []
-                )
-                part = (number_states, tuple(narrowed or found))
-                self._parts[part_key] = part
-            states.update(part[0])
-            zones.update(part[1])
-        if address_state:
-            own = self._own.get((country, address_state))
-            if own is None:
-                own = self._own[(country, address_state)] = tuple(
-                    region_zones(country, address_state)
-                )
-            if own and not any(z in zones for z in own):
-                zones.update(own)
-        key = (country, frozenset(states), frozenset(zones))
-        cached = self.locales.get(key)
-        if cached is None:
-            found_locale, reason = locale_mod.derive_locale(
-                country, None, [tuple(zones)], tuple(states)
-            )
-            cached = (found_locale.key if found_locale else None, reason)
-            self.locales[key] = cached
-        return cached
-
     def _locale_fallback(
         self,
         country: str | None,
