@@ -117,6 +117,12 @@ _POSSIBLE_REASONS = {
 }
 
 
+def _parse_failure(raw: str, exc: NumberParseException) -> PhoneInfo:
+    """The analysis of a text phonenumbers refused to parse."""
+    reason = _PARSE_REASONS.get(exc.error_type, str(exc))
+    return PhoneInfo(raw, None, None, False, None, None, (), reason)
+
+
 def parse_phone(raw: str, default_country: str | None) -> PhoneInfo | None:
     """The full phonenumbers analysis of ``raw`` (None for an empty cell).
 
@@ -134,9 +140,7 @@ def parse_phone(raw: str, default_country: str | None) -> PhoneInfo | None:
         number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
         _drop_frames(exc)
-        first = PhoneInfo(
-            raw, None, None, False, None, None, (), _PARSE_REASONS.get(exc.error_type, str(exc))
-        )
+        first = _parse_failure(raw, exc)
     else:
         first = analyse_number(raw, number)
         if first.valid and number.country_code_source == CountryCodeSource.FROM_NUMBER_WITH_IDD:
@@ -397,48 +401,82 @@ def _compiled(pattern: str) -> tuple[_Node, ...] | None:
         return None
 
 
-def pattern_depth(pattern: str, prefix: str, length: int) -> int:
+def pattern_depth(pattern: str, prefix: str, length: int, *, whole: bool = False) -> int:
     """How many leading digits ``pattern`` may look at, for digit strings of ``length``
     starting with ``prefix``.
 
     If every digit test of every path consistent with ``prefix`` ends at or before position
     ``d``, then whether such a string matches depends only on its first ``d`` digits: the
     remaining ones are consumed by tests that accept any digit. Unknown constructs answer
-    ``length`` (the whole number decides).
+    ``length`` (the whole number decides). ``whole``: the pattern must match the whole string
+    (as phonenumbers matches type patterns); when no path consistent with ``prefix`` ends at
+    ``length``, no such string matches, and the answer is 0.
     """
     nodes = _compiled(pattern)
     if nodes is None:
         return length
-    return _walk(nodes, frozenset({0}), prefix, length)[1]
+    ends, depth = _walk(nodes, frozenset({0}), prefix, length)
+    if whole and length not in ends:
+        return 0
+    return depth
+
+
+_DESCS = (
+    "general_desc",
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+    "no_international_dialling",
+)
+
+
+# A pattern and whether phonenumbers matches it against the whole string (type patterns) or
+# only its start (leading digits, national prefix).
+_Pattern = tuple[str, bool]
+
+
+def _region_patterns(regions: Iterable[str]) -> tuple[_Pattern, ...] | None:
+    """Every pattern phonenumbers matches a national number of these regions against (leading
+    digits, each type's pattern); None when a region has no metadata."""
+    patterns: list[_Pattern] = []
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is None:
+            return None
+        if metadata.leading_digits:
+            patterns.append((metadata.leading_digits, False))
+        for name in _DESCS:
+            desc = getattr(metadata, name, None)
+            if desc is not None and desc.national_number_pattern:
+                patterns.append((desc.national_number_pattern, True))
+    return tuple(dict.fromkeys(patterns))
 
 
 def _nanp_patterns() -> tuple[str, ...]:
-    patterns: list[str] = []
-    descs = (
-        "general_desc",
-        "fixed_line",
-        "mobile",
-        "toll_free",
-        "premium_rate",
-        "shared_cost",
-        "personal_number",
-        "voip",
-        "pager",
-        "uan",
-        "voicemail",
-        "no_international_dialling",
-    )
-    for region in _COUNTRY_CODE_TO_REGION_CODE[1]:
-        metadata = PhoneMetadata.metadata_for_region(region)
-        if metadata is None:
-            continue
-        if metadata.leading_digits:
-            patterns.append(metadata.leading_digits)
-        for name in descs:
-            desc = getattr(metadata, name, None)
-            if desc is not None and desc.national_number_pattern:
-                patterns.append(desc.national_number_pattern)
-    return tuple(dict.fromkeys(patterns))
+    regions = [r for r in _COUNTRY_CODE_TO_REGION_CODE[1] if PhoneMetadata.metadata_for_region(r)]
+    return tuple(dict.fromkeys(p for p, _ in _region_patterns(regions) or ()))
+
+
+def _tz_reach(country_code: int) -> dict[str, int]:
+    """For each national prefix, the length of the longest time-zone prefix (national digits)
+    of ``country_code`` starting with it: the time zones of a number are decided by its first
+    ``reach`` national digits."""
+    code = str(country_code)
+    reach: dict[str, int] = {}
+    for key in TIMEZONE_DATA:
+        if key.startswith(code) and len(key) > len(code):
+            national = key[len(code) :]
+            for cut in range(len(national) + 1):
+                head = national[:cut]
+                reach[head] = max(reach.get(head, 0), len(national))
+    return reach
 
 
 class NanpShortcut:
@@ -449,13 +487,7 @@ class NanpShortcut:
     def __init__(self) -> None:
         self._patterns = _nanp_patterns()
         # Longest time-zone prefix (national digits) that starts with a given national prefix.
-        self._tz_reach: dict[str, int] = {}
-        for key in TIMEZONE_DATA:
-            if key.startswith("1") and len(key) > 1:
-                national = key[1:]
-                for cut in range(len(national) + 1):
-                    head = national[:cut]
-                    self._tz_reach[head] = max(self._tz_reach.get(head, 0), len(national))
+        self._tz_reach = _tz_reach(1)
         self._decided: dict[str, bool] = {}
         self._alive: dict[str, tuple[str, ...]] = {}
         self._answer_index: dict[str, int] = {}
@@ -520,6 +552,179 @@ class NanpShortcut:
         return len(self.answer_list)
 
 
+# "+44 20 7946 0958", "+49 (0)30 1234567": a plus sign, then only digits and the separators
+# phonenumbers drops ([ .-()]), so that its parse sees nothing but the digit string.
+_PLUS_TEXT = re.compile(r"\s*\+[0-9 ().\-]*[0-9]\s*", re.ASCII)
+# phonenumbers' limits on a national number (shorter or longer ones raise before analysis).
+_NSN_LENGTHS = range(2, 18)
+
+
+def _country_code(digits: str) -> tuple[int, str]:
+    """(country code, rest) as phonenumbers reads the digits after "+"; (0, digits) if none."""
+    if digits[:1] == "0":
+        return 0, digits
+    for cut in range(1, min(len(digits), 3) + 1):
+        code = int(digits[:cut])
+        if code in _COUNTRY_CODE_TO_REGION_CODE:
+            return code, digits[cut:]
+    return 0, digits
+
+
+class _CountryPlan:
+    """The patterns phonenumbers applies to the digits after one country code."""
+
+    def __init__(
+        self, country_code: int, patterns: tuple[_Pattern, ...], strip: str | None
+    ) -> None:
+        self.country_code = country_code
+        self.patterns = patterns
+        self.general = PhoneMetadata.metadata_for_region(
+            _COUNTRY_CODE_TO_REGION_CODE[country_code][0]
+        ).general_desc.national_number_pattern  # type: ignore[union-attr]
+        self.strip = re.compile(strip) if strip else None
+        self.strip_pattern = strip
+        # Read on the whole digit string when looking for a national prefix.
+        self.whole: tuple[_Pattern, ...] = ((strip, False), (self.general, True)) if strip else ()
+        self._looking: dict[tuple[int, int, str], tuple[_Pattern, ...]] = {}
+        self.tz_reach = _tz_reach(country_code)
+
+    def decide(self, prefix: str, length: int) -> tuple[PhoneInfo, int] | None:
+        """(analysis, digits stripped as a national prefix) shared by every ``length``-digit
+        national part starting with ``prefix``, or None when more digits decide.
+
+        phonenumbers reads these digits with regular expressions only (and their length): the
+        national prefix pattern and the general pattern, then every type and leading-digits
+        pattern and the time-zone prefixes on the number left after the national prefix. When
+        none of those looks past ``prefix``, every such number takes the same path through
+        the parse as the sample ``prefix`` + zeros, so the sample's answer is theirs.
+        """
+        known = len(prefix)
+        if self.strip_pattern is not None and self._looking_past(self.whole, prefix, length):
+            return None
+        sample = prefix + "0" * (length - known)
+        starts = [0]
+        if self.strip is not None:
+            found = self.strip.match(sample)
+            if found:
+                end = found.end()
+                if end > known or pattern_depth(
+                    self.general, prefix[end:], length - end, whole=True
+                ) > (known - end):
+                    return None
+                starts.append(end)
+        # The national number starts after 0 or ``end`` digits: look at its patterns before
+        # parsing the sample, so that undecided prefixes cost no parse.
+        if not any(self._decided_from(prefix, length, cut) for cut in starts):
+            return None
+        text = f"+{self.country_code}{sample}"
+        try:
+            number = phonenumbers.parse(text, None)
+        except NumberParseException as exc:
+            _drop_frames(exc)
+            # Decided by lengths and the national prefix alone.
+            return _parse_failure(text, exc), 0
+        # What parse_phone says: a "+" text has no international-prefix readings.
+        info = analyse_number(text, number)
+        stripped = length - len(phonenumbers.national_significant_number(number))
+        if stripped not in starts or not self._decided_from(prefix, length, stripped):
+            return None
+        return info, stripped
+
+    def _decided_from(self, prefix: str, length: int, start: int) -> bool:
+        """True when the national number starting after ``start`` digits is decided by
+        ``prefix``: its leading zeros, time-zone prefixes and every pattern."""
+        rest = prefix[start:]
+        room = len(prefix) - start
+        if not rest.strip("0"):
+            # The count of leading zeros kept in the number would depend on later digits.
+            return False
+        if self.tz_reach.get(rest, 0) > room:
+            return False
+        return not self._looking_past(self.patterns, rest, length - start)
+
+    def _looking_past(
+        self, patterns: tuple[_Pattern, ...], prefix: str, length: int
+    ) -> tuple[_Pattern, ...]:
+        """Those of ``patterns`` that look past ``prefix`` in ``length``-digit numbers.
+
+        A pattern that does not look past a prefix does not look past any longer one (a longer
+        prefix only removes paths), so each prefix tests only what its parent left.
+        """
+        key = (id(patterns), length, prefix)
+        found = self._looking.get(key)
+        if found is None:
+            parent = self._looking_past(patterns, prefix[:-1], length) if prefix else patterns
+            found = tuple(
+                (p, whole)
+                for p, whole in parent
+                if pattern_depth(p, prefix, length, whole=whole) > len(prefix)
+            )
+            self._looking[key] = found
+        return found
+
+
+class CountryCodeShortcut:
+    """Exact per-prefix answers for numbers written with "+" and a country code.
+
+    The answer for "+<code> <digits>" is worked out once per (country code, number of digits,
+    deciding prefix) by :meth:`_CountryPlan.decide`; numbers it cannot decide (unusual text,
+    non-geographic codes, countries whose national prefix rewrites digits) return None.
+    """
+
+    def __init__(self) -> None:
+        self._plans: dict[int, _CountryPlan | None] = {}
+        self._decided: dict[tuple[int, int, str], tuple[PhoneInfo, int] | None] = {}
+
+    def _plan(self, country_code: int) -> _CountryPlan | None:
+        if country_code not in self._plans:
+            regions = _COUNTRY_CODE_TO_REGION_CODE[country_code]
+            plan = None
+            if all(len(r) == 2 and r.isalpha() for r in regions):
+                patterns = _region_patterns(regions)
+                main = PhoneMetadata.metadata_for_region(regions[0])
+                if (
+                    patterns is not None
+                    and main is not None
+                    and main.general_desc is not None
+                    and main.general_desc.national_number_pattern
+                    and not main.national_prefix_transform_rule
+                ):
+                    plan = _CountryPlan(country_code, patterns, main.national_prefix_for_parsing)
+            self._plans[country_code] = plan
+        return self._plans[country_code]
+
+    def info(self, raw: str) -> tuple[PhoneInfo, int] | None:
+        """(what :func:`parse_phone` says about ``raw``, its country code), or None when
+        ``raw`` is not such a number or its prefix does not decide."""
+        if not _PLUS_TEXT.fullmatch(raw):
+            return None
+        code, rest = _country_code(digits_only(raw))
+        if code == 0:
+            return None
+        plan = self._plan(code)
+        length = len(rest)
+        if plan is None or length not in _NSN_LENGTHS:
+            return None
+        for cut in range(1, length):
+            key = (code, length, rest[:cut])
+            if key in self._decided:
+                decided = self._decided[key]
+            else:
+                decided = self._decided[key] = plan.decide(rest[:cut], length)
+            if decided is not None:
+                break
+        else:
+            return None
+        answer, stripped = decided
+        if answer.valid:
+            return answer._replace(raw=raw, e164=f"+{code}{rest[stripped:]}"), code
+        return answer._replace(raw=raw), code
+
+    @property
+    def keys_seen(self) -> int:
+        return sum(1 for v in self._decided.values() if v is not None)
+
+
 class PhoneNormalizer:
     """Normalises many numbers fast: the exact shortcut for common shapes, else full parses.
 
@@ -531,6 +736,7 @@ class PhoneNormalizer:
         self.default_country = (default_country or "").upper() or None
         self.fast = fast
         self.nanp = NanpShortcut()
+        self.country_codes = CountryCodeShortcut()
         self._slow_cache: dict[str, PhoneInfo | None] = {}
         self.full_parses = 0
         self.shortcut_hits = 0
@@ -551,23 +757,48 @@ class PhoneNormalizer:
             return self._slow_cache[raw]
         except KeyError:
             pass
-        self.full_parses += 1
-        info = None
-        if self.fast and self.default_country in ("US", "CA"):
-            match = _IDD_NANP.match(raw)
-            if match:
-                # The raw text itself is never valid here (two leading zeros, 13 digits),
-                # so parse_phone would go straight to the prefix readings.
-                national = (match[2] or match[3]) + match[4] + match[5]
-                plain = self.nanp.info(raw, national)
-                info = resolve_international_prefix(
-                    raw, {"00": (plain, 1) if plain.valid else None}
-                )
+        info = self._by_prefix(raw) if self.fast else None
         if info is None:
+            self.full_parses += 1
             info = parse_phone(raw, self.default_country)
+        else:
+            self.shortcut_hits += 1
         if len(self._slow_cache) < 50_000:
             self._slow_cache[raw] = info
         return info
+
+    def _by_prefix(self, raw: str) -> PhoneInfo | None:
+        """What :func:`parse_phone` says about ``raw`` from per-prefix answers, without a
+        full parse; None when the shape has no such answers."""
+        if _PLUS_TEXT.fullmatch(raw):
+            # The default country plays no part once the text names its country code.
+            found = self.country_codes.info(raw)
+            return found[0] if found is not None else None
+        if self.default_country not in ("US", "CA"):
+            return None
+        match = _IDD_NANP.match(raw)
+        if not match:
+            return None
+        # "001-212-736-4350": the raw text itself is never valid here (two leading zeros, 13
+        # digits; 00 is not the US or Canadian international prefix), so parse_phone goes
+        # straight to the readings after each international prefix: "00" reads a North
+        # American number, "001" (an Asian carrier prefix) reads "+212-736-4350".
+        national = (match[2] or match[3]) + match[4] + match[5]
+        plain = self.nanp.info(raw, national)
+        known: dict[str, tuple[PhoneInfo, int] | None] = {"00": (plain, 1) if plain.valid else None}
+        for prefix, text in international_prefix_candidates(raw):
+            if prefix in known:
+                continue
+            reading = self.country_codes.info(text)
+            if reading is None:
+                if _PLUS_TEXT.fullmatch(text) and _country_code(digits_only(text))[0] == 0:
+                    # No country code starts these digits: phonenumbers refuses the reading.
+                    known[prefix] = None
+                    continue
+                return None
+            known[prefix] = (reading[0]._replace(raw=raw), reading[1]) if reading[0].valid else None
+        # None when no reading is valid: parse_phone then gives the raw text's own analysis.
+        return resolve_international_prefix(raw, known)
 
     def normalize_many(self, raws: Iterable[str | None]) -> list[PhoneInfo | None]:
         """Many numbers (None or empty for empty cells), each analysed exactly."""
