@@ -185,3 +185,74 @@ def test_non_geographic_and_rewriting_countries_take_the_full_parse() -> None:
     found = shortcut.info("+44 20 7946 0958")
     assert found is not None and found[1] == 44
     assert found[0] == parse_phone("+44 20 7946 0958", "US")
+
+
+def _national_written(rng: random.Random, region: str, nsn: str) -> str:
+    """The number as written on a list of ``region``: national format, bare digits, with the
+    national prefix, local parts, odd punctuation."""
+    shape = rng.randrange(7)
+    if shape == 0:
+        try:
+            number = phonenumbers.parse(nsn, region)
+        except phonenumbers.NumberParseException:
+            return nsn
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    if shape == 1:
+        return nsn
+    if shape == 2:
+        return f"0{nsn}"
+    if shape == 3:
+        return f"({nsn[:3]}) {nsn[3:6]}-{nsn[6:]}".rstrip("-")
+    if shape == 4:
+        return f"{nsn[:3]}.{nsn[3:]}"
+    if shape == 5:
+        return f" 1 {nsn[:4]} {nsn[4:]} "
+    return f"{rng.choice(['0', '8', '00', '011', '1'])}{nsn}"
+
+
+def test_national_numbers_equal_the_full_parse() -> None:
+    rng = random.Random(99)
+    by_region: dict[str, list[str]] = {}
+    for regions in _COUNTRY_CODE_TO_REGION_CODE.values():
+        for region in regions:
+            if region == "001":
+                continue
+            for kind in _TYPES:
+                example = phonenumbers.example_number_for_type(region, kind)
+                if example is not None:
+                    nsn = phonenumbers.national_significant_number(example)
+                    by_region.setdefault(region, []).append(nsn)
+    for region in ("US", "CA", "GB", "DE", "FR", "IT", "JM", "AU", "IN", "CH"):
+        raws = []
+        for _ in range(600):
+            nsn = _vary(rng, rng.choice(by_region[region]))
+            raws.append(_national_written(rng, region, nsn))
+        for _ in range(300):
+            # Other countries' numbers and random digit strings written on this list.
+            other = rng.choice(sorted(by_region))
+            raws.append(_national_written(rng, region, _vary(rng, rng.choice(by_region[other]))))
+            length = rng.randint(3, 15)
+            raws.append("".join(rng.choice("0123456789") for _ in range(length)))
+        _assert_equal_to_full_parse(raws, (region,))
+
+
+def test_local_and_wrong_length_north_american_numbers_equal_the_full_parse() -> None:
+    rng = random.Random(12)
+    raws = []
+    for _ in range(3000):
+        nanp = _nanp(rng)
+        shape = rng.randrange(6)
+        if shape == 0:
+            raws.append(f"{nanp[3:6]}-{nanp[6:]}")  # local, no area code
+        elif shape == 1:
+            raws.append(nanp[:-1])
+        elif shape == 2:
+            raws.append(nanp + rng.choice("0123456789"))
+        elif shape == 3:
+            raws.append(f"{rng.choice('0123456789')}{nanp}")
+        elif shape == 4:
+            raws.append(f"{nanp[:3]}-{rng.choice('01')}{nanp[4:6]}-{nanp[6:]}")
+        else:
+            raws.append(f"1 ({rng.choice('01')}{nanp[1:3]}) {nanp[3:6]}-{nanp[6:]}")
+    full = _assert_equal_to_full_parse(raws, ("US", "CA"))
+    assert max(full) < len(set(raws)) // 4

@@ -555,6 +555,8 @@ class NanpShortcut:
 # "+44 20 7946 0958", "+49 (0)30 1234567": a plus sign, then only digits and the separators
 # phonenumbers drops ([ .-()]), so that its parse sees nothing but the digit string.
 _PLUS_TEXT = re.compile(r"\s*\+[0-9 ().\-]*[0-9]\s*", re.ASCII)
+# "(148) 555-0199", "555-0199": digits and those separators only, on a list of one country.
+_NATIONAL_TEXT = re.compile(r"\s*[0-9(][0-9 ().\-]*[0-9]\s*", re.ASCII)
 # phonenumbers' limits on a national number (shorter or longer ones raise before analysis).
 _NSN_LENGTHS = range(2, 18)
 
@@ -571,59 +573,103 @@ def _country_code(digits: str) -> tuple[int, str]:
 
 
 class _CountryPlan:
-    """The patterns phonenumbers applies to the digits after one country code."""
+    """The patterns phonenumbers applies to the digits of a number of one country code:
+    written after "+<code>" (``home`` None), or without a country code on a list whose
+    default region is ``home``."""
 
     def __init__(
-        self, country_code: int, patterns: tuple[_Pattern, ...], strip: str | None
+        self, country_code: int, patterns: tuple[_Pattern, ...], home: str | None = None
     ) -> None:
         self.country_code = country_code
+        self.home = home
         self.patterns = patterns
-        self.general = PhoneMetadata.metadata_for_region(
-            _COUNTRY_CODE_TO_REGION_CODE[country_code][0]
-        ).general_desc.national_number_pattern  # type: ignore[union-attr]
+        # The region whose national prefix phonenumbers strips: the main region of the code,
+        # or the list's own.
+        metadata = PhoneMetadata.metadata_for_region(
+            home or _COUNTRY_CODE_TO_REGION_CODE[country_code][0]
+        )
+        assert metadata is not None and metadata.general_desc is not None
+        self.general: str = metadata.general_desc.national_number_pattern  # type: ignore[assignment]
+        strip = metadata.national_prefix_for_parsing or None
         self.strip = re.compile(strip) if strip else None
-        self.strip_pattern = strip
-        # Read on the whole digit string when looking for a national prefix.
+        # Read on the digits when looking for a national prefix (the general pattern tells
+        # whether stripping it leaves a number).
         self.whole: tuple[_Pattern, ...] = ((strip, False), (self.general, True)) if strip else ()
+        self.general_only: tuple[_Pattern, ...] = ((self.general, True),)
+        idd = metadata.international_prefix if home else None
+        self.idd = re.compile(idd) if idd else None
+        self.idd_only: tuple[_Pattern, ...] = ((idd, False),) if idd else ()
         self._looking: dict[tuple[int, int, str], tuple[_Pattern, ...]] = {}
         self.tz_reach = _tz_reach(country_code)
+
+    def _strip_decided(self, prefix: str, length: int, start: int) -> bool:
+        """True when ``prefix`` decides whether and how far the national prefix is stripped
+        from the digits after ``start`` (``start`` digits of ``prefix`` are known)."""
+        if self.strip is None:
+            return True
+        rest = prefix[start:]
+        if self._looking_past(self.whole, rest, length - start):
+            return False
+        found = self.strip.match(rest + "0" * (length - len(prefix)))
+        if found:
+            end = start + found.end()
+            if end > len(prefix):
+                return False
+            if self._looking_past(self.general_only, prefix[end:], length - end):
+                return False
+        return True
 
     def decide(self, prefix: str, length: int) -> tuple[PhoneInfo, int] | None:
         """(analysis, digits stripped as a national prefix) shared by every ``length``-digit
         national part starting with ``prefix``, or None when more digits decide.
 
         phonenumbers reads these digits with regular expressions only (and their length): the
-        national prefix pattern and the general pattern, then every type and leading-digits
-        pattern and the time-zone prefixes on the number left after the national prefix. When
-        none of those looks past ``prefix``, every such number takes the same path through
-        the parse as the sample ``prefix`` + zeros, so the sample's answer is theirs.
+        international prefix pattern and the country code (without "+"), the national prefix
+        pattern and the general pattern, then every type and leading-digits pattern and the
+        time-zone prefixes on the number left after the national prefix. When none of those
+        looks past ``prefix``, every such number takes the same path through the parse as the
+        sample ``prefix`` + zeros, so the sample's answer is theirs.
         """
         known = len(prefix)
-        if self.strip_pattern is not None and self._looking_past(self.whole, prefix, length):
-            return None
         sample = prefix + "0" * (length - known)
+        if self.home is not None:
+            if self._looking_past(self.idd_only, prefix, length):
+                return None
+            if self.idd is not None and self.idd.match(sample):
+                return None  # an international prefix: not this plan's reading
+            code = str(self.country_code)
+            if code.startswith(prefix) and known < len(code):
+                return None  # whether the digits start with the country code is open
+            if prefix.startswith(code) and not (
+                self._strip_decided(prefix, length, len(code))
+                and not self._looking_past(self.general_only, prefix, length)
+                and not self._looking_past(
+                    self.general_only, prefix[len(code) :], length - len(code)
+                )
+            ):
+                return None
+        if not self._strip_decided(prefix, length, 0):
+            return None
         starts = [0]
         if self.strip is not None:
             found = self.strip.match(sample)
             if found:
-                end = found.end()
-                if end > known or pattern_depth(
-                    self.general, prefix[end:], length - end, whole=True
-                ) > (known - end):
-                    return None
-                starts.append(end)
+                starts.append(found.end())
         # The national number starts after 0 or ``end`` digits: look at its patterns before
         # parsing the sample, so that undecided prefixes cost no parse.
         if not any(self._decided_from(prefix, length, cut) for cut in starts):
             return None
-        text = f"+{self.country_code}{sample}"
+        text = sample if self.home is not None else f"+{self.country_code}{sample}"
         try:
-            number = phonenumbers.parse(text, None)
+            number = phonenumbers.parse(text, self.home, keep_raw_input=True)
         except NumberParseException as exc:
             _drop_frames(exc)
             # Decided by lengths and the national prefix alone.
             return _parse_failure(text, exc), 0
-        # What parse_phone says: a "+" text has no international-prefix readings.
+        if self.home is not None and number.country_code_source != (
+            CountryCodeSource.FROM_DEFAULT_COUNTRY
+        ):
+            return None
         info = analyse_number(text, number)
         stripped = length - len(phonenumbers.national_significant_number(number))
         if stripped not in starts or not self._decided_from(prefix, length, stripped):
@@ -664,34 +710,55 @@ class _CountryPlan:
 
 
 class CountryCodeShortcut:
-    """Exact per-prefix answers for numbers written with "+" and a country code.
+    """Exact per-prefix answers for numbers written with "+" and a country code, or with
+    digits only on a list of a known country.
 
-    The answer for "+<code> <digits>" is worked out once per (country code, number of digits,
-    deciding prefix) by :meth:`_CountryPlan.decide`; numbers it cannot decide (unusual text,
-    non-geographic codes, countries whose national prefix rewrites digits) return None.
+    The answer is worked out once per (plan, number of digits, deciding prefix) by
+    :meth:`_CountryPlan.decide`; numbers it cannot decide (unusual text, non-geographic
+    codes, countries whose national prefix rewrites digits) return None.
     """
 
     def __init__(self) -> None:
-        self._plans: dict[int, _CountryPlan | None] = {}
-        self._decided: dict[tuple[int, int, str], tuple[PhoneInfo, int] | None] = {}
+        self._plans: dict[int | str, _CountryPlan | None] = {}
+        self._decided: dict[tuple[int | str, int, str], tuple[PhoneInfo, int] | None] = {}
 
-    def _plan(self, country_code: int) -> _CountryPlan | None:
-        if country_code not in self._plans:
-            regions = _COUNTRY_CODE_TO_REGION_CODE[country_code]
+    def _plan(self, key: int | str) -> _CountryPlan | None:
+        """The plan for "+<code>" numbers (``key`` the code) or national numbers of a list
+        whose default region is ``key``."""
+        if key not in self._plans:
             plan = None
-            if all(len(r) == 2 and r.isalpha() for r in regions):
+            home = key if isinstance(key, str) else None
+            metadata = PhoneMetadata.metadata_for_region(home) if home else None
+            code = metadata.country_code if metadata is not None else key
+            regions = _COUNTRY_CODE_TO_REGION_CODE.get(code, ())  # type: ignore[call-overload]
+            if regions and all(len(r) == 2 and r.isalpha() for r in regions):
                 patterns = _region_patterns(regions)
-                main = PhoneMetadata.metadata_for_region(regions[0])
+                stripping = PhoneMetadata.metadata_for_region(home or regions[0])
                 if (
                     patterns is not None
-                    and main is not None
-                    and main.general_desc is not None
-                    and main.general_desc.national_number_pattern
-                    and not main.national_prefix_transform_rule
+                    and stripping is not None
+                    and stripping.general_desc is not None
+                    and stripping.general_desc.national_number_pattern
+                    and not stripping.national_prefix_transform_rule
                 ):
-                    plan = _CountryPlan(country_code, patterns, main.national_prefix_for_parsing)
-            self._plans[country_code] = plan
-        return self._plans[country_code]
+                    plan = _CountryPlan(code, patterns, home)  # type: ignore[arg-type]
+            self._plans[key] = plan
+        return self._plans[key]
+
+    def _answer(self, key: int | str, digits: str) -> tuple[PhoneInfo, int] | None:
+        plan = self._plan(key)
+        length = len(digits)
+        if plan is None or length not in _NSN_LENGTHS:
+            return None
+        for cut in range(1, length):
+            found = (key, length, digits[:cut])
+            if found in self._decided:
+                decided = self._decided[found]
+            else:
+                decided = self._decided[found] = plan.decide(digits[:cut], length)
+            if decided is not None:
+                return decided
+        return None
 
     def info(self, raw: str) -> tuple[PhoneInfo, int] | None:
         """(what :func:`parse_phone` says about ``raw``, its country code), or None when
@@ -701,24 +768,54 @@ class CountryCodeShortcut:
         code, rest = _country_code(digits_only(raw))
         if code == 0:
             return None
-        plan = self._plan(code)
-        length = len(rest)
-        if plan is None or length not in _NSN_LENGTHS:
-            return None
-        for cut in range(1, length):
-            key = (code, length, rest[:cut])
-            if key in self._decided:
-                decided = self._decided[key]
-            else:
-                decided = self._decided[key] = plan.decide(rest[:cut], length)
-            if decided is not None:
-                break
-        else:
+        decided = self._answer(code, rest)
+        if decided is None:
             return None
         answer, stripped = decided
         if answer.valid:
             return answer._replace(raw=raw, e164=f"+{code}{rest[stripped:]}"), code
         return answer._replace(raw=raw), code
+
+    def national(self, raw: str, home: str) -> PhoneInfo | None:
+        """What :func:`parse_phone` says about ``raw`` (digits and separators, no "+") on a
+        list whose default region is ``home``, or None when the prefix does not decide."""
+        if not _NATIONAL_TEXT.fullmatch(raw):
+            return None
+        digits = digits_only(raw)
+        decided = self._answer(home, digits)
+        if decided is None:
+            return None
+        answer, stripped = decided
+        plan = self._plan(home)
+        assert plan is not None
+        if answer.valid:
+            return answer._replace(raw=raw, e164=f"+{plan.country_code}{digits[stripped:]}")
+        first = answer._replace(raw=raw)
+        # parse_phone reads an invalid number after each international prefix it starts with.
+        known = self.readings(raw)
+        if known is None:
+            return None
+        return resolve_international_prefix(raw, known) or first
+
+    def readings(
+        self, raw: str, given: dict[str, tuple[PhoneInfo, int] | None] | None = None
+    ) -> dict[str, tuple[PhoneInfo, int] | None] | None:
+        """The reading of ``raw`` after each international prefix it may start with (those
+        ``given`` aside), as :func:`resolve_international_prefix` takes them; None when one
+        is not decided."""
+        known = dict(given or {})
+        for prefix, text in international_prefix_candidates(raw):
+            if prefix in known:
+                continue
+            reading = self.info(text)
+            if reading is None:
+                if _PLUS_TEXT.fullmatch(text) and _country_code(digits_only(text))[0] == 0:
+                    # No country code starts these digits: phonenumbers refuses the reading.
+                    known[prefix] = None
+                    continue
+                return None
+            known[prefix] = (reading[0]._replace(raw=raw), reading[1]) if reading[0].valid else None
+        return known
 
     @property
     def keys_seen(self) -> int:
@@ -774,29 +871,20 @@ class PhoneNormalizer:
             # The default country plays no part once the text names its country code.
             found = self.country_codes.info(raw)
             return found[0] if found is not None else None
-        if self.default_country not in ("US", "CA"):
+        if self.default_country is None:
             return None
-        match = _IDD_NANP.match(raw)
+        match = _IDD_NANP.match(raw) if self.default_country in ("US", "CA") else None
         if not match:
-            return None
+            return self.country_codes.national(raw, self.default_country)
         # "001-212-736-4350": the raw text itself is never valid here (two leading zeros, 13
         # digits; 00 is not the US or Canadian international prefix), so parse_phone goes
         # straight to the readings after each international prefix: "00" reads a North
         # American number, "001" (an Asian carrier prefix) reads "+212-736-4350".
         national = (match[2] or match[3]) + match[4] + match[5]
         plain = self.nanp.info(raw, national)
-        known: dict[str, tuple[PhoneInfo, int] | None] = {"00": (plain, 1) if plain.valid else None}
-        for prefix, text in international_prefix_candidates(raw):
-            if prefix in known:
-                continue
-            reading = self.country_codes.info(text)
-            if reading is None:
-                if _PLUS_TEXT.fullmatch(text) and _country_code(digits_only(text))[0] == 0:
-                    # No country code starts these digits: phonenumbers refuses the reading.
-                    known[prefix] = None
-                    continue
-                return None
-            known[prefix] = (reading[0]._replace(raw=raw), reading[1]) if reading[0].valid else None
+        known = self.country_codes.readings(raw, {"00": (plain, 1) if plain.valid else None})
+        if known is None:
+            return None
         # None when no reading is valid: parse_phone then gives the raw text's own analysis.
         return resolve_international_prefix(raw, known)
 
