@@ -233,6 +233,8 @@ def test_national_numbers_equal_the_full_parse() -> None:
             raws.append(_national_written(rng, region, _vary(rng, rng.choice(by_region[other]))))
             length = rng.randint(3, 15)
             raws.append("".join(rng.choice("0123456789") for _ in range(length)))
+            # Odd punctuation, down to two digits ("4.8" is not a number, "48" may be).
+            raws.append("".join(rng.choice("0123456789 -.()") for _ in range(rng.randint(2, 18))))
         _assert_equal_to_full_parse(raws, (region,))
 
 

@@ -782,6 +782,9 @@ class CountryCodeShortcut:
         if not _NATIONAL_TEXT.fullmatch(raw):
             return None
         digits = digits_only(raw)
+        if len(digits) < 3:
+            # Two digits are a number to phonenumbers only when written bare.
+            return None
         decided = self._answer(home, digits)
         if decided is None:
             return None
