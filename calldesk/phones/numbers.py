@@ -8,8 +8,15 @@ it is invalid) is computed once per *deciding prefix*: the shortest prefix of th
 number after which no pattern in the +1 metadata and no time-zone prefix looks at another
 digit. The prefix is found by walking the metadata's own regular expressions (see
 :func:`pattern_depth`), so the shortcut is exact by construction; tests compare it with the
-full parse on every number in the shared phone corpus and on a large generated set. Any other
-shape takes the full parse, cached per distinct text.
+full parse on every number in the shared phone corpus and on a large generated set.
+
+The same walk answers other countries (:class:`CountryCodeShortcut`): "+44 20 7946 0958" once
+per (country code, digit count, deciding prefix), and digits written without a country code
+("(148) 555-0199", "555-0199", "0044 ...") once per (list's region, digit count, deciding
+prefix), with the national prefix, the region's international prefix and country code read by
+the same patterns phonenumbers reads them with. "001-212-736-4350" from the US takes both of its
+readings from these answers. Any other text (letters, extensions, countries whose national
+prefix rewrites digits) takes the full parse, cached per distinct text.
 """
 
 from __future__ import annotations
@@ -709,6 +716,10 @@ class _CountryPlan:
         return found
 
 
+# Prefixes remembered per normaliser (decided or not): a bound on memory for odd lists.
+_MAX_PREFIXES = 200_000
+
+
 class CountryCodeShortcut:
     """Exact per-prefix answers for numbers written with "+" and a country code, or with
     digits only on a list of a known country.
@@ -755,7 +766,9 @@ class CountryCodeShortcut:
             if found in self._decided:
                 decided = self._decided[found]
             else:
-                decided = self._decided[found] = plan.decide(digits[:cut], length)
+                decided = plan.decide(digits[:cut], length)
+                if len(self._decided) < _MAX_PREFIXES:
+                    self._decided[found] = decided
             if decided is not None:
                 return decided
         return None
@@ -826,10 +839,11 @@ class CountryCodeShortcut:
 
 
 class PhoneNormalizer:
-    """Normalises many numbers fast: the exact shortcut for common shapes, else full parses.
+    """Normalises many numbers fast: the exact shortcuts for common shapes, else full parses.
 
-    Results of the full parse are cached per distinct (text, country); the shortcut keeps only
-    its per-prefix answers, so memory does not grow with the list.
+    Results of texts outside the North American shape are cached per distinct text (up to
+    50,000); the shortcuts keep only their per-prefix answers (bounded), so memory does not
+    grow with the list. ``full_parses`` counts the texts that needed phonenumbers' parse.
     """
 
     def __init__(self, default_country: str | None, *, fast: bool = True) -> None:
@@ -999,4 +1013,4 @@ def type_label(number_type: str | None) -> str | None:
 
 
 def digits_only(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    return "".join(filter(str.isdigit, text))
