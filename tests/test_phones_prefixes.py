@@ -87,11 +87,11 @@ def _nanp(rng: random.Random) -> str:
 def _assert_equal_to_full_parse(raws: list[str], regions: tuple[str, ...]) -> list[int]:
     full_parses = []
     for region in regions:
-        normalizer = PhoneNormalizer(region)
+        normalizer = PhoneNormalizer(region, prefix_after=0)
         got = normalizer.normalize_many(raws)
         for raw, info in zip(raws, got, strict=True):
             assert info == parse_phone(raw, region), (raw, region)
-        one_by_one = PhoneNormalizer(region)
+        one_by_one = PhoneNormalizer(region, prefix_after=0)
         for raw in raws[:3000]:
             assert one_by_one.normalize(raw) == parse_phone(raw, region), (raw, region)
         full_parses.append(normalizer.full_parses)
@@ -121,7 +121,7 @@ def test_same_prefix_numbers_share_one_answer() -> None:
     rng = random.Random(7)
     raws = [f"+44 20 7946 {rng.randint(0, 9999):04d}" for _ in range(500)]
     raws += [f"+49 30 {rng.randint(1000000, 9999999)}" for _ in range(500)]
-    normalizer = PhoneNormalizer("US")
+    normalizer = PhoneNormalizer("US", prefix_after=0)
     got = normalizer.normalize_many(raws)
     assert [g.e164 for g in got] == [parse_phone(r, "US").e164 for r in raws]  # type: ignore[union-attr]
     assert normalizer.full_parses == 0
@@ -258,3 +258,14 @@ def test_local_and_wrong_length_north_american_numbers_equal_the_full_parse() ->
             raws.append(f"1 ({rng.choice('01')}{nanp[1:3]}) {nanp[3:6]}-{nanp[6:]}")
     full = _assert_equal_to_full_parse(raws, ("US", "CA"))
     assert max(full) < len(set(raws)) // 4
+
+
+def test_per_prefix_answers_start_after_some_full_parses() -> None:
+    # Small lists parse (cheaper than working out prefixes); big ones switch, same answers.
+    rng = random.Random(21)
+    raws = [f"+44 20 {rng.randint(1000, 9999)} {rng.randint(0, 9999):04d}" for _ in range(400)]
+    normalizer = PhoneNormalizer("US", prefix_after=100)
+    got = normalizer.normalize_many(raws)
+    assert got == [parse_phone(raw, "US") for raw in raws]
+    assert normalizer.full_parses == 100
+    assert normalizer.shortcut_hits == len(set(raws)) - 100

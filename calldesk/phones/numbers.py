@@ -408,6 +408,29 @@ def _compiled(pattern: str) -> tuple[_Node, ...] | None:
         return None
 
 
+def _span(nodes: tuple[_Node, ...]) -> tuple[int, float]:
+    """The fewest and most digits a compiled pattern consumes."""
+    low, high = 0, 0.0
+    for node in nodes:
+        if node[0] == "c":
+            low, high = low + 1, high + 1
+        elif node[0] == "b":
+            spans = [_span(alternative) for alternative in node[1]]
+            low += min(a for a, _ in spans)
+            high += max(b for _, b in spans)
+        else:
+            inner_low, inner_high = _span(node[3])
+            low += node[1] * inner_low
+            high += node[2] * inner_high if inner_high else 0
+    return low, high
+
+
+@lru_cache(maxsize=4096)
+def _length_range(pattern: str) -> tuple[int, float]:
+    nodes = _compiled(pattern)
+    return _span(nodes) if nodes is not None else (0, float("inf"))
+
+
 def pattern_depth(pattern: str, prefix: str, length: int, *, whole: bool = False) -> int:
     """How many leading digits ``pattern`` may look at, for digit strings of ``length``
     starting with ``prefix``.
@@ -422,6 +445,10 @@ def pattern_depth(pattern: str, prefix: str, length: int, *, whole: bool = False
     nodes = _compiled(pattern)
     if nodes is None:
         return length
+    if whole:
+        shortest, longest = _length_range(pattern)
+        if not shortest <= length <= longest:
+            return 0  # no string of this length matches: nothing is looked at
     ends, depth = _walk(nodes, frozenset({0}), prefix, length)
     if whole and length not in ends:
         return 0
@@ -843,12 +870,19 @@ class PhoneNormalizer:
 
     Results of texts outside the North American shape are cached per distinct text (up to
     50,000); the shortcuts keep only their per-prefix answers (bounded), so memory does not
-    grow with the list. ``full_parses`` counts the texts that needed phonenumbers' parse.
+    grow with the list. ``full_parses`` counts the texts that needed phonenumbers' parse;
+    after ``prefix_after`` of them, other shapes are answered per prefix too.
     """
 
-    def __init__(self, default_country: str | None, *, fast: bool = True) -> None:
+    def __init__(
+        self, default_country: str | None, *, fast: bool = True, prefix_after: int = 1000
+    ) -> None:
         self.default_country = (default_country or "").upper() or None
         self.fast = fast
+        # Per-prefix answers outside North America cost pattern walks and a sample parse per
+        # prefix (and compiling each country's patterns once): worth it on big lists only, so
+        # they start after this many full parses. The answers are the same either way.
+        self.prefix_after = prefix_after
         self.nanp = NanpShortcut()
         self.country_codes = CountryCodeShortcut()
         self._slow_cache: dict[str, PhoneInfo | None] = {}
@@ -871,10 +905,17 @@ class PhoneNormalizer:
             return self._slow_cache[raw]
         except KeyError:
             pass
-        info = self._by_prefix(raw) if self.fast else None
+        info = None
+        if self.fast and self.full_parses >= self.prefix_after:
+            info = self._by_prefix(raw)
         if info is None:
             self.full_parses += 1
-            info = parse_phone(raw, self.default_country)
+            if self.fast:
+                # "001-212-...": the "00" reading from the North American answers, the
+                # others parsed.
+                info = self._nanp_idd(raw, every=False)
+            if info is None:
+                info = parse_phone(raw, self.default_country)
         else:
             self.shortcut_hits += 1
         if len(self._slow_cache) < 50_000:
@@ -890,18 +931,30 @@ class PhoneNormalizer:
             return found[0] if found is not None else None
         if self.default_country is None:
             return None
+        if self.default_country in ("US", "CA") and _IDD_NANP.match(raw):
+            return self._nanp_idd(raw, every=True)
+        return self.country_codes.national(raw, self.default_country)
+
+    def _nanp_idd(self, raw: str, *, every: bool) -> PhoneInfo | None:
+        """What parse_phone says about "001-212-736-4350" on a US or Canadian list, the
+        readings after "00" (and with ``every`` the others) from per-prefix answers; None
+        when ``raw`` has another shape or (with ``every``) a reading is not decided."""
         match = _IDD_NANP.match(raw) if self.default_country in ("US", "CA") else None
         if not match:
-            return self.country_codes.national(raw, self.default_country)
+            return None
         # "001-212-736-4350": the raw text itself is never valid here (two leading zeros, 13
         # digits; 00 is not the US or Canadian international prefix), so parse_phone goes
         # straight to the readings after each international prefix: "00" reads a North
         # American number, "001" (an Asian carrier prefix) reads "+212-736-4350".
         national = (match[2] or match[3]) + match[4] + match[5]
         plain = self.nanp.info(raw, national)
-        known = self.country_codes.readings(raw, {"00": (plain, 1) if plain.valid else None})
-        if known is None:
-            return None
+        known: dict[str, tuple[PhoneInfo, int] | None] | None = {
+            "00": (plain, 1) if plain.valid else None
+        }
+        if every:
+            known = self.country_codes.readings(raw, known)
+            if known is None:
+                return None
         # None when no reading is valid: parse_phone then gives the raw text's own analysis.
         return resolve_international_prefix(raw, known)
 
