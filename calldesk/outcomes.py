@@ -11,8 +11,10 @@ save-and-next).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -765,33 +767,7 @@ def record_outcome(
 
 def _attempt_values_dict(attempt_id: int, values: dict[str, Any]) -> dict[str, Any]:
     """:func:`attempt_dict` of an attempt inserted with ``values`` (no ORM object)."""
-    started, ended = values["started_at"], values["ended_at"]
-    return {
-        "id": attempt_id,
-        **{
-            k: values[k]
-            for k in ("contact_id", "rep_id", "campaign_id", "claim_id", "number_dialled")
-        },
-        "started_at": started.isoformat() if started else None,
-        "ended_at": ended.isoformat() if ended else None,
-        **{
-            k: values[k]
-            for k in (
-                "disposition",
-                "conversation",
-                "notes",
-                "answers",
-                "script_key",
-                "script_version",
-                "grade",
-                "local_hour",
-                "local_weekday",
-                "manual",
-                "override_by",
-                "override_reason",
-            )
-        },
-    }
+    return _plain_attempt(attempt_id, values.__getitem__)
 
 
 def attempt_payload(contact: Contact, *, attempt: dict[str, Any]) -> dict[str, Any]:
@@ -857,30 +833,42 @@ def _apply_caps(
                 contact.next_eligible_at = tomorrow
 
 
+# What an attempt is as plain data (for payloads and the command line), in this order.
+_PLAIN_ATTEMPT = (
+    "contact_id",
+    "rep_id",
+    "campaign_id",
+    "claim_id",
+    "number_dialled",
+    "started_at",
+    "ended_at",
+    "disposition",
+    "conversation",
+    "notes",
+    "answers",
+    "script_key",
+    "script_version",
+    "grade",
+    "local_hour",
+    "local_weekday",
+    "manual",
+    "override_by",
+    "override_reason",
+)
+_MOMENTS = ("started_at", "ended_at")
+
+
+def _plain_attempt(attempt_id: int, value: Callable[[str], Any]) -> dict[str, Any]:
+    plain: dict[str, Any] = {"id": attempt_id}
+    for key in _PLAIN_ATTEMPT:
+        got = value(key)
+        plain[key] = got.isoformat() if got and key in _MOMENTS else got
+    return plain
+
+
 def attempt_dict(attempt: Attempt) -> dict[str, Any]:
     """An attempt as plain data."""
-    return {
-        "id": attempt.id,
-        "contact_id": attempt.contact_id,
-        "rep_id": attempt.rep_id,
-        "campaign_id": attempt.campaign_id,
-        "claim_id": attempt.claim_id,
-        "number_dialled": attempt.number_dialled,
-        "started_at": attempt.started_at.isoformat() if attempt.started_at else None,
-        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
-        "disposition": attempt.disposition,
-        "conversation": attempt.conversation,
-        "notes": attempt.notes,
-        "answers": attempt.answers,
-        "script_key": attempt.script_key,
-        "script_version": attempt.script_version,
-        "grade": attempt.grade,
-        "local_hour": attempt.local_hour,
-        "local_weekday": attempt.local_weekday,
-        "manual": attempt.manual,
-        "override_by": attempt.override_by,
-        "override_reason": attempt.override_reason,
-    }
+    return _plain_attempt(attempt.id, functools.partial(getattr, attempt))
 
 
 def contact_state(contact: Contact) -> dict[str, Any]:

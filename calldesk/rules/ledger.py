@@ -21,26 +21,6 @@ from calldesk.models import Attempt, RuleLedgerEntry
 from calldesk.rules.context import RulesContext, load_context
 from calldesk.rules.engine import LocaleStatus, locale_status
 
-_INSERT_COLUMNS = (
-    "attempt_id",
-    "decided_at",
-    "allowed",
-    "rep",
-    "override_by",
-    "override_reason",
-    "number",
-    "line",
-    "locale_key",
-    "local_time",
-    "packs",
-    "registry_copy",
-    "decision",
-)
-_INSERT_SQL = (
-    f"INSERT INTO rule_ledger ({', '.join(_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
-)
-
 COLUMNS = (
     "attempt_id",
     "decided_at",
@@ -59,6 +39,13 @@ COLUMNS = (
     "contact_id",
     "disposition",
     "started_at",
+)
+# The stored row: the listed columns up to the registry copy, then the deciding rule and the
+# rules' checks as one JSON document.
+_INSERT_COLUMNS = (*COLUMNS[: COLUMNS.index("registry_copy") + 1], "decision")
+_INSERT_SQL = (
+    f"INSERT INTO rule_ledger ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
 )
 
 
