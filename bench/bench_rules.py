@@ -276,9 +276,10 @@ def next_contact(store, offers: int) -> dict[str, object]:
 
     from calldesk import queue
     from calldesk.models import Rep
+    from calldesk.queue import base as queue_base
     from calldesk.rules import engine
 
-    real_rules = queue._rules
+    real_rules = queue_base._rules
     stand_in = _allow_all()
     spent = [0.0]
     timed = _timed(spent)
@@ -300,7 +301,7 @@ def next_contact(store, offers: int) -> dict[str, object]:
                 )
             ):
                 engine_ = timed if label == "with rules" else stand_in
-                queue._rules = lambda engine_=engine_: engine_
+                queue_base._rules = lambda engine_=engine_: engine_
                 for _ in range(batch):
                     clock[0] += dt.timedelta(seconds=15)
                     spent[0] = 0.0
@@ -314,7 +315,7 @@ def next_contact(store, offers: int) -> dict[str, object]:
                         shares.append(spent[0] / total * 100)
                     assert getattr(offer, "lead", None) is not None, offer
         # And the worst case for the rules: every key evaluated afresh (cache cleared).
-        queue._rules = real_rules
+        queue_base._rules = real_rules
         cold = []
         for _ in range(max(offers // 10, 10)):
             clock[0] += dt.timedelta(seconds=15)
@@ -324,7 +325,7 @@ def next_contact(store, offers: int) -> dict[str, object]:
                 queue.next_offer(session, rep_id, at=clock[0])
             cold.append(time.perf_counter() - t0)
     finally:
-        queue._rules = real_rules
+        queue_base._rules = real_rules
     with_rules, without = _ms(samples["with rules"]), _ms(samples["without rules"])
     return {
         "time inside the rules engine per offer": _ms(inside),

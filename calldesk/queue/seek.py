@@ -1,0 +1,457 @@
+"""The seek: which ready contact comes next, on SQLite and PostgreSQL.
+
+Every distinct locale key is read by skipping through the index (cached per store); the rules
+engine says which keys are open now, grouped by when their window closes (cached until a
+verdict may change); then :func:`_walk` seeks band by band (``queue_rank, attempts``) the first
+ready contact of the open places, soonest-closing first, in ``ix_contacts_queue``. On
+PostgreSQL the first band and its first contact come in one statement with the lead card's
+columns (:func:`_seek_first`; the housekeeping statement can carry the same pieces).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from calldesk.queue import base
+from calldesk.queue.arms import _Arm, _arm_where
+from calldesk.queue.base import HELD
+from calldesk.queue.driver import _is_pg, _q
+from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _NUMBERS_JSON_PG
+
+_READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
+
+
+def _ready_sql(session: Session) -> str:
+    return _READY.format(true="true" if _is_pg(session) else "1")
+
+
+# The place list's version: the highest contact id (a contact added) and the highest audit
+# entry (a manager set a contact's place or marked a business line: both are audited in the
+# same transaction), two index look-ups. Counting the contacts without a place instead cost
+# 0.7 ms a call at 1M contacts, more than the rest of the offer, and a time-to-live short enough
+# to stand in for a version made the call after it re-read 26,000 places (0.1-0.4 s).
+_KEYS_VERSION = "(SELECT max(id) FROM contacts), (SELECT max(id) FROM audit_log)"
+
+
+_KEYS_TTL = 3600.0  # seconds: a safety net only
+
+
+_keys_cache: dict[str, tuple[float, tuple[Any, ...], tuple[str, ...]]] = {}
+
+
+_open_cache: dict[
+    tuple[Any, ...], tuple[dt.datetime, dt.datetime | None, list[list[str]], Any]
+] = {}
+
+
+_groups_cache: dict[tuple[Any, ...], tuple[tuple[str, ...], list[str], list[int]]] = {}
+
+
+def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple[str, ...]:
+    """Every distinct locale key in the store, by skipping through ``ix_contacts_locale``.
+
+    Cached per store: read again when a contact was added (highest id), a place was set or a
+    line marked (highest audit entry; :func:`forget_places` too in this process), or after
+    ``_KEYS_TTL`` seconds. An unchanged list keeps its identity, so the open-place groups cached
+    for it stay valid.
+    """
+    url = session.get_bind().url.render_as_string(hide_password=True)
+    if version is None:
+        version = tuple(_q(session, f"SELECT {_KEYS_VERSION}").one())
+    now = time.monotonic()
+    hit = _keys_cache.get(url)
+    if hit is not None and hit[1] == version and now - hit[0] < _KEYS_TTL:
+        return hit[2]
+    keys = tuple(
+        session.connection()
+        .execute(
+            text(
+                "WITH RECURSIVE k(key) AS ("
+                " SELECT (SELECT MIN(locale_key) FROM contacts WHERE locale_key IS NOT NULL)"
+                " UNION ALL"
+                " SELECT (SELECT MIN(locale_key) FROM contacts WHERE locale_key > k.key)"
+                " FROM k WHERE k.key IS NOT NULL"
+                ") SELECT key FROM k WHERE key IS NOT NULL"
+            )
+        )
+        .scalars()
+    )
+    if hit is not None and hit[2] == keys:
+        keys = hit[2]
+    _keys_cache[url] = (now, version, keys)
+    return keys
+
+
+def forget_places(session: Session | None = None) -> None:
+    """Drop the cached place lists and verdicts (after a rule pack or a zone was edited, or a
+    contact's place set or changed). With ``session``, again once its transaction commits, so
+    a list read meanwhile by another session of this process is not kept."""
+    _keys_cache.clear()
+    _open_cache.clear()
+    _groups_cache.clear()
+    if session is not None:
+        event.listen(session, "after_commit", lambda _s: forget_places(), once=True)
+
+
+def _fingerprint(rules: dict[str, Any] | None) -> str:
+    return json.dumps(rules or {}, sort_keys=True, default=str)
+
+
+def _open_groups(
+    keys: tuple[str, ...], at: dt.datetime, rules: dict[str, Any] | None, context: Any = None
+) -> list[list[str]]:
+    """The keys callable at ``at``, grouped by when their window closes, soonest first.
+
+    Within a band the queue calls the places that close soonest first (the East Coast in the
+    evening). The grouping holds until the first key's verdict may change, so it is computed
+    a few times an hour, not per call.
+    """
+    # The key list is the cached tuple of _all_keys: known by identity (hashing thousands of
+    # places on every call cost more than the seek).
+    cache_key = (id(keys), _fingerprint(rules), context.version if context is not None else "")
+    hit = _open_cache.get(cache_key)
+    if hit is not None and hit[3] is keys and hit[0] <= at and (hit[1] is None or at < hit[1]):
+        return hit[2]
+    engine = base._rules()
+    closing: dict[Any, list[str]] = {}
+    valid_until: dt.datetime | None = None
+    # What the law distinguishes, not every place: one verdict per window group (places whose
+    # rules put the same windows on the same clocks), without the words, each (rule, zone)
+    # window asked once. A cold recomputation of 27,810 places was 0.3 s (4 s on a busy box).
+    first, group_of = _window_groups(keys, rules, context)
+    memo = engine.WindowMemo(at)
+    verdicts = [engine.locale_window(key, memo, rules, context, exact=False) for key in first]
+    for change in (v[1] for v in verdicts):
+        if change is not None and (valid_until is None or change < valid_until):
+            valid_until = change
+    for key, group in zip(keys, group_of, strict=True):
+        allowed, change = verdicts[group]
+        if allowed:
+            closing.setdefault(change or HELD, []).append(key)
+    groups = [closing[when] for when in sorted(closing)]
+    if len(_open_cache) > 1000:
+        _open_cache.clear()
+    _open_cache[cache_key] = (at, valid_until, groups, keys)
+    return groups
+
+
+def _window_groups(
+    keys: tuple[str, ...], rules: dict[str, Any] | None, context: Any
+) -> tuple[list[str], list[int]]:
+    """The places grouped by what decides their calling window (the rules' fingerprint): the
+    first place of each group, and each place's group, in ``keys`` order. Worked out once per
+    place list, campaign rules and store facts (the rules are compiled once per place)."""
+    cache_key = (id(keys), _fingerprint(rules), context.version if context is not None else "")
+    hit = _groups_cache.get(cache_key)
+    if hit is not None and hit[0] is keys:
+        return hit[1], hit[2]
+    engine = base._rules()
+    index: dict[Any, int] = {}
+    first: list[str] = []
+    group_of: list[int] = []
+    for key in keys:
+        fingerprint = engine.window_fingerprint(key, rules, context)
+        group = index.get(fingerprint)
+        if group is None:
+            group = index[fingerprint] = len(first)
+            first.append(key)
+        group_of.append(group)
+    if len(_groups_cache) > 64:
+        _groups_cache.clear()
+    _groups_cache[cache_key] = (keys, first, group_of)
+    return first, group_of
+
+
+def _first_band(
+    session: Session, arm: _Arm, after: tuple[int, int] | None
+) -> tuple[int, int] | None:
+    """The best (queue_rank, attempts) band with a ready contact, after ``after``."""
+    where, params = _arm_where(arm)
+    cond = ""
+    if after is not None:
+        cond = " AND (queue_rank, attempts) > (?, ?)"
+        params = (*params, after[0], after[1])
+    row = _q(
+        session,
+        f"SELECT queue_rank, attempts FROM contacts WHERE {where}{_ready_sql(session)}{cond} "
+        "ORDER BY queue_rank, attempts LIMIT 1",
+        *params,
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _seek_group(
+    session: Session,
+    arm: _Arm,
+    band: tuple[int, int],
+    group: list[str],
+    limit: int,
+    exclude: set[int],
+    lock: bool,
+) -> list[int]:
+    """Ready contacts of one band in one group of open places (index order, no sort)."""
+    where, params = _arm_where(arm)
+    # The contacts to skip are a parameter, not literals: the statement's text stays the same
+    # from call to call, so the driver prepares it once (SQLite's statement cache, psycopg's
+    # server-side prepared statements).
+    pg = _is_pg(session)
+    skip, skipped = "", ()
+    if exclude:
+        ids = sorted(int(i) for i in exclude)
+        if pg:
+            skip, skipped = " AND id <> ALL(CAST(? AS bigint[]))", (_pg_ids(ids),)
+        else:
+            skip, skipped = " AND id NOT IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+    ready = _ready_sql(session)
+    if pg:
+        # One index seek per place (its oldest ready contact), stopping at the first place
+        # that has one; rows another rep is claiming right now are skipped, never waited for.
+        tail = " FOR UPDATE SKIP LOCKED" if lock else ""
+        sql = (
+            "SELECT c.id FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
+            f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
+            f"AND locale_key = k.key AND {ready}{skip} "
+            f"ORDER BY last_attempt_at, id LIMIT ?{tail}) AS c LIMIT ?"
+        )
+        rows = _q(session, sql, _pg_array(group), *params, band[0], band[1], *skipped, limit, limit)
+        return [r[0] for r in rows.all()]
+    # SQLite walks the IN list in order, one index seek per place, and stops at the limit.
+    sql = (
+        f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
+        f"AND locale_key IN (SELECT value FROM json_each(?)) AND {ready}{skip} LIMIT ?"
+    )
+    rows = _q(session, sql, *params, band[0], band[1], _group_json(group), *skipped, limit)
+    return [r[0] for r in rows.all()]
+
+
+def _first_band_seek(
+    session: Session, arm: _Arm, group: list[str], exclude: set[int]
+) -> tuple[tuple[int, int] | None, list[int]]:
+    """SQLite, one statement for what :func:`_first_band` then :func:`_seek_group` (limit 1)
+    find first: the best band with a ready contact, and its first ready contact in the
+    first group of open places (none: the walk goes on to the next group as before)."""
+    where, params = _arm_where(arm)
+    skip, skipped = "", ()
+    if exclude:
+        skip = " AND id NOT IN (SELECT value FROM json_each(?))"
+        skipped = (json.dumps(sorted(int(i) for i in exclude)),)
+    ready = _ready_sql(session)
+    row = _q(
+        session,
+        f"WITH b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
+        "ORDER BY queue_rank, attempts LIMIT 1) "
+        "SELECT b.queue_rank, b.attempts, "
+        f"(SELECT id FROM contacts WHERE {where}queue_rank = b.queue_rank "
+        "AND attempts = b.attempts AND locale_key IN (SELECT value FROM json_each(?)) "
+        f"AND {ready}{skip} LIMIT 1) FROM b",
+        *params,
+        *params,
+        _group_json(group),
+        *skipped,
+    ).first()
+    if row is None:
+        return None, []
+    return (row[0], row[1]), ([] if row[2] is None else [row[2]])
+
+
+def _seek_first(
+    session: Session,
+    arm: _Arm,
+    group: list[str],
+    limit: int,
+    exclude: set[int],
+    leads: dict[int, Any],
+) -> tuple[tuple[int, int] | None, list[int]]:
+    """PostgreSQL, one round trip for what :func:`_first_band` then :func:`_seek_group` find:
+    the best band with a ready contact, and in it the first ready contact of the open places
+    (locked, skipping rows another rep is claiming), read with the lead card's columns and
+    its numbers (kept in ``leads``: no second read of the contact)."""
+    where, params = _arm_where(arm)
+    skip, skipped = "", ()
+    if exclude:
+        skip, skipped = " AND id <> ALL(CAST(? AS bigint[]))", (_pg_ids(exclude),)
+    sql = _seek_first_sql.get((where, skip))
+    if sql is None:
+        band, columns, lateral = _seek_parts(where, skip)
+        sql = _seek_first_sql[(where, skip)] = (
+            f"WITH {band} SELECT {columns} FROM b LEFT JOIN LATERAL ({lateral}) AS s ON true"
+        )
+    rows = _q(session, sql, *params, _pg_array(group), *params, *skipped, limit, limit).all()
+    if not rows:
+        return None, []
+    return _read_seek(rows, 0, leads)
+
+
+def _seek_parts(where: str, skip: str) -> tuple[str, str, str]:
+    """The pieces of the PostgreSQL seek (:func:`_seek_first`; the housekeeping statement
+    carries them too): the ``b`` CTE (the best band with a ready contact: the arm's
+    parameters), the columns read, and the lateral subquery (the places' array, the arm's
+    parameters, the skipped ids, the limit twice) that finds and locks the band's first ready
+    contacts of the open places."""
+    ready = _READY.format(true="true")
+    columns = ", ".join(_LEAD_COLUMNS)
+    band = (
+        f"b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
+        "ORDER BY queue_rank, attempts LIMIT 1)"
+    )
+    read = (
+        "b.queue_rank, b.attempts, s.*, "
+        "(SELECT name FROM companies WHERE companies.id = s.company_id), "
+        f"{_EMAILS[True].replace('contacts.id', 's.id')}, {_NUMBERS_JSON_PG}"
+    )
+    lateral = (
+        "SELECT c.* FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
+        f"SELECT {columns} FROM contacts WHERE {where}queue_rank = b.queue_rank "
+        f"AND attempts = b.attempts AND locale_key = k.key AND {ready}{skip} "
+        "ORDER BY last_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) AS c LIMIT ?"
+    )
+    return band, read, lateral
+
+
+def _read_seek(
+    rows: list[Any], offset: int, leads: dict[int, Any]
+) -> tuple[tuple[int, int] | None, list[int]]:
+    """The band and the contact ids a seek found (its columns from ``offset`` on); the lead
+    card's columns and the numbers go to ``leads``."""
+    first = rows[0]
+    if first[offset] is None:  # no ready contact in any place
+        return None, []
+    band = (first[offset], first[offset + 1])
+    ids = []
+    for row in rows:
+        contact_id = row[offset + 2]
+        if contact_id is None:  # the band, and no ready contact of it in an open place
+            continue
+        leads[contact_id] = row[offset + 2 : -1]
+        leads[-contact_id] = row[-1] or []  # the contact's numbers, by the negated contact id
+        ids.append(contact_id)
+    return band, ids
+
+
+_seek_first_sql: dict[tuple[str, str], str] = {}
+
+
+_json_of: dict[int, tuple[list[str], str]] = {}
+
+
+_array_of: dict[int, tuple[list[str], str]] = {}
+
+
+_merged_of: dict[int, tuple[list[list[str]], list[str]]] = {}
+
+
+def _merged(groups: list[list[str]]) -> list[str]:
+    """Every place of the open groups, soonest-closing group first (computed once per cached
+    grouping)."""
+    hit = _merged_of.get(id(groups))
+    if hit is not None and hit[0] is groups:
+        return hit[1]
+    if len(_merged_of) > 1000:
+        _merged_of.clear()
+    merged = [key for group in groups for key in group]
+    _merged_of[id(groups)] = (groups, merged)
+    return merged
+
+
+def _pg_array(group: list[str]) -> str:
+    """A group of places as a PostgreSQL array literal (cast to ``text[]`` by the statement):
+    written once per cached group; psycopg's list adapter looked at every element on every
+    call (a tenth of a claim's client CPU with 60 places)."""
+    hit = _array_of.get(id(group))
+    if hit is not None and hit[0] is group:
+        return hit[1]
+    if len(_array_of) > 1000:
+        _array_of.clear()
+    quoted = ('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in group)
+    text_ = "{" + ",".join(quoted) + "}"
+    _array_of[id(group)] = (group, text_)
+    return text_
+
+
+def _pg_ids(ids: Any) -> str:
+    """Contact ids as a PostgreSQL array literal (cast to ``bigint[]`` by the statement)."""
+    return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
+
+
+def _group_json(group: list[str]) -> str:
+    """A group of places as the JSON array SQLite reads (groups are cached lists: written once)."""
+    hit = _json_of.get(id(group))
+    if hit is not None and hit[0] is group:
+        return hit[1]
+    if len(_json_of) > 1000:
+        _json_of.clear()
+    text_ = json.dumps(group)
+    _json_of[id(group)] = (group, text_)
+    return text_
+
+
+def _walk(
+    session: Session,
+    arms: list[_Arm],
+    at: dt.datetime,
+    limit: int,
+    exclude: set[int],
+    lock: bool,
+    version: tuple[Any, ...] | None = None,
+    leads: dict[int, Any] | None = None,
+    seek: tuple[list[str], tuple[int, int] | None, list[int], dict[int, int]] | None = None,
+):
+    """Yield ready contact ids in queue order: band by band over every arm, and within a band
+    the open places that close soonest first. Re-seeks after each yield, so contacts taken out
+    meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
+    on PostgreSQL, one arm), the first band and its first contact come in one statement
+    with the contact's columns (``seek``: that statement's answer, read already with the
+    housekeeping (:class:`_Plan`): the open places it sought, the band, the ids and the claim
+    ids it drew, read by the caller); on SQLite (a claim of one contact, one arm), the first
+    band and its first contact in the first group of open places."""
+    keys = _all_keys(session, version)
+    if not keys:
+        return
+    # The store's facts (closed days, registry copies) once per walk: cached, no query per offer.
+    context = base._rules().load_context(session, at)
+    groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
+    prefetched: list[int] | None = None
+    if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
+        if seek is not None and seek[0] is _merged(groups[0]):
+            band, prefetched = seek[1], seek[2]
+        else:
+            band, prefetched = _seek_first(
+                session, arms[0], _merged(groups[0]), limit, exclude, leads
+            )
+        heads: list[tuple[int, int] | None] = [band]
+    elif leads is not None and lock and len(arms) == 1 and groups[0] and limit == 1:
+        band, prefetched = _first_band_seek(session, arms[0], groups[0][0], exclude)
+        heads = [band]
+    else:
+        heads = [
+            _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
+        ]
+    while True:
+        live = [(band, i) for i, band in enumerate(heads) if band is not None]
+        if not live:
+            return
+        band, i = min(live)
+        arm = arms[i]
+        # PostgreSQL: every open group of the band in one statement (the places in the same
+        # order, stopping at the first with a ready contact): one round trip per offer rather
+        # than one per group whose places have nobody left in this band. SQLite reads its IN
+        # list sorted, so it keeps one statement per group (no round trip to save there).
+        seeks = [_merged(groups[i])] if _is_pg(session) and len(groups[i]) > 1 else groups[i]
+        for group in seeks:
+            while True:
+                if prefetched is not None:  # the first seek of the first band, done above
+                    ids, prefetched = prefetched, None
+                else:
+                    ids = _seek_group(session, arm, band, group, limit, exclude, lock)
+                if not ids:
+                    break
+                for contact_id in ids:
+                    exclude.add(contact_id)
+                    yield contact_id
+        heads[i] = _first_band(session, arm, band)
