@@ -8,10 +8,13 @@ the do-not-call list, outside its calling window, over a cap, cooling down, clos
 claimed by someone else, or whose place is unknown (fail closed).
 
 How it stays fast at a million contacts: contacts that are ready now (callable, unclaimed, not
-cooling down) sit in the partial index ``ix_contacts_queue`` led by locale key and ordered by
-``queue_rank, attempts, last_attempt_at, id``. The queue asks the rules engine once per locale key
-whether calling is allowed now (cached until the verdict may change), then seeks the first
-contact of every open key in one statement and takes the best. Cooling-down contacts carry
+cooling down) sit in the partial index ``ix_contacts_queue`` ordered by ``queue_rank, attempts,
+locale_key, last_attempt_at, id``: the best band (rank, then attempts) first, and in it the
+contacts of the places open now. Places whose rules put the same windows on the same clocks
+and calendars form one window group, decided once (``rules.locale_window``, cached until the
+answer may change); the open groups are searched soonest-closing first, one statement per group
+on SQLite, all of them in one on PostgreSQL. A place's full verdict (the offer's words and
+checks) is worked out when one of its contacts is offered. Cooling-down contacts carry
 ``next_eligible_at`` and stay out of that index; each call wakes the few whose time has come.
 Expired claims are released before anything is chosen.
 
