@@ -1,9 +1,8 @@
-"""PostgreSQL: a claim found with the housekeeping statement is written with COMMIT.
+"""PostgreSQL: a claim found by the seek that rides with the housekeeping statement.
 
-The seek rides with the housekeeping statement and draws the claim's id; the claim itself
-is sent with the transaction's COMMIT (or before the transaction's next statement). What the
-transaction reads after the offer still sees the claim, a rollback leaves no trace of it, and
-what is committed is what the offer says.
+What the transaction reads after the offer sees the claim, a rollback leaves no trace of it,
+what is committed is what the offer says, and a second offer in one transaction releases the
+first.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ def test_the_claim_is_read_back_before_commit_and_kept_after(pg_store: Store) ->
     with pg_store.write() as session:
         offer = queue.next_offer(session, 1, at=AT)
         assert isinstance(offer, queue.Offer)
-        assert queue._deferred  # written with COMMIT, not on its own
         # The ORM, Core and the queue's own statements all see the claim at once.
         claim = session.get(Claim, offer.claim_id)
         assert claim is not None and claim.rep_id == 1 and claim.released_at is None
@@ -55,7 +53,6 @@ def test_the_claim_is_read_back_before_commit_and_kept_after(pg_store: Store) ->
             queue._q(session, "SELECT count(*) FROM claims WHERE id = ?", offer.claim_id).scalar()
             == 1
         )
-    assert not queue._deferred
     with pg_store.write() as session:
         claim = session.get(Claim, offer.claim_id)
         contact = session.get(Contact, offer.contact_id)
@@ -75,9 +72,8 @@ def test_a_rollback_leaves_no_claim(pg_store: Store) -> None:
         before = session.scalar(select(text("count(*)")).select_from(Claim))
     with pytest.raises(RuntimeError), pg_store.write() as session:
         offer = queue.next_offer(session, 1, at=AT)
-        assert isinstance(offer, queue.Offer) and queue._deferred
+        assert isinstance(offer, queue.Offer)
         raise RuntimeError("the rep closed the desk")
-    assert not queue._deferred
     with pg_store.write() as session:
         assert session.scalar(select(text("count(*)")).select_from(Claim)) == before
         contact = session.get(Contact, offer.contact_id)

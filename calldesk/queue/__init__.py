@@ -25,7 +25,7 @@ store's single writer (``BEGIN IMMEDIATE``) keeps reps apart.
 
 The parts, each a module of this package (the names other code uses are re-exported here):
 ``base`` (the error, the lease, the clock), ``driver`` (statements straight on the driver's
-cursor; PostgreSQL statements held back to go with COMMIT), ``arms`` (campaigns as the queue
+cursor), ``arms`` (campaigns as the queue
 sees them), ``seek`` (open places, bands and the walk), ``lead`` (the lead card and its
 numbers), ``claims`` (claim, renew, release, expire, wake), ``housekeeping`` (the round trip
 every offer starts with, carrying the seek on PostgreSQL), ``offers`` (:func:`next_offer`) and
@@ -43,7 +43,7 @@ from calldesk.queue.claims import (
     renew_claim,
     wake_cooled,
 )
-from calldesk.queue.driver import _deferred, _from_ts, _is_pg, _q, _ts
+from calldesk.queue.driver import _from_ts, _is_pg, _q, _ts
 from calldesk.queue.lead import callable_phone, lead_dict, local_time_text
 from calldesk.queue.offers import Offer, next_offer
 from calldesk.queue.overview import (
@@ -78,11 +78,10 @@ __all__ = [
     "upcoming",
     "wake_cooled",
     # Private, used outside the package: outcomes, the rules' ledger and the outbox run statements
-    # with _q, _ts and their kin; tests and benches read the seek's parts and held-back claims.
+    # with _q, _ts and their kin; tests and benches read the seek's parts.
     "_all_keys",
     "_arms",
     "_campaign_rows",
-    "_deferred",
     "_from_ts",
     "_is_pg",
     "_open_groups",

@@ -1,6 +1,6 @@
-"""Claims: taking a contact for a rep (two driver statements; on PostgreSQL, with an id drawn
-already, held back to go with COMMIT), renewing and releasing a claim, releasing the claims
-whose lease ran out, and waking contacts whose cooling-down time has passed.
+"""Claims: taking a contact for a rep (two driver statements; one round trip on PostgreSQL),
+renewing and releasing a claim, releasing the claims whose lease ran out, and waking contacts
+whose cooling-down time has passed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from calldesk.models import Claim, Contact, UTCDateTime
 from calldesk.queue.base import DEFAULT_LEASE, QueueError, _expire, _now
-from calldesk.queue.driver import _defer, _is_pg, _q, _ts
+from calldesk.queue.driver import _is_pg, _q, _ts
 
 _WAKE_BATCH = 200  # cooling-down contacts woken per call: bounded work, the rest next call
 
@@ -91,34 +91,6 @@ def _lock_unclaimed(session: Session, contact_id: int) -> bool:
     return row is not None
 
 
-def _literal(value: Any) -> str:
-    """A value of a claim as SQL text (ids, naive UTC moments, JSON text, NULL); strings are
-    quoted for ``standard_conforming_strings=on`` (checked by :func:`_defer`)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return f"'{value.isoformat(sep=' ')}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
-
-
-def _claim_sql(claim_id: int, values: tuple[Any, ...], marks: tuple[Any, ...]) -> str:
-    """The claim as one statement of text (simple query protocol: no parameters)."""
-    row = ", ".join(_literal(v) for v in (claim_id, *values))
-    rep_id, expires, contact_id = (_literal(v) for v in marks)
-    return (
-        f"WITH u AS (UPDATE contacts SET claimed_by_id = {rep_id}, claim_expires_at = {expires} "
-        f"WHERE id = {contact_id}) "
-        "INSERT INTO claims (id, contact_id, rep_id, campaign_id, callback_id, claimed_at, "
-        f"expires_at, reason) VALUES ({row})"
-    )
-
-
 def _claim(
     session: Session,
     contact: Contact,
@@ -128,14 +100,9 @@ def _claim(
     at: dt.datetime,
     lease: dt.timedelta,
     reason: dict[str, Any],
-    claim_id: int | None = None,
 ) -> tuple[int, dt.datetime]:
     """Claim the contact for the rep with two driver statements (no unit-of-work flush in the
-    hot path); the session's copy of the contact is kept in step without marking it changed.
-
-    PostgreSQL with ``claim_id`` (drawn already): the two statements are deferred, sent with
-    the transaction's COMMIT in one round trip, or before its next statement (:func:`_defer`).
-    The contact's row is locked since the seek, so no other rep can take it meanwhile."""
+    hot path); the session's copy of the contact is kept in step without marking it changed."""
     expires = at + lease
     insert = (
         "INSERT INTO claims (contact_id, rep_id, campaign_id, callback_id, claimed_at, "
@@ -153,10 +120,9 @@ def _claim(
     mark = "UPDATE contacts SET claimed_by_id = ?, claim_expires_at = ? WHERE id = ?"
     marks = (rep_id, _ts(session, expires), contact.id)
     if _is_pg(session):
-        if claim_id is None or not _defer(session, _claim_sql(claim_id, values, marks)):
-            # One round trip on a team's server.
-            sql = f"WITH c AS ({insert}), u AS ({mark}) SELECT id FROM c"
-            claim_id = _q(session, sql, *values, *marks).scalar_one()
+        # One round trip on a team's server.
+        sql = f"WITH c AS ({insert}), u AS ({mark}) SELECT id FROM c"
+        claim_id = _q(session, sql, *values, *marks).scalar_one()
     else:
         claim_id = _q(session, insert, *values).scalar_one()
         _q(session, mark, *marks)

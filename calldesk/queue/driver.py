@@ -2,18 +2,14 @@
 
 :func:`_q` runs the queue's hot-path statements without SQLAlchemy's compilation and result
 machinery (most of what a statement costs here); :func:`_ts` and :func:`_from_ts` write and read
-moments as the store keeps them. On PostgreSQL, :func:`_defer` holds statements back to be
-sent with the transaction's COMMIT in the same round trip (the claim), or before whatever
-statement comes first.
+moments as the store keeps them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from typing import Any
 
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from calldesk.queue.base import QueueError
@@ -34,8 +30,6 @@ def _q(session: Session, sql: str, *params: Any) -> _Rows:
     raw, pg = _raw(session)
     if pg:
         sql = _pg_sql.get(sql) or _pg_sql.setdefault(sql, sql.replace("?", "%s"))
-        if _deferred:
-            _send_deferred(raw.driver_connection)  # a claim written before this statement
     cursor = raw.cursor()
     try:
         cursor.execute(sql, params)
@@ -116,77 +110,3 @@ def _from_ts(value: Any) -> dt.datetime | None:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=dt.UTC)
-
-
-# PostgreSQL: statements written but not sent yet, by driver connection (see _defer).
-_deferred: dict[int, tuple[Any, str]] = {}
-
-
-_deferring: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def _defer(session: Session, sql: str) -> bool:
-    """Send ``sql`` (statements without parameters) with the transaction's COMMIT, in the
-    same round trip, instead of on its own now; False when that cannot be done here (the
-    statements are then run at once by the caller).
-
-    Whatever comes first after it sends it first, so the transaction reads its own writes as
-    before: the next statement through SQLAlchemy (``before_cursor_execute``) or :func:`_q`
-    sends it on its own; COMMIT (``commit``) sends it together with COMMIT as one simple
-    query; a ROLLBACK, or the connection going back to the pool, drops it. A failure raises
-    from the commit, and nothing of the transaction is kept."""
-    bind = session.get_bind()
-    if not isinstance(bind, Engine):
-        return False
-    raw = _raw(session)[0].driver_connection
-    status = getattr(raw, "pgconn", None)
-    if status is None or status.parameter_status(b"standard_conforming_strings") != b"on":
-        return False
-    if bind not in _deferring:
-        event.listen(bind, "before_cursor_execute", _send_before)
-        event.listen(bind, "commit", _send_with_commit)
-        event.listen(bind, "rollback", _drop_deferred)
-        event.listen(bind, "checkin", _drop_on_checkin)
-        _deferring.add(bind)
-    held = _deferred.get(id(raw))
-    text_ = f"{held[1]}; {sql}" if held is not None and held[0] is raw else sql
-    _deferred[id(raw)] = (raw, text_)
-    return True
-
-
-def _send_deferred(raw: Any, commit: bool = False) -> None:
-    """Send what :func:`_defer` holds for the driver connection ``raw`` (with COMMIT)."""
-    held = _deferred.pop(id(raw), None)
-    if held is None or held[0] is not raw:
-        return
-    cursor = raw.cursor()
-    try:
-        cursor.execute(f"{held[1]}; COMMIT" if commit else held[1], prepare=False)
-    finally:
-        cursor.close()
-
-
-def _send_before(conn: Any, *_args: Any) -> None:
-    if _deferred:
-        _send_deferred(conn.connection.driver_connection)
-
-
-def _send_with_commit(conn: Any) -> None:
-    if _deferred:
-        # psycopg then finds the transaction over and sends no COMMIT of its own.
-        _send_deferred(conn.connection.driver_connection, commit=True)
-
-
-def _drop_deferred(conn: Any) -> None:
-    if _deferred:
-        raw = conn.connection.driver_connection
-        held = _deferred.get(id(raw))
-        if held is not None and held[0] is raw:
-            del _deferred[id(raw)]
-
-
-def _drop_on_checkin(dbapi_connection: Any, _record: Any) -> None:
-    if _deferred and dbapi_connection is not None:
-        held = _deferred.get(id(dbapi_connection))
-        if held is not None and held[0] is dbapi_connection:
-            del _deferred[id(dbapi_connection)]

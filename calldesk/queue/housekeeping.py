@@ -1,7 +1,7 @@
 """The one round trip every offer starts with: is a claim expired, is a contact done cooling
 down, the first open callback, whether the rep still holds a claim, the place list's version and
 the campaigns. On PostgreSQL it also releases the rep's running claims and, when the last call's
-place list and campaigns still hold (:func:`_plan`), carries the seek and draws the claim's id.
+place list and campaigns still hold (:func:`_plan`), carries the seek.
 """
 
 from __future__ import annotations
@@ -94,9 +94,6 @@ _last_read: dict[str, tuple[tuple[Any, ...], Any]] = {}
 _housekeeping_sql: dict[str, str] = {}
 
 
-_CLAIM_ID = "nextval(pg_get_serial_sequence('claims', 'id'))"
-
-
 def _store_key(session: Session) -> str:
     """The store's URL as :func:`_all_keys` keys its cache (rendered once per engine)."""
     bind = session.get_bind()
@@ -160,11 +157,8 @@ def _housekeeping(
                 band, columns, lateral = _seek_parts(where, "")
                 # The seek reads the snapshot the releases started from: the contacts the rep
                 # held are still claimed there, so skipped as _walk skips them.
-                # The claim's id is drawn here for the contact found: the claim can then be
-                # written with COMMIT, without waiting for an id (see _claim).
                 sql = _housekeeping_sql[where] = (
-                    f"WITH {_HOUSEKEEPING_PG_WITH}, {band} {_HOUSEKEEPING_PG_READ}, "
-                    f"CASE WHEN s.id IS NOT NULL THEN {_CLAIM_ID} END, {columns} "
+                    f"WITH {_HOUSEKEEPING_PG_WITH}, {band} {_HOUSEKEEPING_PG_READ}, {columns} "
                     f"FROM (SELECT 1) AS one LEFT JOIN b ON true "
                     f"LEFT JOIN LATERAL ({lateral}) AS s ON true"
                 )
@@ -196,9 +190,7 @@ def _housekeeping(
                 and (row[4], row[5]) == plan.version
                 and row[7] == plan.campaigns
             ):
-                band, ids = _read_seek(rows, 10, leads)
-                claim_ids = {r[12]: r[9] for r in rows if r[9] is not None}
-                seek = (plan.places, band, ids, claim_ids)
+                seek = (plan.places, *_read_seek(rows, 9, leads))
         _last_read[_store_key(session)] = ((row[4], row[5]), row[7])
     else:
         row = _q(session, _HOUSEKEEPING_SQLITE, stamp, stamp, rep_id, rep_id).one()

@@ -102,10 +102,8 @@ def _make_offer(
     why: str,
     at: dt.datetime,
     lease: dt.timedelta,
-    claim_id: int | None = None,
 ) -> Offer:
-    """Claim the contact and say why; ``claim_id``: the claim's id, drawn from its sequence
-    by the statement that found the contact (PostgreSQL), so the claim can go with COMMIT."""
+    """Claim the contact and say why."""
     phone = phones[0]
     zones = tuple(status.zones) or parse_key(contact.locale_key or "||").zones
     local = local_time_text(at, zones) if zones else status.local_time
@@ -120,7 +118,7 @@ def _make_offer(
         "phone": {"id": phone["id"], "e164": phone["e164"]},
     }
     claim_id, expires = _claim(
-        session, contact, rep_id, campaign_id, callback_id, at, lease, reason, claim_id
+        session, contact, rep_id, campaign_id, callback_id, at, lease, reason
     )
     return Offer(
         claim_id=claim_id,
@@ -296,8 +294,5 @@ def next_offer(
             _no_phone(_orm(session, contact_id))
             continue
         why = _explain_list(contact, camp)
-        claim_id = seek[3].get(contact_id) if seek is not None else None
-        return _make_offer(
-            session, contact, phones, rep_id, cid, None, status, why, at, lease, claim_id
-        )
+        return _make_offer(session, contact, phones, rep_id, cid, None, status, why, at, lease)
     return explain_empty(session, at, campaign_id=campaign_id, arms=arms)

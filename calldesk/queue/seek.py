@@ -400,16 +400,16 @@ def _walk(
     lock: bool,
     version: tuple[Any, ...] | None = None,
     leads: dict[int, Any] | None = None,
-    seek: tuple[list[str], tuple[int, int] | None, list[int], dict[int, int]] | None = None,
+    seek: tuple[list[str], tuple[int, int] | None, list[int]] | None = None,
 ):
     """Yield ready contact ids in queue order: band by band over every arm, and within a band
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
     meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
     on PostgreSQL, one arm), the first band and its first contact come in one statement
     with the contact's columns (``seek``: that statement's answer, read already with the
-    housekeeping (:class:`_Plan`): the open places it sought, the band, the ids and the claim
-    ids it drew, read by the caller); on SQLite (a claim of one contact, one arm), the first
-    band and its first contact in the first group of open places."""
+    housekeeping (:class:`_Plan`): the open places it sought, the band and the ids); on
+    SQLite (a claim of one contact, one arm), the first band and its first contact in the
+    first group of open places."""
     keys = _all_keys(session, version)
     if not keys:
         return
