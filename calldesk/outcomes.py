@@ -833,28 +833,9 @@ def _apply_caps(
                 contact.next_eligible_at = tomorrow
 
 
-# What an attempt is as plain data (for payloads and the command line), in this order.
-_PLAIN_ATTEMPT = (
-    "contact_id",
-    "rep_id",
-    "campaign_id",
-    "claim_id",
-    "number_dialled",
-    "started_at",
-    "ended_at",
-    "disposition",
-    "conversation",
-    "notes",
-    "answers",
-    "script_key",
-    "script_version",
-    "grade",
-    "local_hour",
-    "local_weekday",
-    "manual",
-    "override_by",
-    "override_reason",
-)
+# What an attempt is as plain data (for payloads and the command line): the columns written,
+# in their order, but the number's row and the grade's reasons.
+_PLAIN_ATTEMPT = tuple(c for c in _ATTEMPT_COLUMNS if c not in ("phone_id", "grade_why"))
 _MOMENTS = ("started_at", "ended_at")
 
 
