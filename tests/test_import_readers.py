@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -242,26 +243,34 @@ PLAIN_FILES = {
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 @pytest.mark.parametrize("name", sorted(PLAIN_FILES))
 def test_plain_lines_read_by_whole_lines_as_row_by_row(
-    name: str, line_end: str, tmp_path: Path
+    name: str, line_end: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file without quotes (every line one row) is read by whole lines: the same rows, row
-    numbers and blank-row counts as the row-by-row reader gives."""
+    """A file without quotes (every line one row) is read by whole lines, in columns: the
+    same cells (a short line's missing ones read ""), row numbers and blank-row counts as the
+    row-by-row reader gives, in batches of any size, with chunks of any size."""
     from calldesk.importing import readers
 
     path = tmp_path / "plain.csv"
     path.write_bytes(PLAIN_FILES[name].replace("\n", line_end).encode("utf-8"))
     layout = readers.sniff_file(path)
     assert readers._plain_lines(layout)
-    for size in (1, 2, 1000):
-        plain = [
-            (b.rows, b.row_numbers, b.blank_rows, b.refused)
-            for b in readers._iter_plain(layout, size)
+
+    def padded(rows: list[list[str]], width: int) -> list[tuple[str, ...]]:
+        return [tuple(row) + ("",) * (width - len(row)) for row in rows]
+
+    for size, chunk in itertools.product((1, 2, 1000), (7, 64, readers._PLAIN_CHUNK)):
+        monkeypatch.setattr(readers, "_PLAIN_CHUNK", chunk)
+        plain = list(readers._iter_plain(layout, size))
+        rows = list(readers._iter_rows(layout, size))
+        assert [(b.row_numbers, b.blank_rows, b.refused) for b in plain] == [
+            (b.row_numbers, b.blank_rows, b.refused) for b in rows
         ]
-        rows = [
-            (b.rows, b.row_numbers, b.blank_rows, b.refused)
-            for b in readers._iter_rows(layout, size)
-        ]
-        assert plain == rows
+        for by_columns, by_rows in zip(plain, rows, strict=True):
+            assert by_columns.columns is not None
+            width = len(by_columns.columns)
+            assert width >= max(map(len, by_rows.rows), default=0)
+            assert list(zip(*by_columns.columns, strict=True)) == padded(by_rows.rows, width)
+            assert list(by_columns.rows) == [list(r) for r in padded(by_rows.rows, width)]
 
 
 @pytest.mark.parametrize(

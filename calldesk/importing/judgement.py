@@ -76,7 +76,9 @@ class _RowJudgement:
         rows = batch.rows
         n = len(rows)
         width = len(names)
-        columns = list(itertools.zip_longest(*rows, fillvalue=""))
+        columns = batch.columns
+        if columns is None:
+            columns = list(itertools.zip_longest(*rows, fillvalue=""))
         if len(columns) < width:
             columns.extend([("",) * n] * (width - len(columns)))
         result = self.result
