@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calldesk.importing.mapping import guess_mapping, load_preset, resolve_mapping
 from calldesk.importing.readers import (
@@ -271,6 +273,64 @@ def test_plain_lines_read_by_whole_lines_as_row_by_row(
             assert width >= max(map(len, by_rows.rows), default=0)
             assert list(zip(*by_columns.columns, strict=True)) == padded(by_rows.rows, width)
             assert list(by_columns.rows) == [list(r) for r in padded(by_rows.rows, width)]
+
+
+# Cells of plain files: no quote, NUL or carriage return; spaces, accents, other delimiters.
+_PLAIN_CELL = st.text(alphabet="ab Zé,;|\t0-+.@ßø", max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.lists(_PLAIN_CELL, max_size=6), min_size=1, max_size=30),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    last_end=st.booleans(),
+    bom=st.booleans(),
+    batch=st.integers(1, 12),
+    chunk=st.integers(1, 80),
+)
+def test_random_plain_files_read_in_columns_as_row_by_row(
+    lines: list[list[str]],
+    delimiter: str,
+    line_end: str,
+    last_end: bool,
+    bom: bool,
+    batch: int,
+    chunk: int,
+) -> None:
+    """Any plain file (ragged and blank lines, cells holding the other delimiters, any chunk
+    and batch size) reads in columns as the row reader reads it: the cells, row numbers and
+    blank rows of every batch."""
+    import tempfile
+
+    from calldesk.importing import readers
+
+    cells = [[c.replace(delimiter, "") for c in line] for line in lines]
+    text = line_end.join(delimiter.join(line) for line in cells) + (line_end if last_end else "")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plain.csv"
+        path.write_bytes(("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8"))
+        try:
+            layout = readers.sniff_file(path)
+        except ReaderError:
+            return  # an empty file, or one the sniffer refuses: no reader reads it
+        if not readers._plain_lines(layout):
+            return
+        original = readers._PLAIN_CHUNK
+        readers._PLAIN_CHUNK = chunk
+        try:
+            plain = list(readers._iter_plain(layout, batch))
+        finally:
+            readers._PLAIN_CHUNK = original
+        rows = list(readers._iter_rows(layout, batch))
+    assert [(b.row_numbers, b.blank_rows) for b in plain] == [
+        (b.row_numbers, b.blank_rows) for b in rows
+    ]
+    for by_columns, by_rows in zip(plain, rows, strict=True):
+        assert by_columns.columns is not None
+        width = len(by_columns.columns)
+        assert all(len(row) <= width for row in by_rows.rows)
+        assert list(by_columns.rows) == [row + [""] * (width - len(row)) for row in by_rows.rows]
 
 
 @pytest.mark.parametrize(

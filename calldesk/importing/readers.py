@@ -558,9 +558,12 @@ def _plain_chunk(
         names = [f"c{i}" for i in range(width)]
         try:
             # Polars takes the number of fields from the first line: a line of empty cells as
-            # wide as the header goes first, and is dropped.
+            # wide as the header goes first, and is dropped. The last line ends as the others
+            # (at the very end of the data polars drops a trailing empty cell).
             frame = pl.read_csv(
-                io.BytesIO(sep * (width - 1) + b"\n" + data),
+                io.BytesIO(
+                    sep * (width - 1) + b"\n" + data + (b"" if data.endswith(b"\n") else b"\n")
+                ),
                 has_header=False,
                 separator=delimiter,
                 quote_char=None,
