@@ -15,7 +15,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from calldesk.rules.marks import add_closed_day, remove_closed_day
 from ui.context import AppContext
 from ui.rules.tables import (
     ERROR_STYLE,
+    beside_form,
     fill,
     fit_columns,
     plain_label,
@@ -98,18 +98,7 @@ class ClosedDaysPage(QWidget):
                 self,
             )
         )
-        side.addStretch(1)
-        side_box = QWidget(self)
-        side_box.setLayout(side)
-        side_box.setFixedWidth(380)
-        left = QVBoxLayout()
-        left.addWidget(self.count)
-        left.addWidget(self.table)
-        left.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(left, 1)
-        layout.addWidget(side_box)
+        beside_form(self, (self.count, self.table, self.remove_button), side, 380)
 
     def set_today(self, day: dt.date) -> None:
         """Start the date box on the screen's day (the clock the screen was given)."""

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from calldesk import rules, settings
 from ui.context import AppContext
 from ui.rules.tables import (
     ERROR_STYLE,
+    beside_form,
     fill,
     fit_columns,
     plain_label,
@@ -94,17 +94,7 @@ class ReviewPage(QWidget):
                 self,
             )
         )
-        side.addStretch(1)
-        side_box = QWidget(self)
-        side_box.setLayout(side)
-        side_box.setFixedWidth(360)
-        left = QVBoxLayout()
-        left.addWidget(self.count)
-        left.addWidget(self.table)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(left, 1)
-        layout.addWidget(side_box)
+        beside_form(self, (self.count, self.table), side, 360)
 
     def show_rows(self, rows: list[dict[str, Any]], total: int) -> None:
         self.rows = rows

@@ -8,11 +8,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -88,3 +91,22 @@ def selected_data(table: QTableWidget) -> Any:
         return None
     item = table.item(rows[0].row(), 0)
     return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+
+def beside_form(page: QWidget, left: Sequence[QWidget], side: QVBoxLayout, width: int) -> None:
+    """Lay ``page`` out as the Rules pages are: a list (``left``, top to bottom; a button
+    right-aligned) taking the room, beside a form column ``width`` pixels wide."""
+    side.addStretch(1)
+    side_box = QWidget(page)
+    side_box.setLayout(side)
+    side_box.setFixedWidth(width)
+    column = QVBoxLayout()
+    for widget in left:
+        if isinstance(widget, QAbstractButton):
+            column.addWidget(widget, 0, Qt.AlignmentFlag.AlignRight)
+        else:
+            column.addWidget(widget)
+    layout = QHBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addLayout(column, 1)
+    layout.addWidget(side_box)
