@@ -9,13 +9,9 @@ import phonenumbers
 import pytest
 from phonenumbers import timezone
 
-from calldesk.importing.phones import (
-    NANP_REGIONS,
-    NanpShortcut,
-    PhoneNormalizer,
-    parse_phone,
-    pattern_depth,
-)
+from calldesk.phones.normalizer import PhoneNormalizer
+from calldesk.phones.numbers import NANP_REGIONS, parse_phone
+from calldesk.phones.prefixes import NanpShortcut, pattern_depth
 from tests.conftest import REALWORLD
 
 PHONES = REALWORLD / "phone-formats"

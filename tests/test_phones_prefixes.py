@@ -9,7 +9,9 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from phonenumbers.data import _COUNTRY_CODE_TO_REGION_CODE
 
-from calldesk.phones.numbers import CountryCodeShortcut, PhoneNormalizer, parse_phone
+from calldesk.phones.normalizer import PhoneNormalizer
+from calldesk.phones.numbers import parse_phone
+from calldesk.phones.prefixes import CountryCodeShortcut
 
 _TYPES = (
     PhoneNumberType.FIXED_LINE,

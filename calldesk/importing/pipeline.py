@@ -1,7 +1,7 @@
 """The import: a file in, contacts stored, phone-aware, deduplicated, DNC-marked, all or nothing.
 
 :func:`import_file` streams a file in batches (bounded memory), maps columns, normalises every
-phone number (the exact fast path of :mod:`calldesk.importing.phones`), deduplicates within the
+phone number (the exact fast path of :mod:`calldesk.phones.normalizer`), deduplicates within the
 file and against the store (:mod:`calldesk.importing.dedupe`), marks numbers on the DNC list,
 records event engagement, and writes everything with ``executemany`` on the raw database
 connection inside one transaction: the import lands whole or not at all (a crash or a cancel

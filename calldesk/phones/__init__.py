@@ -22,11 +22,11 @@ import enum
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from calldesk.phones.normalizer import PhoneNormalizer
 from calldesk.phones.numbers import (
     IDD_PREFIXES,
     NANP_REGIONS,
     PhoneInfo,
-    PhoneNormalizer,
     analyse_number,
     digits_only,
     international_prefix_candidates,
