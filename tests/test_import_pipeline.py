@@ -411,7 +411,7 @@ def test_locale_assembly_matches_locate(sqlite_store: Store, tmp_path: Path) -> 
     import random
 
     from calldesk import locale as locale_mod
-    from calldesk.importing.phones import parse_phone
+    from calldesk.phones import parse_phone
     from calldesk.importing.pipeline import _Importer
 
     importer = _Importer(sqlite_store, tmp_path / "x.csv", ImportOptions(list_name="x"), None, None)

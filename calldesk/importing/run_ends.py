@@ -299,7 +299,7 @@ class _RunEnds:
             [(true, false, cid) for cid, u in updates if u[1]],
         )
         writer.executemany(
-            "UPDATE contacts SET callable = ? WHERE id = ? AND NOT dnc AND stage = 'new'",
+            "UPDATE contacts SET callable = ? WHERE id = ? AND NOT callable AND NOT dnc AND stage = 'new'",
             [(true, cid) for cid, u in updates if u[2] and not u[1]],
         )
         preexisting = [cid for cid, u in updates if u[3]]
