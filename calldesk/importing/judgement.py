@@ -548,6 +548,27 @@ class _RowJudgement:
         # Write the batch.
         written = time.process_time()
         phases["rows"] = phases.get("rows", 0.0) + written - rows_started
+        self._write_batch(
+            writer, run_id, new_companies, new_contacts, new_phones, new_emails, members
+        )
+        self._write_engagements_and_refusals(writer, run_id, engagements, errors)
+        self.state.rows_stored += n
+        phases["write"] = phases.get("write", 0.0) + time.process_time() - written
+        # Names of this batch's contacts are in the database now.
+        if len(self.names) > 50_000:
+            self.names.clear()
+
+    def _write_batch(
+        self,
+        writer: _Writer,
+        run_id: int,
+        new_companies: list[tuple[Any, ...]],
+        new_contacts: list[list[Any]],
+        new_phones: list[tuple[Any, ...]],
+        new_emails: list[tuple[Any, ...]],
+        members: list[tuple[Any, ...]],
+    ) -> None:
+        """The batch's companies, contacts, numbers, addresses and list entries, in that order."""
         if new_companies:
             writer.insert(
                 Company.__table__,  # type: ignore[arg-type]
@@ -623,6 +644,16 @@ class _RowJudgement:
                 ("import_run_id", run_id),
             ),
         )
+
+    def _write_engagements_and_refusals(
+        self,
+        writer: _Writer,
+        run_id: int,
+        engagements: list[tuple[Any, ...]],
+        errors: list[tuple[Any, ...]],
+    ) -> None:
+        """The batch's event engagements, refused values and rows (up to MAX_ERRORS_STORED)
+        and possible duplicates."""
         if engagements:
             writer.insert(
                 EventEngagement.__table__,  # type: ignore[arg-type]
@@ -672,11 +703,6 @@ class _RowJudgement:
             )
             self.result.possible_duplicates += len(self._possible)
             self._possible = []
-        self.state.rows_stored += n
-        phases["write"] = phases.get("write", 0.0) + time.process_time() - written
-        # Names of this batch's contacts are in the database now.
-        if len(self.names) > 50_000:
-            self.names.clear()
 
     def _reader_refusals(self, batch: Any, writer: _Writer, run_id: int) -> None:
         """Blank rows and rows the reader could not read (a quote never closed at the end)."""
