@@ -23,6 +23,7 @@ import datetime as dt
 import gc
 import json
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -165,44 +166,54 @@ class LeadFrames:
         session: Session,
         statement: Select[Any],
         schema: dict[str, Any],
-        wide: bool = False,
-    ) -> Any:
+        order: Sequence[str] = ("id",),
+    ) -> pl.DataFrame:
         """``statement``'s rows as a polars frame with ``schema`` (name -> dtype, or None for
         a timestamp: stored text as it is, a driver's datetime through Python).
 
-        ``wide``: rows of many short texts; SQLite packs each row in one JSON array, so the
-        fetch makes a Python object per row rather than one per value (most of a plain
-        fetch), and polars decodes the text in columns. Narrow rows fetch faster plainly.
+        ``order``: schema names the frame is sorted by, the statement's ORDER BY (the last
+        one unique, or the rows equal in every column); names starting with "_" are sort keys
+        only and are dropped. On SQLite the statement runs as one aggregate row of
+        ``json_group_array`` per column (no ORDER BY: the rows are sorted here): the driver
+        then makes a handful of Python objects a chunk instead of one a row and one a value
+        (most of a plain fetch), and polars decodes the columns. Should SQLite or polars
+        refuse a value (a BLOB has no JSON), the plain fetch answers instead.
         """
         db = session.connection()
-        packed = wide and db.dialect.name == "sqlite"
-        if packed:
-            statement = statement.with_only_columns(
-                func.json_array(*statement.selected_columns), maintain_column_froms=True
-            )
-        sql = str(statement.compile(dialect=db.dialect, compile_kwargs={"literal_binds": True}))
-        cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        # Millions of short-lived tuples of plain values: the cycle collector would walk the
-        # growing heap again and again for nothing (a third of the fetch time at 100k rows).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-            if packed:
-                return _decode_rows(rows, schema)
-            columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-            del rows
-            return pl.DataFrame(
-                [
-                    _series(name, values, dtype)
-                    for (name, dtype), values in zip(schema.items(), columns, strict=True)
-                ]
-            )
-        finally:
-            cursor.close()
-            if collecting:
-                gc.enable()
+        raw = db.connection.dbapi_connection
+        assert raw is not None
+        if db.dialect.name == "sqlite":
+            packed = statement.with_only_columns(
+                *(func.json_group_array(column) for column in statement.selected_columns),
+                maintain_column_froms=True,
+            ).order_by(None)
+            try:
+                (texts,) = _rows(raw, _sql(db, packed))
+                frame = pl.DataFrame(
+                    [
+                        _json_column(name, text, dtype)
+                        for (name, dtype), text in zip(schema.items(), texts, strict=True)
+                    ]
+                ).sort(list(order), maintain_order=True)
+            except (sqlite3.Error, pl.exceptions.PolarsError):
+                frame = self._plain(raw, _sql(db, statement), schema)
+        else:
+            frame = self._plain(raw, _sql(db, statement), schema)
+        keys = [name for name in frame.columns if name.startswith("_")]
+        return frame.drop(keys) if keys else frame
+
+    @staticmethod
+    def _plain(raw: Any, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+        """The rows of ``sql`` (in its order) fetched as tuples, then turned into columns."""
+        rows = _rows(raw, sql)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+        del rows
+        return pl.DataFrame(
+            [
+                _series(name, values, dtype)
+                for (name, dtype), values in zip(schema.items(), columns, strict=True)
+            ]
+        )
 
     def _names(self, session: Session, memberships: Any, engagements: Any) -> None:
         """Read list, event and rep names when a chunk names one not read yet."""
@@ -211,6 +222,7 @@ class LeadFrames:
                 session,
                 select(CallList.id, CallList.name, CallList.event_id),
                 {"list_id": N, "list_name": S, "list_event": N},
+                order=("list_id",),
             )
         wanted = pl.concat(
             [
@@ -220,14 +232,20 @@ class LeadFrames:
         ).drop_nulls()
         if self._events is None or not wanted.is_in(self._events["event_id"]).all():
             self._events = self._fetch(
-                session, select(Event.id, Event.name), {"event_id": N, "event_name": S}
+                session,
+                select(Event.id, Event.name),
+                {"event_id": N, "event_name": S},
+                order=("event_id",),
             )
 
     def _rep_names(self, session: Session, rep_ids: pl.Series) -> pl.DataFrame:
         rep_ids = rep_ids.drop_nulls()
         if self._reps is None or not rep_ids.is_in(self._reps["rep_id"]).all():
             self._reps = self._fetch(
-                session, select(Rep.id, Rep.name, Rep.email), {"rep_id": N, "name": S, "email": S}
+                session,
+                select(Rep.id, Rep.name, Rep.email),
+                {"rep_id": N, "name": S, "email": S},
+                order=("rep_id",),
             )
         return self._reps
 
@@ -257,6 +275,17 @@ class LeadFrames:
             return self._chunk(session, after_id, limit)
 
     def _chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
+        chosen = (*self.condition, Contact.id > int(after_id))
+        if session.connection().dialect.name == "sqlite":
+            # The columnar fetch reads every row its WHERE selects: the chunk as an id range.
+            first = select(Contact.id).where(*chosen).order_by(Contact.id).limit(int(limit))
+            last = _rows(
+                session.connection().connection.dbapi_connection,
+                _sql(session.connection(), select(func.max(first.subquery().c.id))),
+            )[0][0]
+            if last is None:
+                return pl.DataFrame(), after_id
+            chosen = (*chosen, Contact.id <= int(last))
         contacts = self._fetch(
             session,
             select(
@@ -277,7 +306,7 @@ class LeadFrames:
                 Company.industry,
             )
             .outerjoin(Company, Company.id == Contact.company_id)
-            .where(*self.condition, Contact.id > int(after_id))
+            .where(*chosen)
             .order_by(Contact.id)
             .limit(int(limit)),
             {
@@ -297,7 +326,6 @@ class LeadFrames:
                 "website": S,
                 "industry": S,
             },
-            wide=True,
         )
         if contacts.height == 0:
             return pl.DataFrame(), after_id
@@ -321,6 +349,7 @@ class LeadFrames:
             phone_columns["ext"] = Phone.extension
         if self.layout != "calldesk":
             phone_columns["type"] = Phone.number_type
+        phone_columns |= {"_position": Phone.position, "_row": Phone.id}
         phones = self._fetch(
             session,
             scoped(
@@ -331,14 +360,16 @@ class LeadFrames:
                 Phone.e164.is_not(None),
                 ~exists().where(DncEntry.e164 == Phone.e164),
             ).order_by(Phone.contact_id, Phone.position, Phone.id),
-            {name: N if name == "id" else S for name in phone_columns},
+            {name: N if name in ("id", "_position", "_row") else S for name in phone_columns},
+            order=("id", "_position", "_row"),
         ).filter(pl.col("e164").is_not_null() & (pl.col("e164") != ""))
         emails = self._fetch(
             session,
-            scoped(select(Email.contact_id, Email.address), Email.contact_id).order_by(
+            scoped(select(Email.contact_id, Email.address, Email.id), Email.contact_id).order_by(
                 Email.contact_id, Email.id
             ),
-            {"id": N, "address": S},
+            {"id": N, "address": S, "_row": N},
+            order=("id", "_row"),
         )
         memberships = self._fetch(
             session,
@@ -346,6 +377,7 @@ class LeadFrames:
                 select(ListMember.contact_id, ListMember.list_id), ListMember.contact_id
             ).order_by(ListMember.contact_id, ListMember.list_id),
             {"id": N, "list_id": N},
+            order=("id", "list_id"),
         )
         engagements = self._fetch(
             session,
@@ -354,6 +386,7 @@ class LeadFrames:
                 EventEngagement.contact_id,
             ).order_by(EventEngagement.contact_id, EventEngagement.event_id),
             {"id": N, "event_id": N},
+            order=("id", "event_id"),
         )
         attempts = self._fetch(
             session,
@@ -364,11 +397,13 @@ class LeadFrames:
                     cast(Attempt.answers, Text),
                     Attempt.notes,
                     Attempt.started_at,
+                    Attempt.id,
                 ),
                 Attempt.contact_id,
                 Attempt.grade.is_not(None),
             ).order_by(Attempt.contact_id, Attempt.started_at, Attempt.id),
-            {"id": N, "at_rep": N, "at_answers": S, "notes": S, "at_started": None},
+            {"id": N, "at_rep": N, "at_answers": S, "notes": S, "at_started": None, "_row": N},
+            order=("id", "at_started", "_row"),
         )
         appointments = self._fetch(
             session,
@@ -386,6 +421,8 @@ class LeadFrames:
                     Appointment.summary,
                     Appointment.field_rep_id,
                     Appointment.qualifier_id,
+                    Appointment.created_at,
+                    Appointment.id,
                 ),
                 Appointment.contact_id,
             ).order_by(Appointment.contact_id, Appointment.created_at, Appointment.id),
@@ -402,7 +439,10 @@ class LeadFrames:
                 "ap_summary": S,
                 "ap_field_rep": N,
                 "ap_qualifier": N,
+                "_created": None,
+                "_row": N,
             },
+            order=("id", "_created", "_row"),
         )
         self._names(session, memberships, engagements)
         assert self._lists is not None and self._events is not None
@@ -752,22 +792,32 @@ def _has_run(text: str) -> bool:
     return _digit_run(text) is not None
 
 
-def _decode_rows(rows: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Rows of one JSON array each (SQLite's ``json_array`` of the columns) as columns.
+def _sql(db: Any, statement: Select[Any]) -> str:
+    """``statement`` as SQL text for the driver, its (validated) values inline."""
+    return str(statement.compile(dialect=db.dialect, compile_kwargs={"literal_binds": True}))
 
-    JSON keeps every text exact (escapes and all) and NULL apart from "": the columns are
-    those the plain cursor gives (a timestamp is its stored text, as there).
-    """
-    arrays = pl.Series("row", [row for (row,) in rows], dtype=S)
-    values = arrays.str.json_decode(pl.List(S)).to_frame("row")
-    return values.select(
-        (
-            pl.col("row").list.get(k).cast(N, strict=False)
-            if dtype == N
-            else pl.col("row").list.get(k)
-        ).alias(name)
-        for k, (name, dtype) in enumerate(schema.items())
-    )
+
+def _rows(raw: Any, sql: str) -> list[Any]:
+    """Every row of ``sql`` run on the DBAPI connection ``raw``."""
+    cursor = raw.cursor()
+    # Millions of short-lived tuples of plain values (a plain fetch): the cycle collector would
+    # walk the growing heap again and again for nothing (a third of the fetch time at 100k rows).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+        if collecting:
+            gc.enable()
+
+
+def _json_column(name: str, text: str, dtype: Any) -> pl.Series:
+    """A column from SQLite's ``json_group_array`` of it (JSON keeps every text exact, escapes
+    and all, and NULL apart from ""); ``dtype`` None: a timestamp, its stored text."""
+    values = pl.Series(name, [text], dtype=S).str.json_decode(pl.List(dtype or S))
+    return values[0].alias(name)
 
 
 def _series(name: str, values: Sequence[Any], dtype: Any) -> pl.Series:
