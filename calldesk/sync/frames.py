@@ -189,12 +189,7 @@ class LeadFrames:
             ).order_by(None)
             try:
                 (texts,) = _rows(raw, _sql(db, packed))
-                frame = pl.DataFrame(
-                    [
-                        _json_column(name, text, dtype)
-                        for (name, dtype), text in zip(schema.items(), texts, strict=True)
-                    ]
-                ).sort(list(order), maintain_order=True)
+                frame = _json_columns(schema, texts).sort(list(order), maintain_order=True)
             except (sqlite3.Error, pl.exceptions.PolarsError):
                 frame = self._plain(raw, _sql(db, statement), schema)
         else:
@@ -271,8 +266,16 @@ class LeadFrames:
     def chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
         """Columns (named as the layout's headers) of the next ``limit`` contacts after
         ``after_id``, and the last id read; an empty frame when there are no more contacts."""
-        with _mapped(session):
-            return self._chunk(session, after_id, limit)
+        # The chunk's objects are plain values and frames, freed as it ends: the cycle
+        # collector's passes over the heap while it runs would find nothing to collect.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with _mapped(session):
+                return self._chunk(session, after_id, limit)
+        finally:
+            if collecting:
+                gc.enable()
 
     def _chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
         chosen = (*self.condition, Contact.id > int(after_id))
@@ -813,11 +816,16 @@ def _rows(raw: Any, sql: str) -> list[Any]:
             gc.enable()
 
 
-def _json_column(name: str, text: str, dtype: Any) -> pl.Series:
-    """A column from SQLite's ``json_group_array`` of it (JSON keeps every text exact, escapes
-    and all, and NULL apart from ""); ``dtype`` None: a timestamp, its stored text."""
-    values = pl.Series(name, [text], dtype=S).str.json_decode(pl.List(dtype or S))
-    return values[0].alias(name)
+def _json_columns(schema: dict[str, Any], texts: Sequence[str]) -> pl.DataFrame:
+    """Columns from SQLite's ``json_group_array`` of each (JSON keeps every text exact,
+    escapes and all, and NULL apart from ""); dtype None: a timestamp, its stored text."""
+    names = list(schema)
+    lists = pl.DataFrame(
+        [pl.Series(name, [text], dtype=S) for name, text in zip(names, texts, strict=True)]
+    )
+    return lists.select(
+        pl.col(name).str.json_decode(pl.List(dtype or S)) for name, dtype in schema.items()
+    ).explode(names)
 
 
 def _series(name: str, values: Sequence[Any], dtype: Any) -> pl.Series:

@@ -362,8 +362,12 @@ def csv_cells(frame: Any) -> Any:
     suspects = frame.select(
         pl.col(n).str.contains(suspect_pattern()).fill_null(False) for n in texts
     )
+    # Most columns hold no suspect cell: one pass tells which do, only those are guarded.
+    found = suspects.select(pl.all().any()).row(0) if texts else ()
     return frame.with_columns(
-        guard_column(frame.get_column(n), suspects.get_column(n)) for n in texts
+        guard_column(frame.get_column(n), suspects.get_column(n))
+        for n, any_suspect in zip(texts, found, strict=True)
+        if any_suspect
     ).with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in texts)
 
 
