@@ -29,7 +29,17 @@ from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from calldesk.models import (
@@ -158,8 +168,20 @@ class LeadFrames:
         self._events: pl.DataFrame | None = None
         self._reps: pl.DataFrame | None = None
         self._answers: dict[str | None, tuple[str | None, str | None]] = {}
+        # SQLite: each statement's SQL (packed, plain) by its shape; the chunk's ids are named
+        # parameters (``_value``), so a shape is compiled once an export, not once a chunk.
+        self._sql: dict[tuple[Any, ...], list[str | None]] = {}
+        self._values: dict[str, int] = {}
 
     # -- reading -----------------------------------------------------------------------------
+
+    def _value(self, session: Session, name: str, value: int) -> Any:
+        """``value`` in a statement: on SQLite the named parameter ``:name`` (the statement's
+        SQL is then the same each chunk), elsewhere the number itself."""
+        if session.connection().dialect.name != "sqlite":
+            return int(value)
+        self._values[name] = int(value)
+        return literal_column(f":{name}", Integer)
 
     def _fetch(
         self,
@@ -167,6 +189,7 @@ class LeadFrames:
         statement: Select[Any],
         schema: dict[str, Any],
         order: Sequence[str] = ("id",),
+        shape: tuple[Any, ...] | None = None,
     ) -> pl.DataFrame:
         """``statement``'s rows as a polars frame with ``schema`` (name -> dtype, or None for
         a timestamp: stored text as it is, a driver's datetime through Python).
@@ -178,29 +201,43 @@ class LeadFrames:
         then makes a handful of Python objects a chunk instead of one a row and one a value
         (most of a plain fetch), and polars decodes the columns. Should SQLite or polars
         refuse a value (a BLOB has no JSON), the plain fetch answers instead.
+
+        ``shape``: what the statement's SQL depends on besides its ``_value`` parameters
+        (SQLite keeps the SQL under it); None: compiled each time.
         """
         db = session.connection()
         raw = db.connection.dbapi_connection
         assert raw is not None
-        if db.dialect.name == "sqlite":
-            packed = statement.with_only_columns(
-                *(func.json_group_array(column) for column in statement.selected_columns),
-                maintain_column_froms=True,
-            ).order_by(None)
+        if db.dialect.name != "sqlite":
+            frame = self._plain(raw, _sql(db, statement), schema, {})
+        else:
+            sql = self._sql.get(shape) if shape is not None else None
+            if sql is None:
+                sql = [None, None]
+                if shape is not None:
+                    self._sql[shape] = sql
+            if sql[0] is None:
+                sql[0] = _sql(
+                    db,
+                    statement.with_only_columns(
+                        *(func.json_group_array(column) for column in statement.selected_columns),
+                        maintain_column_froms=True,
+                    ).order_by(None),
+                )
             try:
-                (texts,) = _rows(raw, _sql(db, packed))
+                (texts,) = _rows(raw, sql[0], self._values)
                 frame = _json_columns(schema, texts).sort(list(order), maintain_order=True)
             except (sqlite3.Error, pl.exceptions.PolarsError):
-                frame = self._plain(raw, _sql(db, statement), schema)
-        else:
-            frame = self._plain(raw, _sql(db, statement), schema)
+                if sql[1] is None:
+                    sql[1] = _sql(db, statement)
+                frame = self._plain(raw, sql[1], schema, self._values)
         keys = [name for name in frame.columns if name.startswith("_")]
         return frame.drop(keys) if keys else frame
 
     @staticmethod
-    def _plain(raw: Any, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+    def _plain(raw: Any, sql: str, schema: dict[str, Any], values: dict[str, int]) -> pl.DataFrame:
         """The rows of ``sql`` (in its order) fetched as tuples, then turned into columns."""
-        rows = _rows(raw, sql)
+        rows = _rows(raw, sql, values)
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
         del rows
         return pl.DataFrame(
@@ -218,6 +255,7 @@ class LeadFrames:
                 select(CallList.id, CallList.name, CallList.event_id),
                 {"list_id": N, "list_name": S, "list_event": N},
                 order=("list_id",),
+                shape=("lists",),
             )
         wanted = pl.concat(
             [
@@ -231,6 +269,7 @@ class LeadFrames:
                 select(Event.id, Event.name),
                 {"event_id": N, "event_name": S},
                 order=("event_id",),
+                shape=("events",),
             )
 
     def _rep_names(self, session: Session, rep_ids: pl.Series) -> pl.DataFrame:
@@ -241,6 +280,7 @@ class LeadFrames:
                 select(Rep.id, Rep.name, Rep.email),
                 {"rep_id": N, "name": S, "email": S},
                 order=("rep_id",),
+                shape=("reps",),
             )
         return self._reps
 
@@ -278,17 +318,21 @@ class LeadFrames:
                 gc.enable()
 
     def _chunk(self, session: Session, after_id: int, limit: int) -> tuple[pl.DataFrame, int]:
-        chosen = (*self.condition, Contact.id > int(after_id))
+        chosen = (*self.condition, Contact.id > self._value(session, "after", after_id))
         if session.connection().dialect.name == "sqlite":
             # The columnar fetch reads every row its WHERE selects: the chunk as an id range.
-            first = select(Contact.id).where(*chosen).order_by(Contact.id).limit(int(limit))
-            last = _rows(
-                session.connection().connection.dbapi_connection,
-                _sql(session.connection(), select(func.max(first.subquery().c.id))),
-            )[0][0]
+            shape = ("last", int(limit))
+            sql = self._sql.get(shape)
+            if sql is None:
+                first = select(Contact.id).where(*chosen).order_by(Contact.id).limit(int(limit))
+                statement = select(func.max(first.subquery().c.id))
+                sql = self._sql[shape] = [_sql(session.connection(), statement), None]
+            assert sql[0] is not None
+            raw = session.connection().connection.dbapi_connection
+            last = _rows(raw, sql[0], self._values)[0][0]
             if last is None:
                 return pl.DataFrame(), after_id
-            chosen = (*chosen, Contact.id <= int(last))
+            chosen = (*chosen, Contact.id <= self._value(session, "last", last))
         contacts = self._fetch(
             session,
             select(
@@ -329,11 +373,14 @@ class LeadFrames:
                 "website": S,
                 "industry": S,
             },
+            shape=("contacts", int(limit)),
         )
         if contacts.height == 0:
             return pl.DataFrame(), after_id
-        low, high = int(contacts["id"][0]), int(contacts["id"][-1])
-        dense = high - low < 2 * contacts.height
+        first_id, last_id = int(contacts["id"][0]), int(contacts["id"][-1])
+        dense = last_id - first_id < 2 * contacts.height
+        low = self._value(session, "low", first_id)
+        high = self._value(session, "high", last_id)
 
         def scoped(statement: Select[Any], contact_id: Any, *where: Any) -> Select[Any]:
             """``statement`` limited to the child rows of this chunk's contacts.
@@ -365,6 +412,7 @@ class LeadFrames:
             ).order_by(Phone.contact_id, Phone.position, Phone.id),
             {name: N if name in ("id", "_position", "_row") else S for name in phone_columns},
             order=("id", "_position", "_row"),
+            shape=("phones", dense),
         ).filter(pl.col("e164").is_not_null() & (pl.col("e164") != ""))
         emails = self._fetch(
             session,
@@ -373,6 +421,7 @@ class LeadFrames:
             ),
             {"id": N, "address": S, "_row": N},
             order=("id", "_row"),
+            shape=("emails", dense),
         )
         memberships = self._fetch(
             session,
@@ -381,6 +430,7 @@ class LeadFrames:
             ).order_by(ListMember.contact_id, ListMember.list_id),
             {"id": N, "list_id": N},
             order=("id", "list_id"),
+            shape=("memberships", dense),
         )
         engagements = self._fetch(
             session,
@@ -390,6 +440,7 @@ class LeadFrames:
             ).order_by(EventEngagement.contact_id, EventEngagement.event_id),
             {"id": N, "event_id": N},
             order=("id", "event_id"),
+            shape=("engagements", dense),
         )
         attempts = self._fetch(
             session,
@@ -407,6 +458,7 @@ class LeadFrames:
             ).order_by(Attempt.contact_id, Attempt.started_at, Attempt.id),
             {"id": N, "at_rep": N, "at_answers": S, "notes": S, "at_started": None, "_row": N},
             order=("id", "at_started", "_row"),
+            shape=("attempts", dense),
         )
         appointments = self._fetch(
             session,
@@ -446,6 +498,7 @@ class LeadFrames:
                 "_row": N,
             },
             order=("id", "_created", "_row"),
+            shape=("appointments", dense),
         )
         self._names(session, memberships, engagements)
         assert self._lists is not None and self._events is not None
@@ -551,7 +604,7 @@ class LeadFrames:
             maintain_order="left",
         )
         columns = self._calldesk_columns() if self.layout == "calldesk" else self._crm_columns()
-        return self._scrub_text(session, frame.select(columns)), high
+        return self._scrub_text(session, frame.select(columns)), last_id
 
     # -- layouts -----------------------------------------------------------------------------
 
@@ -800,15 +853,15 @@ def _sql(db: Any, statement: Select[Any]) -> str:
     return str(statement.compile(dialect=db.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _rows(raw: Any, sql: str) -> list[Any]:
-    """Every row of ``sql`` run on the DBAPI connection ``raw``."""
+def _rows(raw: Any, sql: str, values: dict[str, int]) -> list[Any]:
+    """Every row of ``sql`` run on the DBAPI connection ``raw`` with named ``values``."""
     cursor = raw.cursor()
     # Millions of short-lived tuples of plain values (a plain fetch): the cycle collector would
     # walk the growing heap again and again for nothing (a third of the fetch time at 100k rows).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        cursor.execute(sql)
+        cursor.execute(sql, values)
         return cursor.fetchall()
     finally:
         cursor.close()
