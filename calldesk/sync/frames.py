@@ -5,7 +5,8 @@ per timestamp, a Python check per cell) spent nearly all of a million-row export
 Here each chunk of contacts costs seven plain queries (contacts with their company; phones
 without DNC numbers; e-mails; list memberships; event engagements; graded attempts;
 appointments), run on the driver's cursor (no SQLAlchemy result processing) and turned into
-polars columns once. The grouping (first three phones, office and mobile, e-mails, lists,
+polars columns once; on SQLite each query answers one row, a ``json_group_array`` per column
+(no Python object per row or value), its SQL compiled once an export. The grouping (first three phones, office and mobile, e-mails, lists,
 events, the latest graded attempt and appointment) works on runs of the id-sorted rows; the
 timestamp text, the CRM summary, and later the spreadsheet guard and the CSV/XLSX text
 (:mod:`calldesk.sync.layouts`) are column operations. Python still does what needs judgement
