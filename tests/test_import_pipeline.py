@@ -411,8 +411,8 @@ def test_locale_assembly_matches_locate(sqlite_store: Store, tmp_path: Path) -> 
     import random
 
     from calldesk import locale as locale_mod
-    from calldesk.phones import parse_phone
     from calldesk.importing.pipeline import _Importer
+    from calldesk.phones import parse_phone
 
     importer = _Importer(sqlite_store, tmp_path / "x.csv", ImportOptions(list_name="x"), None, None)
     assert importer._locale_parts is not None  # the fast assembly is in use
