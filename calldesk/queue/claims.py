@@ -185,6 +185,17 @@ def release_claim(session: Session, claim_id: int, *, at: dt.datetime | None = N
         contact.claim_expires_at = None
 
 
+# PostgreSQL: the contacts of the claims a statement's ``r`` released (``contact_id``), freed
+# if the rep (the parameter) still holds them. Found by id: ``claimed_by_id = ?`` let the
+# server's generic plan read every entry of the claimed-contacts index instead (each claim
+# leaves one until a vacuum: 5,900 entries and 42 pages after 2,000 claims, half the
+# statement's time); ``IS NOT DISTINCT FROM`` is ``=`` for a rep id and cannot use that index.
+_FREE_PG = (
+    "UPDATE contacts SET claimed_by_id = NULL, claim_expires_at = NULL "
+    "WHERE id IN (SELECT contact_id FROM r) AND claimed_by_id IS NOT DISTINCT FROM ?"
+)
+
+
 def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[int]:
     stamp = _ts(session, at)
     release = (
@@ -196,8 +207,7 @@ def _release_rep_claims(session: Session, rep_id: int, at: dt.datetime) -> set[i
         # One round trip for both (a team's reps wait on the server for each one).
         rows = _q(
             session,
-            f"WITH r AS ({release}), f AS ({free}IN (SELECT contact_id FROM r)) "
-            "SELECT id, contact_id FROM r",
+            f"WITH r AS ({release}), f AS ({_FREE_PG}) SELECT id, contact_id FROM r",
             stamp,
             rep_id,
             rep_id,

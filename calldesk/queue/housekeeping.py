@@ -24,6 +24,7 @@ from calldesk.queue.arms import (
     _CampaignRow,
 )
 from calldesk.queue.base import QueueError, _expire
+from calldesk.queue.claims import _FREE_PG
 from calldesk.queue.driver import _from_ts, _is_pg, _q, _ts
 from calldesk.queue.seek import (
     _KEYS_TTL,
@@ -51,12 +52,11 @@ _HOUSEKEEPING = (
 
 # PostgreSQL: the rep's claims whose lease still runs are released in the same round trip
 # (as _release_rep_claims does); those whose lease ran out are left to release_expired_claims
-# and _release_rep_claims, in that order, as before.
+# and _release_rep_claims, in that order, as before. The contacts are found by id
+# (``_FREE_PG``: not through the claimed-contacts index).
 _HOUSEKEEPING_PG_WITH = (
     "r AS (UPDATE claims SET released_at = ? WHERE rep_id = ? AND released_at IS NULL "
-    "AND expires_at > ? RETURNING id, contact_id), "
-    "f AS (UPDATE contacts SET claimed_by_id = NULL, claim_expires_at = NULL "
-    "WHERE claimed_by_id = ? AND id IN (SELECT contact_id FROM r))"
+    f"AND expires_at > ? RETURNING id, contact_id), f AS ({_FREE_PG})"
 )
 
 
