@@ -1,7 +1,8 @@
 """The SQLite seek joins a TEMP table of the open places (per connection, loaded once per list
 of open groups): its statements read the queue index in queue order with no sort, and a list
 loaded by a transaction that was rolled back (the rows, or the whole table, gone with it) is
-loaded again, with the same answers as seeking place by place.
+loaded again, with the same answers as seeking place by place. A claim's first statement
+reads the lead card with the contact it finds, as the lead's own read does.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 from test_queue_grouped import AT, _fill
+from test_queue_helpers import TUESDAY_10_NY, make_contact, make_rep
 
 from calldesk import queue, rules
+from calldesk.models import Company, Contact, DncEntry, Email
 from calldesk.queue import seek
 from calldesk.queue.arms import _Arm
 from calldesk.queue.driver import _q, _raw
+from calldesk.queue.lead import _numbers
 from calldesk.store import Store
 
 # 02:30 UTC: 21:30 in New York (closed), 18:30 in Los Angeles: other groups than at AT.
@@ -72,7 +76,7 @@ def test_seek_statements_read_the_index_in_queue_order(sqlite_store: Store) -> N
             where, _ = queue.arms._arm_where(arm)
             for ids in (set(), {1}, {1, 2}):
                 skip, _ = seek._skip_sqlite(ids)
-                seek._first_band_seek(session, arm, [["US|NY|America/New_York"]], ids)
+                seek._first_band_seek(session, arm, [["US|NY|America/New_York"]], ids, {})
                 for sql in (
                     seek._seek_places_sql(where, skip),
                     seek._first_band_sqls[(where, skip)],
@@ -83,7 +87,7 @@ def test_seek_statements_read_the_index_in_queue_order(sqlite_store: Store) -> N
                     )
                     assert "TEMP B-TREE" not in plan, plan
                     assert "AUTOMATIC" not in plan, plan
-                    assert "SEARCH p USING PRIMARY KEY (place_grp>? AND place_grp<?)" in plan
+                    assert "SEARCH op USING PRIMARY KEY (place_grp>? AND place_grp<?)" in plan
                     assert "attempts=? AND locale_key=?)" in plan, plan
 
 
@@ -138,3 +142,40 @@ def test_a_connection_holds_a_few_lists_then_starts_again(sqlite_store: Store) -
                 assert _walked(session, at, limit=3) == oracle
                 held = _raw(session)[0].info["_queue_places"]
                 assert len(held.by_content) <= seek._PLACES_LISTS
+
+
+def test_the_first_seek_reads_the_card_as_the_lead_read_does(sqlite_store: Store) -> None:
+    with sqlite_store.write() as session:
+        make_rep(session, "Ana")
+        company = Company(name="Red Textiles", name_key="red textiles")
+        session.add(company)
+        session.flush()
+        contact = make_contact(
+            session,
+            "NY",
+            phones=3,
+            company_id=company.id,
+            title="Buyer",
+            city="Albany",
+            notes="asked for Tuesday",
+        )
+        session.add_all(
+            [Email(contact_id=contact.id, address=a, address_key=a) for a in ("b@x.us", "a@x.us")]
+        )
+        # The first number went on the DNC list after import: marked, dialled last.
+        session.add(DncEntry(e164=contact.phones[0].e164, source="internal"))
+        contact_id, dnc_number = contact.id, contact.phones[0].e164
+    with sqlite_store.write() as session:
+        offer = queue.next_offer(session, 1, at=TUESDAY_10_NY)
+        assert isinstance(offer, queue.Offer), offer
+        assert offer.contact_id == contact_id
+    with sqlite_store.write() as session:  # the ORM's copy, its company, emails and numbers
+        held = session.get(Contact, contact_id)
+        numbers = _numbers(session, contact_id)
+        expected = queue.lead_dict(session, held, numbers)
+    assert offer.lead == expected
+    assert offer.lead["company"] == "Red Textiles"
+    assert offer.lead["emails"] == ["b@x.us", "a@x.us"]
+    assert [p["dnc"] for p in offer.lead["phones"]] == [False, False, True]
+    assert offer.lead["phones"][-1]["e164"] == dnc_number
+    assert offer.phone == numbers[0]

@@ -23,7 +23,7 @@ from calldesk.queue import base
 from calldesk.queue.arms import _Arm, _arm_where
 from calldesk.queue.base import HELD, QueueError
 from calldesk.queue.driver import _is_pg, _q, _raw
-from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _NUMBERS_JSON_PG
+from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _LEAD_NUMBERS_SQL, _NUMBERS_JSON_PG
 
 _READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
 
@@ -361,7 +361,7 @@ def _walk(
     groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
     if not _is_pg(session):
         first = leads is not None and lock and len(arms) == 1 and limit == 1
-        yield from _walk_sqlite(session, arms, groups, limit, exclude, first)
+        yield from _walk_sqlite(session, arms, groups, limit, exclude, leads if first else None)
         return
     prefetched: list[int] | None = None
     if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
@@ -423,6 +423,7 @@ _PLACES_TABLE = (
 )
 _PLACES_LISTS = 8  # lists a connection's table holds before it is emptied and started again
 _READY_SQLITE = _READY.format(true="1")
+_LEAD_FROM = " FROM contacts WHERE id = ?"  # how the lead's own read (_LEAD_NUMBERS_SQL) ends
 
 
 class _PlaceTable:
@@ -509,10 +510,10 @@ def _seek_places_sql(where: str, skip: str) -> str:
         # ORDER BY is that order, read from the loops as they run (no sort: checked with
         # EXPLAIN QUERY PLAN in tests/test_queue_seek_sqlite.py).
         sql = _seek_places_sqls[(where, skip)] = (
-            f"SELECT p.place_grp, id FROM temp.{_PLACES} AS p CROSS JOIN contacts "
-            f"WHERE p.place_grp BETWEEN ? AND ? AND {where}queue_rank = ? AND attempts = ? "
-            f"AND locale_key = p.place_key AND {_READY_SQLITE}{skip} "
-            "ORDER BY p.place_grp, p.place_key, last_attempt_at, id LIMIT ?"
+            f"SELECT op.place_grp, id FROM temp.{_PLACES} AS op CROSS JOIN contacts "
+            f"WHERE op.place_grp BETWEEN ? AND ? AND {where}queue_rank = ? AND attempts = ? "
+            f"AND locale_key = op.place_key AND {_READY_SQLITE}{skip} "
+            "ORDER BY op.place_grp, op.place_key, last_attempt_at, id LIMIT ?"
         )
     return sql
 
@@ -549,24 +550,32 @@ def _seek_places(
 
 
 def _first_band_seek(
-    session: Session, arm: _Arm, groups: list[list[str]], exclude: set[int]
+    session: Session,
+    arm: _Arm,
+    groups: list[list[str]],
+    exclude: set[int],
+    leads: dict[int, Any],
 ) -> tuple[tuple[int, int] | None, list[tuple[int, int]] | None]:
-    """SQLite, one statement for what :func:`_first_band` then :func:`_seek_places` (limit 1)
-    find first: the best band with a ready contact, and its first ready contact in the open
-    places (its group unknown: 0). None instead of the contacts: the walk seeks them itself
-    (the place table was not there)."""
+    """SQLite, one statement for what :func:`_first_band`, :func:`_seek_places` (limit 1) and
+    the lead's read find first: the best band with a ready contact, its first ready contact in
+    the open places (its group unknown: 0), read with the lead card's columns and its numbers
+    (kept in ``leads`` as :func:`~calldesk.queue.lead._load_lead` keeps them). None instead of
+    the contacts: the walk seeks them itself (the place table was not there)."""
     where, params = _arm_where(arm)
     skip, skipped = _skip_sqlite(exclude)
     sql = _first_band_sqls.get((where, skip))
     if sql is None:
+        # The lead's columns as _load_lead reads them, from the contact the subquery finds.
+        columns = _LEAD_NUMBERS_SQL.removeprefix("SELECT ").removesuffix(_LEAD_FROM)
         sql = _first_band_sqls[(where, skip)] = (
-            f"WITH b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{_READY_SQLITE} "
-            "ORDER BY queue_rank, attempts LIMIT 1) "
-            f"SELECT b.queue_rank, b.attempts, (SELECT id FROM temp.{_PLACES} AS p "
-            f"CROSS JOIN contacts WHERE p.place_grp BETWEEN ? AND ? AND {where}"
-            "queue_rank = b.queue_rank AND attempts = b.attempts AND locale_key = p.place_key "
+            "WITH b(band_rank, band_attempts) AS (SELECT queue_rank, attempts FROM contacts "
+            f"WHERE {where}{_READY_SQLITE} ORDER BY queue_rank, attempts LIMIT 1) "
+            f"SELECT b.band_rank, b.band_attempts, {columns} FROM b LEFT JOIN contacts "
+            f"ON contacts.id = (SELECT id FROM temp.{_PLACES} AS op CROSS JOIN contacts "
+            f"WHERE op.place_grp BETWEEN ? AND ? AND {where}queue_rank = b.band_rank "
+            "AND attempts = b.band_attempts AND locale_key = op.place_key "
             f"AND {_READY_SQLITE}{skip} "
-            "ORDER BY p.place_grp, p.place_key, last_attempt_at, id LIMIT 1) FROM b"
+            "ORDER BY op.place_grp, op.place_key, last_attempt_at, id LIMIT 1)"
         )
     first = _place_numbers(session, groups)
     span = (first, first + len(groups) - 1)
@@ -578,9 +587,12 @@ def _first_band_seek(
         return _first_band(session, arm, None), None
     if row is None:
         return None, []
-    if row[2] is None:
-        return (row[0], row[1]), ([] if _places_held(session, first) else None)
-    return (row[0], row[1]), [(0, row[2])]
+    band, contact_id = (row[0], row[1]), row[2]
+    if contact_id is None:
+        return band, ([] if _places_held(session, first) else None)
+    leads[contact_id] = row[2:-1]
+    leads[-contact_id] = json.loads(row[-1])  # the contact's numbers, by the negated id
+    return band, [(0, contact_id)]
 
 
 _first_band_sqls: dict[tuple[str, str], str] = {}
@@ -592,14 +604,15 @@ def _walk_sqlite(
     groups: list[list[list[str]]],
     limit: int,
     exclude: set[int],
-    first: bool,
+    leads: dict[int, Any] | None,
 ):
     """:func:`_walk` on SQLite: band by band over every arm; in a band, every open group from
-    the one where the last contact was found on, in one statement (``first``: a claim of one
-    contact, one arm: the first band and its first contact in one statement)."""
+    the one where the last contact was found on, in one statement (``leads``: a claim of one
+    contact, one arm: the first band and its first contact, read with the lead card's
+    columns, in one statement)."""
     found: list[tuple[int, int]] | None = None
-    if first and groups[0]:
-        band, found = _first_band_seek(session, arms[0], groups[0], exclude)
+    if leads is not None and groups[0]:
+        band, found = _first_band_seek(session, arms[0], groups[0], exclude, leads)
         heads: list[tuple[int, int] | None] = [band]
     else:
         heads = [
