@@ -11,6 +11,7 @@ columns (:func:`_seek_first`; the housekeeping statement can carry the same piec
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import sqlite3
 import time
@@ -459,8 +460,11 @@ def _place_numbers(session: Session, groups: list[list[str]]) -> int:
             table.by_id.clear()
         mark, first = table.next, table.next + 1
         table.next = first + len(content)
-        rows = [(mark, "")]
-        rows += [(first + i, key) for i, group in enumerate(content) for key in group]
+        # The rows one at a time (a list of 25,000 tuples was promoted by the collector on
+        # its way, bringing a full collection of the process's objects nearer).
+        rows = itertools.chain(
+            ((mark, ""),), ((first + i, key) for i, group in enumerate(content) for key in group)
+        )
         cursor = raw.cursor()
         try:
             cursor.executemany(f"INSERT INTO temp.{_PLACES} VALUES (?, ?)", rows)
