@@ -11,7 +11,9 @@ columns (:func:`_seek_first`; the housekeeping statement can carry the same piec
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import sqlite3
 import time
 from typing import Any
 
@@ -20,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from calldesk.queue import base
 from calldesk.queue.arms import _Arm, _arm_where
-from calldesk.queue.base import HELD
-from calldesk.queue.driver import _is_pg, _q
-from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _NUMBERS_JSON_PG
+from calldesk.queue.base import HELD, QueueError
+from calldesk.queue.driver import _is_pg, _q, _raw
+from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _LEAD_NUMBERS_SQL, _NUMBERS_JSON_PG
 
 _READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
 
@@ -195,69 +197,27 @@ def _seek_group(
     exclude: set[int],
     lock: bool,
 ) -> list[int]:
-    """Ready contacts of one band in one group of open places (index order, no sort)."""
+    """PostgreSQL: ready contacts of one band in the open places, in the places' order
+    (:func:`_seek_places` on SQLite)."""
     where, params = _arm_where(arm)
     # The contacts to skip are a parameter, not literals: the statement's text stays the same
     # from call to call, so the driver prepares it once (SQLite's statement cache, psycopg's
     # server-side prepared statements).
-    pg = _is_pg(session)
     skip, skipped = "", ()
     if exclude:
-        ids = sorted(int(i) for i in exclude)
-        if pg:
-            skip, skipped = " AND id <> ALL(CAST(? AS bigint[]))", (_pg_ids(ids),)
-        else:
-            skip, skipped = " AND id NOT IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+        skip, skipped = " AND id <> ALL(CAST(? AS bigint[]))", (_pg_ids(exclude),)
     ready = _ready_sql(session)
-    if pg:
-        # One index seek per place (its oldest ready contact), stopping at the first place
-        # that has one; rows another rep is claiming right now are skipped, never waited for.
-        tail = " FOR UPDATE SKIP LOCKED" if lock else ""
-        sql = (
-            "SELECT c.id FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
-            f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
-            f"AND locale_key = k.key AND {ready}{skip} "
-            f"ORDER BY last_attempt_at, id LIMIT ?{tail}) AS c LIMIT ?"
-        )
-        rows = _q(session, sql, _pg_array(group), *params, band[0], band[1], *skipped, limit, limit)
-        return [r[0] for r in rows.all()]
-    # SQLite walks the IN list in order, one index seek per place, and stops at the limit.
+    # One index seek per place (its oldest ready contact), stopping at the first place
+    # that has one; rows another rep is claiming right now are skipped, never waited for.
+    tail = " FOR UPDATE SKIP LOCKED" if lock else ""
     sql = (
+        "SELECT c.id FROM unnest(CAST(? AS text[])) AS k(key) CROSS JOIN LATERAL ("
         f"SELECT id FROM contacts WHERE {where}queue_rank = ? AND attempts = ? "
-        f"AND locale_key IN (SELECT value FROM json_each(?)) AND {ready}{skip} LIMIT ?"
+        f"AND locale_key = k.key AND {ready}{skip} "
+        f"ORDER BY last_attempt_at, id LIMIT ?{tail}) AS c LIMIT ?"
     )
-    rows = _q(session, sql, *params, band[0], band[1], _group_json(group), *skipped, limit)
+    rows = _q(session, sql, _pg_array(group), *params, band[0], band[1], *skipped, limit, limit)
     return [r[0] for r in rows.all()]
-
-
-def _first_band_seek(
-    session: Session, arm: _Arm, group: list[str], exclude: set[int]
-) -> tuple[tuple[int, int] | None, list[int]]:
-    """SQLite, one statement for what :func:`_first_band` then :func:`_seek_group` (limit 1)
-    find first: the best band with a ready contact, and its first ready contact in the
-    first group of open places (none: the walk goes on to the next group as before)."""
-    where, params = _arm_where(arm)
-    skip, skipped = "", ()
-    if exclude:
-        skip = " AND id NOT IN (SELECT value FROM json_each(?))"
-        skipped = (json.dumps(sorted(int(i) for i in exclude)),)
-    ready = _ready_sql(session)
-    row = _q(
-        session,
-        f"WITH b AS (SELECT queue_rank, attempts FROM contacts WHERE {where}{ready} "
-        "ORDER BY queue_rank, attempts LIMIT 1) "
-        "SELECT b.queue_rank, b.attempts, "
-        f"(SELECT id FROM contacts WHERE {where}queue_rank = b.queue_rank "
-        "AND attempts = b.attempts AND locale_key IN (SELECT value FROM json_each(?)) "
-        f"AND {ready}{skip} LIMIT 1) FROM b",
-        *params,
-        *params,
-        _group_json(group),
-        *skipped,
-    ).first()
-    if row is None:
-        return None, []
-    return (row[0], row[1]), ([] if row[2] is None else [row[2]])
 
 
 def _seek_first(
@@ -337,9 +297,6 @@ def _read_seek(
 _seek_first_sql: dict[tuple[str, str], str] = {}
 
 
-_json_of: dict[int, tuple[list[str], str]] = {}
-
-
 _array_of: dict[int, tuple[list[str], str]] = {}
 
 
@@ -379,18 +336,6 @@ def _pg_ids(ids: Any) -> str:
     return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
 
 
-def _group_json(group: list[str]) -> str:
-    """A group of places as the JSON array SQLite reads (groups are cached lists: written once)."""
-    hit = _json_of.get(id(group))
-    if hit is not None and hit[0] is group:
-        return hit[1]
-    if len(_json_of) > 1000:
-        _json_of.clear()
-    text_ = json.dumps(group)
-    _json_of[id(group)] = (group, text_)
-    return text_
-
-
 def _walk(
     session: Session,
     arms: list[_Arm],
@@ -407,15 +352,18 @@ def _walk(
     meanwhile (blocked by a cap, no number left) are not seen again. With ``leads`` (a claim
     on PostgreSQL, one arm), the first band and its first contact come in one statement
     with the contact's columns (``seek``: that statement's answer, read already with the
-    housekeeping (:class:`_Plan`): the open places it sought, the band and the ids); on
-    SQLite (a claim of one contact, one arm), the first band and its first contact in the
-    first group of open places."""
+    housekeeping (:class:`_Plan`): the open places it sought, the band and the ids). SQLite
+    has a walk of its own (:func:`_walk_sqlite`)."""
     keys = _all_keys(session, version)
     if not keys:
         return
     # The store's facts (closed days, registry copies) once per walk: cached, no query per offer.
     context = base._rules().load_context(session, at)
     groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
+    if not _is_pg(session):
+        first = leads is not None and lock and len(arms) == 1 and limit == 1
+        yield from _walk_sqlite(session, arms, groups, limit, exclude, leads if first else None)
+        return
     prefetched: list[int] | None = None
     if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
         if seek is not None and seek[0] is _merged(groups[0]):
@@ -425,9 +373,6 @@ def _walk(
                 session, arms[0], _merged(groups[0]), limit, exclude, leads
             )
         heads: list[tuple[int, int] | None] = [band]
-    elif leads is not None and lock and len(arms) == 1 and groups[0] and limit == 1:
-        band, prefetched = _first_band_seek(session, arms[0], groups[0][0], exclude)
-        heads = [band]
     else:
         heads = [
             _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
@@ -438,11 +383,10 @@ def _walk(
             return
         band, i = min(live)
         arm = arms[i]
-        # PostgreSQL: every open group of the band in one statement (the places in the same
-        # order, stopping at the first with a ready contact): one round trip per offer rather
-        # than one per group whose places have nobody left in this band. SQLite reads its IN
-        # list sorted, so it keeps one statement per group (no round trip to save there).
-        seeks = [_merged(groups[i])] if _is_pg(session) and len(groups[i]) > 1 else groups[i]
+        # Every open group of the band in one statement (the places in the same order,
+        # stopping at the first with a ready contact): one round trip per offer rather than
+        # one per group whose places have nobody left in this band.
+        seeks = [_merged(groups[i])] if len(groups[i]) > 1 else groups[i]
         for group in seeks:
             while True:
                 if prefetched is not None:  # the first seek of the first band, done above
@@ -455,3 +399,243 @@ def _walk(
                     exclude.add(contact_id)
                     yield contact_id
         heads[i] = _first_band(session, arm, band)
+
+
+# --- SQLite: the open places in a table of the connection's own ------------------------------
+#
+# Each group of open places gets a number in a TEMP table of the connection (``place_grp``,
+# soonest-closing group first; the places of a group in key order), loaded once per list of
+# open groups the connection meets, so a seek joins it: one index seek per place, in order,
+# stopping at the limit. A seek used to pass the group's places as JSON (``json_each``): parsed
+# and sorted into an ephemeral index on every statement (0.1-0.45 ms for a group of 300-1,400
+# places at 1M contacts; the join costs the same 4 us for any size).
+#
+# The table's rows follow the transaction that wrote them: a list loaded in a transaction
+# that was rolled back is gone (the table too, if it was created there). The number before a
+# list's first group marks the list (its row, with an empty key, is written with the list):
+# a seek that finds nothing, or a missing table, looks for it, and loads the list again when
+# it is not there. Numbers are never given twice on a connection, so a seek can never read
+# another list's rows.
+
+_PLACES = "calldesk_queue_places"
+_PLACES_TABLE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {_PLACES} (place_grp INTEGER NOT NULL, "
+    "place_key TEXT NOT NULL, PRIMARY KEY (place_grp, place_key)) WITHOUT ROWID"
+)
+_PLACES_LISTS = 8  # lists a connection's table holds before it is emptied and started again
+_READY_SQLITE = _READY.format(true="1")
+_LEAD_FROM = " FROM contacts WHERE id = ?"  # how the lead's own read (_LEAD_NUMBERS_SQL) ends
+
+
+class _PlaceTable:
+    """What a connection's place table holds (kept with the pool's record of the connection):
+    the number of the first group of each list of open groups loaded, by the list's content,
+    and by the identity of the cached lists (the usual look-up: no hashing of the places)."""
+
+    __slots__ = ("by_content", "by_id", "next")
+
+    def __init__(self) -> None:
+        self.by_content: dict[tuple[tuple[str, ...], ...], int] = {}
+        self.by_id: dict[int, tuple[list[list[str]], int]] = {}
+        self.next = 1  # the next number free on this connection
+
+
+def _place_numbers(session: Session, groups: list[list[str]]) -> int:
+    """The number of the first of ``groups`` in the connection's place table (the others
+    follow it), loaded into it on the connection's first use of this list."""
+    raw, _ = _raw(session)
+    table = raw.info.get("_queue_places")
+    if table is None:
+        table = raw.info["_queue_places"] = _PlaceTable()
+    hit = table.by_id.get(id(groups))
+    if hit is not None and hit[0] is groups:
+        return hit[1]
+    content = tuple(tuple(group) for group in groups)
+    first = table.by_content.get(content)
+    if first is None:
+        _q(session, _PLACES_TABLE)
+        if len(table.by_content) >= _PLACES_LISTS:
+            _q(session, f"DELETE FROM temp.{_PLACES}")
+            table.by_content.clear()
+            table.by_id.clear()
+        mark, first = table.next, table.next + 1
+        table.next = first + len(content)
+        # The rows one at a time (a list of 25,000 tuples was promoted by the collector on
+        # its way, bringing a full collection of the process's objects nearer).
+        rows = itertools.chain(
+            ((mark, ""),), ((first + i, key) for i, group in enumerate(content) for key in group)
+        )
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO temp.{_PLACES} VALUES (?, ?)", rows)
+        finally:
+            cursor.close()
+        table.by_content[content] = first
+    if len(table.by_id) > 64:
+        table.by_id.clear()
+    table.by_id[id(groups)] = (groups, first)
+    return first
+
+
+def _places_held(session: Session, first: int) -> bool:
+    """Whether the connection's place table holds the list whose first group is ``first``
+    (not if the transaction that loaded it was rolled back); when it does not, forgets what
+    the table was thought to hold (its numbers stay taken: rows of other lists may remain)."""
+    try:
+        held = _q(
+            session,
+            f"SELECT count(*) FROM temp.{_PLACES} WHERE place_grp = ? AND place_key = ''",
+            first - 1,
+        ).scalar()
+    except sqlite3.OperationalError:  # no such table: created by a transaction rolled back
+        held = 0
+    if not held:
+        table = _raw(session)[0].info.get("_queue_places")
+        if table is not None:
+            table.by_content.clear()
+            table.by_id.clear()
+    return bool(held)
+
+
+def _skip_sqlite(exclude: set[int]) -> tuple[str, tuple[Any, ...]]:
+    """The condition that leaves out contacts already seen (one: a plain comparison)."""
+    if not exclude:
+        return "", ()
+    if len(exclude) == 1:
+        return " AND id <> ?", (int(next(iter(exclude))),)
+    ids = json.dumps(sorted(int(i) for i in exclude))
+    return " AND id NOT IN (SELECT value FROM json_each(?))", (ids,)
+
+
+def _seek_places_sql(where: str, skip: str) -> str:
+    sql = _seek_places_sqls.get((where, skip))
+    if sql is None:
+        # The places (outer: group, then key) lead; in each, the queue index's order. The
+        # ORDER BY is that order, read from the loops as they run (no sort: checked with
+        # EXPLAIN QUERY PLAN in tests/test_queue_seek_sqlite.py).
+        sql = _seek_places_sqls[(where, skip)] = (
+            f"SELECT op.place_grp, id FROM temp.{_PLACES} AS op CROSS JOIN contacts "
+            f"WHERE op.place_grp BETWEEN ? AND ? AND {where}queue_rank = ? AND attempts = ? "
+            f"AND locale_key = op.place_key AND {_READY_SQLITE}{skip} "
+            "ORDER BY op.place_grp, op.place_key, last_attempt_at, id LIMIT ?"
+        )
+    return sql
+
+
+_seek_places_sqls: dict[tuple[str, str], str] = {}
+
+
+def _seek_places(
+    session: Session,
+    arm: _Arm,
+    band: tuple[int, int],
+    groups: list[list[str]],
+    start: int,
+    limit: int,
+    exclude: set[int],
+) -> list[tuple[int, int]]:
+    """SQLite: ready contacts of one band in the open groups from ``start`` on, in queue order
+    (group, place, least recently tried, oldest), with the index of the group of each."""
+    where, params = _arm_where(arm)
+    skip, skipped = _skip_sqlite(exclude)
+    sql = _seek_places_sql(where, skip)
+    for _ in range(2):
+        first = _place_numbers(session, groups)
+        span = (first + start, first + len(groups) - 1)
+        try:
+            rows = _q(session, sql, *span, *params, band[0], band[1], *skipped, limit).all()
+        except sqlite3.OperationalError:
+            if _places_held(session, first):
+                raise
+            continue
+        if rows or _places_held(session, first):
+            return [(group - first, contact_id) for group, contact_id in rows]
+    raise QueueError("the open places could not be loaded")
+
+
+def _first_band_seek(
+    session: Session,
+    arm: _Arm,
+    groups: list[list[str]],
+    exclude: set[int],
+    leads: dict[int, Any],
+) -> tuple[tuple[int, int] | None, list[tuple[int, int]] | None]:
+    """SQLite, one statement for what :func:`_first_band`, :func:`_seek_places` (limit 1) and
+    the lead's read find first: the best band with a ready contact, its first ready contact in
+    the open places (its group unknown: 0), read with the lead card's columns and its numbers
+    (kept in ``leads`` as :func:`~calldesk.queue.lead._load_lead` keeps them). None instead of
+    the contacts: the walk seeks them itself (the place table was not there)."""
+    where, params = _arm_where(arm)
+    skip, skipped = _skip_sqlite(exclude)
+    sql = _first_band_sqls.get((where, skip))
+    if sql is None:
+        # The lead's columns as _load_lead reads them, from the contact the subquery finds.
+        columns = _LEAD_NUMBERS_SQL.removeprefix("SELECT ").removesuffix(_LEAD_FROM)
+        sql = _first_band_sqls[(where, skip)] = (
+            "WITH b(band_rank, band_attempts) AS (SELECT queue_rank, attempts FROM contacts "
+            f"WHERE {where}{_READY_SQLITE} ORDER BY queue_rank, attempts LIMIT 1) "
+            f"SELECT b.band_rank, b.band_attempts, {columns} FROM b LEFT JOIN contacts "
+            f"ON contacts.id = (SELECT id FROM temp.{_PLACES} AS op CROSS JOIN contacts "
+            f"WHERE op.place_grp BETWEEN ? AND ? AND {where}queue_rank = b.band_rank "
+            "AND attempts = b.band_attempts AND locale_key = op.place_key "
+            f"AND {_READY_SQLITE}{skip} "
+            "ORDER BY op.place_grp, op.place_key, last_attempt_at, id LIMIT 1)"
+        )
+    first = _place_numbers(session, groups)
+    span = (first, first + len(groups) - 1)
+    try:
+        row = _q(session, sql, *params, *span, *params, *skipped).first()
+    except sqlite3.OperationalError:
+        if _places_held(session, first):
+            raise
+        return _first_band(session, arm, None), None
+    if row is None:
+        return None, []
+    band, contact_id = (row[0], row[1]), row[2]
+    if contact_id is None:
+        return band, ([] if _places_held(session, first) else None)
+    leads[contact_id] = row[2:-1]
+    leads[-contact_id] = json.loads(row[-1])  # the contact's numbers, by the negated id
+    return band, [(0, contact_id)]
+
+
+_first_band_sqls: dict[tuple[str, str], str] = {}
+
+
+def _walk_sqlite(
+    session: Session,
+    arms: list[_Arm],
+    groups: list[list[list[str]]],
+    limit: int,
+    exclude: set[int],
+    leads: dict[int, Any] | None,
+):
+    """:func:`_walk` on SQLite: band by band over every arm; in a band, every open group from
+    the one where the last contact was found on, in one statement (``leads``: a claim of one
+    contact, one arm: the first band and its first contact, read with the lead card's
+    columns, in one statement)."""
+    found: list[tuple[int, int]] | None = None
+    if leads is not None and groups[0]:
+        band, found = _first_band_seek(session, arms[0], groups[0], exclude, leads)
+        heads: list[tuple[int, int] | None] = [band]
+    else:
+        heads = [
+            _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
+        ]
+    while True:
+        live = [(band, i) for i, band in enumerate(heads) if band is not None]
+        if not live:
+            return
+        band, i = min(live)
+        start = 0  # the group the last contact was found in: those before it have none left
+        while True:
+            if found is None:
+                found = _seek_places(session, arms[i], band, groups[i], start, limit, exclude)
+            if not found:
+                break
+            for _group, contact_id in found:
+                exclude.add(contact_id)
+                yield contact_id
+            start, found = found[-1][0], None
+        found = None
+        heads[i] = _first_band(session, arms[i], band)
