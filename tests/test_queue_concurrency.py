@@ -24,12 +24,16 @@ WORKERS = 16
 KILLED = 2
 
 
-def _work(url: str, rep_id: int, at_iso: str, results, die_after_claim: bool) -> None:
-    """One rep: claim, record, claim the next... until the queue is empty."""
+def _work(url: str, rep_id: int, at_iso: str, results, die_after_claim: bool, start=None) -> None:
+    """One rep: claim, record, claim the next... until the queue is empty. With ``start`` (a
+    barrier), the reps begin together: a process takes seconds to start on a busy machine, and
+    the first ones would otherwise empty the queue before the last ones ask."""
     at = dt.datetime.fromisoformat(at_iso)
     store = open_store(url, upgrade=False)
     got: list[int] = []
     try:
+        if start is not None:
+            start.wait(timeout=300)
         with store.write() as session:
             offer = queue.next_offer(session, rep_id, at=at)
         if die_after_claim:
@@ -100,8 +104,9 @@ def test_sixteen_reps_drain_the_queue(pg_url: str) -> None:
     for process in doomed:
         process.kill()  # closed the laptop mid-call
         process.join(timeout=30)
+    start = ctx.Barrier(WORKERS - KILLED)
     workers = [
-        ctx.Process(target=_work, args=(pg_url, rep_ids[i], AT.isoformat(), results, False))
+        ctx.Process(target=_work, args=(pg_url, rep_ids[i], AT.isoformat(), results, False, start))
         for i in range(KILLED, WORKERS)
     ]
     for process in workers:
