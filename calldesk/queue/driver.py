@@ -8,6 +8,7 @@ moments as the store keeps them.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from calldesk.queue.base import QueueError
 
 def _is_pg(session: Session) -> bool:
     held = session.info.get("_queue_raw")
-    if held is not None and held[0] is session.get_transaction():
+    if held is not None and held[0]() is session.get_transaction():
         return held[2]
     return session.get_bind().dialect.name == "postgresql"
 
@@ -52,15 +53,18 @@ def _raw(session: Session) -> tuple[Any, bool]:
     """The driver connection of the session's transaction, and whether it is PostgreSQL.
 
     Kept on the session for as long as the same transaction lasts: asking the session for its
-    connection costs more than a hot statement does, and the queue runs a dozen per call."""
+    connection costs more than a hot statement does, and the queue runs a dozen per call. The
+    transaction is held by a weak reference: the session holding its own transaction made a
+    cycle (session, transaction, connection, their event dispatch: ~50 objects a call) that
+    only the cycle collector freed, whose passes were most of the desk's slowest calls."""
     transaction = session.get_transaction()
     held = session.info.get("_queue_raw")
-    if held is not None and transaction is not None and held[0] is transaction:
+    if held is not None and transaction is not None and held[0]() is transaction:
         return held[1], held[2]
     conn = session.connection()
     transaction = session.get_transaction()
     pg = conn.dialect.name == "postgresql"
-    session.info["_queue_raw"] = (transaction, conn.connection, pg)
+    session.info["_queue_raw"] = (weakref.ref(transaction), conn.connection, pg)
     return conn.connection, pg
 
 
