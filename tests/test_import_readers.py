@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -245,34 +244,26 @@ PLAIN_FILES = {
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 @pytest.mark.parametrize("name", sorted(PLAIN_FILES))
 def test_plain_lines_read_by_whole_lines_as_row_by_row(
-    name: str, line_end: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, line_end: str, tmp_path: Path
 ) -> None:
-    """A file without quotes (every line one row) is read by whole lines, in columns: the
-    same cells (a short line's missing ones read ""), row numbers and blank-row counts as the
-    row-by-row reader gives, in batches of any size, with chunks of any size."""
+    """A file without quotes (every line one row) is read by whole lines: the same rows, row
+    numbers and blank-row counts as the row-by-row reader gives."""
     from calldesk.importing import readers
 
     path = tmp_path / "plain.csv"
     path.write_bytes(PLAIN_FILES[name].replace("\n", line_end).encode("utf-8"))
     layout = readers.sniff_file(path)
     assert readers._plain_lines(layout)
-
-    def padded(rows: list[list[str]], width: int) -> list[tuple[str, ...]]:
-        return [tuple(row) + ("",) * (width - len(row)) for row in rows]
-
-    for size, chunk in itertools.product((1, 2, 1000), (7, 64, readers._PLAIN_CHUNK)):
-        monkeypatch.setattr(readers, "_PLAIN_CHUNK", chunk)
-        plain = list(readers._iter_plain(layout, size))
-        rows = list(readers._iter_rows(layout, size))
-        assert [(b.row_numbers, b.blank_rows, b.refused) for b in plain] == [
-            (b.row_numbers, b.blank_rows, b.refused) for b in rows
+    for size in (1, 2, 1000):
+        plain = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_plain(layout, size)
         ]
-        for by_columns, by_rows in zip(plain, rows, strict=True):
-            assert by_columns.columns is not None
-            width = len(by_columns.columns)
-            assert width >= max(map(len, by_rows.rows), default=0)
-            assert list(zip(*by_columns.columns, strict=True)) == padded(by_rows.rows, width)
-            assert list(by_columns.rows) == [list(r) for r in padded(by_rows.rows, width)]
+        rows = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_rows(layout, size)
+        ]
+        assert plain == rows
 
 
 # Cells of plain files: no quote, NUL or carriage return; spaces, accents, other delimiters.
@@ -287,20 +278,18 @@ _PLAIN_CELL = st.text(alphabet="ab Zé,;|\t0-+.@ßø", max_size=6)
     last_end=st.booleans(),
     bom=st.booleans(),
     batch=st.integers(1, 12),
-    chunk=st.integers(1, 80),
 )
-def test_random_plain_files_read_in_columns_as_row_by_row(
+def test_random_plain_files_read_by_whole_lines_as_row_by_row(
     lines: list[list[str]],
     delimiter: str,
     line_end: str,
     last_end: bool,
     bom: bool,
     batch: int,
-    chunk: int,
 ) -> None:
-    """Any plain file (ragged and blank lines, cells holding the other delimiters, any chunk
-    and batch size) reads in columns as the row reader reads it: the cells, row numbers and
-    blank rows of every batch."""
+    """Any plain file (ragged and blank lines, cells holding the other delimiters, with or
+    without a last line end, any batch size) reads by whole lines as the row reader reads it:
+    the rows, row numbers and blank rows of every batch."""
     import tempfile
 
     from calldesk.importing import readers
@@ -316,21 +305,15 @@ def test_random_plain_files_read_in_columns_as_row_by_row(
             return  # an empty file, or one the sniffer refuses: no reader reads it
         if not readers._plain_lines(layout):
             return
-        original = readers._PLAIN_CHUNK
-        readers._PLAIN_CHUNK = chunk
-        try:
-            plain = list(readers._iter_plain(layout, batch))
-        finally:
-            readers._PLAIN_CHUNK = original
-        rows = list(readers._iter_rows(layout, batch))
-    assert [(b.row_numbers, b.blank_rows) for b in plain] == [
-        (b.row_numbers, b.blank_rows) for b in rows
-    ]
-    for by_columns, by_rows in zip(plain, rows, strict=True):
-        assert by_columns.columns is not None
-        width = len(by_columns.columns)
-        assert all(len(row) <= width for row in by_rows.rows)
-        assert list(by_columns.rows) == [row + [""] * (width - len(row)) for row in by_rows.rows]
+        plain = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_plain(layout, batch)
+        ]
+        rows = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_rows(layout, batch)
+        ]
+    assert plain == rows
 
 
 @pytest.mark.parametrize(

@@ -76,9 +76,7 @@ class _RowJudgement:
         rows = batch.rows
         n = len(rows)
         width = len(names)
-        columns = batch.columns
-        if columns is None:
-            columns = list(itertools.zip_longest(*rows, fillvalue=""))
+        columns = list(itertools.zip_longest(*rows, fillvalue=""))
         if len(columns) < width:
             columns.extend([("",) * n] * (width - len(columns)))
         result = self.result

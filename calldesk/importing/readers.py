@@ -13,13 +13,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import overload
 
 SAMPLE_BYTES = 256 * 1024
 PREVIEW_ROWS = 20
@@ -63,14 +61,12 @@ class FileLayout:
 class RowBatch:
     """Data rows read from a file, with the 1-based file row number of each row."""
 
-    rows: Sequence[list[str]]
+    rows: list[list[str]]
     row_numbers: list[int]
     bytes_read: int
     blank_rows: int = 0  # blank rows skipped since the previous batch
     # rows that could not be read as a row: (row number, why), reported and not stored
     refused: list[tuple[int, str]] = field(default_factory=list)
-    # The rows in columns, when the reader read them so (plain CSV): ``rows`` is a view.
-    columns: list[list[str]] | None = None
 
 
 # --- encodings ------------------------------------------------------------------------------
@@ -511,143 +507,37 @@ def _plain_lines(layout: FileLayout) -> bool:
     return b"\r" not in carry
 
 
-# Whole lines of a plain file read at a time by the columnar reader (~9,000 rows of a typical
-# list): polars keeps what a read took, so 4 MB reads added ~50 MB to a 1M-row import's peak
-# (1 MB: ~10 MB); a few more calls cost ~0.1 s of CPU at 1M rows.
-_PLAIN_CHUNK = 1 << 20
-
-
-class ColumnRows(Sequence[list[str]]):
-    """A batch's rows over its columns, for the few places that look at a whole row: row
-    ``j`` is ``[column[j] for column in columns]`` (cells past a short line's end read "")."""
-
-    __slots__ = ("columns",)
-
-    def __init__(self, columns: list[list[str]]) -> None:
-        self.columns = columns
-
-    def __len__(self) -> int:
-        return len(self.columns[0]) if self.columns else 0
-
-    @overload
-    def __getitem__(self, j: int) -> list[str]: ...
-
-    @overload
-    def __getitem__(self, j: slice) -> list[list[str]]: ...
-
-    def __getitem__(self, j: int | slice) -> list[str] | list[list[str]]:
-        if isinstance(j, slice):
-            return [self[k] for k in range(*j.indices(len(self)))]
-        return [column[j] for column in self.columns]
-
-    def __iter__(self) -> Iterator[list[str]]:
-        return map(list, zip(*self.columns, strict=True))
-
-
-def _plain_chunk(
-    body: str | bytes, delimiter: str, width: int
-) -> tuple[list[list[str]], list[int]]:
-    """The cells of ``body`` (whole plain lines) in columns, and the 0-based line of each
-    row: blank lines (no cell holds anything) are left out. Polars' reader does it in columns;
-    a line wider than the header (or a delimiter of more than one byte) goes to the csv module,
-    which reads every plain line the same way."""
-    import polars as pl
-
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    sep = delimiter.encode("utf-8")
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    if len(sep) == 1 and width > 0:
-        names = [f"c{i}" for i in range(width)]
-        try:
-            # Polars takes the number of fields from the first line: a line of empty cells as
-            # wide as the header goes first, and is dropped. The last line ends as the others
-            # (at the very end of the data polars drops a trailing empty cell).
-            frame = pl.read_csv(
-                io.BytesIO(
-                    sep * (width - 1) + b"\n" + data + (b"" if data.endswith(b"\n") else b"\n")
-                ),
-                has_header=False,
-                separator=delimiter,
-                quote_char=None,
-                schema={name: pl.String for name in names},
-                infer_schema=False,
-            ).slice(1)
-        except pl.exceptions.PolarsError:
-            frame = None
-        if frame is not None and frame.height == lines:
-            frame = frame.with_row_index("line").filter(
-                pl.any_horizontal(pl.col(name).is_not_null() for name in names)
-            )
-            columns = [frame.get_column(name).fill_null("").to_list() for name in names]
-            return columns, frame.get_column("line").to_list()
-    text = data.decode("utf-8")
-    rows, where = [], []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    for line, row in enumerate(reader):
-        if row and any(row):
-            rows.append(row)
-            where.append(line)
-    columns = [list(c) for c in itertools.zip_longest(*rows, fillvalue="")]
-    columns += [[""] * len(rows) for _ in range(width - len(columns))]
-    return columns, where
-
-
 def _iter_plain(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
     """:func:`_iter_rows` for a file of plain lines (:func:`_plain_lines`): each line is one
-    row, numbered as _iter_rows numbers rows; blank rows counted, not returned. Read in columns
-    (:func:`_plain_chunk`): the batches carry them, and their rows are a view over them."""
+    row, numbered as _iter_rows numbers rows; blank rows counted, not returned."""
     assert layout.encoding and layout.delimiter
     start = layout.skip_rows + (1 if layout.has_header else 0)
-    width = max(len(layout.headers), 1)
-    columns: list[list[str]] = [[] for _ in range(width)]
+    number = 0
+    rows: list[list[str]] = []
     numbers: list[int] = []
-    consumed = 0  # lines of the file before the chunk
-    last = start  # the line of the last row handed on: the lines between are blank
-    carry = b""
-
-    def cut(size: int, at: int, end: int) -> RowBatch:
-        """The first ``size`` rows, and the blank lines up to line ``end``."""
-        nonlocal columns, numbers, last
-        part = [c[:size] for c in columns]
-        batch = RowBatch(ColumnRows(part), numbers[:size], at, end - last - size, columns=part)
-        columns, numbers, last = [c[size:] for c in columns], numbers[size:], end
-        return batch
-
-    with open(layout.path, "rb") as handle:
-        handle.seek(layout.bom_length)
-        while True:
-            chunk = handle.read(_PLAIN_CHUNK)
-            block = carry + chunk
-            if chunk:
-                end = block.rfind(b"\n") + 1
-                if not end:
-                    carry = block
-                    continue
-                body, carry = block[:end], block[end:]
-            else:
-                body, carry = block, b""
-            if not body:
-                break
-            lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-            skip = max(0, min(start - consumed, lines))
-            at = 0
-            for _ in range(skip):
-                found = body.find(b"\n", at)
-                at = len(body) if found < 0 else found + 1
-            cells, where = _plain_chunk(body[at:], layout.delimiter, width)
-            if len(cells) > len(columns):  # a line wider than any before
-                columns += [[""] * len(numbers) for _ in range(len(cells) - len(columns))]
-            for mine, theirs in itertools.zip_longest(columns, cells):
-                mine.extend(theirs if theirs is not None else [""] * len(where))
-            base = consumed + skip + 1
-            numbers.extend(base + line for line in where)
-            consumed += lines
-            while len(numbers) >= batch_size:
-                yield cut(batch_size, handle.tell(), numbers[batch_size - 1])
-            if not chunk:
-                break
-    if numbers or consumed > last:
-        yield cut(len(numbers), layout.size, consumed)
+    blank = 0
+    with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
+        try:
+            while lines := text.readlines(1 << 20):
+                for row in csv.reader(lines, delimiter=layout.delimiter, strict=False):
+                    number += 1
+                    if number <= start:
+                        continue
+                    if not row or not any(row):
+                        blank += 1
+                        continue
+                    rows.append(row)
+                    numbers.append(number)
+                    if len(rows) >= batch_size:
+                        yield RowBatch(rows, numbers, text.buffer.tell(), blank)
+                        rows, numbers, blank = [], [], 0
+        except UnicodeDecodeError as exc:
+            raise ReaderError(
+                f"{layout.path.name}: row {number + 1} (line {number + 1}) cannot be read as "
+                f"{layout.encoding} ({exc.reason}); choose the file's encoding"
+            ) from exc
+    if rows or blank:
+        yield RowBatch(rows, numbers, layout.size, blank)
 
 
 def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
