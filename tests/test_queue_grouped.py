@@ -68,12 +68,13 @@ def _fill(store: Store) -> None:
         )
 
 
-def _per_place(session) -> list[int]:
-    """The oracle: one seek per place, in queue order."""
+def _per_place(session, at: dt.datetime = AT) -> list[int]:
+    """The oracle: one seek per place, in queue order (band, group, place, least recently
+    tried, id)."""
     arms = queue._arms(queue._campaign_rows(session), None)
     assert len(arms) == 1
-    context = rules.load_context(session, AT)
-    groups = queue._open_groups(queue._all_keys(session), AT, arms[0].rules, context)
+    context = rules.load_context(session, at)
+    groups = queue._open_groups(queue._all_keys(session), at, arms[0].rules, context)
     ready = queue._ready_sql(session)
     bands = session.execute(
         text(f"SELECT DISTINCT queue_rank, attempts FROM contacts WHERE {ready} ORDER BY 1, 2")

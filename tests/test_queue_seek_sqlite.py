@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import text
-from test_queue_grouped import AT, _fill
+from test_queue_grouped import AT, _fill, _per_place
 from test_queue_helpers import TUESDAY_10_NY, make_contact, make_rep
 
 from calldesk import queue, rules
@@ -25,28 +24,6 @@ from calldesk.store import Store
 
 # 02:30 UTC: 21:30 in New York (closed), 18:30 in Los Angeles: other groups than at AT.
 LATER = AT + dt.timedelta(hours=5)
-
-
-def _oracle(session, at: dt.datetime) -> list[int]:
-    """One seek per place, in queue order (band, group, place, least recently tried, id)."""
-    context = rules.load_context(session, at)
-    groups = queue._open_groups(queue._all_keys(session), at, None, context)
-    ready = queue._ready_sql(session)
-    bands = session.execute(
-        text(f"SELECT DISTINCT queue_rank, attempts FROM contacts WHERE {ready} ORDER BY 1, 2")
-    ).all()
-    order = []
-    for rank, attempts in bands:
-        for group in groups:
-            for key in group:
-                order += session.scalars(
-                    text(
-                        f"SELECT id FROM contacts WHERE queue_rank = :r AND attempts = :a "
-                        f"AND locale_key = :k AND {ready} ORDER BY last_attempt_at, id"
-                    ),
-                    {"r": rank, "a": attempts, "k": key},
-                ).all()
-    return order
 
 
 def _walked(session, at: dt.datetime, limit: int = 1) -> list[int]:
@@ -95,7 +72,7 @@ def test_seek_statements_read_the_index_in_queue_order(sqlite_store: Store) -> N
 def test_a_list_loaded_in_a_rolled_back_transaction_is_loaded_again(sqlite_store: Store) -> None:
     _fill(sqlite_store)
     with sqlite_store.write() as session:
-        oracle, later = _oracle(session, AT), _oracle(session, LATER)
+        oracle, later = _per_place(session, AT), _per_place(session, LATER)
     assert oracle != later
     queue.forget_places()
     # The first list of the connection, loaded (and the table created) in a transaction that
@@ -129,7 +106,7 @@ def test_a_connection_holds_a_few_lists_then_starts_again(sqlite_store: Store) -
     _fill(sqlite_store)
     moments = [AT + dt.timedelta(minutes=30 * h) for h in range(-30, 12)]
     with sqlite_store.write() as session:
-        oracles = [_oracle(session, at) for at in moments]
+        oracles = [_per_place(session, at) for at in moments]
         keys = queue._all_keys(session)
         lists = {
             tuple(map(tuple, queue._open_groups(keys, at, None, rules.load_context(session, at))))

@@ -336,6 +336,19 @@ def _pg_ids(ids: Any) -> str:
     return "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
 
 
+def _first_bands(
+    session: Session, arms: list[_Arm], groups: list[list[list[str]]]
+) -> list[tuple[int, int] | None]:
+    """Each arm's best band with a ready contact (None: no open place, or nobody ready)."""
+    return [_first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)]
+
+
+def _best_band(heads: list[tuple[int, int] | None]) -> tuple[tuple[int, int], int] | None:
+    """The best of the arms' bands and its arm, or None when no arm has one left."""
+    live = [(band, i) for i, band in enumerate(heads) if band is not None]
+    return min(live) if live else None
+
+
 def _walk(
     session: Session,
     arms: list[_Arm],
@@ -374,14 +387,9 @@ def _walk(
             )
         heads: list[tuple[int, int] | None] = [band]
     else:
-        heads = [
-            _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
-        ]
-    while True:
-        live = [(band, i) for i, band in enumerate(heads) if band is not None]
-        if not live:
-            return
-        band, i = min(live)
+        heads = _first_bands(session, arms, groups)
+    while (best := _best_band(heads)) is not None:
+        band, i = best
         arm = arms[i]
         # Every open group of the band in one statement (the places in the same order,
         # stopping at the first with a ready contact): one round trip per offer rather than
@@ -619,14 +627,9 @@ def _walk_sqlite(
         band, found = _first_band_seek(session, arms[0], groups[0], exclude, leads)
         heads: list[tuple[int, int] | None] = [band]
     else:
-        heads = [
-            _first_band(session, arm, None) if groups[i] else None for i, arm in enumerate(arms)
-        ]
-    while True:
-        live = [(band, i) for i, band in enumerate(heads) if band is not None]
-        if not live:
-            return
-        band, i = min(live)
+        heads = _first_bands(session, arms, groups)
+    while (best := _best_band(heads)) is not None:
+        band, i = best
         start = 0  # the group the last contact was found in: those before it have none left
         while True:
             if found is None:
