@@ -378,7 +378,7 @@ def _walk(
         yield from _walk_sqlite(session, arms, groups, limit, exclude, leads if first else None)
         return
     prefetched: list[int] | None = None
-    if leads is not None and lock and len(arms) == 1 and groups[0] and _is_pg(session):
+    if leads is not None and lock and len(arms) == 1 and groups[0]:
         if seek is not None and seek[0] is _merged(groups[0]):
             band, prefetched = seek[1], seek[2]
         else:
