@@ -1,0 +1,99 @@
+"""The import's SQLite writer binds rows column by column (constants written into the
+statement, bools as ints, mostly-None columns through ``nullif``): what it stores must be
+exactly what binding every value would store, value and type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, text
+
+from calldesk.importing.writer import _Writer
+
+_META = MetaData()
+_TABLE = Table(
+    "t",
+    _META,
+    Column("id", Integer, primary_key=True),
+    Column("a", String),
+    Column("b", Integer),
+    Column("c", Boolean),
+    Column("d", String),
+    Column("e", String, nullable=False, default="fill"),
+)
+_COLUMNS = ("a", "b", "c", "d")
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=3),
+    st.sampled_from(["", "0", "a, b", "it's", "x\x00y", "NULL", "nullif(?, 0)", "x" * 150]),
+)
+
+
+def _stored(engine: Any) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                text(
+                    "SELECT id, a, typeof(a), b, typeof(b), c, typeof(c), d, typeof(d), e "
+                    "FROM t ORDER BY id"
+                )
+            )
+        ]
+
+
+def _write(tmp_path: Path, name: str, batches: list[list[tuple[Any, ...]]], plain: bool) -> Any:
+    engine = create_engine(f"sqlite:///{tmp_path / name}")
+    _META.drop_all(engine)
+    _META.create_all(engine)
+    with engine.begin() as conn:
+        if plain:  # every value bound, as the DB-API binds it
+            raw = conn.connection.dbapi_connection
+            for rows in batches:
+                raw.executemany(  # type: ignore[union-attr]
+                    "INSERT INTO t (a, b, c, d, e) VALUES (?, ?, ?, ?, 'fill')", rows
+                )
+        else:
+            writer = _Writer(conn, sqlite=True)
+            for rows in batches:
+                writer.insert(_TABLE, _COLUMNS, rows)
+    return engine
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(_values, _values, _values, _values), min_size=1, max_size=12),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_column_wise_binding_stores_what_binding_every_value_stores(
+    tmp_path_factory: Any, batches: list[list[tuple[Any, ...]]]
+) -> None:
+    tmp = tmp_path_factory.mktemp("writer")
+    assert _stored(_write(tmp, "columns.sqlite3", batches, plain=False)) == _stored(
+        _write(tmp, "plain.sqlite3", batches, plain=True)
+    )
+
+
+def test_the_shapes_an_import_writes_are_bound_cheaply(tmp_path: Path) -> None:
+    """An all-None column and a constant one are written into the statement, bools are bound
+    as ints, a mostly-None text column goes through nullif; the values stay the same."""
+    rows = [("x", 7, True, None)] * 9 + [("y", 7, False, "note")]
+    engine = create_engine(f"sqlite:///{tmp_path / 'shapes.sqlite3'}")
+    _META.create_all(engine)
+    with engine.begin() as conn:
+        writer = _Writer(conn, sqlite=True)
+        writer.insert(_TABLE, _COLUMNS, rows)
+        (statement,) = writer._shaped.values()
+    assert "VALUES (?, 7, ?, nullif(?, 0), 'fill')" in statement
+    stored = _stored(engine)
+    assert [(r[1], r[3], r[5], r[7]) for r in stored] == [("x", 7, 1, None)] * 9 + [
+        ("y", 7, 0, "note")
+    ]
