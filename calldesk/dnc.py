@@ -87,8 +87,10 @@ def read_dnc_file(
     not a valid number there is asked again as :func:`normalize_dnc_number` asks (any
     possible number is listed), so each answer is the one that function gives.
     """
+    from calldesk.phones.answer_book import answer_book  # (not needed to start the desk)
+
     region = (country or "US").upper()
-    normalizer = PhoneNormalizer(region)
+    normalizer = PhoneNormalizer(region, book=answer_book())
     pending: list[tuple[int, str, str]] = []  # (line, text, the part that is the number)
 
     def answers() -> Iterator[tuple[int, str, str | None]]:
@@ -118,6 +120,7 @@ def read_dnc_file(
                 yield from answers()
     if pending:
         yield from answers()
+    answer_book().save()  # the numbers' answers, for the next import
 
 
 def _file_date(path: Path) -> dt.date:

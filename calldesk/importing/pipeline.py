@@ -84,6 +84,7 @@ from calldesk.models import (
     utcnow,
 )
 from calldesk.phones import PhoneNormalizer
+from calldesk.phones.answer_book import answer_book
 from calldesk.store import Store
 
 # What callers import from here (the run's types and housekeeping live in their own modules).
@@ -154,7 +155,7 @@ class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
         self.result = ImportResult(list_id=None)
         self.state = ImportProgress("sniffing")
         self.country = (options.country or "US").upper()
-        self.normalizer = PhoneNormalizer(self.country)
+        self.normalizer = PhoneNormalizer(self.country, book=answer_book())
         self.now = utcnow()
         self.now_db = _db_time(self.now, self.sqlite)
         # dedupe state: key -> contact id, or a list of ids when people share the value
@@ -329,6 +330,7 @@ class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
         self.result.run_id = run_id
         try:
             self._load(layout, mapping, names, target, run_id, sha)
+            answer_book().save()  # the numbers' answers, for the next import
         except BaseException as exc:
             if self.hold_back:
                 discard_run(self.store, run_id)

@@ -6,6 +6,7 @@ text) for the rest; the same answers as :func:`calldesk.phones.numbers.parse_pho
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from calldesk.phones.numbers import (
     _IDD_NANP,
@@ -19,6 +20,9 @@ from calldesk.phones.numbers import (
 )
 from calldesk.phones.prefixes import _PLUS_TEXT, CountryCodeShortcut, NanpShortcut
 
+if TYPE_CHECKING:
+    from calldesk.phones.answer_book import AnswerBook
+
 
 class PhoneNormalizer:
     """Normalises many numbers fast: the exact shortcuts for common shapes, else full parses.
@@ -30,7 +34,12 @@ class PhoneNormalizer:
     """
 
     def __init__(
-        self, default_country: str | None, *, fast: bool = True, prefix_after: int = 1000
+        self,
+        default_country: str | None,
+        *,
+        fast: bool = True,
+        prefix_after: int = 1000,
+        book: AnswerBook | None = None,
     ) -> None:
         self.default_country = (default_country or "").upper() or None
         self.fast = fast
@@ -38,8 +47,9 @@ class PhoneNormalizer:
         # prefix (and compiling each country's patterns once): worth it on big lists only, so
         # they start after this many full parses. The answers are the same either way.
         self.prefix_after = prefix_after
-        self.nanp = NanpShortcut()
-        self.country_codes = CountryCodeShortcut()
+        # With a book, the per-prefix answers of earlier runs (calldesk.phones.answer_book).
+        self.nanp = book.nanp if book is not None else NanpShortcut()
+        self.country_codes = book.country_codes if book is not None else CountryCodeShortcut()
         self._slow_cache: dict[str, PhoneInfo | None] = {}
         self.full_parses = 0
         self.shortcut_hits = 0

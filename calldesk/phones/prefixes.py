@@ -22,6 +22,7 @@ prefix rewrites digits) takes the full parse (:mod:`calldesk.phones.normalizer`)
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -282,6 +283,7 @@ class NanpShortcut:
         self._alive: dict[str, tuple[str, ...]] = {}
         self._answer_index: dict[str, int] = {}
         self.answer_list: list[PhoneInfo] = []
+        self._lock = threading.Lock()
 
     def _depth(self, prefix: str) -> int:
         # A pattern whose digit tests all stay within the area code for this area code stays
@@ -325,9 +327,12 @@ class NanpShortcut:
             answer = analyse_number(
                 "+1" + sample, phonenumbers.PhoneNumber(country_code=1, national_number=int(sample))
             )
-            index = len(self.answer_list)
-            self.answer_list.append(answer)
-            self._answer_index[prefix] = index
+            with self._lock:  # (an answer book's shortcut serves every import of a process)
+                index = self._answer_index.get(prefix)
+                if index is None:
+                    index = len(self.answer_list)
+                    self.answer_list.append(answer)
+                    self._answer_index[prefix] = index
         return index
 
     def info(self, raw: str, national: str) -> PhoneInfo:
