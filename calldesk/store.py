@@ -302,6 +302,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_on_begin)
         event.listen(engine, "handle_error", _on_error)
         return engine
+    from calldesk.models import postgresql_predicates
+
+    postgresql_predicates()  # the partial indexes' predicates (see calldesk.models)
     # Statements calldesk runs over and over (the queue's, a save's) are prepared by psycopg
     # after a few runs; left to itself the server still plans most of them again on every
     # run (their parameters make the generic plan look dearer), which was half the server's

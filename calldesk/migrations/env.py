@@ -2,9 +2,11 @@
 
 from alembic import context
 
-from calldesk.models import Base
+from calldesk.models import Base, postgresql_predicates
 
 connection = context.config.attributes["connection"]
+if connection.dialect.name == "postgresql":
+    postgresql_predicates()
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
