@@ -324,6 +324,11 @@ def against_reference(rows: int, workdir: Path) -> None:
     if not contacts.exists() or not dnc_file.exists():
         made = _run([python, "gen.py", str(rows)], env, reference)
         print(f"generated {rows} rows with the reference generator in {made['wall']:.1f} s")
+    # What each keeps between runs of its phone work: the reference its analysis of which
+    # prefixes decide (undecided_*.pkl; its per-number answers only with --cold runs, which
+    # the benchmark never makes), calldesk its per-prefix answers (its data folder).
+    ref_warm = any(data.glob("undecided_*.pkl"))
+    book_warm = any((workdir / "data" / "cache").glob("phone-answers-*.json"))
     load_before = os.getloadavg()
     ref = _run([python, "pipeline.py", "--rows", str(rows)], env, reference)
     ref_json = json.loads(ref["out"].strip().splitlines()[-1])
@@ -340,6 +345,12 @@ def against_reference(rows: int, workdir: Path) -> None:
     load_after = os.getloadavg()
     both = dnc_run["cpu"] + imp["cpu"]
     print(f"rows {rows}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(
+        "phone work kept from earlier runs: "
+        f"reference's prefix analysis {'yes' if ref_warm else 'no'}, "
+        f"calldesk's per-prefix answers {'yes' if book_warm else 'no'} "
+        "(calldesk's dnc import leaves its answers to the list import either way)"
+    )
     print(
         f"reference pipeline  cpu {ref['cpu']:7.2f} s  wall {ref['wall']:7.2f} s  "
         f"peak rss {ref['rss_mb']:.0f} MB"
