@@ -112,7 +112,7 @@ class _Writer:
         """INSERT ``rows`` on SQLite, binding as little as its columns need.
 
         Python's sqlite3 binds None and bools through its adapter lookup, about 0.43 µs a
-        value against 0.09 for an int (``bench/README.md``), and an import's rows hold
+        value against 0.09 for an int (``bench/bench_binding.py``), and an import's rows hold
         millions of them. So the rows are looked at column by column: a column holding one
         value in every row (None most often) is written into the statement, bools are bound
         as ints, and a column mostly None binds 0 for None, which ``nullif(?, 0)`` turns back
