@@ -29,6 +29,7 @@ from calldesk.rules.contacts import (
     _dnc_check,
     _refused,
     apply_caps,
+    known_attempt_times,
     normalize_number,
 )
 from calldesk.rules.context import RulesContext, load_context
@@ -357,7 +358,12 @@ def decide(
             line,
         )
     if person is not None:
-        status = apply_caps(session, status, person.id, at, campaign_rules, context=context)
+        # The queue's read of the contact may carry its recent attempts (no statement then).
+        known = getattr(person, "recent_attempts", None)
+        times = known_attempt_times(session, person.id, known) if known is not None else None
+        status = apply_caps(
+            session, status, person.id, at, campaign_rules, context=context, times=times
+        )
     elif e164 is not None:
         status = apply_caps(
             session,
