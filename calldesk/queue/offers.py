@@ -15,7 +15,7 @@ from calldesk import campaigns as campaigns_mod
 from calldesk.locale import parse_key
 from calldesk.models import Callback, Contact
 from calldesk.queue import base
-from calldesk.queue.arms import _arms, _campaign_rows, _CampaignRow
+from calldesk.queue.arms import _CampaignRow, _campaigns_and_arms
 from calldesk.queue.base import DEFAULT_LEASE, _now
 from calldesk.queue.claims import (
     _claim,
@@ -264,8 +264,7 @@ def next_offer(
     if plan is not None and campaign_json == plan.campaigns:
         campaigns, arms = plan.rows, plan.arms  # read as the plan read them: no second parse
     else:
-        campaigns = _campaign_rows(session, campaign_json)
-        arms = _arms(campaigns, campaign_id)
+        campaigns, arms = _campaigns_and_arms(session, campaign_json, campaign_id)
     if first_due is not None and first_due <= at:
         offer = _callback_offer(session, rep_id, campaigns, campaign_id, at, lease, skipped)
         if offer is not None:

@@ -63,7 +63,7 @@ def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple
     ``_KEYS_TTL`` seconds. An unchanged list keeps its identity, so the open-place groups cached
     for it stay valid.
     """
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = _store_url(session)
     if version is None:
         version = tuple(_q(session, f"SELECT {_KEYS_VERSION}").one())
     now = time.monotonic()
@@ -90,6 +90,20 @@ def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple
     return keys
 
 
+def _store_url(session: Session) -> str:
+    """The store's URL (password hidden), rendered once per engine: the key of the caches."""
+    bind = session.get_bind()
+    hit = _urls.get(id(bind))
+    if hit is None or hit[0] is not bind:
+        if len(_urls) > 64:
+            _urls.clear()
+        hit = _urls[id(bind)] = (bind, bind.url.render_as_string(hide_password=True))
+    return hit[1]
+
+
+_urls: dict[int, tuple[Any, str]] = {}
+
+
 def forget_places(session: Session | None = None) -> None:
     """Drop the cached place lists and verdicts (after a rule pack or a zone was edited, or a
     contact's place set or changed). With ``session``, again once its transaction commits, so
@@ -102,7 +116,9 @@ def forget_places(session: Session | None = None) -> None:
 
 
 def _fingerprint(rules: dict[str, Any] | None) -> str:
-    return json.dumps(rules or {}, sort_keys=True, default=str)
+    if not rules:  # the usual campaign: no narrowing (no encoder built per call)
+        return "{}"
+    return json.dumps(rules, sort_keys=True, default=str)
 
 
 def _open_groups(
