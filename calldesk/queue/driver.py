@@ -18,7 +18,7 @@ from calldesk.queue.base import QueueError
 
 def _is_pg(session: Session) -> bool:
     held = session.info.get("_queue_raw")
-    if held is not None and held[0]() is session.get_transaction():
+    if held is not None:  # a session's store is the same from one transaction to the next
         return held[2]
     return session.get_bind().dialect.name == "postgresql"
 

@@ -273,7 +273,20 @@ def next_offer(
     if seek is not None and (len(arms) != 1 or arms[0] != plan.arm):
         seek = None
         leads.clear()
-    walk = _walk(session, arms, at, 1, skipped, lock=True, version=version, leads=leads, seek=seek)
+    # The store's facts once for the walk and the rules' decisions on its candidates.
+    context = engine.load_context(session, at)
+    walk = _walk(
+        session,
+        arms,
+        at,
+        1,
+        skipped,
+        lock=True,
+        version=version,
+        leads=leads,
+        seek=seek,
+        context=context,
+    )
     for contact_id in walk:
         # One driver read of the contact per candidate (no ORM load; on PostgreSQL read by
         # the seek itself); the rare paths that change the contact (blocked, no number left)
@@ -284,7 +297,9 @@ def next_offer(
             continue
         cid, camp = _campaign_of(contact, campaigns)
         # The rules read the contact the queue already holds (no second load).
-        status = engine.contact_status(session, contact, at, camp.rules if camp else None)
+        status = engine.contact_status(
+            session, contact, at, camp.rules if camp else None, context=context
+        )
         if not status.allowed:
             _block(_orm(session, contact_id), status, at)
             continue

@@ -375,6 +375,7 @@ def _walk(
     version: tuple[Any, ...] | None = None,
     leads: dict[int, Any] | None = None,
     seek: tuple[list[str], tuple[int, int] | None, list[int]] | None = None,
+    context: Any = None,
 ):
     """Yield ready contact ids in queue order: band by band over every arm, and within a band
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
@@ -386,8 +387,10 @@ def _walk(
     keys = _all_keys(session, version)
     if not keys:
         return
-    # The store's facts (closed days, registry copies) once per walk: cached, no query per offer.
-    context = base._rules().load_context(session, at)
+    # The store's facts (closed days, registry copies) once per walk: cached, no query per offer
+    # (``context``: the caller's, read for the same moment).
+    if context is None:
+        context = base._rules().load_context(session, at)
     groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
     if not _is_pg(session):
         first = leads is not None and lock and len(arms) == 1 and limit == 1

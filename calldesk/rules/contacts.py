@@ -247,6 +247,8 @@ def contact_status(
     contact_id: int | Any,
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
+    *,
+    context: Any = None,
 ) -> LocaleStatus:
     """May this contact be called at ``at``: :func:`calldesk.rules.decide` on the contact alone.
 
@@ -254,11 +256,18 @@ def contact_status(
     refused, ``next_allowed_at`` says when the contact becomes callable (None: not by itself).
     Raises LookupError for an unknown contact id. ``contact_id`` may also be the contact
     itself (the model object, or the queue's one-statement read of its columns): no load then.
+    ``context``: the store's facts at ``at`` (:func:`calldesk.rules.load_context`), if the
+    caller holds them already.
     """
     from calldesk.rules.decide import decide
 
     return decide(
-        session, at=at, contact=contact_id, purpose="offer", campaign_rules=campaign_rules or {}
+        session,
+        at=at,
+        contact=contact_id,
+        purpose="offer",
+        campaign_rules=campaign_rules or {},
+        context=context,
     ).status
 
 
