@@ -54,7 +54,7 @@ def test_seek_statements_read_the_index_in_queue_order(sqlite_store: Store) -> N
             where, _ = queue.arms._arm_where(arm)
             for ids in (set(), {1}, {1, 2}):
                 skip, _ = seek._skip_sqlite(ids)
-                seek._first_band_seek(session, arm, [["US|NY|America/New_York"]], ids, {})
+                seek._first_band_seek(session, arm, [["US|NY|America/New_York"]], ids, {}, AT)
                 for sql in (
                     seek._seek_places_sql(where, skip),
                     seek._first_band_sqls[(where, skip)],
@@ -198,3 +198,38 @@ def test_offers_and_saves_leave_nothing_for_the_cycle_collector(
         gc.garbage.clear()
         gc.enable()
     assert found == 0, kinds
+
+
+def test_the_caps_count_the_attempts_read_with_the_contact(sqlite_store: Store) -> None:
+    """A claim's first statement reads the contact's attempts of the longest cap window with
+    the contact: Florida's cap (3 calls per 24 h) is counted from them, no statement of its
+    own; an attempt older than 24 h but inside the window read does not count."""
+    from calldesk import outcomes
+
+    with sqlite_store.write() as session:
+        ann = make_rep(session, "Ann").id
+        florida = make_contact(session, "FL").id
+    moments = [TUESDAY_10_NY - dt.timedelta(hours=25), TUESDAY_10_NY]
+    for at in [*moments, TUESDAY_10_NY + dt.timedelta(minutes=40)]:
+        with sqlite_store.write() as session:
+            offer = queue.next_offer(session, ann, at=at)
+            assert isinstance(offer, queue.Offer) and offer.contact_id == florida
+            outcomes.record_outcome(session, claim_id=offer.claim_id, disposition="busy", at=at)
+    at = TUESDAY_10_NY + dt.timedelta(minutes=80)
+    statements: list[str] = []
+    with sqlite_store.write() as session:
+        raw, _ = _raw(session)
+        raw.set_trace_callback(statements.append)
+        try:
+            offer = queue.next_offer(session, ann, at=at)
+        finally:
+            raw.set_trace_callback(None)
+        assert isinstance(offer, queue.Offer) and offer.contact_id == florida
+        # The verdict is the rules' own for the contact (which reads the attempts itself).
+        assert offer.checks == [
+            queue.offers._check_dict(c) for c in rules.contact_status(session, florida, at).checks
+        ]
+    cap = next(c for c in offer.checks if c["rule_id"] == "us-fl-cap")
+    assert cap["verdict"] == "allowed" and "2 of 3 calls used" in cap["detail"]
+    assert not [s for s in statements if "FROM attempts WHERE contact_id" in s.split("(")[0]]
+    assert not [s for s in statements if s.startswith("SELECT started_at FROM attempts")]

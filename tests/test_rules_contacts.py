@@ -516,3 +516,36 @@ def test_rules_overview_for_the_rules_screen(sqlite_store: Store) -> None:
     us = next(row for row in data["dnc_snapshots"] if row["country"] == "US")
     assert us["stale"] is True and us["age_days"] == 53
     assert len(data["warnings"]) == 1
+
+
+def test_caps_count_attempts_read_beforehand_and_read_what_they_do_not_cover(
+    store: Store,
+) -> None:
+    """``known_attempt_times``: attempts a caller read already (the queue, with the contact)
+    stand for the store's when they cover the cap's window; a window they do not cover is
+    read from the store."""
+    from calldesk.rules import apply_caps, cap_horizon, known_attempt_times
+
+    assert cap_horizon() >= 720  # British Columbia: one call in 30 days
+    at = ny("2026-11-24 12:05")
+    with store.write() as session:
+        contact = add_contact(session, [MIAMI], state="FL")
+        alice = add_rep(session, "Alice")
+        for hour in ("09:00", "11:00", "12:00"):
+            add_attempt(session, contact, ny(f"2026-11-24 {hour}"), rep=alice)
+        status = locale_status(contact.locale_key, at)
+        read = [ny("2026-11-24 09:00"), ny("2026-11-24 11:00"), ny("2026-11-24 12:00")]
+
+        def cap(times) -> str:
+            checked = apply_caps(session, status, contact.id, at, times=times)
+            return next(c.detail for c in checked.checks if c.rule_id == "us-fl-cap")
+
+        assert cap(None).startswith("3 of 3")
+        # Read beforehand over the whole window (one of them left out, to see it is used).
+        covering = (at - dt.timedelta(hours=48), at, read[1:])
+        assert cap(known_attempt_times(session, contact.id, covering)).startswith("2 of 3")
+        # Read from a later start, or up to another moment: the store is asked.
+        late = (at - dt.timedelta(hours=2), at, read[1:])
+        assert cap(known_attempt_times(session, contact.id, late)).startswith("3 of 3")
+        other = (at - dt.timedelta(hours=48), at - dt.timedelta(minutes=1), read[1:])
+        assert cap(known_attempt_times(session, contact.id, other)).startswith("3 of 3")

@@ -61,6 +61,26 @@ def _campaign_rows(session: Session, prefetched: Any = None) -> dict[int, _Campa
     return out
 
 
+def _campaigns_and_arms(
+    session: Session, prefetched: Any, campaign_id: int | None
+) -> tuple[dict[int, _CampaignRow], list[_Arm]]:
+    """:func:`_campaign_rows` and :func:`_arms` for the campaigns the housekeeping read, kept
+    while they read the same (SQLite reads them as JSON text: the same text, the same rows
+    and arms, no parse per call)."""
+    if isinstance(prefetched, str):
+        hit = _last_arms[0]
+        if hit is not None and hit[0] == prefetched and hit[1] == campaign_id:
+            return hit[2], hit[3]
+    campaigns = _campaign_rows(session, prefetched)
+    arms = _arms(campaigns, campaign_id)
+    if isinstance(prefetched, str):
+        _last_arms[0] = (prefetched, campaign_id, campaigns, arms)
+    return campaigns, arms
+
+
+_last_arms: list[Any] = [None]  # (the JSON text, the campaign asked, its rows, its arms)
+
+
 def _arms(campaigns: dict[int, _CampaignRow], campaign_id: int | None) -> list[_Arm]:
     default = next((c for c in campaigns.values() if c.is_default), None)
     if campaign_id is not None:

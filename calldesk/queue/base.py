@@ -32,9 +32,15 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 def _rules():
     """The rules engine, imported on first use. Every part calls it as ``base._rules()``, so a
     bench can stand in for the engine by setting this one attribute."""
-    from calldesk import rules
+    engine = _engine[0]
+    if engine is None:  # kept: an import statement per call went through importlib each time
+        from calldesk import rules
 
-    return rules
+        engine = _engine[0] = rules
+    return engine
+
+
+_engine: list[Any] = [None]
 
 
 def _expire(session: Session, model: Any, ids: Any) -> None:

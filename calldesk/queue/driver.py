@@ -18,7 +18,7 @@ from calldesk.queue.base import QueueError
 
 def _is_pg(session: Session) -> bool:
     held = session.info.get("_queue_raw")
-    if held is not None and held[0]() is session.get_transaction():
+    if held is not None:  # a session's store is the same from one transaction to the next
         return held[2]
     return session.get_bind().dialect.name == "postgresql"
 
@@ -105,7 +105,15 @@ def _ts(session: Session, value: dt.datetime) -> Any:
     naive = value.astimezone(dt.UTC).replace(tzinfo=None)
     if _is_pg(session):
         return naive
-    return naive.isoformat(sep=" ", timespec="microseconds")
+    hit = _last_text[0]
+    if hit[0] is value:  # the same moment again (a call writes its instant 3-4 times)
+        return hit[1]
+    text = naive.isoformat(sep=" ", timespec="microseconds")
+    _last_text[0] = (value, text)
+    return text
+
+
+_last_text: list[tuple[Any, str]] = [(None, "")]  # the last moment written as text, and its text
 
 
 def _from_ts(value: Any) -> dt.datetime | None:

@@ -77,7 +77,7 @@ class _Lead:
     and the lead card need, read with one driver statement (an ORM load costs several times
     more). Attribute names are the model's, so :func:`lead_dict` and the rules read it alike."""
 
-    __slots__ = (*_LEAD_COLUMNS, "company_name", "email_addresses")
+    __slots__ = (*_LEAD_COLUMNS, "company_name", "email_addresses", "recent_attempts")
 
     @property
     def full_name(self) -> str:
@@ -106,6 +106,9 @@ def _load_lead(session: Session, contact_id: int, read: dict[int, Any] | None = 
     lead.dnc = bool(lead.dnc)
     lead.callable = bool(lead.callable)
     lead.last_attempt_at = _from_ts(lead.last_attempt_at)
+    # The attempts the seek read with the contact (after, until, their start times), for the
+    # caps (:func:`calldesk.rules.known_attempt_times`); None: the caps read them themselves.
+    lead.recent_attempts = read.pop((contact_id, "attempts"), None) if read else None
     return lead
 
 

@@ -15,7 +15,7 @@ from calldesk import campaigns as campaigns_mod
 from calldesk.locale import parse_key
 from calldesk.models import Callback, Contact
 from calldesk.queue import base
-from calldesk.queue.arms import _arms, _campaign_rows, _CampaignRow
+from calldesk.queue.arms import _CampaignRow, _campaigns_and_arms
 from calldesk.queue.base import DEFAULT_LEASE, _now
 from calldesk.queue.claims import (
     _claim,
@@ -264,8 +264,7 @@ def next_offer(
     if plan is not None and campaign_json == plan.campaigns:
         campaigns, arms = plan.rows, plan.arms  # read as the plan read them: no second parse
     else:
-        campaigns = _campaign_rows(session, campaign_json)
-        arms = _arms(campaigns, campaign_id)
+        campaigns, arms = _campaigns_and_arms(session, campaign_json, campaign_id)
     if first_due is not None and first_due <= at:
         offer = _callback_offer(session, rep_id, campaigns, campaign_id, at, lease, skipped)
         if offer is not None:
@@ -274,7 +273,20 @@ def next_offer(
     if seek is not None and (len(arms) != 1 or arms[0] != plan.arm):
         seek = None
         leads.clear()
-    walk = _walk(session, arms, at, 1, skipped, lock=True, version=version, leads=leads, seek=seek)
+    # The store's facts once for the walk and the rules' decisions on its candidates.
+    context = engine.load_context(session, at)
+    walk = _walk(
+        session,
+        arms,
+        at,
+        1,
+        skipped,
+        lock=True,
+        version=version,
+        leads=leads,
+        seek=seek,
+        context=context,
+    )
     for contact_id in walk:
         # One driver read of the contact per candidate (no ORM load; on PostgreSQL read by
         # the seek itself); the rare paths that change the contact (blocked, no number left)
@@ -285,7 +297,9 @@ def next_offer(
             continue
         cid, camp = _campaign_of(contact, campaigns)
         # The rules read the contact the queue already holds (no second load).
-        status = engine.contact_status(session, contact, at, camp.rules if camp else None)
+        status = engine.contact_status(
+            session, contact, at, camp.rules if camp else None, context=context
+        )
         if not status.allowed:
             _block(_orm(session, contact_id), status, at)
             continue

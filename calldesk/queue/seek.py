@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from calldesk.queue import base
 from calldesk.queue.arms import _Arm, _arm_where
 from calldesk.queue.base import HELD, QueueError
-from calldesk.queue.driver import _is_pg, _q, _raw
+from calldesk.queue.driver import _from_ts, _is_pg, _q, _raw
 from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _LEAD_NUMBERS_SQL, _NUMBERS_JSON_PG
 
 _READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
@@ -63,7 +63,7 @@ def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple
     ``_KEYS_TTL`` seconds. An unchanged list keeps its identity, so the open-place groups cached
     for it stay valid.
     """
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = _store_url(session)
     if version is None:
         version = tuple(_q(session, f"SELECT {_KEYS_VERSION}").one())
     now = time.monotonic()
@@ -90,6 +90,20 @@ def _all_keys(session: Session, version: tuple[Any, ...] | None = None) -> tuple
     return keys
 
 
+def _store_url(session: Session) -> str:
+    """The store's URL (password hidden), rendered once per engine: the key of the caches."""
+    bind = session.get_bind()
+    hit = _urls.get(id(bind))
+    if hit is None or hit[0] is not bind:
+        if len(_urls) > 64:
+            _urls.clear()
+        hit = _urls[id(bind)] = (bind, bind.url.render_as_string(hide_password=True))
+    return hit[1]
+
+
+_urls: dict[int, tuple[Any, str]] = {}
+
+
 def forget_places(session: Session | None = None) -> None:
     """Drop the cached place lists and verdicts (after a rule pack or a zone was edited, or a
     contact's place set or changed). With ``session``, again once its transaction commits, so
@@ -102,7 +116,9 @@ def forget_places(session: Session | None = None) -> None:
 
 
 def _fingerprint(rules: dict[str, Any] | None) -> str:
-    return json.dumps(rules or {}, sort_keys=True, default=str)
+    if not rules:  # the usual campaign: no narrowing (no encoder built per call)
+        return "{}"
+    return json.dumps(rules, sort_keys=True, default=str)
 
 
 def _open_groups(
@@ -359,6 +375,7 @@ def _walk(
     version: tuple[Any, ...] | None = None,
     leads: dict[int, Any] | None = None,
     seek: tuple[list[str], tuple[int, int] | None, list[int]] | None = None,
+    context: Any = None,
 ):
     """Yield ready contact ids in queue order: band by band over every arm, and within a band
     the open places that close soonest first. Re-seeks after each yield, so contacts taken out
@@ -370,12 +387,14 @@ def _walk(
     keys = _all_keys(session, version)
     if not keys:
         return
-    # The store's facts (closed days, registry copies) once per walk: cached, no query per offer.
-    context = base._rules().load_context(session, at)
+    # The store's facts (closed days, registry copies) once per walk: cached, no query per offer
+    # (``context``: the caller's, read for the same moment).
+    if context is None:
+        context = base._rules().load_context(session, at)
     groups = [_open_groups(keys, at, arm.rules, context) for arm in arms]
     if not _is_pg(session):
         first = leads is not None and lock and len(arms) == 1 and limit == 1
-        yield from _walk_sqlite(session, arms, groups, limit, exclude, leads if first else None)
+        yield from _walk_sqlite(session, arms, groups, limit, exclude, leads if first else None, at)
         return
     prefetched: list[int] | None = None
     if leads is not None and lock and len(arms) == 1 and groups[0]:
@@ -566,13 +585,16 @@ def _first_band_seek(
     arm: _Arm,
     groups: list[list[str]],
     exclude: set[int],
-    leads: dict[int, Any],
+    leads: dict[Any, Any],
+    at: dt.datetime,
 ) -> tuple[tuple[int, int] | None, list[tuple[int, int]] | None]:
     """SQLite, one statement for what :func:`_first_band`, :func:`_seek_places` (limit 1) and
     the lead's read find first: the best band with a ready contact, its first ready contact in
-    the open places (its group unknown: 0), read with the lead card's columns and its numbers
-    (kept in ``leads`` as :func:`~calldesk.queue.lead._load_lead` keeps them). None instead of
-    the contacts: the walk seeks them itself (the place table was not there)."""
+    the open places (its group unknown: 0), read with the lead card's columns, its numbers
+    (kept in ``leads`` as :func:`~calldesk.queue.lead._load_lead` keeps them) and its attempts
+    within the longest cap window before ``at`` (kept by ``(id, "attempts")``: the caps count
+    them without a statement of their own). None instead of the contacts: the walk seeks them
+    itself (the place table was not there)."""
     where, params = _arm_where(arm)
     skip, skipped = _skip_sqlite(exclude)
     sql = _first_band_sqls.get((where, skip))
@@ -582,7 +604,8 @@ def _first_band_seek(
         sql = _first_band_sqls[(where, skip)] = (
             "WITH b(band_rank, band_attempts) AS (SELECT queue_rank, attempts FROM contacts "
             f"WHERE {where}{_READY_SQLITE} ORDER BY queue_rank, attempts LIMIT 1) "
-            f"SELECT b.band_rank, b.band_attempts, {columns} FROM b LEFT JOIN contacts "
+            f"SELECT b.band_rank, b.band_attempts, {columns}, {_RECENT_ATTEMPTS} "
+            "FROM b LEFT JOIN contacts "
             f"ON contacts.id = (SELECT id FROM temp.{_PLACES} AS op CROSS JOIN contacts "
             f"WHERE op.place_grp BETWEEN ? AND ? AND {where}queue_rank = b.band_rank "
             "AND attempts = b.band_attempts AND locale_key = op.place_key "
@@ -591,8 +614,9 @@ def _first_band_seek(
         )
     first = _place_numbers(session, groups)
     span = (first, first + len(groups) - 1)
+    since, window = _attempts_window(at)
     try:
-        row = _q(session, sql, *params, *span, *params, *skipped).first()
+        row = _q(session, sql, *params, *window, *span, *params, *skipped).first()
     except sqlite3.OperationalError:
         if _places_held(session, first):
             raise
@@ -602,9 +626,39 @@ def _first_band_seek(
     band, contact_id = (row[0], row[1]), row[2]
     if contact_id is None:
         return band, ([] if _places_held(session, first) else None)
-    leads[contact_id] = row[2:-1]
-    leads[-contact_id] = json.loads(row[-1])  # the contact's numbers, by the negated id
+    leads[contact_id] = row[2:-2]
+    leads[-contact_id] = json.loads(row[-2])  # the contact's numbers, by the negated id
+    times = [_from_ts(t) for t in json.loads(row[-1])] if row[-1] != "[]" else []
+    leads[(contact_id, "attempts")] = (since, at, times)
     return band, [(0, contact_id)]
+
+
+def _attempts_window(at: dt.datetime) -> tuple[dt.datetime, tuple[str, str]]:
+    """The start of the longest cap window ending at ``at``, and that window's bounds as the
+    store writes moments (naive UTC text); the last one asked kept (a walk asks once a call)."""
+    hours = base._rules().cap_horizon()
+    hit = _window_of[0]
+    if hit is not None and hit[0] == at and hit[1] == hours:
+        return hit[2], hit[3]
+    since = at - dt.timedelta(hours=hours)
+    end = at.astimezone(dt.UTC).replace(tzinfo=None)
+    start = end - dt.timedelta(hours=hours)
+    bounds = (
+        start.isoformat(sep=" ", timespec="microseconds"),
+        end.isoformat(sep=" ", timespec="microseconds"),
+    )
+    _window_of[0] = (at, hours, since, bounds)
+    return since, bounds
+
+
+_window_of: list[Any] = [None]
+
+
+# The contact's attempts in (?, ?], oldest first, as one JSON array (text moments).
+_RECENT_ATTEMPTS = (
+    "(SELECT json_group_array(started_at) FROM (SELECT started_at FROM attempts "
+    "WHERE contact_id = contacts.id AND started_at > ? AND started_at <= ? ORDER BY started_at))"
+)
 
 
 _first_band_sqls: dict[tuple[str, str], str] = {}
@@ -616,7 +670,8 @@ def _walk_sqlite(
     groups: list[list[list[str]]],
     limit: int,
     exclude: set[int],
-    leads: dict[int, Any] | None,
+    leads: dict[Any, Any] | None,
+    at: dt.datetime,
 ):
     """:func:`_walk` on SQLite: band by band over every arm; in a band, every open group from
     the one where the last contact was found on, in one statement (``leads``: a claim of one
@@ -624,7 +679,7 @@ def _walk_sqlite(
     columns, in one statement)."""
     found: list[tuple[int, int]] | None = None
     if leads is not None and groups[0]:
-        band, found = _first_band_seek(session, arms[0], groups[0], exclude, leads)
+        band, found = _first_band_seek(session, arms[0], groups[0], exclude, leads, at)
         heads: list[tuple[int, int] | None] = [band]
     else:
         heads = _first_bands(session, arms, groups)

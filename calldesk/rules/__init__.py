@@ -20,9 +20,11 @@ Public functions (the queue, the desk, the Rules screen and the command line cal
 from calldesk.rules.campaign import campaign_rule, validate_campaign_rules
 from calldesk.rules.contacts import (
     apply_caps,
+    cap_horizon,
     check_dial,
     contact_status,
     is_dnc_number,
+    known_attempt_times,
     normalize_number,
 )
 from calldesk.rules.context import RulesContext, load_context
@@ -81,6 +83,7 @@ __all__ = [
     "active_packs",
     "apply_caps",
     "campaign_narrowings",
+    "cap_horizon",
     "campaign_rule",
     "check_dial",
     "clear_caches",
@@ -90,6 +93,7 @@ __all__ = [
     "explain",
     "explain_text",
     "is_dnc_number",
+    "known_attempt_times",
     "locale_status",
     "locale_window",
     "needs_review",

@@ -64,6 +64,37 @@ def _caps_of(locale_key: str | None) -> tuple[tuple[Rule, str], ...]:
 _caps_cache: dict[str, tuple[Any, tuple[tuple[Rule, str], ...]]] = {}
 
 
+def cap_horizon() -> int:
+    """The longest cap window (hours) of any rule in the packs in use (0: no cap anywhere):
+    attempts older than that never count. The queue reads a contact's attempts since then
+    with the contact itself (:func:`known_attempt_times`), one statement fewer per offer."""
+    packs = active_packs()
+    if _horizon[0] is not packs:
+        hours = [r.cap.hours for p in packs.packs.values() for r in p.rules if r.cap is not None]
+        _horizon[:] = [packs, max(hours, default=0)]
+    return _horizon[1]
+
+
+_horizon: list[Any] = [None, 0]  # the packs it was worked out for, the hours
+
+
+def known_attempt_times(
+    session: Session,
+    contact_id: int,
+    known: tuple[dt.datetime, dt.datetime, list[dt.datetime]] | None,
+):
+    """``times(since, until)`` for :func:`apply_caps` from attempts already read: ``known``
+    is (after, until, the start times of every attempt to the contact in ``(after, until]``,
+    oldest first). A window it does not cover is read as :func:`attempt_times` reads it."""
+
+    def times(since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+        if known is not None and known[0] <= since and until == known[1]:
+            return [t for t in known[2] if t > since]
+        return attempt_times(session, contact_id, since, until)
+
+    return times
+
+
 _ATTEMPT_TIMES = (
     "SELECT started_at FROM attempts WHERE contact_id = {p} AND started_at > {p} "
     "AND started_at <= {p} ORDER BY started_at"
@@ -166,7 +197,7 @@ def apply_caps(
             )
         )
     if free_at is None:
-        return replace(status, checks=checks)
+        return _with_checks(status, checks)
     later = locale_status(status.locale_key, free_at, campaign_rules, context)
     next_at = free_at if later.allowed else later.next_allowed_at
     return replace(
@@ -177,6 +208,16 @@ def apply_caps(
         rule=deciding if status.allowed else status.rule,
         checks=checks,
     )
+
+
+def _with_checks(status: LocaleStatus, checks: list[RuleCheck]) -> LocaleStatus:
+    """``replace(status, checks=checks)`` without re-running the dataclass's ``__init__``
+    through ``dataclasses.replace`` (a fifth of an offer's rules decision): the same fields,
+    the checks replaced."""
+    copy = object.__new__(LocaleStatus)
+    copy.__dict__.update(status.__dict__)
+    copy.__dict__["checks"] = checks
+    return copy
 
 
 def _refused(status: LocaleStatus, check: RuleCheck) -> LocaleStatus:
@@ -206,6 +247,8 @@ def contact_status(
     contact_id: int | Any,
     at: dt.datetime,
     campaign_rules: dict[str, Any] | None = None,
+    *,
+    context: Any = None,
 ) -> LocaleStatus:
     """May this contact be called at ``at``: :func:`calldesk.rules.decide` on the contact alone.
 
@@ -213,11 +256,18 @@ def contact_status(
     refused, ``next_allowed_at`` says when the contact becomes callable (None: not by itself).
     Raises LookupError for an unknown contact id. ``contact_id`` may also be the contact
     itself (the model object, or the queue's one-statement read of its columns): no load then.
+    ``context``: the store's facts at ``at`` (:func:`calldesk.rules.load_context`), if the
+    caller holds them already.
     """
     from calldesk.rules.decide import decide
 
     return decide(
-        session, at=at, contact=contact_id, purpose="offer", campaign_rules=campaign_rules or {}
+        session,
+        at=at,
+        contact=contact_id,
+        purpose="offer",
+        campaign_rules=campaign_rules or {},
+        context=context,
     ).status
 
 

@@ -29,6 +29,7 @@ from calldesk.rules.contacts import (
     _dnc_check,
     _refused,
     apply_caps,
+    known_attempt_times,
     normalize_number,
 )
 from calldesk.rules.context import RulesContext, load_context
@@ -126,6 +127,32 @@ class Verdict:
         )
         data.update(self.places)
         return data
+
+
+def _key_business(key: str) -> bool:
+    """Whether a locale key says business line (parsed once per key: every offer asks)."""
+    business = _business_of.get(key)
+    if business is None:
+        business = parse_key(key).business
+        if len(_business_of) > 50_000:
+            _business_of.clear()
+        _business_of[key] = business
+    return business
+
+
+_business_of: dict[str, bool] = {}
+
+
+def _registry_dicts(context: RulesContext) -> list[dict[str, Any]]:
+    """The registry copies' states as a verdict lists them: written once per context (cached
+    for a few seconds by :func:`load_context`), copied for each verdict."""
+    hit = _registry_of[0]
+    if hit is None or hit[0] is not context:
+        hit = _registry_of[0] = (context, tuple(r.as_dict() for r in context.registry))
+    return [dict(d) for d in hit[1]]
+
+
+_registry_of: list[Any] = [None]  # (the context, its registry as dicts): the last one asked
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -250,7 +277,7 @@ def decide(
         if cid is not None:
             campaign_rules = session.scalar(select(Campaign.rules).where(Campaign.id == cid))
     context = context if context is not None else load_context(session, at)
-    registry = [r.as_dict() for r in context.registry]
+    registry = _registry_dicts(context)
     if not context.enforce_registry:
         registry.append({"gate": "off", "message": "registry check turned off (test setting)"})
 
@@ -304,7 +331,7 @@ def decide(
         else:
             # The contact's key says it: every valid number of theirs is a business line.
             key = person.locale_key if person is not None else None
-            business = bool(key) and parse_key(key).business
+            business = bool(key) and _key_business(key)
     line = "business" if business else "consumer"
 
     placement: Placement | None = None
@@ -312,7 +339,7 @@ def decide(
     if e164 is None:
         assert person is not None
         key = person.locale_key
-        if key and business != parse_key(key).business:
+        if key and business != _key_business(key):
             key = parse_key(key).with_business(business).key
         stored = True
         if purpose in ("explain", "card"):
@@ -357,7 +384,12 @@ def decide(
             line,
         )
     if person is not None:
-        status = apply_caps(session, status, person.id, at, campaign_rules, context=context)
+        # The queue's read of the contact may carry its recent attempts (no statement then).
+        known = getattr(person, "recent_attempts", None)
+        times = known_attempt_times(session, person.id, known) if known is not None else None
+        status = apply_caps(
+            session, status, person.id, at, campaign_rules, context=context, times=times
+        )
     elif e164 is not None:
         status = apply_caps(
             session,
