@@ -102,13 +102,12 @@ _pg_sql: dict[str, str] = {}
 
 def _ts(session: Session, value: dt.datetime) -> Any:
     """A UTC moment as the store keeps it (naive UTC; text on SQLite, like SQLAlchemy writes)."""
-    naive = value.astimezone(dt.UTC).replace(tzinfo=None)
     if _is_pg(session):
-        return naive
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     hit = _last_text[0]
     if hit[0] is value:  # the same moment again (a call writes its instant 3-4 times)
         return hit[1]
-    text = naive.isoformat(sep=" ", timespec="microseconds")
+    text = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     _last_text[0] = (value, text)
     return text
 
