@@ -83,3 +83,28 @@ def test_a_failing_first_statement_raises_and_rolls_back(pg_store: Store) -> Non
         assert queue._q(session, "SELECT count(*) FROM reps WHERE name = ?", "x").scalar() == 0
         rows = queue._q(session, "SELECT id FROM reps WHERE id = ? FOR UPDATE", 1).all()
         assert [r[0] for r in rows] == [1]
+
+
+def test_the_plan_reuses_the_campaigns_until_they_change(pg_store: Store) -> None:
+    from calldesk.models import Campaign
+    from calldesk.queue.housekeeping import _plan
+
+    _fill(pg_store)
+    for _ in range(2):
+        with pg_store.write() as session:
+            assert isinstance(queue.next_offer(session, 1, at=AT), queue.Offer)
+    with pg_store.write() as session:
+        first = _plan(session, AT, None)
+        again = _plan(session, AT, None)
+        assert first is not None and again is not None
+        # Read as text and worked out once: the same rows and arms, not parsed again.
+        assert isinstance(first.campaigns, str)
+        assert again.rows is first.rows and again.arms is first.arms
+        campaign = session.query(Campaign).order_by(Campaign.id).first()
+        assert campaign is not None
+        campaign.rules = {**(campaign.rules or {}), "max_attempts": 4}
+    with pg_store.write() as session:
+        assert isinstance(queue.next_offer(session, 1, at=AT), queue.Offer)
+        changed = _plan(session, AT, None)
+        assert changed is not None and changed.rows is not first.rows
+        assert changed.arms[0].rules is not None and changed.arms[0].rules["max_attempts"] == 4
