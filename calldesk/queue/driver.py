@@ -7,6 +7,7 @@ moments as the store keeps them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import select
 import weakref
@@ -123,6 +124,7 @@ _IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open
 _COMMAND_OK, _TUPLES_OK_, _FATAL_ERROR, _PIPELINE_SYNC = 1, 2, 7, 10
 _MISSING_STATEMENT = b"26000"  # invalid_sql_statement_name: not prepared on this connection
 _BEGIN = b"BEGIN"
+_MAX_PREPARED = 256  # the queue's statements prepared on one connection, at most
 
 
 class _PgState:
@@ -180,6 +182,8 @@ def _pg_begin_with(conn: Any, sql: str, params: tuple[Any, ...]) -> list[Any] | 
     values = tx.dump_sequence(params, formats)
     types, value_formats = tx.types, tx.formats
     key = (sql, types)
+    if key not in state.names and len(state.names) >= _MAX_PREPARED:
+        return None  # statements built on the fly: not kept on the server
     for _ in range(2):
         name = state.names.get(key)
         prepare = name is None
@@ -240,8 +244,12 @@ def _pg_pipeline(
             if result.status == _PIPELINE_SYNC:
                 break
             results.append(result)
-    finally:
-        pgconn.exit_pipeline_mode()
+    except BaseException:
+        # A lost connection (say): its error goes up, not a failure to leave the pipeline.
+        with contextlib.suppress(Exception):
+            pgconn.exit_pipeline_mode()
+        raise
+    pgconn.exit_pipeline_mode()
     return results
 
 
