@@ -7,7 +7,9 @@ moments as the store keeps them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import select
 import weakref
 from typing import Any
 
@@ -30,6 +32,11 @@ def _q(session: Session, sql: str, *params: Any) -> _Rows:
     most of what a statement costs here."""
     raw, pg = _raw(session)
     if pg:
+        conn = raw.driver_connection
+        if conn.pgconn.transaction_status == _IDLE:
+            rows = _pg_begin_with(conn, sql, params)
+            if rows is not None:
+                return _Rows(rows)
         sql = _pg_sql.get(sql) or _pg_sql.setdefault(sql, sql.replace("?", "%s"))
     cursor = raw.cursor()
     try:
@@ -98,6 +105,159 @@ class _Rows:
 
 
 _pg_sql: dict[str, str] = {}
+
+
+# --- PostgreSQL: the transaction's first statement sent with its BEGIN ----------------------
+#
+# psycopg starts a transaction with a BEGIN of its own, a round trip before the statement: a
+# claim was four (BEGIN, housekeeping and seek, claim, COMMIT), each one a wake-up of the
+# client and of its server process (on a busy box most of what a round trip costs). The first
+# statement of a transaction goes in the same network write as its BEGIN instead (libpq's
+# pipeline mode: BEGIN, the statement, one sync), as a statement prepared on this
+# connection under a name of the queue's own (prepared with it the first time: no extra round
+# trip); its parameters and rows are converted by psycopg's own adapters, as a cursor does.
+# psycopg drops every prepared statement of the connection after a rollback (``DEALLOCATE
+# ALL``): a statement found missing is prepared again, after rolling back the transaction it
+# began (nothing else ran in it).
+
+_IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open
+_CONNECTION_OK = 0  # libpq's CONNECTION_OK
+_COMMAND_OK, _TUPLES_OK_, _FATAL_ERROR, _PIPELINE_SYNC = 1, 2, 7, 10
+_MISSING_STATEMENT = b"26000"  # invalid_sql_statement_name: not prepared on this connection
+_BEGIN = b"BEGIN"
+_MAX_PREPARED = 256  # the queue's statements prepared on one connection, at most
+
+
+class _PgState:
+    """The queue's prepared statements on one psycopg connection, and its adapters."""
+
+    __slots__ = ("names", "transformer", "encoding")
+
+    def __init__(self, conn: Any) -> None:
+        from psycopg.adapt import Transformer
+
+        self.names: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        self.transformer = Transformer(conn)
+        self.encoding = conn.info.encoding
+
+
+_pg_states: weakref.WeakKeyDictionary[Any, _PgState] = weakref.WeakKeyDictionary()
+_auto_formats: dict[int, list[Any]] = {}
+_pg_counter = [0]
+
+
+def _pg_native(sql: str) -> bytes:
+    """A statement's ``?`` placeholders as the server numbers them (``$1``, ``$2``, ...)."""
+    parts = sql.split("?")
+    out = [parts[0]]
+    for i, part in enumerate(parts[1:], 1):
+        out.append(f"${i}{part}")
+    return "".join(out).encode()
+
+
+_pg_native_sql: dict[str, bytes] = {}
+
+
+def _pg_begin_with(conn: Any, sql: str, params: tuple[Any, ...]) -> list[Any] | None:
+    """Run ``sql`` (``?`` placeholders) as the first statement of a new transaction, in one
+    round trip with its BEGIN; None when the connection is not in the plain state this
+    needs (autocommit, a transaction characteristic set, a pipeline of psycopg's): the
+    caller then runs it as usual."""
+    if (
+        conn.autocommit
+        or conn.isolation_level is not None
+        or conn.read_only is not None
+        or conn.deferrable is not None
+        or conn.pgconn.pipeline_status
+    ):
+        return None
+    state = _pg_states.get(conn)
+    if state is None:
+        state = _pg_states[conn] = _PgState(conn)
+    tx = state.transformer
+    formats = _auto_formats.get(len(params))
+    if formats is None:
+        from psycopg.adapt import PyFormat
+
+        formats = _auto_formats[len(params)] = [PyFormat.AUTO] * len(params)
+    values = tx.dump_sequence(params, formats)
+    types, value_formats = tx.types, tx.formats
+    key = (sql, types)
+    if key not in state.names and len(state.names) >= _MAX_PREPARED:
+        return None  # statements built on the fly: not kept on the server
+    for _ in range(2):
+        name = state.names.get(key)
+        prepare = name is None
+        if prepare:
+            _pg_counter[0] += 1
+            name = f"calldesk_q{_pg_counter[0]}".encode()
+        results = _pg_pipeline(conn.pgconn, sql, name, prepare, types, values, value_formats)
+        failed = next((r for r in results if r.status == _FATAL_ERROR), None)
+        if failed is None:
+            if prepare:
+                state.names[key] = name
+            result = results[-1]
+            if result.status != _TUPLES_OK_:
+                return []
+            tx.set_pgresult(result)
+            return tx.load_rows(0, result.ntuples, tuple)
+        from psycopg.pq import DiagnosticField
+
+        if not prepare and failed.error_field(DiagnosticField.SQLSTATE) == _MISSING_STATEMENT:
+            # Dropped by psycopg since (a rollback): only our BEGIN ran; undo it, prepare again.
+            state.names.clear()
+            conn.pgconn.exec_(b"ROLLBACK")
+            continue
+        from psycopg import errors
+
+        raise errors.error_from_result(failed, encoding=state.encoding)
+    raise QueueError("a prepared statement vanished twice")  # pragma: no cover
+
+
+def _pg_pipeline(
+    pgconn: Any,
+    sql: str,
+    name: bytes,
+    prepare: bool,
+    types: tuple[int, ...],
+    values: Any,
+    value_formats: Any,
+) -> list[Any]:
+    """BEGIN, the statement (prepared first if ``prepare``) and a sync in one write; the
+    results up to the sync (a failed step's error, the ones after it aborted)."""
+    pgconn.enter_pipeline_mode()
+    try:
+        pgconn.send_query_params(_BEGIN, None)
+        if prepare:
+            native = _pg_native_sql.get(sql)
+            if native is None:
+                native = _pg_native_sql[sql] = _pg_native(sql)
+            pgconn.send_prepare(name, native, types)
+        pgconn.send_query_prepared(name, values, value_formats)
+        pgconn.pipeline_sync()
+        while pgconn.flush():  # a non-blocking connection: wait until all of it is sent
+            select.select([], [pgconn.socket], [])
+        results = []
+        gaps = 0
+        while True:
+            result = pgconn.get_result()
+            if result is None:  # the end of one step's results
+                gaps += 1
+                if gaps > 8 or pgconn.status != _CONNECTION_OK:
+                    from psycopg import OperationalError
+
+                    raise OperationalError("the connection to the store was lost")
+                continue
+            if result.status == _PIPELINE_SYNC:
+                break
+            results.append(result)
+    except BaseException:
+        # A lost connection (say): its error goes up, not a failure to leave the pipeline.
+        with contextlib.suppress(Exception):
+            pgconn.exit_pipeline_mode()
+        raise
+    pgconn.exit_pipeline_mode()
+    return results
 
 
 def _ts(session: Session, value: dt.datetime) -> Any:

@@ -60,8 +60,10 @@ _HOUSEKEEPING_PG_WITH = (
 )
 
 
+# The campaigns come back as text (not parsed by the driver): compared as they are with the
+# last call's, and parsed only when they changed (:func:`_plan`).
 _HOUSEKEEPING_PG_READ = (
-    _HOUSEKEEPING.format(held=" AND expires_at <= ?", campaigns=_CAMPAIGNS_JSON[True])
+    _HOUSEKEEPING.format(held=" AND expires_at <= ?", campaigns=f"{_CAMPAIGNS_JSON[True]}::text")
     + ", (SELECT json_agg(json_build_array(id, contact_id)) FROM r)"
 )
 
@@ -106,6 +108,11 @@ def _store_key(session: Session) -> str:
 _store_keys: dict[int, tuple[Any, str]] = {}
 
 
+# Per store: the campaigns (as the housekeeping read them, text) and the campaign asked for,
+# with their rows and arms as _campaign_rows and _arms worked them out (once per change).
+_campaigns_memo: dict[str, tuple[Any, int | None, dict[int, _CampaignRow], list[_Arm]]] = {}
+
+
 def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan | None:
     """The seek to run with the housekeeping (PostgreSQL), or None (first call of the process,
     a place list not cached, several arms, no open place)."""
@@ -116,11 +123,16 @@ def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan |
         return None
     if time.monotonic() - hit[0] >= _KEYS_TTL:
         return None
-    rows = _campaign_rows(session, last[1])
-    try:
-        arms = _arms(rows, campaign_id)
-    except QueueError:
-        return None
+    memo = _campaigns_memo.get(url)
+    if memo is not None and memo[0] == last[1] and memo[1] == campaign_id:
+        rows, arms = memo[2], memo[3]
+    else:
+        rows = _campaign_rows(session, last[1])
+        try:
+            arms = _arms(rows, campaign_id)
+        except QueueError:
+            return None
+        _campaigns_memo[url] = (last[1], campaign_id, rows, arms)
     if len(arms) != 1:
         return None
     groups = _open_groups(hit[2], at, arms[0].rules, base._rules().load_context(session, at))
