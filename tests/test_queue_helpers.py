@@ -66,3 +66,12 @@ def make_list(session: Session, name: str, contacts: list[Contact]) -> CallList:
         session.add(ListMember(list_id=call_list.id, contact_id=contact.id))
     session.flush()
     return call_list
+
+
+def fill_new_york(store: Any, rep_count: int) -> None:
+    """``rep_count`` reps and six new contacts in New York, in one write."""
+    with store.write() as session:
+        for i in range(rep_count):
+            make_rep(session, f"Rep {i}")
+        for n in range(6):
+            make_contact(session, "NY", last_name=f"C{n}")

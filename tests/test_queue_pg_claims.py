@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select, text
-from test_queue_helpers import make_contact, make_rep
+from test_queue_helpers import fill_new_york
 
 from calldesk import queue
 from calldesk.models import Claim, Contact
@@ -22,14 +22,6 @@ pytestmark = pytest.mark.postgres
 AT = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # a Tuesday, 13:00 in New York
 
 
-def _fill(store: Store) -> None:
-    with store.write() as session:
-        for i in range(3):
-            make_rep(session, f"Rep {i}")
-        for n in range(6):
-            make_contact(session, "NY", last_name=f"C{n}")
-
-
 def _warm(store: Store) -> None:
     """One offer, so the next call of this process knows the place list (the plan)."""
     with store.write() as session:
@@ -37,7 +29,7 @@ def _warm(store: Store) -> None:
 
 
 def test_the_claim_is_read_back_before_commit_and_kept_after(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 3)
     _warm(pg_store)
     with pg_store.write() as session:
         offer = queue.next_offer(session, 1, at=AT)
@@ -66,7 +58,7 @@ def test_the_claim_is_read_back_before_commit_and_kept_after(pg_store: Store) ->
 
 
 def test_a_rollback_leaves_no_claim(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 3)
     _warm(pg_store)
     with pg_store.write() as session:
         before = session.scalar(select(text("count(*)")).select_from(Claim))
@@ -81,7 +73,7 @@ def test_a_rollback_leaves_no_claim(pg_store: Store) -> None:
 
 
 def test_a_second_offer_in_one_transaction_releases_the_first(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 3)
     _warm(pg_store)
     with pg_store.write() as session:
         first = queue.next_offer(session, 1, at=AT)

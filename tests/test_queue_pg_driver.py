@@ -11,7 +11,7 @@ import datetime as dt
 import psycopg
 import pytest
 from sqlalchemy import exc, text
-from test_queue_helpers import make_contact, make_rep
+from test_queue_helpers import fill_new_york
 
 from calldesk import queue
 from calldesk.store import Store
@@ -19,14 +19,6 @@ from calldesk.store import Store
 pytestmark = pytest.mark.postgres
 
 AT = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # a Tuesday, 13:00 in New York
-
-
-def _fill(store: Store) -> None:
-    with store.write() as session:
-        for i in range(2):
-            make_rep(session, f"Rep {i}")
-        for n in range(6):
-            make_contact(session, "NY", last_name=f"C{n}")
 
 
 def _ours(session) -> list[str]:
@@ -41,7 +33,7 @@ def _ours(session) -> list[str]:
 
 
 def test_the_first_statement_is_sent_with_begin_and_prepared(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 2)
     with pg_store.write() as session:
         assert queue._q(session, "SELECT count(*) FROM contacts WHERE id > ?", 0).scalar() == 6
         raw = session.connection().connection.driver_connection
@@ -58,7 +50,7 @@ def test_the_first_statement_is_sent_with_begin_and_prepared(pg_store: Store) ->
 
 
 def test_offers_go_on_after_psycopg_dropped_the_prepared_statements(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 2)
     for _ in range(3):
         with pg_store.write() as session:
             assert isinstance(queue.next_offer(session, 1, at=AT), queue.Offer)
@@ -76,7 +68,7 @@ def test_offers_go_on_after_psycopg_dropped_the_prepared_statements(pg_store: St
 
 
 def test_a_failing_first_statement_raises_and_rolls_back(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 2)
     with pytest.raises(psycopg.errors.DivisionByZero), pg_store.write() as session:
         queue._q(session, "UPDATE reps SET name = 'x' WHERE id = 1 / ?", 0)
     with pg_store.write() as session:
@@ -89,7 +81,7 @@ def test_the_plan_reuses_the_campaigns_until_they_change(pg_store: Store) -> Non
     from calldesk.models import Campaign
     from calldesk.queue.housekeeping import _plan
 
-    _fill(pg_store)
+    fill_new_york(pg_store, 2)
     for _ in range(2):
         with pg_store.write() as session:
             assert isinstance(queue.next_offer(session, 1, at=AT), queue.Offer)
@@ -111,7 +103,7 @@ def test_the_plan_reuses_the_campaigns_until_they_change(pg_store: Store) -> Non
 
 
 def test_a_lost_connection_is_an_error_not_a_wait(pg_store: Store) -> None:
-    _fill(pg_store)
+    fill_new_york(pg_store, 2)
     dsn = pg_store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     # (the session's end finds the connection lost too)
     with pytest.raises(exc.OperationalError), pg_store.write() as session:
