@@ -113,3 +113,13 @@ def test_the_importers_keep_the_book_in_the_data_folder(
     assert result.imported == 2
     assert len(json.loads(kept.read_text(encoding="utf-8"))["nanp_answers"]) > after_dnc
     assert answer_book().path == kept
+
+
+def test_a_book_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the folder would be", encoding="utf-8")
+    book = AnswerBook(blocked / "phone-answers-x.json")
+    raws = _numbers(4, 200)
+    assert _answers(PhoneNormalizer("US", book=book), raws) == _answers(PhoneNormalizer("US"), raws)
+    book.save()  # the folder cannot be made: nothing written, nothing raised
+    assert blocked.read_text(encoding="utf-8") == "a file where the folder would be"

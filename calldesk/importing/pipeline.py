@@ -330,7 +330,6 @@ class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
         self.result.run_id = run_id
         try:
             self._load(layout, mapping, names, target, run_id, sha)
-            answer_book().save()  # the numbers' answers, for the next import
         except BaseException as exc:
             if self.hold_back:
                 discard_run(self.store, run_id)
@@ -341,6 +340,7 @@ class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
                     failed.finished_at = utcnow()
                     failed.stats = {"error": str(exc)[:500]}
             raise
+        answer_book().save()  # the numbers' answers, for the next import (never raises)
         if target.booth_notes is not None and self.event is None:
             self.result.notes.append(
                 "booth notes are kept in the contacts' notes (imported without an event; "

@@ -27,7 +27,8 @@ class _Writer:
         self.conn = conn
         self.sqlite = sqlite
         self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        self._sql: dict[tuple[str, tuple[str, ...], str], tuple[str, tuple[Any, ...]]] = {}
+        # (the statement's text before and after its marks, the marks, the defaults' values)
+        self._sql: dict[Any, tuple[str, str, str, tuple[Any, ...]]] = {}
         self._shaped: dict[Any, str] = {}  # statements by the way each column is bound
 
     def insert(

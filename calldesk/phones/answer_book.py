@@ -95,7 +95,8 @@ class AnswerBook:
             self._saved = self._sizes()
 
     def save(self) -> None:
-        """Write the answers when some were added since they were read or last written."""
+        """Write the answers when some were added since they were read or last written.
+        Never raises: a book that cannot be written is worked out again next time."""
         if self.path is None:
             return
         with self._lock:
@@ -131,8 +132,8 @@ class AnswerBook:
             for other in folder.glob("phone-answers-*.json"):
                 if other != self.path:
                     other.unlink(missing_ok=True)
-        except OSError:
-            return  # a read-only data folder: the answers are worked out again next time
+        except (OSError, TypeError, ValueError):
+            return  # (a read-only data folder, say): the answers are worked out again
 
 
 _book: AnswerBook | None = None
