@@ -65,8 +65,8 @@ def _campaigns_and_arms(
     session: Session, prefetched: Any, campaign_id: int | None
 ) -> tuple[dict[int, _CampaignRow], list[_Arm]]:
     """:func:`_campaign_rows` and :func:`_arms` for the campaigns the housekeeping read, kept
-    while they read the same (SQLite reads them as JSON text: the same text, the same rows
-    and arms, no parse per call)."""
+    while they read the same (both stores read them as JSON text: the same text, the same
+    rows and arms, no parse per call; the PostgreSQL plan asks here too)."""
     if isinstance(prefetched, str):
         hit = _last_arms[0]
         if hit is not None and hit[0] == prefetched and hit[1] == campaign_id:

@@ -267,9 +267,14 @@ def _ts(session: Session, value: dt.datetime) -> Any:
     hit = _last_text[0]
     if hit[0] is value:  # the same moment again (a call writes its instant 3-4 times)
         return hit[1]
-    text = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    text = _sqlite_moment(value)
     _last_text[0] = (value, text)
     return text
+
+
+def _sqlite_moment(value: dt.datetime) -> str:
+    """A UTC moment as SQLite stores it: naive UTC text, as SQLAlchemy writes it."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 _last_text: list[tuple[Any, str]] = [(None, "")]  # the last moment written as text, and its text

@@ -19,9 +19,8 @@ from calldesk.queue.arms import (
     _CAMPAIGNS_JSON,
     _Arm,
     _arm_where,
-    _arms,
-    _campaign_rows,
     _CampaignRow,
+    _campaigns_and_arms,
 )
 from calldesk.queue.base import QueueError, _expire
 from calldesk.queue.claims import _FREE_PG
@@ -108,11 +107,6 @@ def _store_key(session: Session) -> str:
 _store_keys: dict[int, tuple[Any, str]] = {}
 
 
-# Per store: the campaigns (as the housekeeping read them, text) and the campaign asked for,
-# with their rows and arms as _campaign_rows and _arms worked them out (once per change).
-_campaigns_memo: dict[str, tuple[Any, int | None, dict[int, _CampaignRow], list[_Arm]]] = {}
-
-
 def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan | None:
     """The seek to run with the housekeeping (PostgreSQL), or None (first call of the process,
     a place list not cached, several arms, no open place)."""
@@ -123,16 +117,10 @@ def _plan(session: Session, at: dt.datetime, campaign_id: int | None) -> _Plan |
         return None
     if time.monotonic() - hit[0] >= _KEYS_TTL:
         return None
-    memo = _campaigns_memo.get(url)
-    if memo is not None and memo[0] == last[1] and memo[1] == campaign_id:
-        rows, arms = memo[2], memo[3]
-    else:
-        rows = _campaign_rows(session, last[1])
-        try:
-            arms = _arms(rows, campaign_id)
-        except QueueError:
-            return None
-        _campaigns_memo[url] = (last[1], campaign_id, rows, arms)
+    try:  # (read as text: worked out again only when it changed)
+        rows, arms = _campaigns_and_arms(session, last[1], campaign_id)
+    except QueueError:
+        return None
     if len(arms) != 1:
         return None
     groups = _open_groups(hit[2], at, arms[0].rules, base._rules().load_context(session, at))

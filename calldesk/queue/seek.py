@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from calldesk.queue import base
 from calldesk.queue.arms import _Arm, _arm_where
 from calldesk.queue.base import HELD, QueueError
-from calldesk.queue.driver import _from_ts, _is_pg, _q, _raw
+from calldesk.queue.driver import _from_ts, _is_pg, _q, _raw, _sqlite_moment
 from calldesk.queue.lead import _EMAILS, _LEAD_COLUMNS, _LEAD_NUMBERS_SQL, _NUMBERS_JSON_PG
 
 _READY = "callable = {true} AND claimed_by_id IS NULL AND next_eligible_at IS NULL"
@@ -641,12 +641,7 @@ def _attempts_window(at: dt.datetime) -> tuple[dt.datetime, tuple[str, str]]:
     if hit is not None and hit[0] == at and hit[1] == hours:
         return hit[2], hit[3]
     since = at - dt.timedelta(hours=hours)
-    end = at.astimezone(dt.UTC).replace(tzinfo=None)
-    start = end - dt.timedelta(hours=hours)
-    bounds = (
-        start.isoformat(sep=" ", timespec="microseconds"),
-        end.isoformat(sep=" ", timespec="microseconds"),
-    )
+    bounds = (_sqlite_moment(since), _sqlite_moment(at))
     _window_of[0] = (at, hours, since, bounds)
     return since, bounds
 
