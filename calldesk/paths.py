@@ -8,8 +8,11 @@ in an installed wheel, inside the frozen (PyInstaller) bundle and in a source ch
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -36,6 +39,46 @@ def config_dir() -> Path:
 
 def default_db_path() -> Path:
     return data_dir() / "calldesk.sqlite3"
+
+
+def cache_file(kind: str, fingerprint: str) -> Path:
+    """Where answers worked out once are kept between runs (phone prefixes, holiday dates):
+    ``cache/<kind>-<fingerprint>.json`` in the data folder, the fingerprint naming what decides
+    the answers, so a changed answer can only come with another file."""
+    return data_dir() / "cache" / f"{kind}-{fingerprint}.json"
+
+
+def read_cache(path: Path) -> Any:
+    """The JSON a cache file holds, or None when it is missing or cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_cache(path: Path, data: Any) -> None:
+    """Write ``data`` to the cache file ``path`` whole (a reader sees the old file or the new
+    one, never half of one) and remove its kind's files of other fingerprints. Never raises:
+    a cache that cannot be written (a read-only data folder, say) is worked out again."""
+    folder = path.parent
+    kind = path.name.rsplit("-", 1)[0]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False
+        ) as handle:
+            try:
+                json.dump(data, handle, separators=(",", ":"))
+            except BaseException:
+                handle.close()
+                os.unlink(handle.name)
+                raise
+        os.replace(handle.name, path)
+        for other in folder.glob(f"{kind}-*.json"):
+            if other != path:
+                other.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
+        return
 
 
 def backups_dir() -> Path:

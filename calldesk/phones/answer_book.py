@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,7 @@ from typing import Any
 import phonenumbers
 
 from calldesk import __version__
-from calldesk.paths import data_dir
+from calldesk.paths import cache_file, read_cache, write_cache
 from calldesk.phones import numbers, prefixes
 from calldesk.phones.numbers import PhoneInfo
 from calldesk.phones.prefixes import CountryCodeShortcut, NanpShortcut
@@ -72,8 +69,8 @@ class AnswerBook:
         """Take the answers the file holds (none when it is missing or unreadable)."""
         if self.path is None:
             return
+        data = read_cache(self.path)
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
             decided = {str(k): bool(v) for k, v in data["nanp_decided"].items()}
             answers = [(str(prefix), _info(fields)) for prefix, fields in data["nanp_answers"]]
             country = {
@@ -82,7 +79,7 @@ class AnswerBook:
                 )
                 for key, length, prefix, fields, stripped in data["country_codes"]
             }
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+        except (ValueError, KeyError, TypeError, IndexError):  # (None: no file to read)
             return
         nanp = self.nanp
         with self._lock:
@@ -116,24 +113,7 @@ class AnswerBook:
                 ],
             }
             self._saved = sizes
-        folder = self.path.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False
-            ) as handle:
-                try:
-                    json.dump(data, handle, separators=(",", ":"))
-                except BaseException:
-                    handle.close()
-                    os.unlink(handle.name)
-                    raise
-            os.replace(handle.name, self.path)
-            for other in folder.glob("phone-answers-*.json"):
-                if other != self.path:
-                    other.unlink(missing_ok=True)
-        except (OSError, TypeError, ValueError):
-            return  # (a read-only data folder, say): the answers are worked out again
+        write_cache(self.path, data)
 
 
 _book: AnswerBook | None = None
@@ -143,7 +123,7 @@ _book_lock = threading.Lock()
 def answer_book() -> AnswerBook:
     """The process's book of answers, read from the data folder on first use."""
     global _book
-    path = data_dir() / "cache" / f"phone-answers-{_fingerprint()}.json"
+    path = cache_file("phone-answers", _fingerprint())
     with _book_lock:
         if _book is None or _book.path != path:  # (tests move the data folder)
             _book = AnswerBook(path)

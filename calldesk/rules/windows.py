@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 from dateutil.easter import easter
 
+from calldesk.rules.holiday_book import HolidayDates, holiday_book
 from calldesk.rules.packs import WeekHours
 
 UTC = dt.UTC
@@ -32,26 +32,21 @@ def zone_info(name: str) -> ZoneInfo:
 
 
 @functools.cache
-def holiday_calendar(
-    country: str, subdivisions: tuple[str, ...]
-) -> tuple[holidays_lib.HolidayBase, ...]:
+def holiday_calendar(country: str, subdivisions: tuple[str, ...]) -> tuple[HolidayDates, ...]:
     """Holiday calendars for a country and some of its subdivisions (unknown ones ignored).
 
     With no known subdivision the country's own calendar is used, or, where the country has
     no national calendar of its own (the UK's nations each have theirs), every subdivision's:
-    the strictest reading.
+    the strictest reading. The dates come from the ``holidays`` package through the book of
+    them kept between runs (:mod:`calldesk.rules.holiday_book`).
     """
-    cls = holidays_lib.country_holidays
-    national = cls(country)
-    # The country's own class lists its subdivisions (asking the registry for every country's
-    # list imports them all: 0.1 s of every command's start).
-    known = tuple(getattr(national, "subdivisions", ()))
+    known = holiday_book().subdivisions(country)
     subdivs = tuple(s for s in subdivisions if s in known)
     if subdivs:
-        return tuple(cls(country, subdiv=s) for s in subdivs)
+        return tuple(HolidayDates(country, s) for s in subdivs)
     if country == "GB":
-        return tuple(cls(country, subdiv=s) for s in known)
-    return (national,)
+        return tuple(HolidayDates(country, s) for s in known)
+    return (HolidayDates(country),)
 
 
 @dataclass(frozen=True)
@@ -87,7 +82,7 @@ class Window:
 
     hours: WeekHours
     zone: str
-    calendars: tuple[holidays_lib.HolidayBase | DayClosures, ...] = ()
+    calendars: tuple[HolidayDates | DayClosures, ...] = ()
     effective: dt.date | None = None  # before this local date the window does not apply
     until: dt.date | None = None  # from this local date on the window does not apply
 
