@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, text
 
+from calldesk.importing import writer as writer_module
 from calldesk.importing.writer import _Writer
 
 _META = MetaData()
@@ -77,9 +79,11 @@ def test_column_wise_binding_stores_what_binding_every_value_stores(
     tmp_path_factory: Any, batches: list[list[tuple[Any, ...]]]
 ) -> None:
     tmp = tmp_path_factory.mktemp("writer")
-    assert _stored(_write(tmp, "columns.sqlite3", batches, plain=False)) == _stored(
-        _write(tmp, "plain.sqlite3", batches, plain=True)
-    )
+    plain = _stored(_write(tmp, "plain.sqlite3", batches, plain=True))
+    assert _stored(_write(tmp, "columns.sqlite3", batches, plain=False)) == plain
+    # Several rows a statement, with a shorter last one (5 a statement, up to 12 a batch).
+    with mock.patch.object(writer_module, "ROWS_PER_STATEMENT", 5):
+        assert _stored(_write(tmp, "fives.sqlite3", batches, plain=False)) == plain
 
 
 def test_the_shapes_an_import_writes_are_bound_cheaply(tmp_path: Path) -> None:
@@ -96,4 +100,25 @@ def test_the_shapes_an_import_writes_are_bound_cheaply(tmp_path: Path) -> None:
     stored = _stored(engine)
     assert [(r[1], r[3], r[5], r[7]) for r in stored] == [("x", 7, 1, None)] * 9 + [
         ("y", 7, 0, "note")
+    ]
+
+
+def test_many_rows_a_statement_in_order_never_over_999_values(tmp_path: Path) -> None:
+    """250 rows of four bound values: statements of 100 rows and one of 50, stored in the
+    rows' order; a wider row takes fewer rows a statement (999 values at most)."""
+    rows = [(f"n{i}", i, i % 2 == 0, None if i % 9 else f"d{i}") for i in range(250)]
+    engine = create_engine(f"sqlite:///{tmp_path / 'many.sqlite3'}")
+    _META.create_all(engine)
+    with engine.begin() as conn:
+        writer = _Writer(conn, sqlite=True)
+        writer.insert(_TABLE, _COLUMNS, rows)
+        statements = list(writer._shaped.values())
+        with mock.patch.object(writer_module, "MAX_BOUND_VALUES", 10):
+            writer.insert(_TABLE, _COLUMNS, rows[:7])  # two rows (8 values) a statement
+            narrow = [s for s in writer._shaped.values() if s not in statements]
+    assert sorted(s.count("?") for s in statements) == [200, 400]  # 50 and 100 rows
+    assert sorted(s.count("?") for s in narrow) == [4, 8]
+    stored = _stored(engine)
+    assert [(r[0], r[1], r[3], r[5], r[7]) for r in stored] == [
+        (i + 1, a, b, int(c), d) for i, (a, b, c, d) in enumerate(rows + rows[:7])
     ]

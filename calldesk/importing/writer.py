@@ -4,6 +4,7 @@ run's transaction (SQLite and PostgreSQL), and the values it binds (times, JSON)
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 
@@ -86,38 +87,43 @@ class _Writer:
             conflict = ""
             if on_conflict:
                 conflict = f" ON CONFLICT ({on_conflict}) DO NOTHING"
-            # The statement around the bound values' marks: SQLite's are chosen per call.
-            before = (
+            # The statement around a row's bound values' marks (SQLite's chosen per call): its
+            # head, the constants ending each row, the conflict clause.
+            head = (
                 f"INSERT INTO {table.name} ({', '.join(chr(34) + n + chr(34) for n in names)}) "
-                "VALUES ("
+                "VALUES "
             )
-            after = "".join(", " + v for v in literals.values()) + ")" + conflict
-            cached = (before, ", ".join(marks), after, tuple(extra_values))
+            constants = "".join(", " + v for v in literals.values())
+            cached = (head, ", ".join(marks), constants, conflict, tuple(extra_values))
             self._sql[key] = cached
-        before, marks_text, after, extra = cached
+        head, marks_text, constants, conflict, extra = cached
         if self.sqlite:
-            self._insert_columns(key, before, after, extra, rows)
+            self._insert_columns(key, head, constants, conflict, extra, rows)
             return
         if extra:
             rows = [(*row, *extra) for row in rows]
-        self.cursor.executemany(before + marks_text + after, rows)
+        self.cursor.executemany(f"{head}({marks_text}{constants}){conflict}", rows)
 
     def _insert_columns(
         self,
         key: tuple[str, tuple[str, ...], str, tuple[tuple[str, Any], ...]],
-        before: str,
-        after: str,
+        head: str,
+        constants: str,
+        conflict: str,
         extra: tuple[Any, ...],
         rows: list[tuple[Any, ...]] | list[list[Any]],
     ) -> None:
-        """INSERT ``rows`` on SQLite, binding as little as its columns need.
+        """INSERT ``rows`` on SQLite, binding as little as its columns need, many rows a
+        statement.
 
         Python's sqlite3 binds None and bools through its adapter lookup, about 0.43 µs a
         value against 0.09 for an int (``bench/bench_binding.py``), and an import's rows hold
         millions of them. So the rows are looked at column by column: a column holding one
         value in every row (None most often) is written into the statement, bools are bound
         as ints, and a column mostly None binds 0 for None, which ``nullif(?, 0)`` turns back
-        into NULL (only where the column holds no 0 of its own)."""
+        into NULL (only where the column holds no 0 of its own). Each statement then takes
+        up to :data:`ROWS_PER_STATEMENT` rows (``VALUES (...), (...)``): a row costs the
+        DB-API ~0.8 µs of its own besides its values, paid once a statement instead."""
         n = len(rows)
         columns = list(zip(*rows, strict=True)) + [(value,) * n for value in extra]
         how: list[str] = []
@@ -137,11 +143,26 @@ class _Writer:
             else:
                 how.append("?")
                 bound.append(column)
-        marks = tuple(how)
-        statement = self._shaped.get((key, marks))
-        if statement is None:
-            statement = self._shaped[(key, marks)] = before + ", ".join(marks) + after
-        self.cursor.executemany(statement, zip(*bound, strict=True) if bound else [()] * n)
+        width = len(bound)
+        per = max(1, min(ROWS_PER_STATEMENT, MAX_BOUND_VALUES // max(width, 1)))
+        flat = list(itertools.chain.from_iterable(zip(*bound, strict=True))) if bound else []
+        row_text = "(" + ", ".join(how) + constants + ")"
+        whole = n - n % per
+        for count, start, end in ((per, 0, whole), (n - whole, whole, n)):
+            if start == end:
+                continue
+            shaped = (key, row_text, count)
+            statement = self._shaped.get(shaped)
+            if statement is None:
+                statement = ", ".join([row_text] * count)
+                statement = self._shaped[shaped] = head + statement + conflict
+            step = count * width
+            self.cursor.executemany(
+                statement,
+                [flat[i : i + step] for i in range(start * width, end * width, step)]
+                if width
+                else [()] * ((end - start) // count),
+            )
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if not self.sqlite:
@@ -175,6 +196,11 @@ class _Writer:
 
 
 _NONE_TO_ZERO: dict[Any, Any] = {None: 0}
+
+# Rows a SQLite INSERT statement takes at most, and its bound values at most (999: the limit
+# of SQLite builds before 3.32, which some Pythons still ship).
+ROWS_PER_STATEMENT = 100
+MAX_BOUND_VALUES = 999
 
 
 def _literal_fits(value: Any) -> bool:
