@@ -183,19 +183,31 @@ def import_dnc_file(
         session.flush()
         result = DncFileResult(snapshot.id, source, taken)
         conn = session.connection()
+        # The importer's bulk writer: constants written into the statement, many rows each.
+        from calldesk.importing.writer import _db_time, _Writer
+
         sqlite = conn.dialect.name == "sqlite"
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        mark = "?" if sqlite else "%s"
-        now = utcnow().replace(tzinfo=None)
-        now_value: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
-        sql = (
-            f"INSERT INTO dnc_entries (e164, source, snapshot_id, added_by, added_at) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}) "
-            f"ON CONFLICT (e164, source) DO UPDATE SET snapshot_id = excluded.snapshot_id"
+        writer = _Writer(conn, sqlite)
+        fixed = (
+            ("source", source),
+            ("snapshot_id", snapshot.id),
+            ("added_by", actor),
+            ("added_at", _db_time(utcnow(), sqlite)),
         )
         before = session.scalar(select(func.count()).select_from(DncEntry)) or 0
         batch: list[tuple[Any, ...]] = []
         seen: set[str] = set()
+
+        def write(numbers: list[tuple[Any, ...]]) -> None:
+            writer.insert(
+                DncEntry.__table__,  # type: ignore[arg-type]
+                ("e164",),
+                numbers,
+                on_conflict="e164, source",
+                on_conflict_set="snapshot_id = excluded.snapshot_id",
+                fixed=fixed,
+            )
+
         for line, raw, e164 in read_dnc_file(path, country):
             result.lines += 1
             if e164 is None:
@@ -207,14 +219,14 @@ def import_dnc_file(
             if e164 in seen:
                 continue
             seen.add(e164)
-            batch.append((e164, source, snapshot.id, actor, now_value))
+            batch.append((e164,))
             if len(batch) >= 50_000:
-                cursor.executemany(sql, batch)
+                write(batch)
                 batch = []
                 if progress is not None:
                     progress(len(seen))
         if batch:
-            cursor.executemany(sql, batch)
+            write(batch)
         result.numbers = len(seen)
         snapshot.numbers = len(seen)
         after = session.scalar(select(func.count()).select_from(DncEntry)) or 0

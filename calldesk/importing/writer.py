@@ -39,14 +39,16 @@ class _Writer:
         rows: list[tuple[Any, ...]] | list[list[Any]],
         on_conflict: str = "",
         fixed: tuple[tuple[str, Any], ...] = (),
+        on_conflict_set: str = "",
     ) -> None:
         """INSERT ``rows`` (values for ``columns``); ``fixed`` columns take one value for every
         row (written into the statement on SQLite: fewer values to bind per row); scalar
         defaults fill the other NOT NULL columns, so columns other parts add later never
-        break the importer."""
+        break the importer. A row whose ``on_conflict`` columns are taken is skipped, or
+        updated by ``on_conflict_set`` (``DO UPDATE SET``) when given."""
         if not rows:
             return
-        key = (table.name, columns, on_conflict, fixed)
+        key = (table.name, columns, on_conflict, fixed, on_conflict_set)
         cached = self._sql.get(key)
         if cached is None:
             extra_names: list[str] = []
@@ -86,7 +88,8 @@ class _Writer:
             names += literals.keys()
             conflict = ""
             if on_conflict:
-                conflict = f" ON CONFLICT ({on_conflict}) DO NOTHING"
+                action = f"UPDATE SET {on_conflict_set}" if on_conflict_set else "NOTHING"
+                conflict = f" ON CONFLICT ({on_conflict}) DO {action}"
             # The statement around a row's bound values' marks (SQLite's chosen per call): its
             # head, the constants ending each row, the conflict clause.
             head = (
@@ -106,7 +109,7 @@ class _Writer:
 
     def _insert_columns(
         self,
-        key: tuple[str, tuple[str, ...], str, tuple[tuple[str, Any], ...]],
+        key: tuple[str, tuple[str, ...], str, tuple[tuple[str, Any], ...], str],
         head: str,
         constants: str,
         conflict: str,
