@@ -5,6 +5,7 @@ calling window starts without importing it once the file holds its dates."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
 import subprocess
@@ -146,3 +147,18 @@ def test_queue_next_keeps_pennsylvania_s_holiday_without_importing_the_package_a
     monday = _queue_next(db, "2026-07-06T12:00:00-04:00")
     assert monday["code"] == 0 and "Franklin" in monday["printed"]
     assert not monday["holidays"]
+
+
+def test_the_file_is_named_by_the_holidays_release(tmp_path: Path, monkeypatch) -> None:
+    """The package's version file names it; in the desktop bundle (no source files) calldesk's
+    version does; elsewhere without the file nothing is kept between runs."""
+    release = _fingerprint.__wrapped__()
+    assert release and release == _fingerprint()
+    spec = importlib.util.find_spec("holidays")
+    assert spec is not None
+    monkeypatch.setattr(spec, "origin", str(tmp_path / "holidays" / "__init__.pyc"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    assert _fingerprint.__wrapped__() is None
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    bundled = _fingerprint.__wrapped__()
+    assert bundled and bundled != release

@@ -18,10 +18,12 @@ import datetime as dt
 import functools
 import hashlib
 import importlib.util
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from calldesk import __version__
 from calldesk.paths import cache_file, read_cache, write_cache
 
 _FORMAT = 1
@@ -29,16 +31,18 @@ _FORMAT = 1
 
 @functools.cache
 def _fingerprint() -> str | None:
-    """The ``holidays`` release, as a digest of its version file; None where there is no such
-    file to read (the desktop bundle keeps no source): then nothing is kept between runs."""
+    """The ``holidays`` release, as a digest of its version file. The desktop bundle keeps no
+    source: there calldesk's version names the release it was built with (from the lock)."""
     spec = importlib.util.find_spec("holidays")
     origin = spec.origin if spec is not None else None
-    if not origin:
-        return None
     try:
-        version = (Path(origin).parent / "version.py").read_bytes()
+        version = (Path(origin).parent / "version.py").read_bytes() if origin else None
     except OSError:
-        return None
+        version = None
+    if version is None:
+        if not getattr(sys, "frozen", False):
+            return None  # (an installation without it: nothing kept between runs)
+        version = f"frozen {__version__}".encode()
     return hashlib.sha256(b"%d|" % _FORMAT + version).hexdigest()[:16]
 
 
