@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from unittest import mock
 
 import openpyxl
 import pytest
@@ -265,44 +264,6 @@ def test_plain_lines_read_by_whole_lines_as_row_by_row(
             for b in readers._iter_rows(layout, size)
         ]
         assert plain == rows
-    batches = list(readers._iter_plain(layout, 1000))
-    rectangular = name in ("no header", "semicolons", "title above the header")
-    assert all(b.columns is not None for b in batches) == rectangular  # read in columns
-
-
-def test_a_long_plain_file_is_read_in_columns_beside_its_ragged_blocks(tmp_path: Path) -> None:
-    """Blocks of equally wide lines are read in columns, a block holding a ragged line or an
-    empty one row by row; the batches are those of the row reader all the same."""
-    from calldesk.importing import readers
-
-    lines = ["First Name,Last Name,Phone"]
-    for i in range(3000):
-        lines.append(f"Ann{i},Lee,212-555-{i % 10000:04d}")
-        if i in (700, 2200):
-            lines.append("Bob,Ng,415-555-0100,an extra cell")
-        if i == 1500:
-            lines.append("")
-    path = tmp_path / "long.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    layout = readers.sniff_file(path)
-    with mock.patch.object(readers, "_PLAIN_BLOCK", 4096):
-        kinds = [b.columns is not None for b in readers._plain_blocks(layout, 1)]
-        plain = [(b.rows, b.row_numbers, b.blank_rows) for b in readers._iter_plain(layout, 500)]
-    assert kinds.count(False) == 3 and kinds.count(True) > 12
-    rows = [(b.rows, b.row_numbers, b.blank_rows) for b in readers._iter_rows(layout, 500)]
-    assert plain == rows
-
-
-def test_a_plain_file_spoilt_after_its_check_is_refused_naming_the_line(tmp_path: Path) -> None:
-    from calldesk.importing import readers
-
-    path = tmp_path / "plain.csv"
-    path.write_text("First Name,Phone\nAnn,2125550100\nBob,4155550100\n", encoding="utf-8")
-    layout = readers.sniff_file(path)
-    assert readers._plain_lines(layout)
-    path.write_bytes(b"First Name,Phone\nAnn,2125550100\nB\xffb,4155550100\n")
-    with pytest.raises(ReaderError, match=r"plain.csv: row 3 \(line 3\) cannot be read as utf-8"):
-        list(readers._iter_plain(layout, 10))
 
 
 # Cells of plain files: no quote, NUL or carriage return; spaces, accents, other delimiters.
@@ -317,7 +278,6 @@ _PLAIN_CELL = st.text(alphabet="ab Zé,;|\t0-+.@ßø", max_size=6)
     last_end=st.booleans(),
     bom=st.booleans(),
     batch=st.integers(1, 12),
-    block=st.sampled_from([8, 40, 1 << 20]),
 )
 def test_random_plain_files_read_by_whole_lines_as_row_by_row(
     lines: list[list[str]],
@@ -326,12 +286,10 @@ def test_random_plain_files_read_by_whole_lines_as_row_by_row(
     last_end: bool,
     bom: bool,
     batch: int,
-    block: int,
 ) -> None:
     """Any plain file (ragged and blank lines, cells holding the other delimiters, with or
-    without a last line end, any batch size, blocks of lines read in columns beside blocks
-    read row by row) reads by whole lines as the row reader reads it: the rows, row numbers
-    and blank rows of every batch."""
+    without a last line end, any batch size) reads by whole lines as the row reader reads it:
+    the rows, row numbers and blank rows of every batch."""
     import tempfile
 
     from calldesk.importing import readers
@@ -347,11 +305,10 @@ def test_random_plain_files_read_by_whole_lines_as_row_by_row(
             return  # an empty file, or one the sniffer refuses: no reader reads it
         if not readers._plain_lines(layout):
             return
-        with mock.patch.object(readers, "_PLAIN_BLOCK", block):
-            plain = [
-                (b.rows, b.row_numbers, b.blank_rows, b.refused)
-                for b in readers._iter_plain(layout, batch)
-            ]
+        plain = [
+            (b.rows, b.row_numbers, b.blank_rows, b.refused)
+            for b in readers._iter_plain(layout, batch)
+        ]
         rows = [
             (b.rows, b.row_numbers, b.blank_rows, b.refused)
             for b in readers._iter_rows(layout, batch)

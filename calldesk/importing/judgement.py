@@ -76,11 +76,7 @@ class _RowJudgement:
         rows = batch.rows
         n = len(rows)
         width = len(names)
-        columns: list[Any] = (
-            list(batch.columns)
-            if batch.columns is not None
-            else list(itertools.zip_longest(*rows, fillvalue=""))
-        )
+        columns = list(itertools.zip_longest(*rows, fillvalue=""))
         if len(columns) < width:
             columns.extend([("",) * n] * (width - len(columns)))
         result = self.result

@@ -13,13 +13,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 SAMPLE_BYTES = 256 * 1024
 PREVIEW_ROWS = 20
@@ -63,39 +61,12 @@ class FileLayout:
 class RowBatch:
     """Data rows read from a file, with the 1-based file row number of each row."""
 
-    rows: Sequence[list[str]]
+    rows: list[list[str]]
     row_numbers: list[int]
     bytes_read: int
     blank_rows: int = 0  # blank rows skipped since the previous batch
     # rows that could not be read as a row: (row number, why), reported and not stored
     refused: list[tuple[int, str]] = field(default_factory=list)
-    # the same rows in columns, when the reader read them so (every row as wide)
-    columns: list[list[str]] | None = None
-
-
-class _RowsOfColumns(Sequence[list[str]]):
-    """The rows of a batch read in columns (every row as wide), each made when asked for."""
-
-    def __init__(self, columns: list[list[str]], count: int) -> None:
-        self._columns = columns
-        self._count = count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, j: Any) -> Any:
-        if isinstance(j, slice):
-            return [self[k] for k in range(*j.indices(self._count))]
-        if not -self._count <= j < self._count:
-            raise IndexError(j)
-        return [column[j] for column in self._columns]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (list, _RowsOfColumns)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 # --- encodings ------------------------------------------------------------------------------
@@ -538,162 +509,35 @@ def _plain_lines(layout: FileLayout) -> bool:
 
 def _iter_plain(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
     """:func:`_iter_rows` for a file of plain lines (:func:`_plain_lines`): each line is one
-    row, numbered as _iter_rows numbers rows; blank rows counted, not returned.
-
-    The lines are read a block at a time by polars' CSV reader, in columns, with the rows'
-    numbers kept here. A block whose lines are not all as wide (a longer or a shorter row, an
-    empty line) is read by :mod:`csv` instead, row by row: so each row holds exactly the cells
-    its line holds either way (tests/test_import_readers.py)."""
-    start = layout.skip_rows + (1 if layout.has_header else 0)
-    return _batched(_plain_blocks(layout, start), batch_size, start)
-
-
-_PLAIN_BLOCK = 1 << 20  # bytes read at a time from a file of plain lines
-
-
-def _plain_blocks(layout: FileLayout, start: int) -> Iterator[RowBatch]:
-    """The rows of a file of plain lines after its first ``start`` lines, one block of whole
-    lines (~1 MiB) at a time."""
+    row, numbered as _iter_rows numbers rows; blank rows counted, not returned."""
     assert layout.encoding and layout.delimiter
-    separator = layout.delimiter.encode("utf-8")
-    number = 0  # the last line read
-    carry = b""
-    with open(layout.path, "rb") as handle:
-        handle.seek(layout.bom_length)
-        while True:
-            chunk = handle.read(_PLAIN_BLOCK)
-            block = carry + chunk
-            if not chunk:
-                if not block:
-                    return
-                block += b"\n"  # the last line, without its line end
-            cut = block.rfind(b"\n") + 1
-            block, carry = block[:cut], block[cut:]
-            lines = block.count(b"\n")
-            first = number + 1
-            number += lines
-            if first <= start:  # the rows above the data
-                skip = min(start - first + 1, lines)
-                at = 0
-                for _ in range(skip):
-                    at = block.index(b"\n", at) + 1
-                block, first, lines = block[at:], first + skip, lines - skip
-            if not lines:
-                continue
-            position = handle.tell() - len(carry) if chunk else layout.size
-            batch = None
-            if len(separator) == 1:
-                batch = _plain_block_columns(block, lines, separator, first, position)
-            yield batch or _plain_block_rows(block, layout, first, position)
-
-
-def _batched(blocks: Iterator[RowBatch], batch_size: int, start: int) -> Iterator[RowBatch]:
-    """Blocks of lines gathered into the batches :func:`_iter_rows` gives: ``batch_size``
-    rows each (the last fewer), each with the blank rows read since the one before (in a
-    file of plain lines, the lines after ``start`` that are not rows)."""
-    held: list[RowBatch] = []
-    rows = 0
-    mark = last = start  # the last line in a batch given, the last line read
-    for block in blocks:
-        held.append(block)
-        rows += len(block.rows)
-        last += len(block.rows) + block.blank_rows
-        while rows >= batch_size:
-            whole = _joined(held)
-            batch = _rows_between(whole, 0, batch_size)
-            batch.blank_rows = batch.row_numbers[-1] - mark - batch_size
-            mark = batch.row_numbers[-1]
-            yield batch
-            held, rows = [_rows_between(whole, batch_size, rows)], rows - batch_size
-    tail = _joined(held) if held else RowBatch([], [], 0)
-    tail.blank_rows = last - mark - rows
-    if rows or tail.blank_rows:
-        yield tail
-
-
-def _joined(blocks: list[RowBatch]) -> RowBatch:
-    """One batch of consecutive blocks: in columns when they all are, of one width."""
-    numbers = [n for block in blocks for n in block.row_numbers]
-    at = blocks[-1].bytes_read
-    widths = {None if block.columns is None else len(block.columns) for block in blocks}
-    if len(widths) == 1 and None not in widths:
-        if len(blocks) == 1:
-            return blocks[0]
-        columns = [
-            list(itertools.chain.from_iterable(c))
-            for c in zip(*(b.columns or [] for b in blocks), strict=True)
-        ]
-        return _in_columns(columns, numbers, at, 0)
-    return RowBatch([list(row) for block in blocks for row in block.rows], numbers, at)
-
-
-def _rows_between(batch: RowBatch, start: int, end: int) -> RowBatch:
-    numbers = batch.row_numbers[start:end]
-    if batch.columns is None:
-        return RowBatch(list(batch.rows[start:end]), numbers, batch.bytes_read)
-    columns = [column[start:end] for column in batch.columns]
-    return _in_columns(columns, numbers, batch.bytes_read, 0)
-
-
-def _in_columns(columns: list[list[str]], numbers: list[int], at: int, blank: int) -> RowBatch:
-    return RowBatch(_RowsOfColumns(columns, len(numbers)), numbers, at, blank, columns=columns)
-
-
-def _plain_block_columns(
-    block: bytes, lines: int, separator: bytes, first: int, position: int
-) -> RowBatch | None:
-    """The rows of ``lines`` whole plain lines in columns, numbered from ``first``; None when
-    the lines are not all as wide (then :mod:`csv` reads them)."""
-    import polars as pl
-
-    if block.startswith(codecs.BOM_UTF8):
-        return None  # (polars would drop a line's leading U+FEFF as a byte order mark)
-    try:
-        frame = pl.read_csv(
-            block,
-            has_header=False,
-            separator=separator.decode("utf-8"),
-            quote_char=None,
-            infer_schema=False,
-        )
-    except pl.exceptions.PolarsError:
-        return None  # a row wider than the first one
-    if frame.height != lines or block.count(separator) != lines * (frame.width - 1):
-        return None  # a shorter row or an empty line (or a reading of them polars made)
-    columns = [frame.to_series(i).fill_null("").to_list() for i in range(frame.width)]
-    filled = frame.select(pl.any_horizontal(pl.all().fill_null("") != "")).to_series()
-    numbers = list(range(first, first + lines))
-    blank = lines - int(filled.sum())
-    if blank:  # rows of empty cells only: counted, not returned
-        keep = [j for j, row_filled in enumerate(filled.to_list()) if row_filled]
-        columns = [[column[j] for j in keep] for column in columns]
-        numbers = [numbers[j] for j in keep]
-    return _in_columns(columns, numbers, position, blank)
-
-
-def _plain_block_rows(block: bytes, layout: FileLayout, first: int, position: int) -> RowBatch:
-    """The rows of whole plain lines read by :mod:`csv`, numbered from ``first``."""
-    assert layout.delimiter
-    try:
-        text = io.StringIO(block.decode("utf-8"), newline="")
-    except UnicodeDecodeError as exc:  # (the file changed since it was found plain)
-        line = first + block.count(b"\n", 0, exc.start)
-        raise ReaderError(
-            f"{layout.path.name}: row {line} (line {line}) cannot be read as "
-            f"{layout.encoding} ({exc.reason}); choose the file's encoding"
-        ) from exc
+    start = layout.skip_rows + (1 if layout.has_header else 0)
+    number = 0
     rows: list[list[str]] = []
     numbers: list[int] = []
     blank = 0
-    for number, row in enumerate(
-        csv.reader(text.readlines(), delimiter=layout.delimiter, strict=False), first
-    ):
-        if not row or not any(row):
-            blank += 1
-            continue
-        rows.append(row)
-        numbers.append(number)
-    return RowBatch(rows, numbers, position, blank)
+    with _open_text(layout.path, layout.encoding, layout.bom_length) as text:
+        try:
+            while lines := text.readlines(1 << 20):
+                for row in csv.reader(lines, delimiter=layout.delimiter, strict=False):
+                    number += 1
+                    if number <= start:
+                        continue
+                    if not row or not any(row):
+                        blank += 1
+                        continue
+                    rows.append(row)
+                    numbers.append(number)
+                    if len(rows) >= batch_size:
+                        yield RowBatch(rows, numbers, text.buffer.tell(), blank)
+                        rows, numbers, blank = [], [], 0
+        except UnicodeDecodeError as exc:
+            raise ReaderError(
+                f"{layout.path.name}: row {number + 1} (line {number + 1}) cannot be read as "
+                f"{layout.encoding} ({exc.reason}); choose the file's encoding"
+            ) from exc
+    if rows or blank:
+        yield RowBatch(rows, numbers, layout.size, blank)
 
 
 def _iter_csv(layout: FileLayout, batch_size: int) -> Iterator[RowBatch]:
