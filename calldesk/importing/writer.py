@@ -148,24 +148,21 @@ class _Writer:
                 bound.append(column)
         width = len(bound)
         per = max(1, min(ROWS_PER_STATEMENT, MAX_BOUND_VALUES // max(width, 1)))
-        flat = list(itertools.chain.from_iterable(zip(*bound, strict=True))) if bound else []
+        values = itertools.chain.from_iterable(zip(*bound, strict=True))  # row after row
         row_text = "(" + ", ".join(how) + constants + ")"
-        whole = n - n % per
-        for count, start, end in ((per, 0, whole), (n - whole, whole, n)):
-            if start == end:
+        for count, statements in ((per, n // per), (n % per, 1 if n % per else 0)):
+            if not statements:
                 continue
             shaped = (key, row_text, count)
             statement = self._shaped.get(shaped)
             if statement is None:
                 statement = ", ".join([row_text] * count)
                 statement = self._shaped[shaped] = head + statement + conflict
-            step = count * width
-            self.cursor.executemany(
-                statement,
-                [flat[i : i + step] for i in range(start * width, end * width, step)]
-                if width
-                else [()] * ((end - start) // count),
+            # each statement's values, taken in turn from the one stream of them
+            params = (
+                zip(*[values] * (count * width), strict=False) if width else itertools.repeat(())
             )
+            self.cursor.executemany(statement, itertools.islice(params, statements))
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if not self.sqlite:
