@@ -8,7 +8,10 @@ store gets a database of its own, dropped afterwards, so parallel runs never col
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -173,3 +176,24 @@ def shot_path(name: str) -> Path:
     )
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+def run_in_fresh_interpreter(argv: list[str]) -> dict:
+    """Run ``calldesk`` with ``argv`` in a fresh interpreter: its exit code, what it printed,
+    and the modules it imported."""
+    code = (
+        "import json, sys\n"
+        "from calldesk.cli.main import main\n"
+        "try:\n"
+        f"    code = main({argv!r})\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "sys.stdout.flush()\n"
+        "print('\\n' + json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    *printed, last = result.stdout.strip().splitlines()
+    return {**json.loads(last), "printed": "\n".join(printed).strip()}

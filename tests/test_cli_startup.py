@@ -6,35 +6,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 import calldesk.cli
 from calldesk.cli.main import _command_modules, _Parser, common_options, main
+from tests.conftest import run_in_fresh_interpreter
 
 HEAVY = ("sqlalchemy", "polars", "openpyxl", "fastexcel", "alembic", "PySide6", "numpy")
 
 
 def _loaded_after(argv: list[str]) -> dict:
     """Run ``main(argv)`` in a fresh interpreter; which modules did it import?"""
-    code = (
-        "import json, sys\n"
-        "from calldesk.cli.main import main\n"
-        "try:\n"
-        f"    code = main({argv!r})\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        "sys.stdout.flush()\n"
-        "print('\\n' + json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_in_fresh_interpreter(argv)
 
 
 def _heavy(modules: list[str]) -> list[str]:

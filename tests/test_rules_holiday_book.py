@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from calldesk.cli.main import main
 from calldesk.importing import ImportOptions, import_file
 from calldesk.rules.holiday_book import HolidayBook, HolidayDates, _fingerprint, holiday_book
 from calldesk.store import open_store
+from tests.conftest import run_in_fresh_interpreter
 
 CALENDARS = [
     ("US", None),
@@ -101,22 +100,8 @@ def test_the_book_is_kept_in_the_data_folder(tmp_path: Path, monkeypatch) -> Non
 def _queue_next(db: str, at: str) -> dict:
     """``calldesk queue next`` in a fresh interpreter: its exit code, what it printed, and
     whether it imported the holidays package."""
-    code = (
-        "import json, sys\n"
-        "from calldesk.cli.main import main\n"
-        "try:\n"
-        f"    code = main(['--db', {db!r}, 'queue', 'next', '--rep', 'Ada', '--at', {at!r}])\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        "sys.stdout.flush()\n"
-        "print('\\n' + json.dumps({'code': code, 'holidays': 'holidays' in sys.modules}))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    *printed, last = result.stdout.strip().splitlines()
-    return {**json.loads(last), "printed": "\n".join(printed)}
+    run = run_in_fresh_interpreter(["--db", db, "queue", "next", "--rep", "Ada", "--at", at])
+    return {**run, "holidays": "holidays" in run["modules"]}
 
 
 def test_queue_next_keeps_pennsylvania_s_holiday_without_importing_the_package_again(
