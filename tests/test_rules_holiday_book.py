@@ -77,6 +77,25 @@ def test_an_unreadable_file_is_ignored_and_written_anew(tmp_path: Path) -> None:
     assert kept["years"]["CA|BC|2026"]["2026-08-03"] == "British Columbia Day"
 
 
+def test_spoilt_entries_are_worked_out_again(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "holidays-test.json"
+    path.parent.mkdir()
+    spoilt = {
+        "subdivisions": {"US": "NY"},
+        "years": {
+            "US|NY|2026": {"2026-13-01": "x"},
+            "US|PA|2026": 5,
+            "US|UT|2026": {"2025-07-24": "x"},
+        },
+    }
+    path.write_text(json.dumps(spoilt), encoding="utf-8")
+    book = HolidayBook(path)
+    assert book.subdivisions("US") == tuple(holidays.country_holidays("US").subdivisions)
+    for subdiv in ("NY", "PA", "UT"):
+        package = holidays.country_holidays("US", subdiv=subdiv, years=2026)
+        assert book.year("US", subdiv, 2026) == dict(package.items())
+
+
 def test_a_book_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the folder would be", encoding="utf-8")

@@ -63,31 +63,39 @@ class HolidayBook:
     def subdivisions(self, country: str) -> tuple[str, ...]:
         """The subdivisions the package has calendars for in ``country``."""
         known = self._subdivisions.get(country)
-        if known is None:
-            import holidays
+        if isinstance(known, list) and all(type(s) is str for s in known):
+            return tuple(known)
+        import holidays  # (not kept yet, or a spoilt entry: worked out again)
 
-            known = list(holidays.country_holidays(country).subdivisions)
-            with self._lock:
-                self._subdivisions[country] = known
-            self._save()
+        known = list(holidays.country_holidays(country).subdivisions)
+        with self._lock:
+            self._subdivisions[country] = known
+        self._save()
         return tuple(known)
 
     def year(self, country: str, subdiv: str | None, year: int) -> dict[dt.date, str]:
         """The holidays of one calendar in one year, by date."""
         key = f"{country}|{subdiv or ''}|{year}"
-        dates = self._years.get(key)
-        if dates is None:
-            import holidays
+        kept = self._years.get(key)
+        if kept is not None:
+            try:
+                dates = {dt.date.fromisoformat(day): name for day, name in kept.items()}
+                if all(day.year == year and type(name) is str for day, name in dates.items()):
+                    return dates
+            except (AttributeError, TypeError, ValueError):
+                pass  # a spoilt entry: worked out again
+        import holidays
 
-            options: dict[str, Any] = {"years": year}
-            if subdiv:
-                options["subdiv"] = subdiv
-            calendar = holidays.country_holidays(country, **options)
-            dates = {day.isoformat(): str(name) for day, name in calendar.items()}
-            with self._lock:
-                self._years[key] = dates
-            self._save()
-        return {dt.date.fromisoformat(day): name for day, name in dates.items()}
+        options: dict[str, Any] = {"years": year}
+        if subdiv:
+            options["subdiv"] = subdiv
+        dates = {
+            day: str(name) for day, name in holidays.country_holidays(country, **options).items()
+        }
+        with self._lock:
+            self._years[key] = {day.isoformat(): name for day, name in dates.items()}
+        self._save()
+        return dates
 
     def _save(self) -> None:
         if self.path is None:
