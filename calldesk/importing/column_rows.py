@@ -5,8 +5,9 @@ A row is plain when no other row of its batch and no known contact holds one of 
 it is neither empty nor header-like: a new contact on its own. :meth:`_ColumnRows._plain_columns`
 finds those rows and :meth:`_ColumnRows._plain_contacts` builds their contacts, numbers,
 addresses and list entries column by column; the other rows go through the row loop
-(:mod:`calldesk.importing.judgement`), and both are written in file order, as the row loop
-alone would write them (tests/test_import_columns.py keeps them equal).
+(:mod:`calldesk.importing.judgement`). Both store what the row loop alone would store, ids
+included (tests/test_import_columns.py keeps them equal): contacts carry the ids their rows'
+file order gives them, numbers and addresses are written in file order.
 """
 
 from __future__ import annotations
@@ -81,6 +82,18 @@ def _interleave(
         at = cut
     out += plain[at:]
     return out
+
+
+def _joined(plain: list[list[Any]] | None, judged: list[Any]) -> list[list[Any]]:
+    """The plain rows' columns (``plain``, None without any) followed by the judged rows'
+    (``judged``: a row each), as one set of columns."""
+    if plain is None:
+        return [list(column) for column in zip(*judged, strict=True)]
+    if not judged:
+        return plain
+    return [
+        column + list(more) for column, more in zip(plain, zip(*judged, strict=True), strict=True)
+    ]
 
 
 def _by_row(
@@ -346,8 +359,9 @@ class _ColumnRows:
         eng_cols: tuple[Any, ...] | None,
     ) -> tuple[list[Any], ...]:
         """The plain rows' new contacts, built column by column as the row loop builds each
-        one: (records, phone rows, their row indexes, e-mail rows, their row indexes, list
-        members, engagements). The dedupe indexes, name codes and counts learn them."""
+        one: (the contacts' columns, phone rows, their row indexes, e-mail rows, their row
+        indexes, the list entries' columns, engagements). The dedupe indexes, name codes and
+        counts learn them."""
         rows = plain.rows
         count = len(rows)
         ids = [i for i in ids_used if i not in judged_ids] if judged_ids else list(ids_used)
@@ -517,30 +531,28 @@ class _ColumnRows:
                 callables[k] = merged[13] and not hold_back
                 scores[k] = merged[16]
                 rank_list[k] = merged[17]
-        records = list(
-            zip(
-                ids,
-                [company_ids[plain.companies[j]] for j in rows],
-                firsts,
-                lasts,
-                texts(col(t.title), 200),
-                streets,
-                texts(col(t.city), 120),
-                [s or None for s in states],
-                texts(col(t.postal_code), 20),
-                contact_countries,
-                notes,
-                customs,
-                contact_dncs,
-                callables,
-                locale_keys,
-                reasons,
-                scores,
-                rank_list,
-                [plain.externals[j] or None for j in rows],
-                strict=True,
-            )
-        )
+        # the contacts' columns, in the order of judgement's contact_columns
+        contact_columns = [
+            ids,
+            [company_ids[plain.companies[j]] for j in rows],
+            firsts,
+            lasts,
+            texts(col(t.title), 200),
+            streets,
+            texts(col(t.city), 120),
+            [s or None for s in states],
+            texts(col(t.postal_code), 20),
+            contact_countries,
+            notes,
+            customs,
+            contact_dncs,
+            callables,
+            locale_keys,
+            reasons,
+            scores,
+            rank_list,
+            [plain.externals[j] or None for j in rows],
+        ]
         # phone rows, in row order and, within a row, column order
         zones_text = self._zones_text
         phone_index = self.phone_index
@@ -623,10 +635,18 @@ class _ColumnRows:
             ),
         )
         numbers = plain.numbers
-        members = [(cid, numbers[j]) for cid, j in zip(ids, rows, strict=True)]
+        member_columns = [ids, [numbers[j] for j in rows]]
         result.imported += count
         result.dnc_suppressed += sum(dncs)
-        return (records, phone_rows, phone_js, email_rows, email_js, members, engagements)
+        return (
+            contact_columns,
+            phone_rows,
+            phone_js,
+            email_rows,
+            email_js,
+            member_columns,
+            engagements,
+        )
 
     def _plain_custom(
         self,

@@ -1,7 +1,7 @@
 """One batch of rows judged row by row: refused, a repeat within the file, merged into a
 contact the store holds, or a new contact; numbers placed (locale, zones), values checked,
 event engagement scored. Plain rows are handed to the column path
-(:mod:`calldesk.importing.column_rows`) and both are written in file order."""
+(:mod:`calldesk.importing.column_rows`); both get the ids file order gives them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from calldesk import locale as locale_mod
 from calldesk.importing import dedupe
-from calldesk.importing.column_rows import _interleave
+from calldesk.importing.column_rows import _interleave, _joined
 from calldesk.importing.indexes import (
     NAME_CODES_MAX,
     _index_add,
@@ -538,16 +538,28 @@ class _RowJudgement:
                 eng_cols if engagement_on else None,
             )
             js = starts[0]
-            new_contacts = _interleave(built[0], plain_js, new_contacts, js, starts[1])
+            # Contacts carry their ids and list entries none a reader orders by: the plain
+            # rows' columns, then the judged rows'. Numbers and addresses get their ids as they
+            # are written: in file order.
+            contact_columns = _joined(built[0], new_contacts)
+            member_columns = _joined(built[5], members)
             new_phones = _interleave(built[1], built[2], new_phones, js, starts[2])
             new_emails = _interleave(built[3], built[4], new_emails, js, starts[3])
-            members = _interleave(built[5], plain_js, members, js, starts[4])
             engagements = _interleave(built[6], plain_js, engagements, js, starts[5])
+        else:
+            contact_columns = _joined(None, new_contacts)
+            member_columns = _joined(None, members)
         # Write the batch.
         written = time.process_time()
         phases["rows"] = phases.get("rows", 0.0) + written - rows_started
         self._write_batch(
-            writer, run_id, new_companies, new_contacts, new_phones, new_emails, members
+            writer,
+            run_id,
+            new_companies,
+            contact_columns,
+            new_phones,
+            new_emails,
+            member_columns,
         )
         self._write_engagements_and_refusals(writer, run_id, engagements, errors)
         self.state.rows_stored += n
@@ -561,12 +573,13 @@ class _RowJudgement:
         writer: _Writer,
         run_id: int,
         new_companies: list[tuple[Any, ...]],
-        new_contacts: list[list[Any]],
+        contact_columns: list[list[Any]],
         new_phones: list[tuple[Any, ...]],
         new_emails: list[tuple[Any, ...]],
-        members: list[tuple[Any, ...]],
+        member_columns: list[list[Any]],
     ) -> None:
-        """The batch's companies, contacts, numbers, addresses and list entries, in that order."""
+        """The batch's companies, contacts (as columns), numbers, addresses and list entries
+        (as columns), in that order."""
         if new_companies:
             writer.insert(
                 Company.__table__,  # type: ignore[arg-type]
@@ -574,7 +587,7 @@ class _RowJudgement:
                 new_companies,
                 fixed=(("import_run_id", run_id),),
             )
-        contact_columns = (
+        contact_names = (
             "id",
             "company_id",
             "first_name",
@@ -605,7 +618,7 @@ class _RowJudgement:
             ("updated_at", self.now_db),
             ("import_run_id", run_id),
         )
-        writer.insert(Contact.__table__, contact_columns, new_contacts, fixed=fixed)  # type: ignore[arg-type]
+        writer.insert_columns(Contact.__table__, contact_names, contact_columns, fixed=fixed)  # type: ignore[arg-type]
         writer.insert(
             Phone.__table__,  # type: ignore[arg-type]
             (
@@ -631,10 +644,10 @@ class _RowJudgement:
             new_emails,
             fixed=(("shared", False), ("import_run_id", run_id)),
         )
-        writer.insert(
+        writer.insert_columns(
             ListMember.__table__,  # type: ignore[arg-type]
             ("contact_id", "source_row"),
-            members,
+            member_columns,
             on_conflict="list_id, contact_id",
             fixed=(
                 ("list_id", self.list_id),

@@ -46,8 +46,34 @@ class _Writer:
         defaults fill the other NOT NULL columns, so columns other parts add later never
         break the importer. A row whose ``on_conflict`` columns are taken is skipped, or
         updated by ``on_conflict_set`` (``DO UPDATE SET``) when given."""
-        if not rows:
-            return
+        if rows:
+            self._insert(table, columns, rows, None, on_conflict, fixed, on_conflict_set)
+
+    def insert_columns(
+        self,
+        table: Table,
+        columns: tuple[str, ...],
+        values: list[list[Any]],
+        on_conflict: str = "",
+        fixed: tuple[tuple[str, Any], ...] = (),
+        on_conflict_set: str = "",
+    ) -> None:
+        """:meth:`insert` of rows given a column at a time (``values[i]``: every row's value
+        for ``columns[i]``, all of one length), as the importer builds them: on SQLite they
+        are bound from the columns without being made into rows first."""
+        if values and values[0]:
+            self._insert(table, columns, None, values, on_conflict, fixed, on_conflict_set)
+
+    def _insert(
+        self,
+        table: Table,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]] | list[list[Any]] | None,
+        values: list[list[Any]] | None,
+        on_conflict: str,
+        fixed: tuple[tuple[str, Any], ...],
+        on_conflict_set: str,
+    ) -> None:
         key = (table.name, columns, on_conflict, fixed, on_conflict_set)
         cached = self._sql.get(key)
         if cached is None:
@@ -101,8 +127,12 @@ class _Writer:
             self._sql[key] = cached
         head, marks_text, constants, conflict, extra = cached
         if self.sqlite:
-            self._insert_columns(key, head, constants, conflict, extra, rows)
+            if values is None:
+                values = list(zip(*rows, strict=True))  # type: ignore[misc]
+            self._insert_columns(key, head, constants, conflict, extra, values)
             return
+        if rows is None:
+            rows = list(zip(*values, strict=True))  # type: ignore[misc]
         if extra:
             rows = [(*row, *extra) for row in rows]
         self.cursor.executemany(f"{head}({marks_text}{constants}){conflict}", rows)
@@ -114,10 +144,10 @@ class _Writer:
         constants: str,
         conflict: str,
         extra: tuple[Any, ...],
-        rows: list[tuple[Any, ...]] | list[list[Any]],
+        values: list[Any],
     ) -> None:
-        """INSERT ``rows`` on SQLite, binding as little as its columns need, many rows a
-        statement.
+        """INSERT rows given as columns (``values``) on SQLite, binding as little as its
+        columns need, many rows a statement.
 
         Python's sqlite3 binds None and bools through its adapter lookup, about 0.43 µs a
         value against 0.09 for an int (``bench/bench_binding.py``), and an import's rows hold
@@ -127,8 +157,10 @@ class _Writer:
         into NULL (only where the column holds no 0 of its own). Each statement then takes
         up to :data:`ROWS_PER_STATEMENT` rows (``VALUES (...), (...)``): a row costs the
         DB-API ~0.8 µs of its own besides its values, paid once a statement instead."""
-        n = len(rows)
-        columns = list(zip(*rows, strict=True)) + [(value,) * n for value in extra]
+        n = len(values[0])
+        if any(len(column) != n for column in values):
+            raise ValueError(f"{key[0]}: columns of different lengths")
+        columns = [*values, *[(value,) * n for value in extra]]
         how: list[str] = []
         bound: list[Any] = []
         for column in columns:
