@@ -44,6 +44,11 @@ from calldesk.models import (
 
 EVENT_SPRINT_PRIORITY = 10
 
+# A SQLite load of a file this big into a store of at most this many contacts drops the
+# secondary indexes of contacts, numbers, addresses and list entries and builds them at the end.
+DROP_INDEXES_FROM_BYTES = 5_000_000
+DROP_INDEXES_UP_TO_CONTACTS = 50_000
+
 
 # The shipped script each kind of event sprint starts with (a manager can change it).
 SPRINT_SCRIPTS = {
@@ -249,10 +254,10 @@ class _RunEnds:
     def _drop_indexes(self, conn: Connection, writer: _Writer, layout: FileLayout) -> list[Any]:
         """On SQLite, a big load into a (nearly) empty store is faster with the secondary
         indexes built once at the end; the write lock keeps readers on the old snapshot."""
-        if not self.sqlite or layout.size < 5_000_000:
+        if not self.sqlite or layout.size < DROP_INDEXES_FROM_BYTES:
             return []
         existing = self._max_id(writer, "contacts")
-        if existing > 50_000:
+        if existing > DROP_INDEXES_UP_TO_CONTACTS:
             return []
         dropped = []
         for table in (Contact.__table__, Phone.__table__, Email.__table__, ListMember.__table__):
