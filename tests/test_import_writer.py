@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, text
@@ -49,7 +50,13 @@ def _stored(engine: Any) -> list[tuple[Any, ...]]:
         ]
 
 
-def _write(tmp_path: Path, name: str, batches: list[list[tuple[Any, ...]]], plain: bool) -> Any:
+def _write(
+    tmp_path: Path,
+    name: str,
+    batches: list[list[tuple[Any, ...]]],
+    plain: bool,
+    as_columns: bool = False,
+) -> Any:
     engine = create_engine(f"sqlite:///{tmp_path / name}")
     _META.drop_all(engine)
     _META.create_all(engine)
@@ -63,7 +70,12 @@ def _write(tmp_path: Path, name: str, batches: list[list[tuple[Any, ...]]], plai
         else:
             writer = _Writer(conn, sqlite=True)
             for rows in batches:
-                writer.insert(_TABLE, _COLUMNS, rows)
+                if as_columns:  # the same rows handed over a column at a time
+                    writer.insert_columns(
+                        _TABLE, _COLUMNS, [list(c) for c in zip(*rows, strict=True)]
+                    )
+                else:
+                    writer.insert(_TABLE, _COLUMNS, rows)
     return engine
 
 
@@ -84,6 +96,19 @@ def test_column_wise_binding_stores_what_binding_every_value_stores(
     # Several rows a statement, with a shorter last one (5 a statement, up to 12 a batch).
     with mock.patch.object(writer_module, "ROWS_PER_STATEMENT", 5):
         assert _stored(_write(tmp, "fives.sqlite3", batches, plain=False)) == plain
+    given_columns = _write(tmp, "given.sqlite3", batches, plain=False, as_columns=True)
+    assert _stored(given_columns) == plain
+
+
+def test_columns_of_different_lengths_are_refused_and_write_nothing(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'ragged.sqlite3'}")
+    _META.create_all(engine)
+    with engine.begin() as conn:
+        writer = _Writer(conn, sqlite=True)
+        with pytest.raises(ValueError, match="t: columns of different lengths"):
+            writer.insert_columns(_TABLE, _COLUMNS, [["a", "b"], [1, 2], [True], [None, None]])
+        writer.insert_columns(_TABLE, _COLUMNS, [[], [], [], []])  # no rows: nothing to do
+    assert _stored(engine) == []
 
 
 def test_the_shapes_an_import_writes_are_bound_cheaply(tmp_path: Path) -> None:
