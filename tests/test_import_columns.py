@@ -1,6 +1,7 @@
 """The rows the importer builds in columns (no value another row or a known contact holds,
-nothing refused) are stored exactly as the row loop stores them: every table, row order and
-ids included, with small batches so that repeats fall in the same and in later batches."""
+nothing refused) are stored exactly as the row loop stores them: every table, contact ids and
+the order each contact gained its numbers and addresses in included, with small batches so
+that repeats fall in the same and in later batches."""
 
 from __future__ import annotations
 
@@ -27,14 +28,17 @@ def _tables(url: str) -> dict[str, Any]:
                     tuple(row)
                     for row in session.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1, 2"))
                 ]
-            # the order the rows were written in (phone and e-mail ids)
+            # the order each contact gained its numbers and addresses in (their ids, which
+            # readers order a contact's by)
             for table, columns in (
                 ("phones", "contact_id, e164, raw"),
                 ("emails", "contact_id, address"),
             ):
                 out[f"{table} by id"] = [
                     tuple(row)
-                    for row in session.execute(text(f"SELECT {columns} FROM {table} ORDER BY id"))
+                    for row in session.execute(
+                        text(f"SELECT {columns} FROM {table} ORDER BY contact_id, id")
+                    )
                 ]
             return out
     finally:

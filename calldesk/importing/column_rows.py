@@ -5,15 +5,15 @@ A row is plain when no other row of its batch and no known contact holds one of 
 it is neither empty nor header-like: a new contact on its own. :meth:`_ColumnRows._plain_columns`
 finds those rows and :meth:`_ColumnRows._plain_contacts` builds their contacts, numbers,
 addresses and list entries column by column; the other rows go through the row loop
-(:mod:`calldesk.importing.judgement`). Both store what the row loop alone would store, ids
-included (tests/test_import_columns.py keeps them equal): contacts carry the ids their rows'
-file order gives them, numbers and addresses are written in file order.
+(:mod:`calldesk.importing.judgement`). Both store what the row loop alone would store
+(tests/test_import_columns.py keeps them equal): contacts carry the ids their rows' file order
+gives them, and each contact's numbers and addresses are written in the order it gained them.
+The writer takes the plain rows' values as columns, the judged rows' after them.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -94,19 +94,6 @@ def _joined(plain: list[list[Any]] | None, judged: list[Any]) -> list[list[Any]]
     return [
         column + list(more) for column, more in zip(plain, zip(*judged, strict=True), strict=True)
     ]
-
-
-def _by_row(
-    parts: list[list[Any]], at: list[list[int]], rows: list[int]
-) -> tuple[list[Any], list[int]]:
-    """Rows made column by column (``at``: the plain row of each, as a position in ``rows``)
-    in row order, a row's in column order; and the row index of each."""
-    if len(parts) == 1:
-        return parts[0], [rows[k] for k in at[0]]
-    made = [r for part in parts for r in part]
-    where = [k for part in at for k in part]
-    order = sorted(range(len(where)), key=where.__getitem__)  # stable: column order kept
-    return [made[i] for i in order], [rows[where[i]] for i in order]
 
 
 class _ColumnRows:
@@ -359,9 +346,8 @@ class _ColumnRows:
         eng_cols: tuple[Any, ...] | None,
     ) -> tuple[list[Any], ...]:
         """The plain rows' new contacts, built column by column as the row loop builds each
-        one: (the contacts' columns, phone rows, their row indexes, e-mail rows, their row
-        indexes, the list entries' columns, engagements). The dedupe indexes, name codes and
-        counts learn them."""
+        one: the columns of their contacts, numbers, addresses and list entries, and their
+        engagement rows. The dedupe indexes, name codes and counts learn them."""
         rows = plain.rows
         count = len(rows)
         ids = [i for i in ids_used if i not in judged_ids] if judged_ids else list(ids_used)
@@ -553,37 +539,36 @@ class _ColumnRows:
             rank_list,
             [plain.externals[j] or None for j in rows],
         ]
-        # phone rows, in row order and, within a row, column order
+        # numbers, a phone column after another (a contact's in column order: its positions)
         zones_text = self._zones_text
         phone_index = self.phone_index
         read_as = result.numbers_read_as
         positions = [0] * count
-        phone_parts: list[list[tuple[Any, ...]]] = []
-        phone_at: list[list[int]] = []
+        phone_columns: list[list[Any]] = [[] for _ in range(12)]
         for (_name, label, raws, _e, _i), es, infos, flags, keys in zip(
             phone_cols, e_cols, i_cols, d_cols, plain.phone_keys, strict=True
         ):
             at = [k for k, info in enumerate(infos) if info is not None]
             held = [infos[k] for k in at]
-            phone_parts.append(
-                list(
-                    zip(
-                        [ids[k] for k in at],
-                        [positions[k] for k in at],
-                        itertools.repeat(label),
-                        [raws[rows[k]].strip()[:100] for k in at],
-                        [es[k] for k in at],
-                        [i.extension for i in held],
-                        [i.number_type for i in held],
-                        [i.region for i in held],
-                        [zones_text(i.time_zones) for i in held],
-                        itertools.repeat(True),
-                        itertools.repeat(None),
-                        [flags[k] for k in at],
-                    )
-                )
-            )
-            phone_at.append(at)
+            for column, values in zip(
+                phone_columns,
+                (
+                    [ids[k] for k in at],
+                    [positions[k] for k in at],
+                    [label] * len(at),
+                    [raws[rows[k]].strip()[:100] for k in at],
+                    [es[k] for k in at],
+                    [i.extension for i in held],
+                    [i.number_type for i in held],
+                    [i.region for i in held],
+                    [zones_text(i.time_zones) for i in held],
+                    [True] * len(at),
+                    [None] * len(at),
+                    [flags[k] for k in at],
+                ),
+                strict=True,
+            ):
+                column += values
             positions = [p + (i is not None) for p, i in zip(positions, infos, strict=True)]
             phone_index.update(
                 (keys[j], cid)
@@ -592,30 +577,25 @@ class _ColumnRows:
             )
             for note in [i.note for i in infos if i is not None and i.note]:
                 read_as[note] = read_as.get(note, 0) + 1
-        phone_rows, phone_js = _by_row(phone_parts, phone_at, rows)
-        # e-mail rows
+        # addresses, an e-mail column after another
         email_index = self.email_index
         role_parts = dedupe.ROLE_LOCAL_PARTS
-        email_parts: list[list[tuple[Any, ...]]] = []
-        email_at: list[list[int]] = []
+        email_columns: list[list[Any]] = [[] for _ in range(4)]
         for values, keys, hashes in zip(
             plain.email_values, plain.email_keys, plain.email_hashes, strict=True
         ):
             mine = [keys[j] for j in rows]
-            email_parts.append(
-                [
-                    (cid, values[j][:254], key[:254], key.partition("@")[0] in role_parts)
-                    for cid, j, key in zip(ids, rows, mine, strict=True)
-                    if key is not None
-                ]
-            )
-            email_at.append([k for k, key in enumerate(mine) if key is not None])
+            at = [k for k, key in enumerate(mine) if key is not None]
+            held_keys = [mine[k] for k in at]
+            email_columns[0] += [ids[k] for k in at]
+            email_columns[1] += [values[rows[k]][:254] for k in at]
+            email_columns[2] += [key[:254] for key in held_keys]
+            email_columns[3] += [key.partition("@")[0] in role_parts for key in held_keys]
             email_index.update(
                 (hashes[j], cid)
                 for cid, j in zip(ids, rows, strict=True)
                 if hashes[j] is not None and j not in pioneers
             )
-        email_rows, email_js = _by_row(email_parts, email_at, rows)
         # contacts without a number or an address: found again by name and company
         name_index = self.name_index
         name_index.update(
@@ -638,15 +618,7 @@ class _ColumnRows:
         member_columns = [ids, [numbers[j] for j in rows]]
         result.imported += count
         result.dnc_suppressed += sum(dncs)
-        return (
-            contact_columns,
-            phone_rows,
-            phone_js,
-            email_rows,
-            email_js,
-            member_columns,
-            engagements,
-        )
+        return contact_columns, phone_columns, email_columns, member_columns, engagements
 
     def _plain_custom(
         self,

@@ -537,17 +537,19 @@ class _RowJudgement:
                 phone_cols,
                 eng_cols if engagement_on else None,
             )
-            js = starts[0]
-            # Contacts carry their ids and list entries none a reader orders by: the plain
-            # rows' columns, then the judged rows'. Numbers and addresses get their ids as they
-            # are written: in file order.
+            # The plain rows' columns, then the judged rows' values. Contacts carry their ids;
+            # a contact's numbers and addresses are written in the order it gained them (the
+            # judged rows only add to contacts of rows before them), which is what readers
+            # order them by.
             contact_columns = _joined(built[0], new_contacts)
-            member_columns = _joined(built[5], members)
-            new_phones = _interleave(built[1], built[2], new_phones, js, starts[2])
-            new_emails = _interleave(built[3], built[4], new_emails, js, starts[3])
-            engagements = _interleave(built[6], plain_js, engagements, js, starts[5])
+            phone_columns = _joined(built[1], new_phones)
+            email_columns = _joined(built[2], new_emails)
+            member_columns = _joined(built[3], members)
+            engagements = _interleave(built[4], plain_js, engagements, starts[0], starts[5])
         else:
             contact_columns = _joined(None, new_contacts)
+            phone_columns = _joined(None, new_phones)
+            email_columns = _joined(None, new_emails)
             member_columns = _joined(None, members)
         # Write the batch.
         written = time.process_time()
@@ -557,8 +559,8 @@ class _RowJudgement:
             run_id,
             new_companies,
             contact_columns,
-            new_phones,
-            new_emails,
+            phone_columns,
+            email_columns,
             member_columns,
         )
         self._write_engagements_and_refusals(writer, run_id, engagements, errors)
@@ -574,12 +576,12 @@ class _RowJudgement:
         run_id: int,
         new_companies: list[tuple[Any, ...]],
         contact_columns: list[list[Any]],
-        new_phones: list[tuple[Any, ...]],
-        new_emails: list[tuple[Any, ...]],
+        phone_columns: list[list[Any]],
+        email_columns: list[list[Any]],
         member_columns: list[list[Any]],
     ) -> None:
-        """The batch's companies, contacts (as columns), numbers, addresses and list entries
-        (as columns), in that order."""
+        """The batch's companies, then its contacts, numbers, addresses and list entries (each
+        given as columns), in that order."""
         if new_companies:
             writer.insert(
                 Company.__table__,  # type: ignore[arg-type]
@@ -619,7 +621,7 @@ class _RowJudgement:
             ("import_run_id", run_id),
         )
         writer.insert_columns(Contact.__table__, contact_names, contact_columns, fixed=fixed)  # type: ignore[arg-type]
-        writer.insert(
+        writer.insert_columns(
             Phone.__table__,  # type: ignore[arg-type]
             (
                 "contact_id",
@@ -635,13 +637,13 @@ class _RowJudgement:
                 "invalid_reason",
                 "dnc",
             ),
-            new_phones,
+            phone_columns,
             fixed=(("shared", False), ("import_run_id", run_id)),
         )
-        writer.insert(
+        writer.insert_columns(
             Email.__table__,  # type: ignore[arg-type]
             ("contact_id", "address", "address_key", "role_address"),
-            new_emails,
+            email_columns,
             fixed=(("shared", False), ("import_run_id", run_id)),
         )
         writer.insert_columns(
