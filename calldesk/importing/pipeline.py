@@ -134,8 +134,8 @@ def _collector_paused() -> Iterator[None]:
 
 # The page cache while an import builds its indexes, in KiB. SQLite sizes the sorter's
 # in-memory runs by it: runs of a few MB sort in the processor's caches, and 1M contacts'
-# 14 indexes took 15-20% less CPU than with the store's 64 MB (bench/README.md), with
-# ~110 MB less memory.
+# 14 indexes took 10-20% less CPU than with the store's 64 MB, with ~115 MB less memory
+# (bench/bench_index_builds.py).
 INDEX_BUILD_CACHE_KIB = 8192
 
 
