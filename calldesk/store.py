@@ -157,6 +157,18 @@ _CHECKPOINT_COMMITS = 256  # commits between two checkpoints (~7,500 pages of sa
 _CHECKPOINT_COMMITS_NEAR_BACKSTOP = 8
 
 
+@contextlib.contextmanager
+def sqlite_pragma(raw: sqlite3.Connection, name: str, value: int) -> Iterator[None]:
+    """PRAGMA ``name`` at ``value`` on a SQLite DB-API connection for a while, and the
+    connection's own value again afterwards (it goes back to the pool)."""
+    (before,) = raw.execute(f"PRAGMA {name}").fetchone()
+    raw.execute(f"PRAGMA {name}={int(value)}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA {name}={int(before)}")
+
+
 class _Checkpointer:
     """Copies a SQLite store's WAL back into its file on a thread of its own, never inside a
     rep's save: woken after every ``_CHECKPOINT_COMMITS`` commits, it runs while the rep

@@ -15,7 +15,7 @@ from sqlalchemy import Index, text
 
 from calldesk.importing import pipeline, run_ends
 from calldesk.importing.pipeline import ImportOptions, import_file
-from calldesk.store import open_store
+from calldesk.store import open_store, sqlite_pragma
 from tests.test_import_golden import TABLES, generate
 
 
@@ -93,10 +93,11 @@ def test_a_big_first_load_builds_every_index_again_and_stores_the_same(
     assert dropped_tables == kept_tables
 
 
-def test_the_small_sorter_gives_the_cache_back_when_a_build_fails(tmp_path: Path) -> None:
+def test_the_connection_gets_its_cache_back_when_a_build_fails(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "cache.sqlite3")
     conn.execute("PRAGMA cache_size=-2000")
-    with pytest.raises(sqlite3.OperationalError), pipeline._small_sorter(conn):
-        assert conn.execute("PRAGMA cache_size").fetchone() == (-pipeline.INDEX_BUILD_CACHE_KIB,)
+    small = -pipeline.INDEX_BUILD_CACHE_KIB
+    with pytest.raises(sqlite3.OperationalError), sqlite_pragma(conn, "cache_size", small):
+        assert conn.execute("PRAGMA cache_size").fetchone() == (small,)
         conn.execute("CREATE INDEX ix_nowhere ON no_such_table (x)")
     assert conn.execute("PRAGMA cache_size").fetchone() == (-2000,)

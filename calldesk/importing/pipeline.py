@@ -85,7 +85,7 @@ from calldesk.models import (
 )
 from calldesk.phones import PhoneNormalizer
 from calldesk.phones.answer_book import answer_book
-from calldesk.store import Store
+from calldesk.store import Store, sqlite_pragma
 
 # What callers import from here (the run's types and housekeeping live in their own modules).
 __all__ = [
@@ -137,18 +137,6 @@ def _collector_paused() -> Iterator[None]:
 # 14 indexes took 10-20% less CPU than with the store's 64 MB, with ~115 MB less memory
 # (bench/bench_index_builds.py).
 INDEX_BUILD_CACHE_KIB = 8192
-
-
-@contextlib.contextmanager
-def _small_sorter(raw: Any) -> Iterator[None]:
-    """SQLite's page cache (and with it the sorter's runs) at :data:`INDEX_BUILD_CACHE_KIB`
-    for the index builds, the connection's own size again afterwards."""
-    (before,) = raw.execute("PRAGMA cache_size").fetchone()
-    raw.execute(f"PRAGMA cache_size=-{INDEX_BUILD_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        raw.execute(f"PRAGMA cache_size={int(before)}")
 
 
 class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
@@ -436,7 +424,7 @@ class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
                     # up, a full scan of a million-row table each without the indexes.
                     self.report("indexing")
                     t = time.process_time()
-                    with _small_sorter(raw):
+                    with sqlite_pragma(raw, "cache_size", -INDEX_BUILD_CACHE_KIB):
                         for index in dropped:
                             index.create(conn)
                     self.result.phases["indexing"] = time.process_time() - t

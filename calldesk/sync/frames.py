@@ -57,6 +57,7 @@ from calldesk.models import (
     Phone,
     Rep,
 )
+from calldesk.store import sqlite_pragma
 from calldesk.sync.layouts import (
     _HS_LIFECYCLE,
     _HS_STATUS,
@@ -807,12 +808,8 @@ def _mapped(session: Session) -> Iterator[None]:
         return
     raw = db.connection.dbapi_connection
     assert raw is not None
-    (before,) = raw.execute("PRAGMA mmap_size").fetchone()
-    raw.execute(f"PRAGMA mmap_size={_MAP_BYTES}")
-    try:
+    with sqlite_pragma(raw, "mmap_size", _MAP_BYTES):  # type: ignore[arg-type]
         yield
-    finally:
-        raw.execute(f"PRAGMA mmap_size={int(before)}")
 
 
 def _first_of_run() -> pl.Expr:
