@@ -1,7 +1,7 @@
 """One batch of rows judged row by row: refused, a repeat within the file, merged into a
 contact the store holds, or a new contact; numbers placed (locale, zones), values checked,
 event engagement scored. Plain rows are handed to the column path
-(:mod:`calldesk.importing.column_rows`); both get the ids file order gives them."""
+(:mod:`calldesk.importing.column_rows`); contacts of both get the ids file order gives them."""
 
 from __future__ import annotations
 
@@ -196,7 +196,8 @@ class _RowJudgement:
         )
         plain_rows = plain.rows if plain is not None else []
         judged = range(n) if plain is None else [j for j in range(n) if plain.judge[j]]
-        # (row index, new contacts, phones, e-mails, members, engagements so far) per judged row
+        # (row index, new contacts so far, engagements so far) per judged row: where the plain
+        # rows' companies and engagements go between the judged rows'
         marks: list[tuple[int, ...]] = []
         plain_at = counted = 0
         n_plain = len(plain_rows)
@@ -217,10 +218,7 @@ class _RowJudgement:
                     plain_at += 1
                 id_pos += plain_at - counted
                 counted = plain_at
-                marks.append(
-                    (j, len(new_contacts), len(new_phones), len(new_emails), len(members))
-                    + (len(engagements),)
-                )
+                marks.append((j, len(new_contacts), len(engagements)))
             rownum = numbers[j]
             row_invalid = False
             who = ("", "", "")
@@ -502,7 +500,7 @@ class _RowJudgement:
         # Companies get their ids in the order of the rows that first name them.
         company_names = [r[1] for r in new_contacts]
         plain_js = plain_rows if plain is not None else []
-        starts = list(zip(*marks, strict=True)) if marks else [()] * 6
+        starts = list(zip(*marks, strict=True)) if marks else [()] * 3
         if plain_js:
             company_names = _interleave(
                 [plain.companies[j] for j in plain_js],  # type: ignore[union-attr]
@@ -545,7 +543,7 @@ class _RowJudgement:
             phone_columns = _joined(built[1], new_phones)
             email_columns = _joined(built[2], new_emails)
             member_columns = _joined(built[3], members)
-            engagements = _interleave(built[4], plain_js, engagements, starts[0], starts[5])
+            engagements = _interleave(built[4], plain_js, engagements, starts[0], starts[2])
         else:
             contact_columns = _joined(None, new_contacts)
             phone_columns = _joined(None, new_phones)
