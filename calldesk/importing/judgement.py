@@ -1,6 +1,7 @@
 """One batch of rows judged row by row: refused, a repeat within the file, merged into a
-contact the store holds, or a new contact; numbers placed (locale, zones), values checked,
-event engagement scored. Plain rows are handed to the column path
+contact the store holds, or a new contact; values checked, event engagement scored. Numbers
+are placed by :mod:`calldesk.importing.row_places`, the batch is stored by
+:mod:`calldesk.importing.batch_writes`, and plain rows are handed to the column path
 (:mod:`calldesk.importing.column_rows`); contacts of both get the ids file order gives them."""
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from typing import Any
 
 from calldesk import locale as locale_mod
 from calldesk.importing import dedupe
+from calldesk.importing.batch_writes import MAX_ERRORS_STORED
 from calldesk.importing.column_rows import _interleave, _joined
 from calldesk.importing.indexes import (
     NAME_CODES_MAX,
     _index_add,
     _index_get,
 )
-from calldesk.importing.placing import info_entry, nanp_locale, table_entry
 from calldesk.importing.readers import _known_names as _known_header_names
 from calldesk.importing.readers import looks_like_header
 from calldesk.importing.target import _Target
@@ -36,19 +37,7 @@ from calldesk.importing.writer import (
     _json,
     _Writer,
 )
-from calldesk.models import (
-    Company,
-    Contact,
-    Email,
-    EventEngagement,
-    ImportError_,
-    ListMember,
-    Phone,
-    PossibleDuplicate,
-)
 from calldesk.phones import PhoneInfo
-
-MAX_ERRORS_STORED = 100_000
 
 
 class _RowJudgement:
@@ -568,174 +557,6 @@ class _RowJudgement:
         if len(self.names) > 50_000:
             self.names.clear()
 
-    def _write_batch(
-        self,
-        writer: _Writer,
-        run_id: int,
-        new_companies: list[tuple[Any, ...]],
-        contact_columns: list[list[Any]],
-        phone_columns: list[list[Any]],
-        email_columns: list[list[Any]],
-        member_columns: list[list[Any]],
-    ) -> None:
-        """The batch's companies, then its contacts, numbers, addresses and list entries (each
-        given as columns), in that order."""
-        if new_companies:
-            writer.insert(
-                Company.__table__,  # type: ignore[arg-type]
-                ("id", "name", "name_key", "created_at"),
-                new_companies,
-                fixed=(("import_run_id", run_id),),
-            )
-        contact_names = (
-            "id",
-            "company_id",
-            "first_name",
-            "last_name",
-            "title",
-            "street",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-            "notes",
-            "custom",
-            "dnc",
-            "callable",
-            "locale_key",
-            "needs_review_reason",
-            "engagement",
-            "queue_rank",
-            "external_id",
-        )
-        fixed = (
-            ("stage", "new"),
-            ("attempts", 0),
-            ("priority", self.priority),
-            ("tier", self.tier),
-            ("campaign_id", self.campaign_id),
-            ("created_at", self.now_db),
-            ("updated_at", self.now_db),
-            ("import_run_id", run_id),
-        )
-        writer.insert_columns(Contact.__table__, contact_names, contact_columns, fixed=fixed)  # type: ignore[arg-type]
-        writer.insert_columns(
-            Phone.__table__,  # type: ignore[arg-type]
-            (
-                "contact_id",
-                "position",
-                "label",
-                "raw",
-                "e164",
-                "extension",
-                "number_type",
-                "region",
-                "time_zones",
-                "valid",
-                "invalid_reason",
-                "dnc",
-            ),
-            phone_columns,
-            fixed=(("shared", False), ("import_run_id", run_id)),
-        )
-        writer.insert_columns(
-            Email.__table__,  # type: ignore[arg-type]
-            ("contact_id", "address", "address_key", "role_address"),
-            email_columns,
-            fixed=(("shared", False), ("import_run_id", run_id)),
-        )
-        writer.insert_columns(
-            ListMember.__table__,  # type: ignore[arg-type]
-            ("contact_id", "source_row"),
-            member_columns,
-            on_conflict="list_id, contact_id",
-            fixed=(
-                ("list_id", self.list_id),
-                ("added_at", self.now_db),
-                ("import_run_id", run_id),
-            ),
-        )
-
-    def _write_engagements_and_refusals(
-        self,
-        writer: _Writer,
-        run_id: int,
-        engagements: list[tuple[Any, ...]],
-        errors: list[tuple[Any, ...]],
-    ) -> None:
-        """The batch's event engagements, refused values and rows (up to MAX_ERRORS_STORED)
-        and possible duplicates."""
-        if engagements:
-            writer.insert(
-                EventEngagement.__table__,  # type: ignore[arg-type]
-                (
-                    "event_id",
-                    "contact_id",
-                    "rating",
-                    "booth_notes",
-                    "registered",
-                    "attended",
-                    "minutes_attended",
-                    "questions_asked",
-                    "download_title",
-                    "score",
-                    "engaged_at",
-                ),
-                engagements,
-                on_conflict="event_id, contact_id",
-                fixed=(("import_run_id", run_id),),
-            )
-        room = MAX_ERRORS_STORED - self.stored_errors
-        if errors and room > 0:
-            writer.insert(
-                ImportError_.__table__,  # type: ignore[arg-type]
-                ("run_id", "row", "column", "value", "reason", "name", "company", "external_id"),
-                [
-                    (
-                        a,
-                        b,
-                        c,
-                        (d or "")[:2000] if d is not None else None,
-                        e[:300],
-                        name[:250] or None,
-                        company[:300] or None,
-                        external or None,
-                    )
-                    for a, b, c, d, e, name, company, external in errors[:room]
-                ],
-            )
-            self.stored_errors += min(len(errors), room)
-        if self._possible:
-            writer.insert(
-                PossibleDuplicate.__table__,  # type: ignore[arg-type]
-                ("contact_id", "other_id", "reason", "created_at"),
-                self._possible,
-                on_conflict="contact_id, other_id",
-            )
-            self.result.possible_duplicates += len(self._possible)
-            self._possible = []
-
-    def _reader_refusals(self, batch: Any, writer: _Writer, run_id: int) -> None:
-        """Blank rows and rows the reader could not read (a quote never closed at the end)."""
-        result = self.result
-        result.blank_rows += batch.blank_rows
-        if not batch.refused:
-            return
-        rows = []
-        for rownum, reason in batch.refused:
-            result.rows += 1
-            result.rows_refused += 1
-            key = reason.split(": ", 1)[-1]
-            result.refused_by_reason[key] = result.refused_by_reason.get(key, 0) + 1
-            result.errors.append({"row": rownum, "column": None, "value": None, "reason": reason})
-            rows.append((run_id, rownum, None, None, reason[:300]))
-        writer.insert(
-            ImportError_.__table__,  # type: ignore[arg-type]
-            ("run_id", "row", "column", "value", "reason"),
-            rows,
-        )
-        self.stored_errors += len(rows)
-
     def _header_like(self, row: list[str]) -> str | None:
         """Why ``row`` is a header row rather than a person, or None."""
         cells = [" ".join(c.split()) for c in row]
@@ -896,150 +717,6 @@ class _RowJudgement:
             record[13] = False
         elif not record[12] and not all(added_dnc):
             record[13] = True
-
-    def _locale(
-        self,
-        country: str | None,
-        state: str,
-        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
-        nanp_states: Any,
-    ) -> tuple[str | None, str | None]:
-        """The locale key of a contact (or None and why), as :func:`calldesk.locale.locate`
-        computes it, assembled from per-number parts cached per (country, state, area code):
-        a million contacts have only thousands of distinct parts."""
-        if not valid:
-            return None, None
-        numbers = [p[2] for p in valid]
-        if self._locale_parts is None:
-            key = (country, state.upper(), tuple(sorted(numbers)))
-            cached = self.locales.get(key)
-            if cached is None:
-                cached = self._locale_fallback(country, state, valid, nanp_states)
-                if len(self.locales) < 100_000:
-                    self.locales[key] = cached
-            return cached
-        ac_ok = self._ac_ok
-        acs = []
-        entries: list[Any] | None = []
-        for number, valid_phone in zip(numbers, valid, strict=True):
-            known = None
-            if number.startswith("+1") and len(number) == 12:
-                ac = number[2:5]
-                known = ac_ok.get(ac, False)
-                if known is False:
-                    known = self._ac_known(ac)
-            if known is None:
-                # Elsewhere (or a number the table does not decide): from its own analysis.
-                entry = info_entry(valid_phone[3])
-                if entry is not None:
-                    known = (entry, entry)
-            if known is None:
-                acs.append(number)
-                entries = None
-            else:
-                acs.append(known[0])
-                if entries is not None:
-                    entries.append(known[1])
-        if (
-            entries is not None
-            and len(entries) > 1
-            and all(type(a) is str for a in acs)
-            and all(e[0] == entries[0][0] for e in entries)
-        ):
-            # Numbers of one country place alike in any order (nanp_locale: the first number's
-            # country is the only order it reads), so both orders of two numbers share a key.
-            acs.sort()
-        quick = (country, state, *acs)
-        # Keys of one table-decided number are few (countries x states x entries) and most
-        # rows have one number: kept apart from the many combinations of two or more, whose
-        # cache is cleared when full.
-        cache = self._quick_one if entries is not None and len(acs) == 1 else self._quick
-        known = cache.get(quick)
-        if known is not None:
-            return known
-        # ~100k distinct combinations of two or more numbers at 1M rows: a smaller cap
-        # cleared it and placed ~80k of them again. Entries share their answers (few).
-        if len(cache) > 250_000:
-            cache.clear()
-        # One home for a contact's places (calldesk.places.locate: the number's country always
-        # applies, the row's adds); computed once per (country, state, area codes), from the
-        # area-code table (or the number's own analysis) when every number is decided there.
-        if entries is not None:
-            answer = nanp_locale(country, state or None, entries)
-        else:
-            answer = self._locale_fallback(country, state, valid, nanp_states)
-        answer = cache[quick] = self._answers.setdefault(answer, answer)
-        return answer
-
-    def _place(
-        self,
-        country: str | None,
-        state: str,
-        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
-        nanp_states: Any,
-    ) -> tuple[str | None, str | None]:
-        """:meth:`_locale`'s answer, kept per the key the plain rows use (_plain_contacts): a
-        number the area-code table decides as its entry's id, another as its own entry (or
-        itself), two numbers of one country in either order alike (as _locale's cache)."""
-        parts: list[Any] = []
-        for p in valid:
-            e164 = p[2]
-            part: Any = None
-            if len(e164) == 12 and e164[:2] == "+1":  # type: ignore[arg-type]
-                known = self._ac_known(e164[2:5])  # type: ignore[index]
-                if known is not None:
-                    part = known[0]
-                    self._entry_owner[part] = known[1][0]
-            if part is None:
-                entry = info_entry(p[3])
-                part = e164 if entry is None else entry
-            parts.append(part)
-        if len(parts) == 2:
-            a, b = parts
-            if type(a) is str and type(b) is str and b < a:
-                owner = self._entry_owner.get(a)
-                if owner is not None and owner == self._entry_owner.get(b):
-                    parts = [b, a]
-        key = (country, state, *parts)
-        places = self._plain_places
-        answer = places.get(key)
-        if answer is None:
-            if len(places) > 100_000:
-                places.clear()
-            answer = places[key] = self._locale(country, state, valid, nanp_states)
-        return answer
-
-    def _ac_known(self, ac: str) -> tuple[str, Any] | None:
-        """The area code's table entry with its id (None when the table does not decide it)."""
-        known = self._ac_ok.get(ac, False)
-        if known is False:
-            entry = table_entry(ac)
-            # Area codes with one table entry place alike: one id per distinct entry.
-            known = self._ac_ok[ac] = (
-                None if entry is None else (self._entry_ids.setdefault(entry, ac), entry)
-            )
-        return known
-
-    def _locale_fallback(
-        self,
-        country: str | None,
-        state: str,
-        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
-        nanp_states: Any,
-    ) -> tuple[str | None, str | None]:
-        numbers = [p[2] for p in valid]
-        locate = getattr(locale_mod, "locate", None)
-        if locate is not None:
-            placement = locate(country, state or None, numbers)
-            return (placement.locale.key if placement.locale else None, placement.reason)
-        states = tuple(s for n in numbers for s in (nanp_states(n) if nanp_states else ()))
-        found, reason = locale_mod.derive_locale(
-            country or valid[0][3].region,
-            state or None,
-            [p[3].time_zones for p in valid],
-            states,
-        )
-        return (found.key if found else None, reason)
 
     def _engagement(self, cols: tuple[Any, ...], j: int) -> tuple[Any, ...]:
         rating_c, notes_c, registered_c, attended_c, minutes_c, questions_c, download_c, at_c = cols

@@ -11,7 +11,8 @@ signals and cancels with a :class:`threading.Event` or by returning False from t
 The run's parts, each in its module of :mod:`calldesk.importing`: ``run`` (options, progress,
 result, refusals), ``values`` (cell values), ``writer`` (bulk SQL), ``indexes`` (dedupe keys),
 ``target`` (which column holds what), ``judgement`` (the row loop), ``column_rows`` (plain rows
-in columns), ``run_ends`` (set-up and finish) and ``housekeeping`` (the memory check, removing
+in columns), ``row_places`` (where a contact is placed), ``batch_writes`` (what a batch
+stores), ``run_ends`` (set-up and finish) and ``housekeeping`` (the memory check, removing
 what a killed run wrote). This module holds the run itself and :func:`import_file`.
 """
 
@@ -33,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calldesk import locale as locale_mod
+from calldesk.importing.batch_writes import _BatchWrites
 from calldesk.importing.column_rows import _ColumnRows
 from calldesk.importing.housekeeping import (
     discard_run,
@@ -54,6 +56,7 @@ from calldesk.importing.readers import (
     iter_batches,
     sniff_file,
 )
+from calldesk.importing.row_places import _RowPlaces
 from calldesk.importing.run import (
     EVENT_SOURCES,
     SOURCES,
@@ -139,10 +142,11 @@ def _collector_paused() -> Iterator[None]:
 INDEX_BUILD_CACHE_KIB = 8192
 
 
-class _Importer(_RowJudgement, _ColumnRows, _RunEnds):
+class _Importer(_RowJudgement, _ColumnRows, _RowPlaces, _BatchWrites, _RunEnds):
     """One import run: its state (the dedupe indexes, caches, counts) and its course; the row
-    loop, the column path and the run's set-up and finish are in the mixins
-    (:mod:`calldesk.importing.judgement`, :mod:`calldesk.importing.column_rows`,
+    loop, the column path, placing, a batch's writes and the run's set-up and finish are in
+    the mixins (:mod:`calldesk.importing.judgement`, :mod:`calldesk.importing.column_rows`,
+    :mod:`calldesk.importing.row_places`, :mod:`calldesk.importing.batch_writes`,
     :mod:`calldesk.importing.run_ends`)."""
 
     def __init__(
