@@ -14,9 +14,13 @@ import pytest
 from sqlalchemy import Index, text
 
 from calldesk.importing import pipeline, run_ends
+from calldesk.importing.batch_writes import CONTACT_COLUMNS, CONTACT_FIXED
 from calldesk.importing.pipeline import ImportOptions, import_file
+from calldesk.models import Contact, Rep
 from calldesk.store import open_store, sqlite_pragma
 from tests.test_import_golden import TABLES, generate
+
+KEPT_UP = {"ix_contacts_grade_stage", "ix_contacts_cooling", "ix_contacts_claims"}
 
 
 def _indexes(path: Path) -> dict[str, str]:
@@ -86,11 +90,69 @@ def test_a_big_first_load_builds_every_index_again_and_stores_the_same(
         "ix_emails_address_key",
         "ix_list_members_contact",
     }
+    # Partial indexes no new contact enters stayed up (nothing to build).
+    assert {name for name, _ in built}.isdisjoint(KEPT_UP)
     assert {cache for _, cache in built} == {-pipeline.INDEX_BUILD_CACHE_KIB}
     assert dropped_cache == kept_cache == -65536
     assert _indexes(tmp_path / "dropped.sqlite3") == _indexes(tmp_path / "kept.sqlite3")
     assert dropped_results == kept_results
     assert dropped_tables == kept_tables
+
+
+def test_partial_indexes_no_new_contact_enters_stay_up_and_keep_their_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claims, cooling-down times and grades come from work on the desk, never from a list: a
+    big load leaves those indexes up, and the contacts already in them stay found."""
+    assert {
+        str(index.name)
+        for index in Contact.__table__.indexes  # type: ignore[attr-defined]
+        if run_ends.enters_no_new_contact(index)
+    } == KEPT_UP
+    # (the import writes none of the columns they ask for)
+    assert {"grade", "claimed_by_id", "next_eligible_at"}.isdisjoint(
+        {*CONTACT_COLUMNS, *CONTACT_FIXED}
+    )
+    first_path, _event_path, _dnc = generate(tmp_path)
+    path = tmp_path / "worked.sqlite3"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        import_file(store, first_path, ImportOptions(list_name="Worked", country="US"))
+        with store.session() as session:
+            ids = session.scalars(text("SELECT id FROM contacts ORDER BY id LIMIT 3")).all()
+            rep = Rep(name="Dana Whitfield")
+            session.add(rep)
+            session.flush()
+            session.execute(text("UPDATE contacts SET grade = 'B' WHERE id = :i"), {"i": ids[0]})
+            session.execute(
+                text("UPDATE contacts SET next_eligible_at = '2026-01-05 09:00' WHERE id = :i"),
+                {"i": ids[1]},
+            )
+            session.execute(
+                text(
+                    "UPDATE contacts SET claimed_by_id = :u, "
+                    "claim_expires_at = '2026-01-05 09:10' WHERE id = :i"
+                ),
+                {"u": rep.id, "i": ids[2]},
+            )
+            session.commit()
+        monkeypatch.setattr(run_ends, "DROP_INDEXES_FROM_BYTES", 0)
+        import_file(store, first_path, ImportOptions(list_name="Again", country="US"))
+        with store.session() as session:
+            assert session.scalar(text("PRAGMA integrity_check")) == "ok"
+            found = [
+                session.scalars(
+                    text(f"SELECT id FROM contacts INDEXED BY {index} WHERE {where}")
+                ).all()
+                for index, where in (
+                    ("ix_contacts_grade_stage", "grade IN ('A', 'B')"),
+                    ("ix_contacts_cooling", "next_eligible_at IS NOT NULL"),
+                    ("ix_contacts_claims", "claimed_by_id IS NOT NULL"),
+                )
+            ]
+        assert found == [[ids[0]], [ids[1]], [ids[2]]]
+    finally:
+        store.close()
 
 
 def test_the_connection_gets_its_cache_back_when_a_build_fails(tmp_path: Path) -> None:

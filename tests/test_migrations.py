@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from calldesk import paths
 from calldesk.models import Base, Contact, Phone
@@ -145,3 +145,32 @@ def test_queue_ranks_are_recomputed_when_engagement_moves_before_the_deadline(
         2: queue_rank(1, 0, 5, None),
         3: queue_rank(2, 0, 0),
     }
+
+
+def test_lookups_of_given_grades_use_the_partial_grade_index(store) -> None:
+    """0007 left ungraded contacts out of ix_contacts_grade_stage: the look-ups it serves
+    (the export's "grade IN (...)") still find it, their condition implying its predicate."""
+    statement = (
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.grade.in_(["A", "B"]), Contact.dnc.is_(False))
+    )
+    with store.session() as session:
+        sql = str(
+            statement.compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        if store.engine.dialect.name == "sqlite":
+            made = session.scalar(
+                text("SELECT sql FROM sqlite_master WHERE name = 'ix_contacts_grade_stage'")
+            )
+            plan = " ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        else:
+            made = session.scalar(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_contacts_grade_stage'")
+            )
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {sql}")))
+    assert made.replace("(", "").replace(")", "").endswith("WHERE grade IS NOT NULL")
+    assert "ix_contacts_grade_stage" in plan

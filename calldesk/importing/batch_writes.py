@@ -21,6 +21,40 @@ from calldesk.models import (
 
 MAX_ERRORS_STORED = 100_000
 
+# The columns an import writes of a new contact: given per contact (in the order of the
+# batch's contact columns), and the same for all of a run's.
+CONTACT_COLUMNS = (
+    "id",
+    "company_id",
+    "first_name",
+    "last_name",
+    "title",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "notes",
+    "custom",
+    "dnc",
+    "callable",
+    "locale_key",
+    "needs_review_reason",
+    "engagement",
+    "queue_rank",
+    "external_id",
+)
+CONTACT_FIXED = (
+    "stage",
+    "attempts",
+    "priority",
+    "tier",
+    "campaign_id",
+    "created_at",
+    "updated_at",
+    "import_run_id",
+)
+
 
 class _BatchWrites:
     """The writing side of :class:`calldesk.importing.pipeline._Importer`."""
@@ -44,38 +78,10 @@ class _BatchWrites:
                 new_companies,
                 fixed=(("import_run_id", run_id),),
             )
-        contact_names = (
-            "id",
-            "company_id",
-            "first_name",
-            "last_name",
-            "title",
-            "street",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-            "notes",
-            "custom",
-            "dnc",
-            "callable",
-            "locale_key",
-            "needs_review_reason",
-            "engagement",
-            "queue_rank",
-            "external_id",
-        )
-        fixed = (
-            ("stage", "new"),
-            ("attempts", 0),
-            ("priority", self.priority),
-            ("tier", self.tier),
-            ("campaign_id", self.campaign_id),
-            ("created_at", self.now_db),
-            ("updated_at", self.now_db),
-            ("import_run_id", run_id),
-        )
-        writer.insert_columns(Contact.__table__, contact_names, contact_columns, fixed=fixed)  # type: ignore[arg-type]
+        now, campaign_id = self.now_db, self.campaign_id
+        fixed_values = ("new", 0, self.priority, self.tier, campaign_id, now, now, run_id)
+        fixed = tuple(zip(CONTACT_FIXED, fixed_values, strict=True))
+        writer.insert_columns(Contact.__table__, CONTACT_COLUMNS, contact_columns, fixed=fixed)  # type: ignore[arg-type]
         writer.insert_columns(
             Phone.__table__,  # type: ignore[arg-type]
             (

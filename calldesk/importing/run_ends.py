@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from calldesk.importing import dedupe
+from calldesk.importing.batch_writes import CONTACT_COLUMNS, CONTACT_FIXED
 from calldesk.importing.indexes import (
     _email_key,
     _index_add,
@@ -48,6 +49,20 @@ EVENT_SPRINT_PRIORITY = 10
 # secondary indexes of contacts, numbers, addresses and list entries and builds them at the end.
 DROP_INDEXES_FROM_BYTES = 5_000_000
 DROP_INDEXES_UP_TO_CONTACTS = 50_000
+
+_NOT_NULL = re.compile(r"\s*(\w+) IS NOT NULL\s*", re.IGNORECASE)
+
+
+def enters_no_new_contact(index: Any) -> bool:
+    """True for a partial index of contacts no new contact of an import enters: its predicate
+    asks for a value the import never writes (a claim, a cooling-down time, a grade: work on
+    the desk gives those). A big load leaves such an index up (its rows never touch it)
+    instead of dropping it and scanning a million contacts to build it empty."""
+    if index.table is not Contact.__table__:
+        return False
+    where = index.dialect_options["sqlite"]["where"]
+    found = _NOT_NULL.fullmatch(str(where)) if where is not None else None
+    return found is not None and found[1] not in (*CONTACT_COLUMNS, *CONTACT_FIXED)
 
 
 # The shipped script each kind of event sprint starts with (a manager can change it).
@@ -262,8 +277,9 @@ class _RunEnds:
         dropped = []
         for table in (Contact.__table__, Phone.__table__, Email.__table__, ListMember.__table__):
             for index in sorted(table.indexes, key=lambda i: i.name or ""):  # type: ignore[attr-defined]
-                index.drop(conn)
-                dropped.append(index)
+                if not enters_no_new_contact(index):
+                    index.drop(conn)
+                    dropped.append(index)
         return dropped
 
     def _finish(
