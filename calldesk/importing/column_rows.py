@@ -14,6 +14,7 @@ The writer takes the plain rows' values as columns, the judged rows' after them.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -24,10 +25,7 @@ from calldesk.importing import dedupe
 from calldesk.importing.indexes import NAME_CODES_MAX
 from calldesk.importing.placing import info_entry
 from calldesk.importing.target import _Target
-from calldesk.importing.values import (
-    _EMAIL,
-    country_code,
-)
+from calldesk.importing.values import country_code, email_shapes
 from calldesk.importing.writer import _json
 
 
@@ -205,7 +203,10 @@ class _ColumnRows:
         all_hashes: list[int | None] = []
         for _name, values in email_cols:
             stripped = [v.strip() for v in values]
-            keys = [v.casefold() if v and _EMAIL.match(v) else None for v in stripped]
+            keys = [
+                v.casefold() if shaped else None
+                for v, shaped in zip(stripped, email_shapes(stripped), strict=True)
+            ]
             for j in [
                 j for j, (v, k) in enumerate(zip(stripped, keys, strict=True)) if v and not k
             ]:
@@ -656,23 +657,21 @@ class _ColumnRows:
         first_values = [[(v.strip() if v else "") for v in (c[j] for j in rows)] for _, c in named]
         later_names = [name for name, _ in later]
         later_values = [values for _, values in later]
-        out: list[str | None] = []
-        for row_values, row_later in zip(
-            zip(*first_values, strict=True) if first_values else [()] * len(rows),
-            zip(*later_values, strict=True) if later_values else [()] * len(rows),
-            strict=True,
-        ):
-            if not any(row_values) and not any(row_later):
-                out.append(None)
-                continue
+        count = len(rows)
+        out: list[str | None] = [None] * count
+        # (most rows hold none: the rows holding one found in C)
+        filled = set().union(
+            *(itertools.compress(range(count), values) for values in (*first_values, *later_values))
+        )
+        for k in sorted(filled):
             custom: dict[str, str] = {}
-            for name, value in zip(first_names, row_values, strict=True):
-                if value:
-                    custom[name] = value
-            for name, value in zip(later_names, row_later, strict=True):
-                if value:
-                    custom.setdefault(name, value)
-            out.append(_json(custom))
+            for name, values in zip(first_names, first_values, strict=True):
+                if values[k]:
+                    custom[name] = values[k]
+            for name, values in zip(later_names, later_values, strict=True):
+                if values[k]:
+                    custom.setdefault(name, values[k])
+            out[k] = _json(custom)
         return out
 
     def _remember_names(self, ids: list[int], keys: list[tuple[str, str, str]]) -> None:

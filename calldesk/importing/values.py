@@ -7,8 +7,26 @@ import datetime as dt
 import re
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]{2,}$")
+# Python's \s for text: what str.isspace() calls a space (Rust's \s, polars', leaves out
+# U+001C..U+001F). tests/test_import_values.py checks it against every code point.
+PYTHON_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_NOT_IN_ADDRESS = "@,;<>" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_SPACES)
+# _EMAIL as polars (Rust's regex) reads it: the same pattern, spaces spelled out.
+EMAIL_POLARS = rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]{{2,}}$"
 _YES = {"yes", "y", "true", "1", "x", "attended", "checked in", "ja", "oui", "si"}
 _NO = {"no", "n", "false", "0", "absent", "did not attend", "no show", "nein", "non"}
+
+
+def email_shapes(values: list[str]) -> list[bool]:
+    """Which of ``values`` (stripped) have an e-mail address's shape, as :data:`_EMAIL` says,
+    a column at a time: the same answers in a fraction of the time a match per value takes.
+    (Stripped: ``$`` in Python's patterns also matches before a final line end.)"""
+    import polars as pl
+
+    return pl.Series(values, dtype=pl.String).str.contains(EMAIL_POLARS).to_list()
 
 
 _COUNTRY_NAMES = {

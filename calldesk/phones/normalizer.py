@@ -21,6 +21,8 @@ from calldesk.phones.numbers import (
 from calldesk.phones.prefixes import _PLUS_TEXT, CountryCodeShortcut, NanpShortcut
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from calldesk.phones.answer_book import AnswerBook
 
 
@@ -173,19 +175,27 @@ class PhoneNormalizer:
             slow = frame.filter(pl.col("national").is_null())
             if fast.height:
                 self.shortcut_hits += fast.height
-                answer_ids = self._answer_ids(fast["national"])
                 answers = self.nanp.answer_list
-                for i, national, answer_id, ext in zip(
-                    fast["i"].to_list(),
-                    fast["national"].to_list(),
-                    answer_ids,
-                    fast["ext"].to_list(),
-                    strict=True,
-                ):
-                    answer = answers[answer_id]
-                    infos[i] = answer._replace(extension=ext) if ext else answer
-                    if answer.valid:
-                        e164s[i] = "+1" + national
+                ids = self._answer_ids(fast["national"])
+                # Each cell's answer and number in columns (the answers are few: looked up
+                # by index), put in place by row: no Python work per cell but the placing.
+                valid = pl.Series([a.valid for a in answers], dtype=pl.Boolean).gather(ids)
+                numbers = pl.when(valid).then(pl.lit("+1") + fast["national"])
+                fast = fast.select("i", "ext", e164=numbers, answer=ids)
+                if fast.height == n:
+                    e164s = fast["e164"].to_list()
+                    infos = list(map(answers.__getitem__, fast["answer"].to_list()))
+                else:
+                    at = fast["i"].to_list()
+                    for i, e164 in zip(at, fast["e164"].to_list(), strict=True):
+                        e164s[i] = e164
+                    for i, answer in zip(
+                        at, map(answers.__getitem__, fast["answer"].to_list()), strict=True
+                    ):
+                        infos[i] = answer
+                with_ext = fast.filter(pl.col("ext").str.len_chars() > 0)
+                for i, ext in zip(with_ext["i"].to_list(), with_ext["ext"].to_list(), strict=True):
+                    infos[i] = infos[i]._replace(extension=ext)  # type: ignore[union-attr]
         else:
             slow = frame
         for i, raw in zip(slow["i"].to_list(), slow["raw"].to_list(), strict=True):
@@ -195,11 +205,12 @@ class PhoneNormalizer:
                 e164s[i] = info.e164
         return e164s, infos
 
-    def _answer_ids(self, nationals: object) -> list[int]:
-        """Answer index per national number: resolve deciding prefixes level by level."""
+    def _answer_ids(self, nationals: pl.Series) -> pl.Series:
+        """Index in the answer list per national number (ten digits, none null): deciding
+        prefixes resolved level by level."""
         import polars as pl
 
-        series: pl.Series = nationals  # type: ignore[assignment]
+        series = nationals
         ids = pl.Series("id", [None] * series.len(), dtype=pl.Int64)
         pending = pl.DataFrame({"n": series}).with_row_index("i")
         nanp = self.nanp
@@ -216,4 +227,4 @@ class PhoneNormalizer:
             hit = mapped.is_not_null()
             ids = ids.scatter(pending["i"].filter(hit), mapped.filter(hit))
             pending = pending.filter(~hit)
-        return ids.to_list()
+        return ids
