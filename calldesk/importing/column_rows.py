@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -80,6 +81,26 @@ def _interleave(
         at = cut
     out += plain[at:]
     return out
+
+
+_time_zones = operator.attrgetter("time_zones")
+
+
+def _learn(
+    index: dict[Any, int],
+    keys: list[Any],
+    rows: list[int],
+    ids: list[int],
+    pioneers: dict[int, list[Any]],
+) -> None:
+    """A dedupe index learns the plain rows' keys (``keys[j]`` of row ``j``, None for none)
+    as their contacts' (``ids``, a row each). A pioneer's are known already, and a judged row
+    may have changed what its key says since: those stay. (No two plain rows share a key.)"""
+    learnt = dict(zip(map(keys.__getitem__, rows), ids, strict=True))
+    learnt.pop(None, None)
+    for j in pioneers:
+        learnt.pop(keys[j], None)
+    index.update(learnt)
 
 
 def _joined(plain: list[list[Any]] | None, judged: list[Any]) -> list[list[Any]]:
@@ -390,20 +411,15 @@ class _ColumnRows:
         dnc = self.dnc
         e_cols = [[e164s[j] for j in rows] for _n, _l, _r, e164s, _i in phone_cols]
         i_cols = [[infos[j] for j in rows] for _n, _l, _r, _e, infos in phone_cols]
-        d_cols = [[e in dnc for e in es] for es in e_cols]
+        d_cols = [list(map(dnc.__contains__, es)) for es in e_cols]
         if len(d_cols) == 1:
             dncs = d_cols[0]
             has_valid = [e is not None for e in e_cols[0]]
             regions = [None if i is None else i.region for i in i_cols[0]]
         else:
-            dncs = (
-                [any(flags) for flags in zip(*d_cols, strict=True)] if d_cols else [False] * count
-            )
-            has_valid = (
-                [any(e is not None for e in es) for es in zip(*e_cols, strict=True)]
-                if e_cols
-                else [False] * count
-            )
+            # (an E.164 text is never empty: any() tells a number from None)
+            dncs = list(map(any, zip(*d_cols, strict=True))) if d_cols else [False] * count
+            has_valid = list(map(any, zip(*e_cols, strict=True))) if e_cols else [False] * count
             regions = list(nones)
             for infos in reversed(i_cols):
                 regions = [
@@ -470,7 +486,7 @@ class _ColumnRows:
         places = self._plain_places
         if len(places) > 100_000:
             places.clear()
-        answers = [places.get(key) for key in place_keys]
+        answers = list(map(places.get, place_keys))
         if None in answers:
             nanp_states = getattr(locale_mod, "nanp_states", None)
             for k, answer in enumerate(answers):
@@ -562,7 +578,7 @@ class _ColumnRows:
                     [i.extension for i in held],
                     [i.number_type for i in held],
                     [i.region for i in held],
-                    [zones_text(i.time_zones) for i in held],
+                    list(map(zones_text, map(_time_zones, held))),
                     [True] * len(at),
                     [None] * len(at),
                     [flags[k] for k in at],
@@ -571,11 +587,7 @@ class _ColumnRows:
             ):
                 column += values
             positions = [p + (i is not None) for p, i in zip(positions, infos, strict=True)]
-            phone_index.update(
-                (keys[j], cid)
-                for cid, j in zip(ids, rows, strict=True)
-                if keys[j] is not None and j not in pioneers
-            )
+            _learn(phone_index, keys, rows, ids, pioneers)
             for note in [i.note for i in infos if i is not None and i.note]:
                 read_as[note] = read_as.get(note, 0) + 1
         # addresses, an e-mail column after another
@@ -592,18 +604,10 @@ class _ColumnRows:
             email_columns[1] += [values[rows[k]][:254] for k in at]
             email_columns[2] += [key[:254] for key in held_keys]
             email_columns[3] += [key.partition("@")[0] in role_parts for key in held_keys]
-            email_index.update(
-                (hashes[j], cid)
-                for cid, j in zip(ids, rows, strict=True)
-                if hashes[j] is not None and j not in pioneers
-            )
+            _learn(email_index, hashes, rows, ids, pioneers)
         # contacts without a number or an address: found again by name and company
         name_index = self.name_index
-        name_index.update(
-            (plain.name_keys[j], cid)
-            for cid, j in zip(ids, rows, strict=True)
-            if plain.name_keys[j] is not None and j not in pioneers
-        )
+        _learn(name_index, plain.name_keys, rows, ids, pioneers)
         self._remember_names(
             ids,
             list(
