@@ -18,6 +18,7 @@ import itertools
 import operator
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,19 @@ def _interleave(
 _time_zones = operator.attrgetter("time_zones")
 
 
+def _nones(values: list[Any]) -> Iterator[int]:
+    """The indexes of the Nones in ``values`` (the test done in C)."""
+    return itertools.compress(range(len(values)), map(operator.is_, values, itertools.repeat(None)))
+
+
+def _number_keys(e164s: list[str | None]) -> list[Any]:
+    """The dedupe key of each number as if without an extension (its digits as an int, as
+    :func:`calldesk.importing.indexes._phone_key` makes it), None for no number."""
+    import polars as pl
+
+    return pl.Series(e164s, dtype=pl.String).str.slice(1).cast(pl.Int64).to_list()
+
+
 def _learn(
     index: dict[Any, int],
     keys: list[Any],
@@ -146,7 +160,7 @@ class _ColumnRows:
         header_head = self.header_cells[:1]
         if header_head and columns:
             head = header_head[0]
-            for j in [j for j, value in enumerate(columns[0]) if value == head]:
+            for j in list(itertools.compress(range(n), map(head.__eq__, columns[0]))):
                 if rows[j][:1] == header_head:
                     judge[j] = 1
         # names, as the row loop reads them
@@ -194,14 +208,14 @@ class _ColumnRows:
                     if e164:
                         keys[j] = f"{e164}x{extension}" if extension else int(e164[1:])
             else:
-                keys = [
-                    (f"{e}x{i.extension}" if i.extension else int(e[1:])) if e else None
-                    for e, i in zip(e164s, infos, strict=True)
-                ]
+                keys = _number_keys(e164s)
+                numbered = list(itertools.compress(range(n), e164s))
+                for j in [j for j in numbered if infos[j].extension]:
+                    keys[j] = f"{e164s[j]}x{infos[j].extension}"
+            # a number read but not valid
             for j in [
-                j
-                for j, (e, i) in enumerate(zip(e164s, infos, strict=True))
-                if i is not None and not (e and i.valid)
+                *[j for j in _nones(e164s) if infos[j] is not None],
+                *[j for j in itertools.compress(range(n), e164s) if not infos[j].valid],
             ]:
                 judge[j] = 1
             phone_keys.append(keys)
@@ -224,13 +238,14 @@ class _ColumnRows:
         all_hashes: list[int | None] = []
         for _name, values in email_cols:
             stripped = [v.strip() for v in values]
+            shapes = email_shapes(stripped)
             keys = [
-                v.casefold() if shaped else None
-                for v, shaped in zip(stripped, email_shapes(stripped), strict=True)
+                v.casefold() if shaped else None for v, shaped in zip(stripped, shapes, strict=True)
             ]
-            for j in [
-                j for j, (v, k) in enumerate(zip(stripped, keys, strict=True)) if v and not k
-            ]:
+            # an address written but not valid (True > False: a value, no shape)
+            for j in list(
+                itertools.compress(range(n), map(operator.gt, map(bool, stripped), shapes))
+            ):
                 judge[j] = 1
             hashes = [None if k is None else hash(k) for k in keys]  # _email_key
             email_values.append(stripped)
@@ -240,12 +255,11 @@ class _ColumnRows:
         # rows holding nothing are refused (judged); rows without a number or an address are
         # told apart by name and company
         name_keys: list[str | None] = [None] * n
-        key_lists = (*phone_keys, *email_hashes)
-        keyless = (
-            [j for j, ks in enumerate(zip(*key_lists, strict=True)) if ks.count(None) == len(ks)]
-            if key_lists
-            else range(n)
-        )
+        # (the key list with the fewest Nones first: its Nones found in C, then the others)
+        key_lists = sorted((*phone_keys, *email_hashes), key=lambda keys: keys.count(None))
+        keyless = list(_nones(key_lists[0])) if key_lists else list(range(n))
+        for keys in key_lists[1:]:
+            keyless = [j for j in keyless if keys[j] is None]
         for j in keyless:
             if fkeys[j] or lkeys[j]:
                 name_keys[j] = f"{fkeys[j]}|{lkeys[j]}|{companies[j].casefold()}"
@@ -274,7 +288,10 @@ class _ColumnRows:
             marked.discard(None)
             hits: list[tuple[int, Any]] = []
             for keys in found:
-                hits += [(j, k) for j, k in enumerate(keys) if k in marked]
+                hits += [
+                    (j, keys[j])
+                    for j in itertools.compress(range(n), map(marked.__contains__, keys))
+                ]
             hits.sort(key=_first)  # by row (stable: a row's columns in order)
             first_row: dict[Any, int] = {}
             seen: set[tuple[int, Any]] = set()
