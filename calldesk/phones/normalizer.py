@@ -53,6 +53,10 @@ class PhoneNormalizer:
         self.nanp = book.nanp if book is not None else NanpShortcut()
         self.country_codes = book.country_codes if book is not None else CountryCodeShortcut()
         self._slow_cache: dict[str, PhoneInfo | None] = {}
+        # North American answers per first four digits (None: those do not decide), and the
+        # same as a frame to join on (_answer_ids)
+        self._by_head: dict[str, int | None] = {}
+        self._head_frame: pl.DataFrame | None = None
         self.full_parses = 0
         self.shortcut_hits = 0
 
@@ -206,15 +210,42 @@ class PhoneNormalizer:
         return e164s, infos
 
     def _answer_ids(self, nationals: pl.Series) -> pl.Series:
-        """Index in the answer list per national number (ten digits, none null): deciding
-        prefixes resolved level by level."""
+        """Index in the answer list per national number (ten digits, none null). Most numbers
+        are decided by their first three or four digits (the area code, and the exchange's
+        first digit): those answers are kept per four digits and joined on; the others are
+        resolved level by level."""
         import polars as pl
 
-        series = nationals
-        ids = pl.Series("id", [None] * series.len(), dtype=pl.Int64)
-        pending = pl.DataFrame({"n": series}).with_row_index("i")
+        heads = nationals.str.slice(0, 4)
+        known = self._by_head
+        new = [head for head in heads.unique().to_list() if head not in known]
+        if new or self._head_frame is None:
+            nanp = self.nanp
+            for head in new:
+                decided = next((p for p in (head[:3], head) if nanp.decides(p)), None)
+                known[head] = None if decided is None else nanp.answer_id(decided)
+            self._head_frame = pl.DataFrame(
+                {"h": list(known), "id": list(known.values())},
+                schema={"h": pl.String, "id": pl.Int64},
+            )
+        ids = (
+            pl.DataFrame({"h": heads})
+            .join(self._head_frame, on="h", how="left", maintain_order="left")
+            .get_column("id")
+        )
+        deeper = ids.is_null()
+        if deeper.any():
+            ids = ids.scatter(deeper.arg_true(), self._deeper_ids(nationals.filter(deeper)))
+        return ids
+
+    def _deeper_ids(self, nationals: pl.Series) -> pl.Series:
+        """:meth:`_answer_ids` for numbers not decided by four digits: level by level."""
+        import polars as pl
+
+        ids = pl.Series("id", [None] * nationals.len(), dtype=pl.Int64)
+        pending = pl.DataFrame({"n": nationals}).with_row_index("i")
         nanp = self.nanp
-        for cut in range(3, NanpShortcut.LENGTH + 1):
+        for cut in range(5, NanpShortcut.LENGTH + 1):
             if pending.height == 0:
                 break
             heads = pending["n"].str.slice(0, cut)
