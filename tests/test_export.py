@@ -278,3 +278,40 @@ def test_export_leaves_the_connection_unmapped(sqlite_store: Store, tmp_path: Pa
     before = mapped()
     export_leads(sqlite_store, tmp_path / "m.csv", grades=["A"], chunk_size=2)
     assert mapped() == before
+
+
+def test_export_chunks_walk_by_id_without_planner_statistics(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """calldesk gathers no planner statistics. Without them SQLite would answer a chunk's
+    "graded A or B" through the grade index: every graded contact read again for each chunk
+    (quadratic in the graded leads). The chunks' statements walk the contacts by id."""
+    from sqlalchemy import event
+
+    with sqlite_store.write() as session:
+        for i in range(12):
+            make_lead(session, first=f"W{i}", grade="AB"[i % 2])
+        make_lead(session, first="Ungraded", grade=None)
+    statements: list[str] = []
+
+    def traced(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    event.listen(sqlite_store.engine, "checkout", traced)
+    try:
+        export_leads(sqlite_store, tmp_path / "w.csv", grades=["A", "B"], chunk_size=5)
+    finally:
+        event.remove(sqlite_store.engine, "checkout", traced)
+    assert len(_read_csv(tmp_path / "w.csv")) == 12
+    with sqlite_store.session() as session:
+        raw = session.connection().connection.dbapi_connection
+        assert (
+            raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchall() == []
+        )
+        chunked = [s for s in statements if s.startswith("SELECT") and "contacts.id >" in s]
+        plans = [
+            " ".join(row[-1] for row in raw.execute(f"EXPLAIN QUERY PLAN {s}")) for s in chunked
+        ]
+    assert len(plans) >= 6  # (three chunks and the end, two statements a chunk)
+    assert not [p for p in plans if "ix_contacts_grade_stage" in p]
+    assert all("contacts USING INTEGER PRIMARY KEY" in p for p in plans)

@@ -174,3 +174,36 @@ def test_lookups_of_given_grades_use_the_partial_grade_index(store) -> None:
             plan = " ".join(row[0] for row in session.execute(text(f"EXPLAIN {sql}")))
     assert made.replace("(", "").replace(")", "").endswith("WHERE grade IS NOT NULL")
     assert "ix_contacts_grade_stage" in plan
+
+
+@pytest.mark.parametrize("analyzed", [True, False])
+def test_0007_keeps_the_grade_index_statistics_a_store_had(tmp_path: Path, analyzed: bool) -> None:
+    """SQLite drops an index's planner statistics with it: 0007 gathers the new index's when
+    the store had them for the old one, and creates none where there were none."""
+    url = f"sqlite:///{tmp_path / 'stats.sqlite3'}"
+    engine = make_engine(url)
+    migrate(engine, "0006_attempt_indexes")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO contacts (first_name, stage, attempts, priority, tier, callable, dnc, "
+            "engagement, queue_rank, grade, created_at, updated_at) VALUES "
+            "('Ann', 'new', 0, 0, 'B', 1, 0, 0, 0, 'A', '2026-01-05', '2026-01-05'), "
+            "('Bo', 'new', 0, 0, 'B', 1, 0, 0, 0, NULL, '2026-01-05', '2026-01-05')"
+        )
+        if analyzed:
+            conn.exec_driver_sql("ANALYZE")
+    migrate(engine)
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).all()
+        stats = (
+            conn.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_contacts_grade_stage'"
+            ).all()
+            if tables
+            else []
+        )
+    engine.dispose()
+    assert bool(tables) == analyzed
+    assert stats == ([("1 1 1",)] if analyzed else [])  # the graded contact only
