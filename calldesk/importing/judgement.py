@@ -20,6 +20,7 @@ from calldesk.importing.indexes import (
     _index_add,
     _index_get,
 )
+from calldesk.importing.placing import RowPhone
 from calldesk.importing.readers import _known_names as _known_header_names
 from calldesk.importing.readers import looks_like_header
 from calldesk.importing.target import _Target
@@ -244,7 +245,7 @@ class _RowJudgement:
             who = None
             # phones
             cells_before = len(errors)
-            phones: list[tuple[str, str, str | None, PhoneInfo, str | None]] = []
+            phones: list[RowPhone] = []
             for column_name, label, raws, e164s, infos in phone_cols:
                 info = infos[j]
                 if info is None:
@@ -620,7 +621,7 @@ class _RowJudgement:
     def _add_values(
         self,
         contact_id: int,
-        phones: list[tuple[str, str, str | None, PhoneInfo, str | None]],
+        phones: list[RowPhone],
         emails: list[str],
         new_phones: list[tuple[Any, ...]],
         new_emails: list[tuple[Any, ...]],

@@ -15,6 +15,8 @@ from calldesk.phones import PhoneInfo
 from calldesk.places import Locale, region_code, region_zones
 
 _Entry = tuple[str, tuple[str, ...], tuple[str, ...]]
+# A number the row loop read from a row: (label, raw text, E.164 or None, analysis, extension).
+RowPhone = tuple[str, str, str | None, PhoneInfo, str | None]
 
 
 def table_entry(area_code: str) -> _Entry | None:

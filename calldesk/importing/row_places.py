@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from calldesk import locale as locale_mod
-from calldesk.importing.placing import info_entry, nanp_locale, table_entry
-from calldesk.phones import PhoneInfo
+from calldesk.importing.placing import RowPhone, info_entry, nanp_locale, table_entry
 
 
 class _RowPlaces:
@@ -20,7 +19,7 @@ class _RowPlaces:
         self,
         country: str | None,
         state: str,
-        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
+        valid: list[RowPhone],
         nanp_states: Any,
     ) -> tuple[str | None, str | None]:
         """The locale key of a contact (or None and why), as :func:`calldesk.locale.locate`
@@ -94,7 +93,7 @@ class _RowPlaces:
         self,
         country: str | None,
         state: str,
-        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
+        valid: list[RowPhone],
         nanp_states: Any,
     ) -> tuple[str | None, str | None]:
         """:meth:`_locale`'s answer, kept per the key the plain rows use (_plain_contacts): a
@@ -143,7 +142,7 @@ class _RowPlaces:
         self,
         country: str | None,
         state: str,
-        valid: list[tuple[str, str, str | None, PhoneInfo, str | None]],
+        valid: list[RowPhone],
         nanp_states: Any,
     ) -> tuple[str | None, str | None]:
         numbers = [p[2] for p in valid]
