@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]{2,}$")
+# An e-mail address's shape, with the characters no part of one holds filled in: Python's
+# pattern (_EMAIL) and polars' (EMAIL_POLARS, Rust's regex) are this one shape.
+_EMAIL_SHAPE = "^[^{0}]+@[^{0}]+\\.[^{0}]{{2,}}$"
+_EMAIL = re.compile(_EMAIL_SHAPE.format(r"@\s,;<>"))
 # Python's \s for text: what str.isspace() calls a space (Rust's \s, polars', leaves out
 # U+001C..U+001F). tests/test_import_values.py checks it against every code point.
 PYTHON_SPACES = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_NOT_IN_ADDRESS = "@,;<>" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_SPACES)
-# _EMAIL as polars (Rust's regex) reads it: the same pattern, spaces spelled out.
-EMAIL_POLARS = rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]{{2,}}$"
+EMAIL_POLARS = _EMAIL_SHAPE.format("@,;<>" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_SPACES))
 _YES = {"yes", "y", "true", "1", "x", "attended", "checked in", "ja", "oui", "si"}
 _NO = {"no", "n", "false", "0", "absent", "did not attend", "no show", "nein", "non"}
 
