@@ -3,10 +3,11 @@
     python bench/bench_import.py                 # 1,000,000 rows, 200,000 DNC numbers
     python bench/bench_import.py --rows 100000   # quicker
     python bench/bench_import.py --db postgresql+psycopg://...   # another store
-    python bench/bench_import.py --against-reference --rows 1000000
+    python bench/bench_import.py --against-reference --rows 1000000 [--floor]
         # the reference pipeline (shared/reference/import-limit) and calldesk's command line on
         # the reference generator's file, one after the other: CPU (user+sys) of each process,
-        # the ratio, wall times, peak RSS and the load average
+        # the ratio, wall times, peak RSS and the load average; --floor adds what SQLite alone
+        # spends storing each one's rows in its own layout (bench_store_floor.py)
 
 The list mixes the phone formats real lists have ("(212) 555-0147", "212.555.0147",
 "+1 212 555 0147", "1-212-555-0147", bare digits, extensions, foreign numbers), ~5% duplicate
@@ -311,8 +312,10 @@ def _run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> di
     return done
 
 
-def against_reference(rows: int, workdir: Path) -> None:
-    """The reference pipeline and calldesk on the same generated file, CPU side by side."""
+def against_reference(rows: int, workdir: Path, floor: bool = False) -> None:
+    """The reference pipeline and calldesk on the same generated file, CPU side by side; with
+    ``floor``, what SQLite alone spends storing each one's rows (bench_store_floor.py) and
+    what that leaves of the target for everything else."""
     reference = shared_dir() / "reference" / "import-limit"
     if not (reference / "pipeline.py").exists():
         sys.exit(f"no reference pipeline in {reference} (set CALLDESK_SHARED to shared/)")
@@ -369,6 +372,28 @@ def against_reference(rows: int, workdir: Path) -> None:
         f"invalid {summary.get('invalid')}, accounted {summary.get('accounted')}; "
         f"reference: contacts {ref_json.get('contacts')}, phones {ref_json.get('phones')}"
     )
+    if floor:
+        _floors(db, ref["cpu"], imp["cpu"])
+
+
+# The import's target: its CPU at most this many times the reference pipeline's (issue 18).
+TARGET_RATIO = 1.3
+
+
+def _floors(db: Path, reference_cpu: float, calldesk_cpu: float) -> None:
+    """What SQLite alone spends storing each one's rows, in each one's layout, and the rest."""
+    import bench_store_floor as floors
+
+    print("SQLite alone storing the same rows again (bench_store_floor.py):")
+    mine = floors.measure("calldesk", floors.calldesk_floor, db)
+    theirs = floors.measure("reference", floors.reference_floor, floors.reference_store(db))
+    budget = TARGET_RATIO * reference_cpu
+    print(
+        f"  {TARGET_RATIO}x the reference is {budget:.2f} s; calldesk's storing floor takes "
+        f"{mine / budget:.0%} of it, leaving {budget - mine:.2f} s for reading, numbers, row "
+        f"work and binding, which take calldesk {calldesk_cpu - mine:.2f} s now and the "
+        f"reference {reference_cpu - theirs:.2f} s (its floor {theirs:.2f} s)"
+    )
 
 
 def main() -> None:
@@ -382,11 +407,16 @@ def main() -> None:
         action="store_true",
         help="run the reference pipeline and calldesk on the reference generator's file",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="with --against-reference: also what SQLite alone spends storing each one's rows",
+    )
     args = parser.parse_args()
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="calldesk-bench-import-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if args.against_reference:
-        against_reference(args.rows, workdir)
+        against_reference(args.rows, workdir, args.floor)
         return
     os.environ.setdefault("CALLDESK_DATA_DIR", str(workdir / "data"))
     list_path = workdir / f"list_{args.rows}.csv"

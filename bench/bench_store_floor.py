@@ -159,12 +159,15 @@ def reference_floor(source: Path, work: Path) -> tuple[_Steps, Path]:
     return steps, path
 
 
-def _in_child(label: str, floor: Callable[[Path, Path], tuple[_Steps, Path]], source: Path) -> None:
-    """One floor in a forked process (its own CPU and peak RSS), printed there."""
+def measure(label: str, floor: Callable[[Path, Path], tuple[_Steps, Path]], source: Path) -> float:
+    """One floor in a forked process (its own CPU and peak RSS), printed there; its CPU
+    seconds."""
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
+            os.close(read_end)
             with tempfile.TemporaryDirectory(prefix="calldesk-floor-") as work:
                 steps, path = floor(source, Path(work))
                 size = path.stat().st_size / 1e6
@@ -176,15 +179,29 @@ def _in_child(label: str, floor: Callable[[Path, Path], tuple[_Steps, Path]], so
                     f"file {size:5.0f} MB  ({parts}; load {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
+                os.write(write_end, repr(total_cpu).encode())
             status = 0
         except BaseException:
             traceback.print_exc()
         finally:
             sys.stdout.flush()
             os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        told = answer.read()
     _pid, status = os.waitpid(pid, 0)
-    if status:
+    if status or not told:
         sys.exit(f"the {label} floor failed")
+    return float(told)
+
+
+def reference_store(calldesk_store: Path) -> Path:
+    """The store the reference pipeline filled beside ``calldesk_store`` (bench_import.py
+    --against-reference --keep DIR keeps both)."""
+    found = sorted(calldesk_store.parent.glob("reference-data/import_*_best_sqlite3.sqlite"))
+    if not found:
+        sys.exit(f"no reference store in {calldesk_store.parent / 'reference-data'}")
+    return found[0]
 
 
 def main() -> None:
@@ -195,9 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     source = Path(args.db).resolve()
     reference_db = (
-        Path(args.reference_db)
-        if args.reference_db
-        else next(iter(sorted(source.parent.glob("reference-data/import_*_best_sqlite3.sqlite"))))
+        Path(args.reference_db) if args.reference_db else reference_store(source)
     ).resolve()
     counts = []
     for path, tables in ((source, ("contacts", "phones")), (reference_db, ("contacts", "phones"))):
@@ -210,8 +225,8 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f}"
     )
     for _round in range(args.rounds):
-        _in_child("calldesk", calldesk_floor, source)
-        _in_child("reference", reference_floor, reference_db)
+        measure("calldesk", calldesk_floor, source)
+        measure("reference", reference_floor, reference_db)
 
 
 if __name__ == "__main__":
