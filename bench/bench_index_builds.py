@@ -20,16 +20,26 @@ import resource
 import sqlite3
 import time
 
-from calldesk.importing.run_ends import enters_no_new_contact
-from calldesk.models import Contact
+from calldesk.importing.run_ends import rebuilt_after_big_load
 
-TABLES = ("contacts", "phones", "emails", "list_members")
-# The partial indexes no imported contact enters, which the import leaves up.
-KEPT_UP = {
-    str(index.name)
-    for index in Contact.__table__.indexes  # type: ignore[attr-defined]
-    if enters_no_new_contact(index)
-}
+# The indexes a big load drops and builds at the end, by name.
+REBUILT = [str(index.name) for index in rebuilt_after_big_load()]
+
+
+def index_statements(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of each index a big load builds at the end, as the store
+    on ``conn`` has it."""
+    marks = ", ".join("?" * len(REBUILT))
+    found = dict(
+        conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
+            REBUILT,
+        ).fetchall()
+    )
+    missing = [name for name in REBUILT if name not in found]
+    if missing:
+        raise SystemExit(f"the store lacks the import's indexes {missing}: an older schema?")
+    return [(name, found[name]) for name in REBUILT]
 
 
 def build_once(path: str, cache_kib: int) -> tuple[float, float]:
@@ -39,16 +49,7 @@ def build_once(path: str, cache_kib: int) -> tuple[float, float]:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA temp_store=FILE")  # as the import has it
         conn.execute(f"PRAGMA cache_size=-{cache_kib}")
-        marks = ", ".join("?" * len(TABLES))
-        indexes = [
-            (name, sql)
-            for name, sql in conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({marks})",
-                TABLES,
-            ).fetchall()
-            if name not in KEPT_UP
-        ]
+        indexes = index_statements(conn)
         conn.execute("BEGIN IMMEDIATE")
         for name, _sql in indexes:
             conn.execute(f'DROP INDEX "{name}"')

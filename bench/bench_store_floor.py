@@ -34,10 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_import import shared_dir  # noqa: E402
+from bench_index_builds import index_statements  # noqa: E402
 
 from calldesk.importing.pipeline import INDEX_BUILD_CACHE_KIB  # noqa: E402
-from calldesk.importing.run_ends import enters_no_new_contact  # noqa: E402
-from calldesk.models import Contact  # noqa: E402
 from calldesk.store import open_store  # noqa: E402
 
 # The tables calldesk's import writes a row of per contact, number, address or list entry, in
@@ -98,21 +97,7 @@ def calldesk_floor(source: Path, work: Path) -> tuple[_Steps, Path]:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")  # as the import has them
     conn.execute("PRAGMA cache_size=-65536")
-    marks = ", ".join("?" * len(CALLDESK_TABLES))
-    kept_up = {
-        str(index.name)
-        for index in Contact.__table__.indexes  # type: ignore[attr-defined]
-        if enters_no_new_contact(index)
-    }
-    indexes = [
-        (name, sql)
-        for name, sql in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks}) AND tbl_name != 'companies'",
-            CALLDESK_TABLES,
-        ).fetchall()
-        if name not in kept_up
-    ]
+    indexes = index_statements(conn)
     for name, _sql in indexes:
         conn.execute(f'DROP INDEX "{name}"')
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
