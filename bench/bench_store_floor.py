@@ -29,6 +29,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -119,16 +120,23 @@ def calldesk_floor(source: Path, work: Path) -> tuple[_Steps, Path]:
     return steps, path
 
 
-def reference_floor(source: Path, work: Path) -> tuple[_Steps, Path]:
-    """The reference's layout, made by its own pipeline's schema and settings: rows copied, its
-    indexes built after the load."""
+def reference_pipeline() -> Any:
+    """The reference pipeline's module (its SCHEMA, INDEXES and open_db), loaded from shared/:
+    it is a script, not a package. It makes its data folder ($REFERENCE_DATA) on loading."""
     spec = importlib.util.spec_from_file_location(
         "reference_pipeline", shared_dir() / "reference" / "import-limit" / "pipeline.py"
     )
     assert spec is not None and spec.loader is not None
-    os.environ.setdefault("REFERENCE_DATA", str(work))
     reference = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(reference)
+    return reference
+
+
+def reference_floor(source: Path, work: Path) -> tuple[_Steps, Path]:
+    """The reference's layout, made by its own pipeline's schema and settings: rows copied, its
+    indexes built after the load."""
+    os.environ.setdefault("REFERENCE_DATA", str(work))
+    reference = reference_pipeline()
     path = work / "reference.sqlite"
     conn = reference.open_db(str(path), False)  # its schema and PRAGMAs, indexes after
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))

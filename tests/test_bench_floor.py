@@ -92,14 +92,7 @@ def test_reference_floor_copies_every_row_and_builds_its_indexes(
 
 def _reference_source(tmp_path: Path) -> Path:
     """A small store in the reference pipeline's layout, by its own open_db and INDEXES."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "reference_pipeline_test", SHARED / "reference" / "import-limit" / "pipeline.py"
-    )
-    assert spec is not None and spec.loader is not None
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+    reference = floors.reference_pipeline()
     path = tmp_path / "reference-source.sqlite"
     conn = reference.open_db(str(path), False)
     conn.executemany(
